@@ -1,0 +1,217 @@
+//! Turning a conversation into the prompt text the model expects. The GGUF's own template is
+//! tried first with llama.cpp's built-in matcher (fast, covers the common families); templates it
+//! does not recognise (newer ones such as gpt-oss's Harmony format) are rendered with minijinja.
+//! A model without a template gets a clear error unless the user picked a built-in one.
+
+use hearth_protocol::{ChatMessage, Role, TemplateChoice};
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+
+use crate::EngineError;
+
+/// The rendered prompt.
+pub struct RenderedPrompt {
+    pub text: String,
+    /// Jinja templates usually write the BOS token themselves; llama.cpp's do not.
+    pub includes_bos: bool,
+}
+
+pub struct ChatPrompt {
+    /// `tokenizer.chat_template` from the GGUF, if any.
+    pub model_template: Option<String>,
+    pub bos_token: String,
+    pub eos_token: String,
+}
+
+impl ChatPrompt {
+    /// A description of the template for the model bar: which path will render it.
+    pub fn describe(&self, model: &LlamaModel) -> String {
+        match &self.model_template {
+            None => "none".to_string(),
+            Some(_) => match self.render_llama(model, model.chat_template(None).ok(), &probe_messages()) {
+                Ok(_) => "llama.cpp".to_string(),
+                Err(_) => "jinja".to_string(),
+            },
+        }
+    }
+
+    pub fn render(&self, model: &LlamaModel, choice: &TemplateChoice, messages: &[ChatMessage]) -> Result<RenderedPrompt, EngineError> {
+        match choice {
+            TemplateChoice::Builtin(name) => {
+                let tmpl = LlamaChatTemplate::new(name)
+                    .map_err(|_| EngineError::TemplateFailed(format!("bad template name {name:?}")))?;
+                let text = self
+                    .render_llama(model, Some(tmpl), messages)
+                    .map_err(|e| EngineError::TemplateFailed(format!("llama.cpp has no built-in template {name:?} ({e})")))?;
+                Ok(RenderedPrompt { text, includes_bos: false })
+            }
+            TemplateChoice::Model => {
+                let Some(source) = &self.model_template else {
+                    return Err(EngineError::TemplateMissing(
+                        "this model has no chat template (it may be a base model); choose a built-in template \
+                         such as chatml, llama3 or gemma in the model settings"
+                            .to_string(),
+                    ));
+                };
+                if let Ok(text) = self.render_llama(model, model.chat_template(None).ok(), messages) {
+                    return Ok(RenderedPrompt { text, includes_bos: false });
+                }
+                let text = render_jinja(source, messages, &self.bos_token, &self.eos_token)?;
+                let includes_bos = !self.bos_token.is_empty() && text.starts_with(&self.bos_token);
+                Ok(RenderedPrompt { text, includes_bos })
+            }
+        }
+    }
+
+    fn render_llama(&self, model: &LlamaModel, tmpl: Option<LlamaChatTemplate>, messages: &[ChatMessage]) -> Result<String, String> {
+        let tmpl = tmpl.ok_or("no template")?;
+        let chat = messages
+            .iter()
+            .map(|m| LlamaChatMessage::new(m.role.as_str().to_string(), m.content.clone()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| e.to_string())?;
+        model.apply_chat_template(&tmpl, &chat, true).map_err(|e| e.to_string())
+    }
+}
+
+fn probe_messages() -> Vec<ChatMessage> {
+    vec![
+        ChatMessage { role: Role::System, content: "s".into() },
+        ChatMessage { role: Role::User, content: "u".into() },
+    ]
+}
+
+/// Renders a Hugging Face style Jinja chat template.
+pub fn render_jinja(source: &str, messages: &[ChatMessage], bos: &str, eos: &str) -> Result<String, EngineError> {
+    let mut env = minijinja::Environment::new();
+    minijinja_contrib::add_to_environment(&mut env);
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.add_function("raise_exception", |msg: String| -> Result<String, minijinja::Error> {
+        Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
+    });
+    env.add_function("strftime_now", |fmt: String| today(&fmt));
+    env.add_template("chat", source)
+        .map_err(|e| EngineError::TemplateFailed(format!("the model's Jinja template does not parse: {e}")))?;
+    let tmpl = env.get_template("chat").map_err(|e| EngineError::TemplateFailed(e.to_string()))?;
+    tmpl.render(minijinja::context! {
+        messages => messages,
+        add_generation_prompt => true,
+        bos_token => bos,
+        eos_token => eos,
+    })
+    .map_err(|e| EngineError::TemplateFailed(format!("the model's Jinja template failed: {e}")))
+}
+
+/// Today's date for templates that print it (Llama 3.1 does), for the formats they use.
+fn today(fmt: &str) -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const LONG: [&str; 12] = [
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+    ];
+    fmt.replace("%d", &format!("{d:02}"))
+        .replace("%b", MONTHS[(m - 1) as usize])
+        .replace("%B", LONG[(m - 1) as usize])
+        .replace("%m", &format!("{m:02}"))
+        .replace("%Y", &y.to_string())
+}
+
+/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Drops the oldest turns (never the system prompt, never the last message) until `fits` says
+/// the conversation fits. Returns the kept messages and how many were dropped.
+pub fn trim_to_fit(
+    messages: &[ChatMessage],
+    mut fits: impl FnMut(&[ChatMessage]) -> Result<bool, EngineError>,
+) -> Result<(Vec<ChatMessage>, u32), EngineError> {
+    let mut kept = messages.to_vec();
+    let mut dropped = 0;
+    loop {
+        if fits(&kept)? {
+            return Ok((kept, dropped));
+        }
+        let first_turn = kept.iter().position(|m| m.role != Role::System);
+        match first_turn {
+            Some(i) if i + 1 < kept.len() => {
+                kept.remove(i);
+                dropped += 1;
+            }
+            _ => {
+                return Err(EngineError::ContextOverflow(
+                    "the last message alone does not fit the context; shorten it or load the model with a longer context"
+                        .to_string(),
+                ))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(role: Role, content: &str) -> ChatMessage {
+        ChatMessage { role, content: content.into() }
+    }
+
+    #[test]
+    fn jinja_renders_a_chatml_template() {
+        let t = "{{ bos_token }}{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content | trim }}<|im_end|>\n{% endfor %}\
+                 {% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+        let out = render_jinja(t, &[msg(Role::User, " hi ")], "<s>", "</s>").unwrap();
+        assert_eq!(out, "<s><|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+    }
+
+    #[test]
+    fn jinja_supports_python_string_methods_and_exceptions() {
+        let t = "{% if not messages[0].content.startswith('x') %}{{ raise_exception('must start with x') }}{% endif %}ok";
+        assert_eq!(render_jinja(t, &[msg(Role::User, "xy")], "", "").unwrap(), "ok");
+        let err = render_jinja(t, &[msg(Role::User, "y")], "", "").unwrap_err();
+        assert!(err.to_string().contains("must start with x"), "{err}");
+    }
+
+    #[test]
+    fn harmony_style_template_renders() {
+        // The shape of gpt-oss's template: namespace(), loop.last and channel markers.
+        let t = "{%- set ns = namespace(sys='') -%}{%- for m in messages -%}{%- if m.role == 'system' -%}{%- set ns.sys = m.content -%}\
+                 {%- else -%}<|start|>{{ m.role }}<|message|>{{ m.content }}<|end|>{%- endif -%}{%- endfor -%}\
+                 {%- if add_generation_prompt -%}<|start|>assistant{%- endif -%}|{{ ns.sys }}";
+        let out = render_jinja(t, &[msg(Role::System, "S"), msg(Role::User, "U")], "", "").unwrap();
+        assert_eq!(out, "<|start|>user<|message|>U<|end|><|start|>assistant|S");
+    }
+
+    #[test]
+    fn strftime_dates_are_real_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(20_418), (2025, 11, 26));
+    }
+
+    #[test]
+    fn trimming_drops_oldest_turns_and_keeps_the_system_prompt() {
+        let msgs = vec![msg(Role::System, "sys"), msg(Role::User, "a"), msg(Role::Assistant, "b"), msg(Role::User, "c")];
+        let (kept, dropped) = trim_to_fit(&msgs, |m| Ok(m.len() <= 2)).unwrap();
+        assert_eq!(dropped, 2);
+        assert_eq!(kept, vec![msg(Role::System, "sys"), msg(Role::User, "c")]);
+    }
+
+    #[test]
+    fn trimming_never_drops_the_last_message() {
+        let msgs = vec![msg(Role::User, "a"), msg(Role::User, "b")];
+        let err = trim_to_fit(&msgs, |_| Ok(false)).unwrap_err();
+        assert!(matches!(err, EngineError::ContextOverflow(_)));
+    }
+}

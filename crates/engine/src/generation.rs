@@ -1,0 +1,221 @@
+//! One chat turn: render and fit the prompt, reuse the KV cache prefix, evaluate, sample and
+//! stream text. Timing is measured here, inside the engine, so the app's IPC is not counted
+//! as model speed.
+
+use std::time::Instant;
+
+use hearth_protocol::{ChatMessage, GenerationStats, SamplingSettings, StopReason, TemplateChoice};
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::sampling::LlamaSampler;
+
+use crate::chat_prompt::trim_to_fit;
+use crate::{llama_log, Engine, EngineError};
+
+pub struct GenerationRequest {
+    pub messages: Vec<ChatMessage>,
+    pub sampling: SamplingSettings,
+    pub template: TemplateChoice,
+}
+
+/// Receives a generation as it happens.
+pub trait GenerationObserver {
+    fn trimmed(&mut self, dropped_messages: u32);
+    fn prompt_done(&mut self, prompt_tokens: u32);
+    fn token(&mut self, text: &str);
+    /// Polled between batches and tokens.
+    fn cancelled(&self) -> bool;
+}
+
+/// Tokens kept free for the answer when deciding whether old turns must go.
+const ANSWER_RESERVE: usize = 256;
+const LLAMA_DEFAULT_SEED: u32 = 0xFFFF_FFFF;
+
+impl Engine {
+    pub fn generate(&mut self, req: &GenerationRequest, obs: &mut dyn GenerationObserver) -> Result<GenerationStats, EngineError> {
+        let started = Instant::now();
+        let loaded = self.loaded.as_mut().ok_or(EngineError::NoModel)?;
+        let n_ctx = loaded.ctx.n_ctx() as usize;
+        let reserve = req.sampling.max_tokens.map_or(ANSWER_RESERVE, |m| m as usize).clamp(1, n_ctx / 4);
+
+        let mut tokens = Vec::new();
+        let (_, dropped) = trim_to_fit(&req.messages, |msgs| {
+            let rendered = loaded.prompt.render(&loaded.model, &req.template, msgs)?;
+            tokens = loaded.model.vocab().tokenize(rendered.text.as_bytes(), !rendered.includes_bos, true);
+            Ok(tokens.len() + reserve <= n_ctx)
+        })?;
+        if dropped > 0 {
+            obs.trimmed(dropped);
+        }
+        if tokens.is_empty() {
+            return Err(EngineError::TemplateFailed("the prompt rendered to nothing".into()));
+        }
+
+        // Reuse the longest cached prefix; at least the last prompt token is evaluated again
+        // because its logits are needed.
+        let mut reused = loaded
+            .cached_tokens
+            .iter()
+            .zip(&tokens)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(tokens.len() - 1);
+        if !matches!(loaded.ctx.clear_kv_cache_seq(Some(0), Some(reused as u32), None), Ok(true)) {
+            loaded.ctx.clear_kv_cache();
+            reused = 0;
+        }
+        loaded.cached_tokens.truncate(reused);
+
+        let n_batch = loaded.ctx.n_batch() as usize;
+        let mut batch = LlamaBatch::new(n_batch.max(1), 1);
+        let pp_started = Instant::now();
+        let mark = llama_log::mark();
+        let decode_failed = |e: &dyn std::fmt::Display| {
+            let lines = llama_log::problems_since(mark);
+            if llama_log::mentions_out_of_memory(&lines) {
+                EngineError::OutOfMemory(format!("out of memory while evaluating: {}", llama_log::explain(&lines, &e.to_string())))
+            } else {
+                EngineError::DecodeFailed(llama_log::explain(&lines, &e.to_string()))
+            }
+        };
+        let mut stats = GenerationStats {
+            prompt_tokens: tokens.len() as u32,
+            prompt_evaluated: 0,
+            gen_tokens: 0,
+            ttft_ms: 0.0,
+            pp_tps: 0.0,
+            tg_tps: 0.0,
+            total_ms: 0.0,
+            dropped_messages: dropped,
+            stop_reason: StopReason::Cancelled,
+        };
+        for start in (reused..tokens.len()).step_by(n_batch) {
+            if obs.cancelled() {
+                stats.total_ms = ms(started);
+                return Ok(stats);
+            }
+            let end = (start + n_batch).min(tokens.len());
+            batch.clear();
+            for (i, &t) in tokens.iter().enumerate().take(end).skip(start) {
+                batch
+                    .add(t, i as i32, &[0], i == tokens.len() - 1)
+                    .map_err(|e| EngineError::Internal(e.to_string()))?;
+            }
+            if let Err(e) = loaded.ctx.decode(&mut batch) {
+                loaded.cached_tokens.clear();
+                loaded.ctx.clear_kv_cache();
+                return Err(decode_failed(&e));
+            }
+            loaded.cached_tokens.extend_from_slice(&tokens[start..end]);
+        }
+        let pp_secs = pp_started.elapsed().as_secs_f64();
+        stats.prompt_evaluated = (tokens.len() - reused) as u32;
+        stats.pp_tps = if pp_secs > 0.0 { stats.prompt_evaluated as f64 / pp_secs } else { 0.0 };
+        obs.prompt_done(stats.prompt_tokens);
+
+        let mut sampler = build_sampler(&req.sampling, &loaded.info.sampling_defaults, loaded.model.n_vocab());
+        let vocab = loaded.model.vocab();
+        let mut pending = Vec::new();
+        let mut piece = Vec::new();
+        let mut pos = tokens.len();
+        let mut first_token_at = None;
+        let mut last_token_at = Instant::now();
+        let stop_reason = loop {
+            if obs.cancelled() {
+                break StopReason::Cancelled;
+            }
+            if req.sampling.max_tokens.is_some_and(|m| stats.gen_tokens >= m) {
+                break StopReason::MaxTokens;
+            }
+            if pos >= n_ctx {
+                break StopReason::ContextFull;
+            }
+            let token = sampler.sample(&loaded.ctx, batch.n_tokens() - 1);
+            if vocab.is_eog(token) {
+                break StopReason::EndOfTurn;
+            }
+            stats.gen_tokens += 1;
+            piece.clear();
+            vocab.token_to_piece_into(token, &mut piece, true, None);
+            pending.extend_from_slice(&piece);
+            let ready = complete_utf8_prefix(&pending);
+            if ready > 0 {
+                obs.token(&String::from_utf8_lossy(&pending[..ready]));
+                pending.drain(..ready);
+            }
+            let now = Instant::now();
+            if first_token_at.is_none() {
+                first_token_at = Some(now);
+                stats.ttft_ms = (now - started).as_secs_f64() * 1000.0;
+            }
+            last_token_at = now;
+
+            batch.clear();
+            batch.add(token, pos as i32, &[0], true).map_err(|e| EngineError::Internal(e.to_string()))?;
+            if let Err(e) = loaded.ctx.decode(&mut batch) {
+                loaded.cached_tokens.clear();
+                loaded.ctx.clear_kv_cache();
+                return Err(decode_failed(&e));
+            }
+            loaded.cached_tokens.push(token);
+            pos += 1;
+        };
+        if !pending.is_empty() {
+            obs.token(&String::from_utf8_lossy(&pending));
+        }
+        if let Some(first) = first_token_at {
+            let secs = (last_token_at - first).as_secs_f64();
+            if stats.gen_tokens > 1 && secs > 0.0 {
+                stats.tg_tps = (stats.gen_tokens - 1) as f64 / secs;
+            }
+        }
+        stats.stop_reason = stop_reason;
+        stats.total_ms = ms(started);
+        Ok(stats)
+    }
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -> LlamaSampler {
+    let temperature = s.temperature.or(model.temperature).unwrap_or(0.8);
+    let repeat = s.repeat_penalty.or(model.repeat_penalty).unwrap_or(1.0);
+    let mut chain = Vec::new();
+    if (repeat - 1.0).abs() > f32::EPSILON {
+        chain.push(LlamaSampler::penalties(n_vocab, 64, repeat, 0.0, 0.0));
+    }
+    if temperature <= 0.0 {
+        chain.push(LlamaSampler::greedy());
+    } else {
+        chain.push(LlamaSampler::top_k(s.top_k.or(model.top_k).unwrap_or(40)));
+        chain.push(LlamaSampler::top_p(s.top_p.or(model.top_p).unwrap_or(0.95), 1));
+        chain.push(LlamaSampler::min_p(s.min_p.or(model.min_p).unwrap_or(0.05), 1));
+        chain.push(LlamaSampler::temp(temperature));
+        chain.push(LlamaSampler::dist(s.seed.unwrap_or(LLAMA_DEFAULT_SEED)));
+    }
+    LlamaSampler::chain_simple(chain)
+}
+
+/// Length of the longest prefix that is complete UTF-8: a character can span two tokens, and
+/// half a character must wait for its other half. Invalid bytes are passed through as they come.
+fn complete_utf8_prefix(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) if e.error_len().is_none() => e.valid_up_to(),
+        // An invalid sequence goes out too (shown as U+FFFD) rather than blocking the stream.
+        Err(e) => e.valid_up_to() + e.error_len().unwrap_or(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::complete_utf8_prefix;
+
+    #[test]
+    fn a_split_character_waits_for_its_second_half() {
+        let snowman = "a☃".as_bytes();
+        assert_eq!(complete_utf8_prefix(&snowman[..2]), 1);
+        assert_eq!(complete_utf8_prefix(snowman), 4);
+    }
+}

@@ -1,0 +1,16 @@
+//! The engine: llama.cpp behind a small, safe surface. This crate is linked only by the `hearth`
+//! binary, which runs it either as the app's engine process (`hearth engine`, speaking the
+//! protocol of `hearth-protocol` over stdio) or directly for the headless CLI. The app itself
+//! never links it, so an abort inside llama.cpp costs the model, not the app.
+
+mod chat_prompt;
+mod error;
+mod generation;
+mod llama_log;
+mod loaded_model;
+mod memory_check;
+pub mod stdio_server;
+
+pub use error::EngineError;
+pub use generation::{GenerationObserver, GenerationRequest};
+pub use loaded_model::{Engine, LoadObserver};

@@ -1,0 +1,78 @@
+//! llama.cpp's log, captured. llama.cpp reports many failures only as a null pointer and explains
+//! them in its log (e.g. "V cache quantization requires flash_attn"). We keep the recent lines in
+//! memory, pass warnings and errors to stderr (which the app keeps for crash reports), and turn
+//! the relevant lines into the text of our errors.
+
+use std::collections::VecDeque;
+use std::ffi::{c_char, c_void, CStr};
+use std::sync::{Mutex, Once};
+
+const KEPT_LINES: usize = 400;
+
+static LINES: Mutex<VecDeque<(u32, String)>> = Mutex::new(VecDeque::new());
+static INSTALL: Once = Once::new();
+
+unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const c_char, _: *mut c_void) {
+    if text.is_null() {
+        return;
+    }
+    let text = unsafe { CStr::from_ptr(text) }.to_string_lossy();
+    let level = level as u32;
+    let Ok(mut lines) = LINES.lock() else { return };
+    if level == llama_cpp_sys_2::GGML_LOG_LEVEL_CONT as u32 {
+        if let Some(last) = lines.back_mut() {
+            last.1.push_str(&text);
+            return;
+        }
+    }
+    if level >= llama_cpp_sys_2::GGML_LOG_LEVEL_WARN as u32 {
+        eprint!("llama.cpp: {text}");
+    }
+    if lines.len() == KEPT_LINES {
+        lines.pop_front();
+    }
+    lines.push_back((level, text.into_owned()));
+}
+
+/// Routes llama.cpp's and ggml's log into the capture. Idempotent.
+pub fn install() {
+    INSTALL.call_once(|| unsafe {
+        llama_cpp_sys_2::llama_log_set(Some(on_log), std::ptr::null_mut());
+    });
+}
+
+/// A marker for "lines logged after this point".
+pub fn mark() -> usize {
+    LINES.lock().map(|l| l.len()).unwrap_or(0)
+}
+
+/// Warnings and errors logged since `mark` (best effort: the ring may have rotated).
+pub fn problems_since(mark: usize) -> Vec<String> {
+    let Ok(lines) = LINES.lock() else { return Vec::new() };
+    let start = mark.min(lines.len());
+    lines
+        .iter()
+        .skip(start)
+        .filter(|(level, _)| *level >= llama_cpp_sys_2::GGML_LOG_LEVEL_WARN as u32)
+        .map(|(_, t)| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// Whether the log since `mark` says memory ran out.
+pub fn mentions_out_of_memory(lines: &[String]) -> bool {
+    lines.iter().any(|l| {
+        let l = l.to_ascii_lowercase();
+        l.contains("out of memory") || l.contains("failed to allocate") || l.contains("unable to allocate")
+            || l.contains("cudamalloc failed") || l.contains("erroroutofdevicememory")
+    })
+}
+
+/// The log lines joined for an error message, or a fallback when llama.cpp said nothing.
+pub fn explain(lines: &[String], fallback: &str) -> String {
+    if lines.is_empty() {
+        fallback.to_string()
+    } else {
+        lines.join("; ")
+    }
+}

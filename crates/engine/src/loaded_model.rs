@@ -1,0 +1,231 @@
+//! Loading a model and its context, and keeping them together. The context borrows the model;
+//! both live in one struct whose field order makes the context drop first.
+
+use std::num::NonZeroU32;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use hearth_gguf::{GgufError, GgufFile, MetaValue};
+use hearth_protocol::{FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
+use llama_cpp_2::context::params::{KvCacheType as LlamaKv, LlamaContextParams};
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::LlamaModel;
+use llama_cpp_2::token::LlamaToken;
+
+use crate::chat_prompt::ChatPrompt;
+use crate::{llama_log, memory_check, EngineError};
+
+/// Reports load progress; returning `false` aborts the load.
+pub trait LoadObserver: Send + 'static {
+    fn progress(&mut self, fraction: f32) -> bool;
+}
+
+impl<F: FnMut(f32) -> bool + Send + 'static> LoadObserver for F {
+    fn progress(&mut self, fraction: f32) -> bool {
+        self(fraction)
+    }
+}
+
+pub(crate) struct LoadedModel {
+    // Declared first so that it drops before the model it borrows.
+    pub ctx: LlamaContext<'static>,
+    pub model: Box<LlamaModel>,
+    pub info: ModelInfo,
+    pub prompt: ChatPrompt,
+    /// Tokens whose KV entries are in `ctx`, for prefix reuse between turns.
+    pub cached_tokens: Vec<LlamaToken>,
+}
+
+/// llama.cpp in this process: at most one model and one context at a time.
+pub struct Engine {
+    pub(crate) loaded: Option<LoadedModel>,
+}
+
+fn backend() -> Result<&'static LlamaBackend, EngineError> {
+    static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            llama_log::install();
+            LlamaBackend::init().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| EngineError::Internal(format!("llama.cpp backend failed to start: {e}")))
+}
+
+/// Threads when the user has not chosen: leave one core to the app's UI on small machines
+/// (OpenMP-less ggml still spins its workers), and do not exceed 16.
+pub fn default_threads() -> u32 {
+    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1);
+    if cores <= 4 { (cores - 1).max(1) } else { cores.min(16) }
+}
+
+impl Engine {
+    pub fn new() -> Result<Engine, EngineError> {
+        backend()?;
+        Ok(Engine { loaded: None })
+    }
+
+    /// llama.cpp's description of the CPU features and backends it was built with.
+    pub fn system_info() -> String {
+        let ptr = unsafe { llama_cpp_sys_2::llama_print_system_info() };
+        if ptr.is_null() {
+            return String::new();
+        }
+        unsafe { std::ffi::CStr::from_ptr(ptr) }.to_string_lossy().trim().to_string()
+    }
+
+    pub fn model_info(&self) -> Option<&ModelInfo> {
+        self.loaded.as_ref().map(|l| &l.info)
+    }
+
+    pub fn unload(&mut self) {
+        self.loaded = None;
+    }
+
+    /// Validates `path`, checks that it fits, loads it and creates its context.
+    pub fn load(&mut self, path: &Path, settings: &ModelSettings, mut observer: impl LoadObserver) -> Result<ModelInfo, EngineError> {
+        let started = Instant::now();
+        let backend = backend()?;
+        let gguf = GgufFile::open(path).map_err(|e| match e {
+            GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                EngineError::ModelNotFound(path.display().to_string())
+            }
+            other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
+        })?;
+        // Free the old model before the new one claims memory.
+        self.loaded = None;
+
+        let trained = gguf.arch_u64("context_length").unwrap_or(4096) as u32;
+        let n_ctx = settings
+            .context_length
+            .unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP))
+            .max(64);
+        let kv_bytes_per_element = match settings.kv_cache_type {
+            KvCacheType::F16 => 2.0,
+            KvCacheType::Q8_0 => 34.0 / 32.0,
+            KvCacheType::Q4_0 => 18.0 / 32.0,
+        };
+        if let Some((total, available)) = memory_check::system_memory() {
+            let kv = memory_check::kv_cache_bytes(&gguf, n_ctx as u64, kv_bytes_per_element);
+            let weights = gguf.tensors.iter().map(|t| t.bytes).sum();
+            memory_check::check_fits(weights, kv, total, available, backend.supports_gpu_offload())
+                .map_err(EngineError::OutOfMemory)?;
+        }
+
+        let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let cancel_seen = cancelled.clone();
+        let mut params = LlamaModelParams::default()
+            .with_use_mmap(settings.mmap)
+            .with_use_mlock(settings.mlock)
+            .with_progress_callback(move |f| {
+                let go_on = observer.progress(f);
+                if !go_on {
+                    cancel_seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+                go_on
+            });
+        if let Some(layers) = settings.gpu_layers {
+            params = params.with_n_gpu_layers(layers);
+        }
+        let mark = llama_log::mark();
+        let model = LlamaModel::load_from_file(backend, path, &params).map_err(|e| {
+            if cancelled.load(std::sync::atomic::Ordering::SeqCst) {
+                return EngineError::Cancelled;
+            }
+            let lines = llama_log::problems_since(mark);
+            let why = llama_log::explain(&lines, &e.to_string());
+            if llama_log::mentions_out_of_memory(&lines) {
+                EngineError::OutOfMemory(format!("not enough memory to load the model: {why}"))
+            } else {
+                EngineError::LoadFailed(why)
+            }
+        })?;
+        let model = Box::new(model);
+
+        let threads = settings.threads.unwrap_or_else(default_threads).max(1);
+        let batch = settings.batch_size.clamp(32, 8192);
+        let ctx_params = LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(n_ctx))
+            .with_n_batch(batch)
+            .with_n_ubatch(batch.min(512))
+            .with_n_threads(threads as i32)
+            .with_n_threads_batch(threads as i32)
+            .with_flash_attention_policy(match settings.flash_attention {
+                FlashAttention::Auto => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_AUTO,
+                FlashAttention::On => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_ENABLED,
+                FlashAttention::Off => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED,
+            })
+            .with_type_k(llama_kv(settings.kv_cache_type))
+            .with_type_v(llama_kv(settings.kv_cache_type));
+        let mark = llama_log::mark();
+        let ctx = model.new_context(backend, ctx_params).map_err(|e| {
+            let lines = llama_log::problems_since(mark);
+            let why = llama_log::explain(&lines, &e.to_string());
+            if llama_log::mentions_out_of_memory(&lines) {
+                EngineError::OutOfMemory(format!("not enough memory for a {n_ctx}-token context: {why}"))
+            } else {
+                EngineError::ContextFailed(why)
+            }
+        })?;
+        // SAFETY: `ctx` borrows the boxed model, whose heap address never changes; `LoadedModel`
+        // declares `ctx` before `model`, so the context is dropped first.
+        let ctx: LlamaContext<'static> = unsafe { std::mem::transmute(ctx) };
+
+        let vocab = model.vocab();
+        let token_text = |t| vocab.token_to_piece(t, true, None);
+        let prompt = ChatPrompt {
+            model_template: gguf.get("tokenizer.chat_template").and_then(MetaValue::as_str).map(str::to_string),
+            bos_token: String::from_utf8_lossy(&token_text(vocab.bos())).into_owned(),
+            eos_token: String::from_utf8_lossy(&token_text(vocab.eos())).into_owned(),
+        };
+        let summary = gguf.summary();
+        let info = ModelInfo {
+            path: path.display().to_string(),
+            name: summary.name.clone().unwrap_or_else(|| file_name(path)),
+            architecture: summary.architecture.clone().unwrap_or_else(|| "unknown".into()),
+            quant: summary.file_type.clone().unwrap_or_else(|| {
+                summary.quant_types.first().map_or("unknown".into(), |q| q.ggml_type.clone())
+            }),
+            size_bytes: gguf.file_size,
+            parameters: model.n_params(),
+            layers: model.n_layer(),
+            trained_context: model.n_ctx_train(),
+            context_length: ctx.n_ctx(),
+            threads,
+            chat_template: prompt.describe(&model),
+            load_ms: started.elapsed().as_millis() as u32,
+            sampling_defaults: sampling_defaults(&gguf),
+        };
+        self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new() });
+        Ok(info)
+    }
+}
+
+fn llama_kv(t: KvCacheType) -> LlamaKv {
+    match t {
+        KvCacheType::F16 => LlamaKv::F16,
+        KvCacheType::Q8_0 => LlamaKv::Q8_0,
+        KvCacheType::Q4_0 => LlamaKv::Q4_0,
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The model author's recommended sampling, where the GGUF carries it (`general.sampling.*`).
+fn sampling_defaults(gguf: &GgufFile) -> SamplingSettings {
+    let f = |k: &str| gguf.get(&format!("general.sampling.{k}")).and_then(MetaValue::as_f64);
+    SamplingSettings {
+        temperature: f("temp").map(|v| v as f32),
+        top_k: f("top_k").map(|v| v as i32),
+        top_p: f("top_p").map(|v| v as f32),
+        min_p: f("min_p").map(|v| v as f32),
+        repeat_penalty: f("penalty_repeat").map(|v| v as f32),
+        seed: None,
+        max_tokens: None,
+    }
+}

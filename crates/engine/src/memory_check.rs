@@ -1,0 +1,70 @@
+//! A refusal before loading when a model cannot fit. mmap lets llama.cpp "load" a model larger
+//! than memory and then thrash, and a failed allocation may abort: we check first and say why.
+
+use hearth_gguf::GgufFile;
+
+/// Bytes the KV cache takes for `n_ctx` tokens at `bytes_per_element` (2 for f16).
+pub fn kv_cache_bytes(gguf: &GgufFile, n_ctx: u64, bytes_per_element: f64) -> u64 {
+    let layers = gguf.arch_u64("block_count").unwrap_or(0);
+    let heads = gguf.arch_u64("attention.head_count").unwrap_or(1).max(1);
+    let kv_heads = gguf.arch_u64("attention.head_count_kv").unwrap_or(heads);
+    let embd = gguf.arch_u64("embedding_length").unwrap_or(0);
+    let key_len = gguf.arch_u64("attention.key_length").unwrap_or(embd / heads);
+    let value_len = gguf.arch_u64("attention.value_length").unwrap_or(embd / heads);
+    let per_token = layers * kv_heads * (key_len + value_len);
+    (per_token as f64 * n_ctx as f64 * bytes_per_element) as u64
+}
+
+/// (total, available) system memory in bytes, from /proc/meminfo where there is one.
+pub fn system_memory() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+    };
+    Some((field("MemTotal:")?, field("MemAvailable:")?))
+}
+
+pub fn gib(bytes: u64) -> String {
+    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+}
+
+/// `Err(message)` when weights plus KV cache exceed what this machine can give them.
+pub fn check_fits(weights: u64, kv: u64, total: u64, available: u64, gpu_offload: bool) -> Result<(), String> {
+    let need = weights + kv;
+    if need > total {
+        return Err(format!(
+            "the model needs about {} (weights {} + KV cache {}) but this machine has {} of memory in all",
+            gib(need), gib(weights), gib(kv), gib(total)
+        ));
+    }
+    // With a GPU backend the weights may live in VRAM, so system RAM alone does not decide.
+    if !gpu_offload && need > available {
+        return Err(format!(
+            "the model needs about {} (weights {} + KV cache {}) but only {} of memory is available now; \
+             close other programs, choose a smaller quant or a shorter context",
+            gib(need), gib(weights), gib(kv), gib(available)
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_larger_than_memory_is_refused_with_numbers() {
+        let err = check_fits(70 << 30, 2 << 30, 64 << 30, 60 << 30, true).unwrap_err();
+        assert!(err.contains("64.0 GiB"), "{err}");
+    }
+
+    #[test]
+    fn available_memory_counts_only_without_gpu_offload() {
+        assert!(check_fits(10 << 30, 0, 64 << 30, 5 << 30, false).is_err());
+        assert!(check_fits(10 << 30, 0, 64 << 30, 5 << 30, true).is_ok());
+    }
+}

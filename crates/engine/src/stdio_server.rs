@@ -1,0 +1,150 @@
+//! `hearth engine`: the engine process's main loop. Requests arrive as JSON lines on stdin and
+//! events leave as JSON lines on the original stdout. A reader thread takes requests so that a
+//! `cancel` reaches a running generation; one worker (this thread) owns llama.cpp.
+//!
+//! llama.cpp and ggml may print to stdout; the protocol must not be corrupted by that, so the
+//! real stdout is duplicated for the protocol and fd 1 is pointed at stderr before llama.cpp runs.
+
+use std::fs::File;
+use std::io::{BufRead, BufWriter, Write};
+use std::os::fd::FromRawFd;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+
+use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, PROTOCOL_VERSION};
+
+use crate::{Engine, EngineError, GenerationObserver, GenerationRequest};
+
+const NO_CANCEL: u64 = u64::MAX;
+
+#[derive(Clone)]
+struct EventSink {
+    out: Arc<Mutex<BufWriter<File>>>,
+    broken: Arc<AtomicBool>,
+}
+
+impl EventSink {
+    fn send(&self, event: &Event) {
+        let Ok(line) = serde_json::to_string(event) else { return };
+        let Ok(mut out) = self.out.lock() else { return };
+        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
+            // The app is gone; nobody is reading. Stop whatever is running.
+            self.broken.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Points fd 1 at stderr and returns a `File` on the original stdout.
+fn take_protocol_stdout() -> std::io::Result<File> {
+    // SAFETY: plain fd duplication on descriptors this process owns.
+    unsafe {
+        let fd = libc::dup(1);
+        if fd < 0 || libc::dup2(2, 1) < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(File::from_raw_fd(fd))
+    }
+}
+
+/// Runs until stdin closes or a `shutdown` arrives.
+pub fn serve() -> std::io::Result<()> {
+    let out = take_protocol_stdout()?;
+    let sink = EventSink { out: Arc::new(Mutex::new(BufWriter::new(out))), broken: Arc::new(AtomicBool::new(false)) };
+    let mut engine = match Engine::new() {
+        Ok(e) => e,
+        Err(e) => {
+            sink.send(&Event::Error { id: None, error: e.payload() });
+            return Ok(());
+        }
+    };
+    sink.send(&Event::Ready { protocol: PROTOCOL_VERSION, pid: std::process::id(), system_info: Engine::system_info() });
+
+    let cancel_target = Arc::new(AtomicU64::new(NO_CANCEL));
+    let (tx, rx) = mpsc::channel::<Request>();
+    {
+        let sink = sink.clone();
+        let cancel_target = cancel_target.clone();
+        std::thread::spawn(move || {
+            let stdin = std::io::stdin();
+            for line in stdin.lock().lines() {
+                let Ok(line) = line else { break };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Request>(&line) {
+                    Ok(Request::Cancel { id }) => cancel_target.store(id, Ordering::SeqCst),
+                    Ok(req) => {
+                        if tx.send(req).is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => sink.send(&Event::Error {
+                        id: None,
+                        error: ErrorPayload::new(ErrorCode::BadRequest, format!("unreadable request: {e}")),
+                    }),
+                }
+            }
+            // stdin closed: the app is gone. Do not outlive it, even mid-generation.
+            std::process::exit(0);
+        });
+    }
+
+    for req in rx {
+        match req {
+            Request::Shutdown => break,
+            Request::Cancel { .. } => {}
+            Request::Unload { id } => {
+                engine.unload();
+                sink.send(&Event::Unloaded { id });
+            }
+            Request::Load { id, path, settings } => {
+                let progress_sink = sink.clone();
+                let cancel = cancel_target.clone();
+                let mut last_sent = -1.0f32;
+                let observer = move |fraction: f32| {
+                    // Whole percents are enough for a progress bar.
+                    if fraction - last_sent >= 0.01 || fraction >= 1.0 {
+                        last_sent = fraction;
+                        progress_sink.send(&Event::LoadProgress { id, fraction });
+                    }
+                    cancel.load(Ordering::SeqCst) != id
+                };
+                match engine.load(&path, &settings, observer) {
+                    Ok(model) => sink.send(&Event::Loaded { id, model }),
+                    Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
+                }
+            }
+            Request::Generate { id, messages, sampling, template } => {
+                let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone() };
+                let req = GenerationRequest { messages, sampling, template };
+                match engine.generate(&req, &mut observer) {
+                    Ok(stats) => sink.send(&Event::Done { id, stats }),
+                    Err(EngineError::Cancelled) => {}
+                    Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+struct StreamObserver {
+    id: u64,
+    sink: EventSink,
+    cancel_target: Arc<AtomicU64>,
+}
+
+impl GenerationObserver for StreamObserver {
+    fn trimmed(&mut self, dropped_messages: u32) {
+        self.sink.send(&Event::ContextTrimmed { id: self.id, dropped_messages });
+    }
+    fn prompt_done(&mut self, prompt_tokens: u32) {
+        self.sink.send(&Event::PromptDone { id: self.id, prompt_tokens });
+    }
+    fn token(&mut self, text: &str) {
+        self.sink.send(&Event::Token { id: self.id, text: text.to_string() });
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel_target.load(Ordering::SeqCst) == self.id || self.sink.broken.load(Ordering::SeqCst)
+    }
+}

@@ -1,0 +1,28 @@
+//! GGUF files, read by us before llama.cpp opens them. llama.cpp trusts its input: a truncated
+//! tensor table or an absurd count can abort the process. This crate parses the header, the
+//! metadata and the tensor table with hard limits, checks that every tensor's data lies inside
+//! the file, and summarises the model (architecture, parameters, quant mix) for `hearth inspect`.
+//! Format: <https://github.com/ggml-org/ggml/blob/master/docs/gguf.md>.
+
+mod ggml_type;
+mod reader;
+mod summary;
+
+pub use ggml_type::{file_type_name, GgmlType};
+pub use reader::{GgufFile, MetaValue, TensorInfo};
+pub use summary::{ModelSummary, QuantShare};
+
+/// Why a file is not a usable GGUF.
+#[derive(Debug, thiserror::Error)]
+pub enum GgufError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("not a GGUF file (the first bytes are not \"GGUF\")")]
+    NotGguf,
+    #[error("unsupported GGUF version {0} (this build reads versions 2 and 3)")]
+    UnsupportedVersion(u32),
+    #[error("the file is truncated: {0}")]
+    Truncated(String),
+    #[error("the file is damaged: {0}")]
+    Corrupt(String),
+}

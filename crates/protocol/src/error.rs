@@ -1,0 +1,65 @@
+//! Error codes that cross process and UI boundaries. The UI switches on `code`, never on text.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A stable, machine-readable reason for a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    /// The file is not a GGUF model, or its header or tensor table is damaged or truncated.
+    InvalidModel,
+    /// The file does not exist or cannot be read.
+    ModelNotFound,
+    /// The model, its context or its compute buffers do not fit in memory.
+    OutOfMemory,
+    /// llama.cpp refused to load the model (unsupported architecture, etc.).
+    LoadFailed,
+    /// llama.cpp refused the context settings (e.g. a quantized V cache without flash attention).
+    ContextFailed,
+    /// No model is loaded.
+    NoModel,
+    /// The model has no chat template and none was chosen.
+    TemplateMissing,
+    /// The chat template failed to render.
+    TemplateFailed,
+    /// The prompt does not fit the context even after dropping old turns.
+    ContextOverflow,
+    /// llama.cpp failed while evaluating.
+    DecodeFailed,
+    /// The engine process exited or was killed.
+    EngineDied,
+    /// The engine process could not be started.
+    EngineUnavailable,
+    /// A request was malformed.
+    BadRequest,
+    /// Another generation is already running.
+    Busy,
+    /// The database failed.
+    Storage,
+    /// Something the user asked for does not exist (a conversation, a message).
+    NotFound,
+    /// Any other failure.
+    Internal,
+}
+
+/// `{code, message}`: what every failure looks like to the app and the UI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ErrorPayload {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ErrorPayload {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into() }
+    }
+}
+
+impl std::fmt::Display for ErrorPayload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ErrorPayload {}

@@ -1,0 +1,34 @@
+//! The wire protocol between the Hearth app and its engine process, and the value types both
+//! sides (and the UI) share. The engine runs llama.cpp out of the app's process; the two talk in
+//! JSON lines over the engine's stdin/stdout: one [`Request`] per line in, one [`Event`] per line
+//! out. Nothing here links llama.cpp, so the app can speak the protocol without loading it.
+
+mod error;
+mod settings;
+mod wire;
+
+pub use error::{ErrorCode, ErrorPayload};
+pub use settings::{
+    ChatMessage, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
+    SamplingSettings, StopReason, TemplateChoice,
+};
+pub use wire::{Event, Request, PROTOCOL_VERSION};
+
+/// Every type the UI receives, for the TypeScript bindings (see `hearth-app`'s bindings test).
+pub fn typescript_declarations() -> Vec<String> {
+    use ts_rs::TS;
+    vec![
+        ErrorCode::decl(),
+        ErrorPayload::decl(),
+        Role::decl(),
+        ChatMessage::decl(),
+        FlashAttention::decl(),
+        KvCacheType::decl(),
+        ModelSettings::decl(),
+        SamplingSettings::decl(),
+        TemplateChoice::decl(),
+        ModelInfo::decl(),
+        GenerationStats::decl(),
+        StopReason::decl(),
+    ]
+}

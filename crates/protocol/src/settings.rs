@@ -1,0 +1,166 @@
+//! Model settings, sampling settings, model facts and generation statistics.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum FlashAttention {
+    #[default]
+    Auto,
+    On,
+    Off,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KvCacheType {
+    #[default]
+    F16,
+    Q8_0,
+    Q4_0,
+}
+
+/// How a model is loaded. Remembered per model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ModelSettings {
+    /// Context length in tokens; `None` means the engine's default for this model
+    /// (its trained context, capped at [`ModelSettings::DEFAULT_CONTEXT_CAP`]).
+    pub context_length: Option<u32>,
+    /// Threads for generation and prompt processing; `None` means the engine's default.
+    pub threads: Option<u32>,
+    /// Layers offloaded to the GPU; `None` means all of them (llama.cpp's default).
+    pub gpu_layers: Option<u32>,
+    pub flash_attention: FlashAttention,
+    pub kv_cache_type: KvCacheType,
+    pub mmap: bool,
+    pub mlock: bool,
+    pub batch_size: u32,
+}
+
+impl ModelSettings {
+    /// A default context cap: the KV cache of a 128k context can cost more memory than the weights.
+    pub const DEFAULT_CONTEXT_CAP: u32 = 8192;
+}
+
+impl Default for ModelSettings {
+    fn default() -> Self {
+        Self {
+            context_length: None,
+            threads: None,
+            gpu_layers: None,
+            flash_attention: FlashAttention::Auto,
+            kv_cache_type: KvCacheType::F16,
+            mmap: true,
+            mlock: false,
+            batch_size: 512,
+        }
+    }
+}
+
+/// How tokens are chosen. Remembered per conversation. `None` fields take the model's own
+/// defaults (`general.sampling.*` in the GGUF) or llama.cpp's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, Default)]
+#[serde(default)]
+pub struct SamplingSettings {
+    /// 0 means greedy.
+    pub temperature: Option<f32>,
+    pub top_k: Option<i32>,
+    pub top_p: Option<f32>,
+    pub min_p: Option<f32>,
+    pub repeat_penalty: Option<f32>,
+    pub seed: Option<u32>,
+    pub max_tokens: Option<u32>,
+}
+
+/// Which chat template renders the prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum TemplateChoice {
+    /// The GGUF's own template (llama.cpp's matcher, then Jinja).
+    #[default]
+    Model,
+    /// One of llama.cpp's built-in templates by name (e.g. `chatml`, `llama3`, `gemma`), used
+    /// when the model has none or its own fails.
+    Builtin(String),
+}
+
+/// What the user sees about a loaded model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ModelInfo {
+    pub path: String,
+    pub name: String,
+    pub architecture: String,
+    /// The file type, e.g. `Q4_K_M`.
+    pub quant: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    #[ts(type = "number")]
+    pub parameters: u64,
+    pub layers: u32,
+    pub trained_context: u32,
+    /// The context this load actually has.
+    pub context_length: u32,
+    pub threads: u32,
+    /// Where the template came from: `llama.cpp`, `jinja`, `builtin:<name>`, or `none`.
+    pub chat_template: String,
+    pub load_ms: u32,
+    /// The model's own sampling defaults, as far as the GGUF says.
+    pub sampling_defaults: SamplingSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum StopReason {
+    /// The model ended its turn.
+    EndOfTurn,
+    /// `max_tokens` reached.
+    MaxTokens,
+    /// The context filled up.
+    ContextFull,
+    /// The user stopped it.
+    Cancelled,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GenerationStats {
+    /// Tokens in the whole prompt.
+    pub prompt_tokens: u32,
+    /// Prompt tokens actually evaluated (the rest were reused from the KV cache).
+    pub prompt_evaluated: u32,
+    pub gen_tokens: u32,
+    pub ttft_ms: f64,
+    /// Prompt tokens evaluated per second.
+    pub pp_tps: f64,
+    /// Generated tokens per second, after the first.
+    pub tg_tps: f64,
+    pub total_ms: f64,
+    /// Old messages dropped so that the conversation fits the context.
+    pub dropped_messages: u32,
+    pub stop_reason: StopReason,
+}

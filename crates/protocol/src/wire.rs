@@ -1,0 +1,96 @@
+//! Requests and events as they travel over the engine's stdio, one JSON object per line.
+
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+use crate::{ChatMessage, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
+
+/// Bumped when a request or event changes shape; the app refuses an engine that differs.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// App to engine. `id` is chosen by the app and echoed in every event the request causes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    Load { id: u64, path: PathBuf, settings: ModelSettings },
+    Unload { id: u64 },
+    Generate {
+        id: u64,
+        messages: Vec<ChatMessage>,
+        sampling: SamplingSettings,
+        #[serde(default)]
+        template: TemplateChoice,
+    },
+    /// Stops the generation or load with this id; the partial answer stays.
+    Cancel { id: u64 },
+    Shutdown,
+}
+
+/// Engine to app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// First line the engine prints.
+    Ready { protocol: u32, pid: u32, system_info: String },
+    LoadProgress { id: u64, fraction: f32 },
+    Loaded { id: u64, model: ModelInfo },
+    Unloaded { id: u64 },
+    /// Old turns were dropped to fit the context.
+    ContextTrimmed { id: u64, dropped_messages: u32 },
+    /// Prompt evaluated; generation begins.
+    PromptDone { id: u64, prompt_tokens: u32 },
+    Token { id: u64, text: String },
+    Done { id: u64, stats: GenerationStats },
+    Error { id: Option<u64>, error: ErrorPayload },
+}
+
+impl Event {
+    /// The request this event answers, if any.
+    pub fn request_id(&self) -> Option<u64> {
+        match self {
+            Event::Ready { .. } => None,
+            Event::LoadProgress { id, .. }
+            | Event::Loaded { id, .. }
+            | Event::Unloaded { id }
+            | Event::ContextTrimmed { id, .. }
+            | Event::PromptDone { id, .. }
+            | Event::Token { id, .. }
+            | Event::Done { id, .. } => Some(*id),
+            Event::Error { id, .. } => *id,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    #[test]
+    fn requests_round_trip_as_single_lines() {
+        let req = Request::Generate {
+            id: 7,
+            messages: vec![ChatMessage { role: crate::Role::User, content: "hi\nthere".into() }],
+            sampling: SamplingSettings { seed: Some(3), ..Default::default() },
+            template: TemplateChoice::Builtin("chatml".into()),
+        };
+        let line = serde_json::to_string(&req).unwrap();
+        assert!(!line.contains('\n'), "a request must fit on one line: {line}");
+        assert_eq!(serde_json::from_str::<Request>(&line).unwrap(), req);
+    }
+
+    #[test]
+    fn errors_carry_stable_codes() {
+        let ev = Event::Error { id: Some(1), error: ErrorPayload::new(ErrorCode::OutOfMemory, "x") };
+        let line = serde_json::to_string(&ev).unwrap();
+        assert!(line.contains("\"OUT_OF_MEMORY\""), "{line}");
+        assert_eq!(ev.request_id(), Some(1));
+    }
+
+    #[test]
+    fn missing_settings_fields_take_defaults() {
+        let s: ModelSettings = serde_json::from_str(r#"{"batch_size": 256}"#).unwrap();
+        assert_eq!(s.batch_size, 256);
+        assert!(s.mmap);
+    }
+}

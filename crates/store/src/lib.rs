@@ -1,0 +1,41 @@
+//! Hearth's persistent state: one SQLite database (WAL) holding conversations, messages,
+//! per-model settings and small app state, plus the layout of Hearth's home directory.
+//! Everything follows `$HEARTH_HOME` when it is set.
+
+mod home;
+mod records;
+mod schema;
+mod store;
+
+pub use home::HearthHome;
+pub use records::{Conversation, Message, MessageStatus};
+pub use store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot prepare {path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0} not found")]
+    NotFound(String),
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn payload(&self) -> hearth_protocol::ErrorPayload {
+        use hearth_protocol::{ErrorCode, ErrorPayload};
+        let code = match self {
+            StoreError::NotFound(_) => ErrorCode::NotFound,
+            _ => ErrorCode::Storage,
+        };
+        ErrorPayload::new(code, self.to_string())
+    }
+}
+
+/// TypeScript declarations of the records the UI receives.
+pub fn typescript_declarations() -> Vec<String> {
+    use ts_rs::TS;
+    vec![MessageStatus::decl(), Message::decl(), Conversation::decl()]
+}

@@ -1,0 +1,303 @@
+//! The store: typed reads and writes over one SQLite connection.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hearth_protocol::{ChatMessage, ErrorPayload, GenerationStats, ModelSettings, Role, SamplingSettings, TemplateChoice};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::schema::MIGRATIONS;
+use crate::{Conversation, Message, MessageStatus, StoreError};
+
+pub struct Store {
+    conn: Connection,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
+    // A damaged settings blob must not make the conversation unreadable: fall back to defaults.
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+const CONVERSATION_COLUMNS: &str = "id, title, system_prompt, sampling_json, template_json, created_at, updated_at";
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, stats_json, error_json, model, created_at";
+
+fn conversation_row(r: &Row) -> rusqlite::Result<Conversation> {
+    Ok(Conversation {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        system_prompt: r.get(2)?,
+        sampling: parse_json::<SamplingSettings>(&r.get::<_, String>(3)?),
+        template: parse_json::<TemplateChoice>(&r.get::<_, String>(4)?),
+        created_at: r.get(5)?,
+        updated_at: r.get(6)?,
+    })
+}
+
+fn message_row(r: &Row) -> rusqlite::Result<Message> {
+    let role = match r.get::<_, String>(2)?.as_str() {
+        "system" => Role::System,
+        "assistant" => Role::Assistant,
+        _ => Role::User,
+    };
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        role,
+        content: r.get(3)?,
+        status: MessageStatus::parse(&r.get::<_, String>(4)?),
+        stats: r.get::<_, Option<String>>(5)?.and_then(|s| serde_json::from_str::<GenerationStats>(&s).ok()),
+        error: r.get::<_, Option<String>>(6)?.and_then(|s| serde_json::from_str::<ErrorPayload>(&s).ok()),
+        model: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, migrated to the latest schema.
+    /// Messages left `streaming` by a previous process that died are marked `interrupted`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // WAL with synchronous=NORMAL survives a killed process (not a power cut) and keeps
+        // the once-a-second streaming writes cheap.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > MIGRATIONS.len() {
+            return Err(StoreError::Corrupt(format!(
+                "the database is from a newer Hearth (schema {version}, this one knows {})",
+                MIGRATIONS.len()
+            )));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Marks messages that were streaming when their process died. Call once at start-up, by the
+    /// process that owns the database.
+    pub fn recover_interrupted(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'", [])?)
+    }
+
+    // ---- conversations ----
+
+    pub fn create_conversation(&self, title: &str) -> Result<Conversation, StoreError> {
+        let now = now_ms();
+        self.conn.execute(
+            "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
+            params![title, now],
+        )?;
+        self.conversation(self.conn.last_insert_rowid())
+    }
+
+    pub fn conversation(&self, id: i64) -> Result<Conversation, StoreError> {
+        self.conn
+            .query_row(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = ?1"), [id], conversation_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("conversation {id}")))
+    }
+
+    /// Newest first.
+    pub fn conversations(&self) -> Result<Vec<Conversation>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations ORDER BY updated_at DESC, id DESC"))?;
+        let rows = stmt.query_map([], conversation_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Conversations whose title or any message contains `text` (case-insensitive), newest first.
+    pub fn search_conversations(&self, text: &str) -> Result<Vec<Conversation>, StoreError> {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.title LIKE ?1 ESCAPE '\\'
+             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE ?1 ESCAPE '\\')
+             ORDER BY updated_at DESC, id DESC"
+        ))?;
+        let rows = stmt.query_map([pattern], conversation_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn rename_conversation(&self, id: i64, title: &str) -> Result<Conversation, StoreError> {
+        self.touch_with("title = ?2", id, title)?;
+        self.conversation(id)
+    }
+
+    pub fn set_system_prompt(&self, id: i64, system_prompt: &str) -> Result<Conversation, StoreError> {
+        self.touch_with("system_prompt = ?2", id, system_prompt)?;
+        self.conversation(id)
+    }
+
+    pub fn set_sampling(&self, id: i64, sampling: &SamplingSettings) -> Result<Conversation, StoreError> {
+        self.touch_with("sampling_json = ?2", id, &json(sampling))?;
+        self.conversation(id)
+    }
+
+    pub fn set_template(&self, id: i64, template: &TemplateChoice) -> Result<Conversation, StoreError> {
+        self.touch_with("template_json = ?2", id, &json(template))?;
+        self.conversation(id)
+    }
+
+    fn touch_with(&self, set: &str, id: i64, value: &str) -> Result<(), StoreError> {
+        let n = self.conn.execute(
+            &format!("UPDATE conversations SET {set}, updated_at = ?3 WHERE id = ?1"),
+            params![id, value, now_ms()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("conversation {id}")));
+        }
+        Ok(())
+    }
+
+    pub fn delete_conversation(&self, id: i64) -> Result<(), StoreError> {
+        let n = self.conn.execute("DELETE FROM conversations WHERE id = ?1", [id])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("conversation {id}")));
+        }
+        Ok(())
+    }
+
+    // ---- messages ----
+
+    pub fn messages(&self, conversation_id: i64) -> Result<Vec<Message>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY id"))?;
+        let rows = stmt.query_map([conversation_id], message_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    pub fn message(&self, id: i64) -> Result<Message, StoreError> {
+        self.conn
+            .query_row(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?1"), [id], message_row)
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("message {id}")))
+    }
+
+    pub fn add_message(
+        &self,
+        conversation_id: i64,
+        role: Role,
+        content: &str,
+        status: MessageStatus,
+        model: Option<&str>,
+    ) -> Result<Message, StoreError> {
+        let now = now_ms();
+        let tx = self.conn.unchecked_transaction()?;
+        let n = tx.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![conversation_id, now])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("conversation {conversation_id}")));
+        }
+        tx.execute(
+            "INSERT INTO messages (conversation_id, role, content, status, model, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![conversation_id, role.as_str(), content, status.as_str(), model, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        self.message(id)
+    }
+
+    /// Saves the text of a message being streamed (called about once a second).
+    pub fn save_partial(&self, id: i64, content: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE messages SET content = ?2 WHERE id = ?1", params![id, content])?;
+        Ok(())
+    }
+
+    pub fn finish_message(
+        &self,
+        id: i64,
+        content: &str,
+        status: MessageStatus,
+        stats: Option<&GenerationStats>,
+        error: Option<&ErrorPayload>,
+    ) -> Result<Message, StoreError> {
+        self.conn.execute(
+            "UPDATE messages SET content = ?2, status = ?3, stats_json = ?4, error_json = ?5 WHERE id = ?1",
+            params![id, content, status.as_str(), stats.map(json), error.map(json)],
+        )?;
+        self.message(id)
+    }
+
+    pub fn edit_message(&self, id: i64, content: &str) -> Result<Message, StoreError> {
+        let n = self.conn.execute("UPDATE messages SET content = ?2 WHERE id = ?1", params![id, content])?;
+        if n == 0 {
+            return Err(StoreError::NotFound(format!("message {id}")));
+        }
+        self.message(id)
+    }
+
+    /// Deletes every message of the conversation after `id` (for regenerate and edit-and-resend).
+    pub fn delete_messages_after(&self, conversation_id: i64, id: i64) -> Result<usize, StoreError> {
+        Ok(self.conn.execute("DELETE FROM messages WHERE conversation_id = ?1 AND id > ?2", params![conversation_id, id])?)
+    }
+
+    /// The conversation as the model sees it: system prompt, then every message with text.
+    pub fn chat_history(&self, conversation_id: i64) -> Result<Vec<ChatMessage>, StoreError> {
+        let conv = self.conversation(conversation_id)?;
+        let mut out = Vec::new();
+        if !conv.system_prompt.trim().is_empty() {
+            out.push(ChatMessage { role: Role::System, content: conv.system_prompt });
+        }
+        for m in self.messages(conversation_id)? {
+            if m.status == MessageStatus::Failed && m.content.is_empty() {
+                continue;
+            }
+            out.push(ChatMessage { role: m.role, content: m.content });
+        }
+        Ok(out)
+    }
+
+    // ---- settings ----
+
+    pub fn model_settings(&self, model_path: &str) -> Result<Option<ModelSettings>, StoreError> {
+        let s: Option<String> = self
+            .conn
+            .query_row("SELECT settings_json FROM model_settings WHERE path = ?1", [model_path], |r| r.get(0))
+            .optional()?;
+        Ok(s.map(|s| parse_json(&s)))
+    }
+
+    pub fn set_model_settings(&self, model_path: &str, settings: &ModelSettings) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO model_settings (path, settings_json) VALUES (?1, ?2)
+             ON CONFLICT(path) DO UPDATE SET settings_json = excluded.settings_json",
+            params![model_path, json(settings)],
+        )?;
+        Ok(())
+    }
+
+    pub fn app_state(&self, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.conn.query_row("SELECT value FROM app_state WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    pub fn set_app_state(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT INTO app_state (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,88 @@
+//! The store against a real SQLite file.
+
+use hearth_protocol::{ModelSettings, Role, SamplingSettings};
+use hearth_store::{MessageStatus, Store};
+
+fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("hearth.db")).unwrap();
+    (dir, store)
+}
+
+#[test]
+fn conversations_survive_reopening_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hearth.db");
+    let id = {
+        let s = Store::open(&path).unwrap();
+        let c = s.create_conversation("Trip").unwrap();
+        s.add_message(c.id, Role::User, "hello", MessageStatus::Complete, None).unwrap();
+        s.set_system_prompt(c.id, "be brief").unwrap();
+        c.id
+    };
+    let s = Store::open(&path).unwrap();
+    let msgs = s.messages(id).unwrap();
+    assert_eq!(msgs.len(), 1);
+    assert_eq!(msgs[0].content, "hello");
+    assert_eq!(s.conversation(id).unwrap().system_prompt, "be brief");
+    let journal: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    assert_eq!(journal, "wal");
+}
+
+#[test]
+fn rename_search_and_delete() {
+    let (_d, s) = fresh();
+    let a = s.create_conversation("Alpha").unwrap();
+    let b = s.create_conversation("Beta").unwrap();
+    s.add_message(b.id, Role::User, "what is 100% of a_b?", MessageStatus::Complete, None).unwrap();
+    s.rename_conversation(a.id, "Gamma").unwrap();
+    assert_eq!(s.search_conversations("gam").unwrap()[0].id, a.id);
+    assert_eq!(s.search_conversations("100%").unwrap().len(), 1, "% is matched literally");
+    assert_eq!(s.search_conversations("a_b").unwrap()[0].id, b.id);
+    assert!(s.search_conversations("0 %").unwrap().is_empty());
+    s.delete_conversation(b.id).unwrap();
+    assert!(s.messages(b.id).unwrap().is_empty(), "messages go with their conversation");
+    assert!(s.conversation(b.id).is_err());
+}
+
+#[test]
+fn interrupted_streams_are_marked_on_recovery() {
+    let (_d, s) = fresh();
+    let c = s.create_conversation("x").unwrap();
+    let m = s.add_message(c.id, Role::Assistant, "", MessageStatus::Streaming, Some("m")).unwrap();
+    s.save_partial(m.id, "partial answ").unwrap();
+    assert_eq!(s.recover_interrupted().unwrap(), 1);
+    let m = s.message(m.id).unwrap();
+    assert_eq!(m.status, MessageStatus::Interrupted);
+    assert_eq!(m.content, "partial answ");
+}
+
+#[test]
+fn history_has_the_system_prompt_first_and_skips_empty_failures() {
+    let (_d, s) = fresh();
+    let c = s.create_conversation("x").unwrap();
+    s.set_system_prompt(c.id, "sys").unwrap();
+    let u = s.add_message(c.id, Role::User, "q", MessageStatus::Complete, None).unwrap();
+    s.add_message(c.id, Role::Assistant, "", MessageStatus::Failed, None).unwrap();
+    let h = s.chat_history(c.id).unwrap();
+    assert_eq!(h.len(), 2);
+    assert_eq!(h[0].role, Role::System);
+    s.add_message(c.id, Role::Assistant, "a", MessageStatus::Complete, None).unwrap();
+    assert_eq!(s.delete_messages_after(c.id, u.id).unwrap(), 2);
+}
+
+#[test]
+fn settings_are_remembered_per_model_and_per_conversation() {
+    let (_d, s) = fresh();
+    let mut ms = ModelSettings::default();
+    ms.context_length = Some(2048);
+    s.set_model_settings("/m/a.gguf", &ms).unwrap();
+    assert_eq!(s.model_settings("/m/a.gguf").unwrap(), Some(ms));
+    assert_eq!(s.model_settings("/m/b.gguf").unwrap(), None);
+    let c = s.create_conversation("x").unwrap();
+    let sampling = SamplingSettings { temperature: Some(0.0), seed: Some(42), ..Default::default() };
+    assert_eq!(s.set_sampling(c.id, &sampling).unwrap().sampling, sampling);
+}
