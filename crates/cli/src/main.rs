@@ -1,0 +1,49 @@
+//! `hearth`: the headless face of Hearth, and the engine process of the desktop app.
+//! Each subcommand lives in its own module; this file only parses arguments.
+
+mod chat_command;
+mod inspect_command;
+mod send_command;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hearth", version, about = "Run large language models at home")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the engine protocol on stdin/stdout (the desktop app runs this).
+    Engine,
+    /// Print a GGUF model's metadata without loading its weights.
+    Inspect {
+        model: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Answer one prompt with a model, streaming the answer.
+    Chat(chat_command::ChatArgs),
+    /// Send a message to a stored conversation (as the app does) and stream the answer.
+    Send(send_command::SendArgs),
+    /// List stored conversations.
+    Conversations {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Engine => Ok(hearth_engine::stdio_server::serve()?),
+        Command::Inspect { model, json } => inspect_command::run(&model, json),
+        Command::Chat(args) => chat_command::run(args),
+        Command::Send(args) => send_command::run(args),
+        Command::Conversations { json } => send_command::list_conversations(json),
+    }
+}

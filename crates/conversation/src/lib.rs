@@ -1,0 +1,13 @@
+//! A chat turn, shared by the desktop app and the `hearth send` command: it writes the user's
+//! message, asks the engine for an answer, streams the answer to the caller and saves it to the
+//! database as it streams, so that a killed app loses at most [`SAVE_INTERVAL`] of it. When the
+//! engine dies mid-answer, the partial answer stays, marked `interrupted`.
+
+mod turn;
+
+pub use turn::{run_turn, SharedStore, TurnAction, TurnError, TurnEvent, SAVE_INTERVAL};
+
+pub fn typescript_declarations() -> Vec<String> {
+    use ts_rs::TS;
+    vec![TurnEvent::decl()]
+}

@@ -1,0 +1,189 @@
+//! Running one turn.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use hearth_engine_client::{ClientError, EngineClient};
+use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, Role, StopReason};
+use hearth_store::{Message, MessageStatus, Store, StoreError};
+use serde::Serialize;
+use ts_rs::TS;
+
+/// How often a streaming answer is written to the database.
+pub const SAVE_INTERVAL: Duration = Duration::from_millis(500);
+const NEW_TITLE: &str = "New chat";
+
+pub type SharedStore = Arc<Mutex<Store>>;
+
+#[derive(Debug, Clone)]
+pub enum TurnAction {
+    /// A new user message.
+    Send { text: String },
+    /// Answer the last user message again (the old answer is replaced).
+    Regenerate,
+    /// Change a user message, drop everything after it, answer again.
+    EditAndResend { message_id: i64, text: String },
+}
+
+/// What the caller sees while a turn runs.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TurnEvent {
+    Started {
+        /// The user's message as stored (absent for regenerate).
+        user_message: Option<Message>,
+        assistant_message: Message,
+        /// Pass to `stop_generation`.
+        #[ts(type = "number")]
+        generation_id: u64,
+    },
+    ContextTrimmed { dropped_messages: u32 },
+    PromptDone { prompt_tokens: u32 },
+    Token { text: String },
+    /// The assistant message in its final state: complete, stopped, failed or interrupted.
+    Finished { message: Message },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl TurnError {
+    pub fn payload(&self) -> ErrorPayload {
+        match self {
+            TurnError::Store(e) => e.payload(),
+            TurnError::Invalid(m) => ErrorPayload::new(ErrorCode::BadRequest, m.clone()),
+        }
+    }
+}
+
+fn title_from(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let mut title: String = line.chars().take(48).collect();
+    if line.chars().count() > 48 {
+        title.push('…');
+    }
+    if title.is_empty() { NEW_TITLE.to_string() } else { title }
+}
+
+/// Runs one turn to its end. Engine failures do not make this fail: they end the turn with a
+/// `failed` or `interrupted` message, which is returned. Only bad input and storage errors are `Err`.
+pub async fn run_turn(
+    store: &SharedStore,
+    engine: &EngineClient,
+    conversation_id: i64,
+    action: TurnAction,
+    model_name: Option<&str>,
+    mut emit: impl FnMut(TurnEvent),
+) -> Result<Message, TurnError> {
+    let (user_message, assistant, history, sampling, template) = {
+        let s = store.lock().unwrap();
+        let conv = s.conversation(conversation_id)?;
+        let user_message = match &action {
+            TurnAction::Send { text } => {
+                if text.trim().is_empty() {
+                    return Err(TurnError::Invalid("the message is empty".into()));
+                }
+                if conv.title == NEW_TITLE {
+                    s.rename_conversation(conversation_id, &title_from(text))?;
+                }
+                Some(s.add_message(conversation_id, Role::User, text, MessageStatus::Complete, None)?)
+            }
+            TurnAction::Regenerate => {
+                let last_user = s
+                    .messages(conversation_id)?
+                    .into_iter()
+                    .rev()
+                    .find(|m| m.role == Role::User)
+                    .ok_or_else(|| TurnError::Invalid("there is no question to answer again".into()))?;
+                s.delete_messages_after(conversation_id, last_user.id)?;
+                None
+            }
+            TurnAction::EditAndResend { message_id, text } => {
+                let m = s.message(*message_id)?;
+                if m.conversation_id != conversation_id || m.role != Role::User {
+                    return Err(TurnError::Invalid("only your own messages in this conversation can be edited".into()));
+                }
+                if text.trim().is_empty() {
+                    return Err(TurnError::Invalid("the message is empty".into()));
+                }
+                let edited = s.edit_message(*message_id, text)?;
+                s.delete_messages_after(conversation_id, *message_id)?;
+                Some(edited)
+            }
+        };
+        let history = s.chat_history(conversation_id)?;
+        let assistant = s.add_message(conversation_id, Role::Assistant, "", MessageStatus::Streaming, model_name)?;
+        (user_message, assistant, history, conv.sampling, conv.template)
+    };
+
+    let finish = |content: &str, status, stats, error: Option<ErrorPayload>| -> Result<Message, TurnError> {
+        Ok(store.lock().unwrap().finish_message(assistant.id, content, status, stats, error.as_ref())?)
+    };
+
+    let mut stream = match engine
+        .request(|id| Request::Generate { id, messages: history, sampling, template })
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            let message = finish("", MessageStatus::Failed, None, Some(engine_error(&e)))?;
+            emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
+            emit(TurnEvent::Finished { message: message.clone() });
+            return Ok(message);
+        }
+    };
+    emit(TurnEvent::Started { user_message, assistant_message: assistant.clone(), generation_id: stream.id });
+
+    let mut text = String::new();
+    let mut last_save = Instant::now();
+    let mut saved_len = 0;
+    let message = loop {
+        let Some(event) = stream.next().await else {
+            break finish(&text, MessageStatus::Interrupted, None, Some(ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped answering")))?;
+        };
+        match event {
+            Event::Token { text: piece, .. } => {
+                text.push_str(&piece);
+                emit(TurnEvent::Token { text: piece });
+                if last_save.elapsed() >= SAVE_INTERVAL && text.len() != saved_len {
+                    store.lock().unwrap().save_partial(assistant.id, &text)?;
+                    saved_len = text.len();
+                    last_save = Instant::now();
+                }
+            }
+            Event::ContextTrimmed { dropped_messages, .. } => emit(TurnEvent::ContextTrimmed { dropped_messages }),
+            Event::PromptDone { prompt_tokens, .. } => emit(TurnEvent::PromptDone { prompt_tokens }),
+            Event::Done { stats, .. } => {
+                let status = if stats.stop_reason == StopReason::Cancelled { MessageStatus::Stopped } else { MessageStatus::Complete };
+                break finish(&text, status, Some(&stats), None)?;
+            }
+            Event::Error { error, .. } => {
+                let status = if error.code == ErrorCode::EngineDied { MessageStatus::Interrupted } else { MessageStatus::Failed };
+                break finish(&text, status, None, Some(error))?;
+            }
+            _ => {}
+        }
+    };
+    emit(TurnEvent::Finished { message: message.clone() });
+    Ok(message)
+}
+
+fn engine_error(e: &ClientError) -> ErrorPayload {
+    e.payload()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_from;
+
+    #[test]
+    fn titles_come_from_the_first_line() {
+        assert_eq!(title_from("\n  Hello there\nmore"), "Hello there");
+        assert_eq!(title_from(&"x".repeat(60)).chars().count(), 49);
+    }
+}

@@ -1,0 +1,317 @@
+//! Spawning the engine, routing its events, and reporting its death.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, PROTOCOL_VERSION};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{ChildStdin, Command};
+use tokio::sync::{mpsc, Mutex};
+
+use crate::ClientError;
+
+const STDERR_TAIL_LINES: usize = 40;
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Routes = Arc<StdMutex<HashMap<u64, mpsc::UnboundedSender<Event>>>>;
+
+struct Running {
+    stdin: ChildStdin,
+    pid: u32,
+    routes: Routes,
+    alive: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// What the UI shows about the engine.
+#[derive(Debug, Clone, Default)]
+pub struct EngineState {
+    pub running: bool,
+    pub pid: Option<u32>,
+    /// How the last engine ended, when it ended unexpectedly.
+    pub last_death: Option<String>,
+    pub system_info: Option<String>,
+}
+
+struct Shared {
+    exe: PathBuf,
+    extra_env: Vec<(String, String)>,
+    running: Mutex<Option<Running>>,
+    next_id: AtomicU64,
+    state: StdMutex<EngineState>,
+}
+
+/// A handle to the engine process; cheap to clone.
+#[derive(Clone)]
+pub struct EngineClient {
+    shared: Arc<Shared>,
+}
+
+/// Events for one request, ending with its terminal event.
+pub struct EventStream {
+    pub id: u64,
+    rx: mpsc::UnboundedReceiver<Event>,
+    routes: Routes,
+    finished: bool,
+}
+
+impl EventStream {
+    /// The next event; `None` after the terminal one (`Loaded`, `Unloaded`, `Done`, `Error`).
+    pub async fn next(&mut self) -> Option<Event> {
+        if self.finished {
+            return None;
+        }
+        let ev = self.rx.recv().await?;
+        if matches!(ev, Event::Loaded { .. } | Event::Unloaded { .. } | Event::Done { .. } | Event::Error { .. }) {
+            self.finished = true;
+            self.routes.lock().unwrap().remove(&self.id);
+        }
+        Some(ev)
+    }
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.routes.lock() {
+            r.remove(&self.id);
+        }
+    }
+}
+
+impl EngineClient {
+    /// `exe` is the `hearth` binary; the engine is `exe engine`.
+    pub fn new(exe: PathBuf) -> EngineClient {
+        Self::with_env(exe, Vec::new())
+    }
+
+    pub fn with_env(exe: PathBuf, extra_env: Vec<(String, String)>) -> EngineClient {
+        EngineClient {
+            shared: Arc::new(Shared {
+                exe,
+                extra_env,
+                running: Mutex::new(None),
+                next_id: AtomicU64::new(1),
+                state: StdMutex::new(EngineState::default()),
+            }),
+        }
+    }
+
+    pub fn state(&self) -> EngineState {
+        self.shared.state.lock().unwrap().clone()
+    }
+
+    /// Sends a request built with a fresh id and returns its event stream. Starts the engine
+    /// first if none is running.
+    pub async fn request(&self, build: impl FnOnce(u64) -> Request) -> Result<EventStream, ClientError> {
+        let mut guard = self.shared.running.lock().await;
+        if guard.as_ref().is_none_or(|r| !r.alive.load(Ordering::SeqCst)) {
+            *guard = Some(self.spawn().await?);
+        }
+        let running = guard.as_mut().expect("just started");
+        let id = self.shared.next_id.fetch_add(1, Ordering::SeqCst);
+        let (tx, rx) = mpsc::unbounded_channel();
+        running.routes.lock().unwrap().insert(id, tx);
+        let stream = EventStream { id, rx, routes: running.routes.clone(), finished: false };
+        let line = serde_json::to_string(&build(id)).expect("requests serialize");
+        if let Err(e) = write_line(&mut running.stdin, &line).await {
+            // The reader task will report the death to the stream; say why here too.
+            tracing::warn!("engine stdin closed: {e}");
+        }
+        Ok(stream)
+    }
+
+    /// Asks the engine to stop request `id` (a generation or a load). Harmless if it already ended.
+    pub async fn cancel(&self, id: u64) {
+        let mut guard = self.shared.running.lock().await;
+        if let Some(running) = guard.as_mut() {
+            let line = serde_json::to_string(&Request::Cancel { id }).expect("requests serialize");
+            let _ = write_line(&mut running.stdin, &line).await;
+        }
+    }
+
+    /// Kills the running engine (if any) and starts a new one.
+    pub async fn restart(&self) -> Result<(), ClientError> {
+        let mut guard = self.shared.running.lock().await;
+        if let Some(old) = guard.take() {
+            kill(old.pid);
+        }
+        *guard = Some(self.spawn().await?);
+        Ok(())
+    }
+
+    /// Stops the engine politely, then firmly.
+    pub async fn shutdown(&self) {
+        let mut guard = self.shared.running.lock().await;
+        if let Some(mut running) = guard.take() {
+            let line = serde_json::to_string(&Request::Shutdown).expect("requests serialize");
+            let _ = write_line(&mut running.stdin, &line).await;
+            for _ in 0..20 {
+                if !running.alive.load(Ordering::SeqCst) {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            kill(running.pid);
+        }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.state().pid
+    }
+
+    async fn spawn(&self) -> Result<Running, ClientError> {
+        let exe = &self.shared.exe;
+        let spawn_err = |reason: String| ClientError::Spawn { path: exe.display().to_string(), reason };
+        let mut cmd = Command::new(exe);
+        cmd.arg("engine")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, v) in &self.shared.extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().map_err(|e| spawn_err(e.to_string()))?;
+        let pid = child.id().unwrap_or(0);
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+
+        let stderr_tail = Arc::new(StdMutex::new(VecDeque::new()));
+        {
+            let tail = stderr_tail.clone();
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    tracing::debug!(target: "engine", "{line}");
+                    let mut t = tail.lock().unwrap();
+                    if t.len() == STDERR_TAIL_LINES {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            });
+        }
+
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = tokio::time::timeout(START_TIMEOUT, lines.next_line()).await;
+        let system_info = match ready {
+            Ok(Ok(Some(line))) => match serde_json::from_str::<Event>(&line) {
+                Ok(Event::Ready { protocol, system_info, .. }) if protocol == PROTOCOL_VERSION => system_info,
+                Ok(Event::Ready { protocol, .. }) => {
+                    return Err(spawn_err(format!("protocol {protocol}, this app speaks {PROTOCOL_VERSION}")))
+                }
+                Ok(Event::Error { error, .. }) => return Err(spawn_err(error.message)),
+                _ => return Err(spawn_err(format!("unexpected first line {line:?}"))),
+            },
+            Ok(Ok(None)) | Ok(Err(_)) => {
+                let status = child.wait().await.map(describe_exit).unwrap_or_default();
+                let tail = stderr_tail.lock().unwrap().iter().cloned().collect::<Vec<_>>().join("\n");
+                return Err(spawn_err(format!("it exited at start ({status}) {tail}")));
+            }
+            Err(_) => return Err(spawn_err("no answer within 60 s".into())),
+        };
+
+        let routes: Routes = Arc::new(StdMutex::new(HashMap::new()));
+        let alive = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        {
+            let routes = routes.clone();
+            let alive = alive.clone();
+            let shared = self.shared.clone();
+            tokio::spawn(async move {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let event = match serde_json::from_str::<Event>(&line) {
+                        Ok(e) => e,
+                        Err(e) => {
+                            tracing::warn!("unreadable engine event {line:?}: {e}");
+                            continue;
+                        }
+                    };
+                    let target = event.request_id();
+                    let routes = routes.lock().unwrap();
+                    match target.and_then(|id| routes.get(&id)) {
+                        Some(tx) => {
+                            let _ = tx.send(event);
+                        }
+                        None => tracing::debug!("engine event for nobody: {line}"),
+                    }
+                }
+                // stdout closed: the engine is gone. Say how, to everyone still waiting.
+                alive.store(false, Ordering::SeqCst);
+                let status = child.wait().await.map(describe_exit).unwrap_or_else(|e| e.to_string());
+                // Give the stderr reader a moment to collect the last words (e.g. GGML_ASSERT).
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let last_words: Vec<String> = stderr_tail
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|l| !l.trim().is_empty())
+                    .rev()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                    .collect();
+                let mut message = format!("the engine stopped ({status})");
+                if !last_words.is_empty() {
+                    message.push_str(": ");
+                    message.push_str(&last_words.join(" | "));
+                }
+                {
+                    let mut st = shared.state.lock().unwrap();
+                    if st.pid == Some(pid) {
+                        st.running = false;
+                        st.last_death = Some(message.clone());
+                    }
+                }
+                let mut routes = routes.lock().unwrap();
+                for (id, tx) in routes.drain() {
+                    let _ = tx.send(Event::Error {
+                        id: Some(id),
+                        error: ErrorPayload::new(ErrorCode::EngineDied, message.clone()),
+                    });
+                }
+            });
+        }
+        {
+            let mut st = self.shared.state.lock().unwrap();
+            st.running = true;
+            st.pid = Some(pid);
+            st.system_info = Some(system_info);
+        }
+        Ok(Running { stdin, pid, routes, alive })
+    }
+}
+
+async fn write_line(stdin: &mut ChildStdin, line: &str) -> std::io::Result<()> {
+    stdin.write_all(line.as_bytes()).await?;
+    stdin.write_all(b"\n").await?;
+    stdin.flush().await
+}
+
+fn kill(pid: u32) {
+    if pid > 0 {
+        // SAFETY: signalling a child we spawned.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
+    }
+}
+
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (_, Some(libc::SIGKILL)) => "killed (SIGKILL; out of memory or killed by the user)".into(),
+        (_, Some(libc::SIGABRT)) => "aborted inside llama.cpp (SIGABRT)".into(),
+        (_, Some(libc::SIGSEGV)) => "crashed (SIGSEGV)".into(),
+        (_, Some(libc::SIGILL)) => "crashed on an unsupported CPU instruction (SIGILL)".into(),
+        (_, Some(sig)) => format!("killed by signal {sig}"),
+        (Some(0), _) => "exited".into(),
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, None) => "ended".into(),
+    }
+}
