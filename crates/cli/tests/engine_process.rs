@@ -1,0 +1,259 @@
+//! The engine process through the app's client: cancel, death and restart, bad input, context
+//! limits and llama.cpp's log turned into messages. All with the real demo model.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{demo_model, hearth};
+use hearth_engine_client::{EngineClient, EventStream};
+use hearth_protocol::{
+    ChatMessage, ErrorCode, ErrorPayload, Event, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
+    Request, Role, SamplingSettings, StopReason, TemplateChoice,
+};
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+async fn load(engine: &EngineClient, settings: ModelSettings) -> Result<ModelInfo, ErrorPayload> {
+    let path = demo_model();
+    let mut s = engine.request(|id| Request::Load { id, path, settings }).await.unwrap();
+    let mut saw_progress = false;
+    loop {
+        match s.next().await.expect("load ended without an answer") {
+            Event::LoadProgress { .. } => saw_progress = true,
+            Event::Loaded { model, .. } => {
+                assert!(saw_progress, "no load progress was reported");
+                return Ok(model);
+            }
+            Event::Error { error, .. } => return Err(error),
+            _ => {}
+        }
+    }
+}
+
+fn user(text: &str) -> ChatMessage {
+    ChatMessage { role: Role::User, content: text.into() }
+}
+
+async fn generate(engine: &EngineClient, messages: Vec<ChatMessage>, max_tokens: u32) -> EventStream {
+    let sampling = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(max_tokens), ..Default::default() };
+    engine
+        .request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model })
+        .await
+        .unwrap()
+}
+
+/// Collects text until `n` tokens arrived, or the stream ended.
+async fn take_tokens(s: &mut EventStream, n: usize) -> (String, Option<Event>) {
+    let mut text = String::new();
+    let mut count = 0;
+    while let Some(ev) = s.next().await {
+        match ev {
+            Event::Token { text: t, .. } => {
+                text.push_str(&t);
+                count += 1;
+                if count == n {
+                    return (text, None);
+                }
+            }
+            Event::Done { .. } | Event::Error { .. } => return (text, Some(ev)),
+            _ => {}
+        }
+    }
+    (text, None)
+}
+
+async fn finish(s: &mut EventStream) -> Result<GenerationStats, ErrorPayload> {
+    while let Some(ev) = s.next().await {
+        match ev {
+            Event::Done { stats, .. } => return Ok(stats),
+            Event::Error { error, .. } => return Err(error),
+            _ => {}
+        }
+    }
+    panic!("the stream ended without a result");
+}
+
+#[test]
+fn cancel_stops_a_generation_and_reports_its_stats() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        load(&engine, ModelSettings::default()).await.unwrap();
+        let mut s = generate(&engine, vec![user("Write a very long story about a lighthouse keeper.")], 2000).await;
+        let (text, ended) = take_tokens(&mut s, 12).await;
+        assert!(ended.is_none(), "ended early: {ended:?}");
+        engine.cancel(s.id).await;
+        let stats = finish(&mut s).await.unwrap();
+        assert_eq!(stats.stop_reason, StopReason::Cancelled);
+        assert!(stats.gen_tokens >= 12 && stats.gen_tokens < 200, "{stats:?}");
+        assert!(!text.is_empty());
+        engine.shutdown().await;
+    });
+}
+
+#[test]
+fn a_killed_engine_is_reported_and_a_new_engine_serves() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        load(&engine, ModelSettings::default()).await.unwrap();
+        let first_pid = engine.pid().unwrap();
+        let mut s = generate(&engine, vec![user("Write a very long story about a lighthouse keeper.")], 2000).await;
+        let (_, ended) = take_tokens(&mut s, 5).await;
+        assert!(ended.is_none());
+        unsafe { libc::kill(first_pid as i32, libc::SIGKILL) };
+        let err = finish(&mut s).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::EngineDied, "{err:?}");
+        assert!(err.message.contains("SIGKILL"), "{}", err.message);
+        let state = engine.state();
+        assert!(!state.running);
+        assert!(state.last_death.is_some());
+
+        // The next request starts a fresh engine, which has no model until told.
+        let mut s = generate(&engine, vec![user("hi")], 8).await;
+        assert_eq!(finish(&mut s).await.unwrap_err().code, ErrorCode::NoModel);
+        assert_ne!(engine.pid(), Some(first_pid));
+        load(&engine, ModelSettings::default()).await.unwrap();
+        let mut s = generate(&engine, vec![user("What is the capital of France?")], 16).await;
+        let stats = finish(&mut s).await.unwrap();
+        assert!(stats.gen_tokens > 0);
+        engine.shutdown().await;
+    });
+}
+
+#[test]
+fn bad_models_fail_cleanly_and_the_engine_keeps_serving() {
+    rt().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let cut = dir.path().join("cut.gguf");
+        let bytes = std::fs::read(demo_model()).unwrap();
+        std::fs::write(&cut, &bytes[..4096]).unwrap();
+        let engine = EngineClient::new(hearth());
+        let path = cut.clone();
+        let mut s = engine.request(|id| Request::Load { id, path, settings: ModelSettings::default() }).await.unwrap();
+        match s.next().await.unwrap() {
+            Event::Error { error, .. } => assert_eq!(error.code, ErrorCode::InvalidModel, "{error:?}"),
+            other => panic!("a truncated model loaded: {other:?}"),
+        }
+        let pid = engine.pid();
+        load(&engine, ModelSettings::default()).await.unwrap();
+        assert_eq!(engine.pid(), pid, "the engine restarted after a bad model");
+        engine.shutdown().await;
+    });
+}
+
+#[test]
+fn a_quantized_v_cache_without_flash_attention_is_explained_from_llama_log() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        let settings = ModelSettings { flash_attention: FlashAttention::Off, kv_cache_type: KvCacheType::Q4_0, ..Default::default() };
+        let err = load(&engine, settings).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::ContextFailed, "{err:?}");
+        assert!(err.message.to_lowercase().contains("flash"), "the reason from llama.cpp's log is missing: {}", err.message);
+        engine.shutdown().await;
+    });
+}
+
+#[test]
+fn a_conversation_longer_than_the_context_drops_old_turns_visibly() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        let model = load(&engine, ModelSettings { context_length: Some(512), ..Default::default() }).await.unwrap();
+        assert_eq!(model.context_length, 512);
+        let filler = "The quick brown fox jumps over the lazy dog. ".repeat(20);
+        let mut history = Vec::new();
+        for _ in 0..6 {
+            history.push(user(&filler));
+            history.push(ChatMessage { role: Role::Assistant, content: filler.clone() });
+        }
+        history.push(user("Say hello."));
+        let mut s = generate(&engine, history, 16).await;
+        let mut trimmed = None;
+        let stats = loop {
+            match s.next().await.unwrap() {
+                Event::ContextTrimmed { dropped_messages, .. } => trimmed = Some(dropped_messages),
+                Event::Done { stats, .. } => break stats,
+                Event::Error { error, .. } => panic!("{error:?}"),
+                _ => {}
+            }
+        };
+        let dropped = trimmed.expect("no notice of dropped turns");
+        assert!(dropped > 0);
+        assert_eq!(stats.dropped_messages, dropped);
+        assert!(stats.prompt_tokens as usize + 16 <= 512);
+
+        let mut s = generate(&engine, vec![user(&filler.repeat(4))], 16).await;
+        let err = finish(&mut s).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::ContextOverflow, "{err:?}");
+        engine.shutdown().await;
+    });
+}
+
+/// The demo model with its `tokenizer.chat_template` key renamed (same length, so the file stays valid).
+fn model_without_template(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut bytes = std::fs::read(demo_model()).unwrap();
+    let key = b"tokenizer.chat_template";
+    let at = bytes.windows(key.len()).position(|w| w == key).expect("the demo model has a template");
+    bytes[at + key.len() - 1] = b'X';
+    let path = dir.join("no-template.gguf");
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+#[test]
+fn a_model_without_a_template_gets_a_clear_error_and_a_builtin_fallback_works() {
+    rt().block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let path = model_without_template(dir.path());
+        let engine = EngineClient::new(hearth());
+        let mut s = engine.request(|id| Request::Load { id, path, settings: ModelSettings::default() }).await.unwrap();
+        let info = loop {
+            match s.next().await.unwrap() {
+                Event::Loaded { model, .. } => break model,
+                Event::Error { error, .. } => panic!("{error:?}"),
+                _ => {}
+            }
+        };
+        assert_eq!(info.chat_template, "none");
+        let run = |template: TemplateChoice| {
+            let engine = engine.clone();
+            async move {
+                let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(8), ..Default::default() };
+                let mut s = engine
+                    .request(|id| Request::Generate { id, messages: vec![user("Hi")], sampling, template })
+                    .await
+                    .unwrap();
+                finish(&mut s).await
+            }
+        };
+        let err = run(TemplateChoice::Model).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::TemplateMissing, "{err:?}");
+        assert!(err.message.contains("chatml"), "the message should name a fallback: {}", err.message);
+        assert!(run(TemplateChoice::Builtin("chatml".into())).await.unwrap().gen_tokens > 0);
+        let err = run(TemplateChoice::Builtin("no-such-template".into())).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::TemplateFailed, "{err:?}");
+        engine.shutdown().await;
+    });
+}
+
+#[test]
+fn the_engine_exits_when_the_app_goes_away() {
+    let mut child = std::process::Command::new(hearth())
+        .arg("engine")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdin.take());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the engine outlived its app");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

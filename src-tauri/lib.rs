@@ -1,0 +1,55 @@
+//! The Tauri shell: commands, state and channels over the Hearth crates. Nothing here knows
+//! llama.cpp; models run in the engine process that [`state::AppState`] spawns.
+
+pub mod commands;
+mod error;
+pub mod state;
+pub mod typescript;
+
+pub use error::AppError;
+
+use tauri::{Manager, Runtime};
+
+/// The app with every command and plugin registered, generic over the runtime so tests can use
+/// tauri's mock runtime.
+pub fn builder<R: Runtime>(state: state::AppState) -> tauri::Builder<R> {
+    tauri::Builder::<R>::new()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::list_conversations,
+            commands::create_conversation,
+            commands::rename_conversation,
+            commands::delete_conversation,
+            commands::get_messages,
+            commands::update_conversation,
+            commands::send_message,
+            commands::regenerate,
+            commands::edit_and_resend,
+            commands::stop_generation,
+            commands::load_model,
+            commands::model_status,
+            commands::model_settings,
+            commands::restart_engine,
+        ])
+}
+
+pub fn run() {
+    let state = match state::AppState::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Hearth cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    builder::<tauri::Wry>(state)
+        .build(tauri::generate_context!())
+        .expect("the window could not be created")
+        .run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                let engine = app.state::<state::AppState>().engine.clone();
+                tauri::async_runtime::block_on(engine.shutdown());
+            }
+        });
+}

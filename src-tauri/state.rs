@@ -1,0 +1,57 @@
+//! What the shell holds between commands: the home directory, the database, the engine process,
+//! the loaded model and the running generation.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use hearth_conversation::SharedStore;
+use hearth_engine_client::EngineClient;
+use hearth_protocol::{ModelInfo, ModelSettings};
+use hearth_store::{HearthHome, Store, StoreError};
+
+pub struct AppState {
+    pub home: HearthHome,
+    pub store: SharedStore,
+    pub engine: EngineClient,
+    pub model: Mutex<ModelSlot>,
+    /// Generation ids of turns now running (one per conversation at most).
+    pub generations: Mutex<Vec<u64>>,
+}
+
+#[derive(Default, Clone)]
+pub struct ModelSlot {
+    pub info: Option<ModelInfo>,
+    /// The model last asked for, with its settings: what a restarted engine reloads.
+    pub wanted: Option<(PathBuf, ModelSettings)>,
+}
+
+/// The `hearth` binary that serves as the engine: `$HEARTH_ENGINE`, else beside this executable.
+pub fn engine_executable() -> PathBuf {
+    if let Some(p) = std::env::var_os("HEARTH_ENGINE").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    // `cargo test` binaries live in target/<profile>/deps; the engine is one level up.
+    let candidates = [dir.join("hearth"), dir.parent().map(|p| p.join("hearth")).unwrap_or_default()];
+    candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| candidates[0].clone())
+}
+
+impl AppState {
+    pub fn from_env() -> Result<AppState, StoreError> {
+        Self::new(HearthHome::from_env(), EngineClient::new(engine_executable()))
+    }
+
+    pub fn new(home: HearthHome, engine: EngineClient) -> Result<AppState, StoreError> {
+        let store = Store::open(&home.database())?;
+        // Answers that were streaming when the last app process died stay, marked interrupted.
+        store.recover_interrupted()?;
+        Ok(AppState {
+            home,
+            store: Arc::new(Mutex::new(store)),
+            engine,
+            model: Mutex::new(ModelSlot::default()),
+            generations: Mutex::new(Vec::new()),
+        })
+    }
+}

@@ -1,0 +1,82 @@
+// Every call into the Rust side lives here. Components import these functions, never `invoke`.
+import { invoke, Channel } from "@tauri-apps/api/core";
+import { open } from "@tauri-apps/plugin-dialog";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import type {
+  AppInfo,
+  Conversation,
+  ErrorPayload,
+  LoadEvent,
+  Message,
+  ModelInfo,
+  ModelSettings,
+  ModelStatus,
+  SamplingSettings,
+  TemplateChoice,
+  TurnEvent,
+} from "./bindings";
+
+export type * from "./bindings";
+
+/** Every failure from Rust arrives as `{code, message}`; anything else is wrapped into one. */
+export function asError(e: unknown): ErrorPayload {
+  if (e && typeof e === "object" && "code" in e && "message" in e) return e as ErrorPayload;
+  return { code: "INTERNAL", message: String(e) };
+}
+
+export const appInfo = () => invoke<AppInfo>("app_info");
+
+export const listConversations = (query?: string) => invoke<Conversation[]>("list_conversations", { query: query ?? null });
+export const createConversation = () => invoke<Conversation>("create_conversation");
+export const renameConversation = (id: number, title: string) => invoke<Conversation>("rename_conversation", { id, title });
+export const deleteConversation = (id: number) => invoke<void>("delete_conversation", { id });
+export const getMessages = (conversationId: number) => invoke<Message[]>("get_messages", { conversationId });
+export const updateConversation = (id: number, systemPrompt: string, sampling: SamplingSettings, template: TemplateChoice) =>
+  invoke<Conversation>("update_conversation", { id, systemPrompt, sampling, template });
+
+function turnChannel(onEvent: (e: TurnEvent) => void): Channel<TurnEvent> {
+  const channel = new Channel<TurnEvent>();
+  channel.onmessage = onEvent;
+  return channel;
+}
+
+export const sendMessage = (conversationId: number, text: string, onEvent: (e: TurnEvent) => void) =>
+  invoke<Message>("send_message", { conversationId, text, onEvent: turnChannel(onEvent) });
+export const regenerate = (conversationId: number, onEvent: (e: TurnEvent) => void) =>
+  invoke<Message>("regenerate", { conversationId, onEvent: turnChannel(onEvent) });
+export const editAndResend = (conversationId: number, messageId: number, text: string, onEvent: (e: TurnEvent) => void) =>
+  invoke<Message>("edit_and_resend", { conversationId, messageId, text, onEvent: turnChannel(onEvent) });
+export const stopGeneration = () => invoke<void>("stop_generation");
+
+function loadChannel(onProgress: (fraction: number) => void): Channel<LoadEvent> {
+  const channel = new Channel<LoadEvent>();
+  channel.onmessage = (e) => onProgress(e.fraction);
+  return channel;
+}
+
+export const loadModel = (path: string, settings: ModelSettings | null, onProgress: (fraction: number) => void) =>
+  invoke<ModelInfo>("load_model", { path, settings, onProgress: loadChannel(onProgress) });
+export const modelStatus = () => invoke<ModelStatus>("model_status");
+export const modelSettings = (path: string) => invoke<ModelSettings>("model_settings", { path });
+export const restartEngine = (onProgress: (fraction: number) => void) =>
+  invoke<ModelInfo | null>("restart_engine", { onProgress: loadChannel(onProgress) });
+
+/** The native file dialog, filtered to GGUF models. */
+export async function pickModelFile(): Promise<string | null> {
+  const picked = await open({ multiple: false, directory: false, filters: [{ name: "GGUF model", extensions: ["gguf"] }] });
+  return typeof picked === "string" ? picked : null;
+}
+
+/** Calls `onDrop` with the first `.gguf` dropped on the window, `onHover` while files hover. */
+export async function onModelDrop(onDrop: (path: string) => void, onHover: (hovering: boolean) => void): Promise<() => void> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const p = event.payload;
+    if (p.type === "enter" || p.type === "over") onHover(true);
+    else if (p.type === "leave") onHover(false);
+    else if (p.type === "drop") {
+      onHover(false);
+      const gguf = p.paths.find((x) => x.toLowerCase().endsWith(".gguf"));
+      if (gguf) onDrop(gguf);
+    }
+  });
+}

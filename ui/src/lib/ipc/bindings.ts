@@ -1,0 +1,123 @@
+// Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.
+
+export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "INTERNAL";
+
+export type ErrorPayload = { code: ErrorCode, message: string, };
+
+export type Role = "system" | "user" | "assistant";
+
+export type ChatMessage = { role: Role, content: string, };
+
+export type FlashAttention = "auto" | "on" | "off";
+
+export type KvCacheType = "f16" | "q8_0" | "q4_0";
+
+export type ModelSettings = { 
+/**
+ * Context length in tokens; `None` means the engine's default for this model
+ * (its trained context, capped at [`ModelSettings::DEFAULT_CONTEXT_CAP`]).
+ */
+context_length: number | null, 
+/**
+ * Threads for generation and prompt processing; `None` means the engine's default.
+ */
+threads: number | null, 
+/**
+ * Layers offloaded to the GPU; `None` means all of them (llama.cpp's default).
+ */
+gpu_layers: number | null, flash_attention: FlashAttention, kv_cache_type: KvCacheType, mmap: boolean, mlock: boolean, batch_size: number, };
+
+export type SamplingSettings = { 
+/**
+ * 0 means greedy.
+ */
+temperature: number | null, top_k: number | null, top_p: number | null, min_p: number | null, repeat_penalty: number | null, seed: number | null, max_tokens: number | null, };
+
+export type TemplateChoice = { "kind": "model" } | { "kind": "builtin", "name": string };
+
+export type ModelInfo = { path: string, name: string, architecture: string, 
+/**
+ * The file type, e.g. `Q4_K_M`.
+ */
+quant: string, size_bytes: number, parameters: number, layers: number, trained_context: number, 
+/**
+ * The context this load actually has.
+ */
+context_length: number, threads: number, 
+/**
+ * Where the template came from: `llama.cpp`, `jinja`, `builtin:<name>`, or `none`.
+ */
+chat_template: string, load_ms: number, 
+/**
+ * The model's own sampling defaults, as far as the GGUF says.
+ */
+sampling_defaults: SamplingSettings, };
+
+export type GenerationStats = { 
+/**
+ * Tokens in the whole prompt.
+ */
+prompt_tokens: number, 
+/**
+ * Prompt tokens actually evaluated (the rest were reused from the KV cache).
+ */
+prompt_evaluated: number, gen_tokens: number, ttft_ms: number, 
+/**
+ * Prompt tokens evaluated per second.
+ */
+pp_tps: number, 
+/**
+ * Generated tokens per second, after the first.
+ */
+tg_tps: number, total_ms: number, 
+/**
+ * Old messages dropped so that the conversation fits the context.
+ */
+dropped_messages: number, stop_reason: StopReason, };
+
+export type StopReason = "end_of_turn" | "max_tokens" | "context_full" | "cancelled";
+
+export type MessageStatus = "complete" | "streaming" | "stopped" | "interrupted" | "failed";
+
+export type Message = { id: number, conversation_id: number, role: Role, content: string, status: MessageStatus, stats: GenerationStats | null, error: ErrorPayload | null, 
+/**
+ * The model that wrote an assistant message.
+ */
+model: string | null, created_at: number, };
+
+export type Conversation = { id: number, title: string, system_prompt: string, sampling: SamplingSettings, template: TemplateChoice, created_at: number, updated_at: number, };
+
+export type TurnEvent = { "kind": "started", 
+/**
+ * The user's message as stored (absent for regenerate).
+ */
+user_message: Message | null, assistant_message: Message, 
+/**
+ * Pass to `stop_generation`.
+ */
+generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
+
+export type EngineStatus = { running: boolean, pid: number | null, 
+/**
+ * How the last engine died, if it did.
+ */
+last_death: string | null, system_info: string | null, };
+
+export type AppInfo = { home: string, models_dir: string, 
+/**
+ * `.gguf` files in the models directory.
+ */
+model_files: Array<string>, 
+/**
+ * The model to load at start: the last one used, else the first in the models directory.
+ */
+startup_model: string | null, };
+
+export type ModelStatus = { model: ModelInfo | null, 
+/**
+ * The model being loaded or last asked for.
+ */
+wanted_path: string | null, engine: EngineStatus, };
+
+export type LoadEvent = { "kind": "progress", fraction: number, };
+

@@ -1,0 +1,82 @@
+import { expect, test } from "@playwright/test";
+
+test.beforeEach(async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
+});
+
+test("a message streams in and shows its statistics", async ({ page }) => {
+  await page.getByTestId("composer").fill("What is the capital of France?");
+  await page.getByTestId("composer").press("Enter");
+  const answer = page.locator('[data-role="assistant"]').last();
+  await expect(answer.getByTestId("answer")).toHaveText("The capital of France is Paris.");
+  await expect(answer.locator("strong")).toHaveText("Paris");
+  await expect(answer.getByTestId("stats")).toContainText("20 prompt tokens");
+  await expect(answer.getByTestId("stats")).toContainText("61.5 tok/s");
+  await expect(page.getByTestId("conversation-item").first()).toContainText("What is the capital of France?");
+  await expect(page.getByTestId("composer")).toHaveValue("");
+});
+
+test("HTML in an answer is shown as text and never runs (XSS)", async ({ page }) => {
+  await page.getByTestId("composer").fill("please xss me");
+  await page.getByTestId("send").click();
+  const answer = page.locator('[data-role="assistant"]').last().getByTestId("answer");
+  await expect(answer).toContainText("end.");
+  await expect(answer).toContainText('<img src=x onerror="window.__xss=1">');
+  await expect(answer).toContainText("<script>window.__xss=2</script>");
+  expect(await answer.locator("img, script").count()).toBe(0);
+  expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+});
+
+test("Stop keeps the partial answer", async ({ page }) => {
+  await page.getByTestId("composer").fill("write something long");
+  await page.getByTestId("send").click();
+  const answer = page.locator('[data-role="assistant"]').last();
+  await expect(answer.getByTestId("answer")).toContainText("word3");
+  await page.getByTestId("stop").click();
+  await expect(answer).toHaveAttribute("data-status", "stopped");
+  const text = await answer.getByTestId("answer").textContent();
+  expect(text).toContain("word3");
+  expect(text).not.toContain("word399");
+  await expect(page.getByTestId("send")).toBeVisible();
+});
+
+test("regenerate and edit-and-resend replace the answer", async ({ page }) => {
+  await page.getByTestId("composer").fill("first question");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+  await page.getByTestId("regenerate").click();
+  await expect(page.locator('[data-role="assistant"]')).toHaveCount(1);
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+
+  await page.getByTestId("edit").click();
+  await page.getByTestId("edit-box").fill("show me code");
+  await page.getByTestId("edit-send").click();
+  await expect(page.locator('[data-role="user"]')).toHaveCount(1);
+  await expect(page.locator('[data-role="user"]')).toContainText("show me code");
+  await expect(page.locator(".code-block .copy-code")).toBeVisible();
+});
+
+test("conversations: new, rename, search, delete", async ({ page }) => {
+  await page.getByTestId("composer").fill("alpha question");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("composer").fill("beta question");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("conversation-item")).toHaveCount(2);
+
+  await page.getByTestId("conversation-item").first().getByTestId("rename").click();
+  await page.getByTestId("rename-input").fill("Renamed chat");
+  await page.getByTestId("rename-input").press("Enter");
+  await expect(page.getByTestId("conversation-item").first()).toContainText("Renamed chat");
+
+  await page.getByTestId("search").fill("alpha");
+  await expect(page.getByTestId("conversation-item")).toHaveCount(1);
+  await expect(page.getByTestId("conversation-item")).toContainText("alpha question");
+  await page.getByTestId("search").fill("");
+
+  await page.getByTestId("conversation-item").first().getByTestId("delete").click();
+  await page.getByTestId("confirm-delete").click();
+  await expect(page.getByTestId("conversation-item")).toHaveCount(1);
+});

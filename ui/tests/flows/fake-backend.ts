@@ -1,0 +1,118 @@
+import type { Conversation, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+
+type Chan = { onmessage: (m: unknown) => void };
+
+const MODEL: ModelInfo = {
+  path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
+  size_bytes: 98362432, parameters: 134515008, layers: 30, trained_context: 8192, context_length: 8192, threads: 2,
+  chat_template: "llama.cpp", load_ms: 120,
+  sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null },
+};
+
+/** What the fake model answers to a prompt. */
+function scriptedAnswer(prompt: string): string[] {
+  if (prompt.includes("xss")) return ["Here: ", '<img src=x onerror="window.__xss=1">', " and ", "<script>window.__xss=2</script>", " end."];
+  if (prompt.includes("long")) return Array.from({ length: 400 }, (_, i) => `word${i} `);
+  if (prompt.includes("code")) return ["```python\n", "print('hi')\n", "```"];
+  return ["The capital ", "of France ", "is **Paris**."];
+}
+
+export function installFakeBackend() {
+  let nextId = 1;
+  let model: ModelInfo | null = null;
+  const conversations: Conversation[] = [];
+  const messages: Message[] = [];
+  const stopRequested = new Set<number>();
+  let generation = 100;
+  (window as any).__fake = { conversations, messages };
+
+  const conv = (id: number) => conversations.find((c) => c.id === id)!;
+  const msg = (conversation_id: number, role: Message["role"], content: string, status: Message["status"] = "complete"): Message => {
+    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now() };
+    messages.push(m);
+    conv(conversation_id).updated_at = Date.now() + nextId;
+    return m;
+  };
+
+  async function stream(conversationId: number, prompt: string, user: Message | null, channel: Chan): Promise<Message> {
+    const a = msg(conversationId, "assistant", "", "streaming");
+    const gid = ++generation;
+    channel.onmessage({ kind: "started", user_message: user, assistant_message: { ...a }, generation_id: gid } satisfies TurnEvent);
+    let stopped = false;
+    for (const piece of scriptedAnswer(prompt)) {
+      await new Promise((r) => setTimeout(r, 15));
+      if (stopRequested.has(gid)) { stopped = true; break; }
+      a.content += piece;
+      channel.onmessage({ kind: "token", text: piece } satisfies TurnEvent);
+    }
+    a.status = stopped ? "stopped" : "complete";
+    a.stats = { prompt_tokens: 20, prompt_evaluated: 20, gen_tokens: a.content.length, ttft_ms: 42, pp_tps: 500, tg_tps: 61.5, total_ms: 300, dropped_messages: 0, stop_reason: stopped ? "cancelled" : "end_of_turn" };
+    channel.onmessage({ kind: "finished", message: { ...a } } satisfies TurnEvent);
+    return { ...a };
+  }
+
+  return async (cmd: string, args: any): Promise<unknown> => {
+    switch (cmd) {
+      case "app_info":
+        return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [MODEL.path], startup_model: MODEL.path };
+      case "model_status":
+        return { model, wanted_path: model?.path ?? null, engine: { running: true, pid: 42, last_death: null, system_info: "CPU" } };
+      case "model_settings":
+        return { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512 };
+      case "load_model": {
+        for (const f of [0.1, 0.5, 1.0]) {
+          await new Promise((r) => setTimeout(r, 30));
+          args.onProgress.onmessage({ kind: "progress", fraction: f });
+        }
+        model = { ...MODEL, path: args.path };
+        return model;
+      }
+      case "list_conversations": {
+        const q = (args.query ?? "").toLowerCase();
+        return [...conversations]
+          .filter((c) => !q || c.title.toLowerCase().includes(q) || messages.some((m) => m.conversation_id === c.id && m.content.toLowerCase().includes(q)))
+          .sort((a, b) => b.updated_at - a.updated_at);
+      }
+      case "create_conversation": {
+        const c: Conversation = { id: nextId++, title: "New chat", system_prompt: "", sampling: MODEL.sampling_defaults, template: { kind: "model" }, created_at: Date.now(), updated_at: Date.now() + nextId };
+        conversations.push(c);
+        return c;
+      }
+      case "rename_conversation":
+        conv(args.id).title = args.title;
+        return conv(args.id);
+      case "delete_conversation": {
+        conversations.splice(conversations.findIndex((c) => c.id === args.id), 1);
+        return null;
+      }
+      case "get_messages":
+        return messages.filter((m) => m.conversation_id === args.conversationId).map((m) => ({ ...m }));
+      case "update_conversation":
+        Object.assign(conv(args.id), { system_prompt: args.systemPrompt, sampling: args.sampling, template: args.template });
+        return conv(args.id);
+      case "send_message": {
+        const c = conv(args.conversationId);
+        if (c.title === "New chat") c.title = args.text.slice(0, 48);
+        const u = msg(args.conversationId, "user", args.text);
+        return stream(args.conversationId, args.text, { ...u }, args.onEvent);
+      }
+      case "regenerate": {
+        const mine = messages.filter((m) => m.conversation_id === args.conversationId);
+        const lastUser = [...mine].reverse().find((m) => m.role === "user")!;
+        for (const m of mine) if (m.id > lastUser.id) messages.splice(messages.indexOf(m), 1);
+        return stream(args.conversationId, lastUser.content, null, args.onEvent);
+      }
+      case "edit_and_resend": {
+        const u = messages.find((m) => m.id === args.messageId)!;
+        u.content = args.text;
+        for (const m of messages.filter((m) => m.conversation_id === args.conversationId && m.id > u.id)) messages.splice(messages.indexOf(m), 1);
+        return stream(args.conversationId, args.text, { ...u }, args.onEvent);
+      }
+      case "stop_generation":
+        stopRequested.add(generation);
+        return null;
+      default:
+        throw { code: "INTERNAL", message: `the fake backend has no command ${cmd}` };
+    }
+  };
+}

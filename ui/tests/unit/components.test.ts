@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { cleanup, fireEvent, render } from "@testing-library/svelte";
+
+afterEach(cleanup);
+import MessageView from "../../src/components/MessageView.svelte";
+import Composer from "../../src/components/Composer.svelte";
+import ConversationList from "../../src/components/ConversationList.svelte";
+import type { Message } from "../../src/lib/ipc/bindings";
+
+function assistant(content: string, extra: Partial<Message> = {}): Message {
+  return {
+    id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null,
+    model: "SmolLM2", created_at: 0, ...extra,
+  };
+}
+
+describe("MessageView", () => {
+  it("never turns an answer's HTML into elements", () => {
+    const { container } = render(MessageView, { message: assistant('Hi <img src=x onerror="window.__xss=1"><script>window.__xss=2</script>') });
+    expect(container.querySelector("img")).toBeNull();
+    expect(container.querySelector(".markdown script")).toBeNull();
+    expect(container.textContent).toContain("<img src=x");
+    expect((window as any).__xss).toBeUndefined();
+  });
+
+  it("shows reasoning collapsed, apart from the answer", () => {
+    const { getByTestId } = render(MessageView, { message: assistant("<think>step one</think>The answer.") });
+    const details = getByTestId("reasoning") as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(details.textContent).toContain("step one");
+    expect(getByTestId("answer").textContent?.trim()).toBe("The answer.");
+  });
+
+  it("shows the answer's statistics", () => {
+    const stats = { prompt_tokens: 31, prompt_evaluated: 31, gen_tokens: 12, ttft_ms: 84.2, pp_tps: 300, tg_tps: 41.25, total_ms: 400, dropped_messages: 0, stop_reason: "end_of_turn" as const };
+    const { getByTestId } = render(MessageView, { message: assistant("ok", { stats }) });
+    expect(getByTestId("stats").textContent).toContain("31 prompt tokens · 12 generated · first token 84 ms · 41.3 tok/s");
+  });
+
+  it("keeps a stopped answer and says so", () => {
+    const { container } = render(MessageView, { message: assistant("partial", { status: "stopped" }) });
+    expect(container.textContent).toContain("partial");
+    expect(container.textContent).toContain("Stopped");
+  });
+
+  it("lets the user edit their message and resend it", async () => {
+    const onEdit = vi.fn();
+    const user: Message = { ...assistant("old question"), id: 1, role: "user", model: null };
+    const { getByTestId } = render(MessageView, { message: user, onEdit });
+    await fireEvent.click(getByTestId("edit"));
+    const box = getByTestId("edit-box") as HTMLTextAreaElement;
+    await fireEvent.input(box, { target: { value: "new question" } });
+    await fireEvent.click(getByTestId("edit-send"));
+    expect(onEdit).toHaveBeenCalledWith(1, "new question");
+  });
+});
+
+describe("Composer", () => {
+  it("sends on Enter and keeps Shift+Enter for new lines", async () => {
+    const onSend = vi.fn();
+    const { getByTestId } = render(Composer, { value: "hello", busy: false, disabled: false, placeholder: "", onSend, onStop: () => {} });
+    const box = getByTestId("composer");
+    await fireEvent.keyDown(box, { key: "Enter", shiftKey: true });
+    expect(onSend).not.toHaveBeenCalled();
+    await fireEvent.keyDown(box, { key: "Enter" });
+    expect(onSend).toHaveBeenCalledOnce();
+  });
+
+  it("offers Stop while an answer streams", async () => {
+    const onStop = vi.fn();
+    const { getByTestId, queryByTestId } = render(Composer, { value: "", busy: true, disabled: false, placeholder: "", onSend: () => {}, onStop });
+    expect(queryByTestId("send")).toBeNull();
+    await fireEvent.click(getByTestId("stop"));
+    expect(onStop).toHaveBeenCalledOnce();
+  });
+});
+
+describe("ConversationList", () => {
+  it("renames inline and asks before deleting", async () => {
+    const onRename = vi.fn();
+    const onDelete = vi.fn();
+    const conversations = [{ id: 5, title: "Old", system_prompt: "", sampling: {} as any, template: { kind: "model" as const }, created_at: 0, updated_at: 0 }];
+    const { getByTestId } = render(ConversationList, { conversations, activeId: 5, query: "", onSelect: () => {}, onNew: () => {}, onRename, onDelete });
+    await fireEvent.click(getByTestId("rename"));
+    const input = getByTestId("rename-input") as HTMLInputElement;
+    await fireEvent.input(input, { target: { value: "Renamed" } });
+    await fireEvent.keyDown(input, { key: "Enter" });
+    expect(onRename).toHaveBeenCalledWith(5, "Renamed");
+    await fireEvent.click(getByTestId("delete"));
+    expect(onDelete).not.toHaveBeenCalled();
+    await fireEvent.click(getByTestId("confirm-delete"));
+    expect(onDelete).toHaveBeenCalledWith(5);
+  });
+});
