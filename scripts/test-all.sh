@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test layer: Rust (unit, integration with the real model,
+# IPC bindings freshness), UI components (Vitest), UI flows (Playwright, IPC mocked), and the
+# real window end to end (tauri-driver under Xvfb). Prints a summary; non-zero if any failed.
+set -uo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+"$repo/scripts/setup.sh" || exit 1
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hearth/target}"
+export HEARTH_TEST_MODEL="${HEARTH_TEST_MODEL:-${HEARTH_CACHE:-$repo/.cache}/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+declare -A result
+run_layer() { # name command...
+  local name=$1; shift
+  echo; echo "==== $name ===="
+  if "$@"; then result[$name]=passed; else result[$name]=FAILED; fi
+}
+
+# Rust: one test thread, because the engine tests each run llama.cpp on these cores.
+run_layer rust cargo test --workspace -- --test-threads=1
+run_layer ui-components bash -c "cd ui && npx vitest run"
+run_layer ui-types bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
+run_layer ui-flows bash -c "cd ui && npx vite build --config vite.flows.config.ts --logLevel warn && npx playwright test"
+if ! command -v tauri-driver >/dev/null; then
+  cargo install tauri-driver --version ^2 --locked
+fi
+run_layer real-window env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
+  xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/
+
+echo; echo "==== summary ===="
+status=0
+for layer in rust ui-components ui-types ui-flows real-window; do
+  printf '%-14s %s\n' "$layer" "${result[$layer]:-not run}"
+  [ "${result[$layer]:-}" = passed ] || status=1
+done
+exit $status

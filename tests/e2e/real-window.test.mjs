@@ -1,0 +1,115 @@
+// The real Hearth window, driven through tauri-driver + WebKitWebDriver (run it under Xvfb):
+// open the app with the demo model, send a message, see streamed text appear, restart the app,
+// see the conversation again. Needs HEARTH_APP (the app binary, with `hearth` beside it),
+// HEARTH_TEST_MODEL and tauri-driver on PATH (or TAURI_DRIVER).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const app = resolve(process.env.HEARTH_APP ?? "target/debug/hearth-app");
+const model = resolve(process.env.HEARTH_TEST_MODEL ?? ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+const shots = resolve(process.env.HEARTH_SHOTS ?? "shots");
+const port = 4444 + Math.floor(Math.random() * 500);
+const base = `http://127.0.0.1:${port}`;
+const home = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
+let driver;
+
+async function wd(method, path, body) {
+  const res = await fetch(base + path, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json.value;
+}
+
+async function waitFor(what, fn, timeoutMs = 60_000) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecc";
+const session = {
+  async open() {
+    const v = await wd("POST", "/session", { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } } });
+    this.id = v.sessionId;
+  },
+  async close() {
+    await wd("DELETE", `/session/${this.id}`);
+  },
+  async find(css) {
+    const v = await wd("POST", `/session/${this.id}/element`, { using: "css selector", value: css });
+    return v[ELEMENT];
+  },
+  async exec(script, args = []) {
+    return wd("POST", `/session/${this.id}/execute/sync`, { script, args });
+  },
+  async text(css) {
+    return this.exec("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", [css]);
+  },
+  async type(css, text) {
+    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/value`, { text });
+  },
+  async screenshot(name) {
+    const png = await wd("GET", `/session/${this.id}/screenshot`);
+    mkdirSync(shots, { recursive: true });
+    writeFileSync(join(shots, name), Buffer.from(png, "base64"));
+  },
+};
+
+before(async () => {
+  mkdirSync(join(home, "models"), { recursive: true });
+  symlinkSync(model, join(home, "models", "SmolLM2-135M-Instruct.Q4_1.gguf"));
+  driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], {
+    env: { ...process.env, HEARTH_HOME: home },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  await waitFor("tauri-driver", () => fetch(`${base}/status`).then((r) => r.ok), 20_000);
+});
+
+after(() => {
+  // SIGTERM, not SIGKILL: tauri-driver then stops WebKitWebDriver too.
+  driver?.kill("SIGTERM");
+});
+
+test("send a message to the demo model, see it stream, restart, see the conversation again", async () => {
+  await session.open();
+  await waitFor("the demo model to load", () => session.text('[data-testid="model-name"]'), 90_000);
+
+  await session.type('[data-testid="composer"]', "What is the capital of France?\uE007");
+  // Streaming: text is visible while the message is still being generated (or it finished very fast).
+  const streamed = await waitFor("streamed text", async () => {
+    const t = await session.text('[data-role="assistant"] [data-testid="answer"]');
+    return t && t.trim().length > 0 ? t : null;
+  });
+  assert.ok(streamed.length > 0);
+  await waitFor("the answer to finish", () => session.exec(`return !!document.querySelector('[data-role="assistant"][data-status="complete"] [data-testid="stats"]');`), 120_000);
+  const answer = (await session.text('[data-role="assistant"] [data-testid="answer"]')).trim();
+  assert.ok(answer.length > 0, "empty answer");
+  const stats = await session.text('[data-testid="stats"]');
+  assert.match(stats, /prompt tokens .* generated .* first token .* tok\/s/);
+  await session.screenshot("chat-answer.png");
+  await session.close();
+
+  // A new app process over the same HEARTH_HOME shows the same conversation.
+  await session.open();
+  await waitFor("the conversation list", () => session.text('[data-testid="conversation-item"]'));
+  const title = await session.text('[data-testid="conversation-item"]');
+  assert.match(title, /capital of France/);
+  const again = await waitFor("the stored answer", () => session.text('[data-role="assistant"] [data-testid="answer"]'));
+  assert.equal(again.trim(), answer);
+  assert.match(await session.text('[data-role="user"]'), /What is the capital of France\?/);
+  await session.screenshot("chat-after-restart.png");
+  await session.close();
+});
