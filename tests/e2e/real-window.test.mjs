@@ -50,7 +50,7 @@ const session = {
   },
   async find(css) {
     const v = await wd("POST", `/session/${this.id}/element`, { using: "css selector", value: css });
-    return v[ELEMENT];
+    return v[ELEMENT] ?? Object.values(v)[0];
   },
   async exec(script, args = []) {
     return wd("POST", `/session/${this.id}/execute/sync`, { script, args });

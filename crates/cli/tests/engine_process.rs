@@ -143,6 +143,8 @@ fn bad_models_fail_cleanly_and_the_engine_keeps_serving() {
     });
 }
 
+/// Regression: the log ring held 400 lines and a load logs more, so "lines since the mark" was
+/// always empty and the error said only "null reference from llama.cpp".
 #[test]
 fn a_quantized_v_cache_without_flash_attention_is_explained_from_llama_log() {
     rt().block_on(async {

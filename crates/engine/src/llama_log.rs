@@ -9,7 +9,10 @@ use std::sync::{Mutex, Once};
 
 const KEPT_LINES: usize = 400;
 
-static LINES: Mutex<VecDeque<(u32, String)>> = Mutex::new(VecDeque::new());
+/// (sequence number, level, text). Sequence numbers keep counting when old lines rotate out, so
+/// a mark taken before a call still finds that call's lines in a full ring.
+static LINES: Mutex<VecDeque<(u64, u32, String)>> = Mutex::new(VecDeque::new());
+static NEXT_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 static INSTALL: Once = Once::new();
 
 unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const c_char, _: *mut c_void) {
@@ -21,17 +24,23 @@ unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const
     let Ok(mut lines) = LINES.lock() else { return };
     if level == llama_cpp_sys_2::GGML_LOG_LEVEL_CONT as u32 {
         if let Some(last) = lines.back_mut() {
-            last.1.push_str(&text);
+            last.2.push_str(&text);
             return;
         }
     }
-    if level >= llama_cpp_sys_2::GGML_LOG_LEVEL_WARN as u32 {
+    if is_problem(level) {
         eprint!("llama.cpp: {text}");
     }
     if lines.len() == KEPT_LINES {
         lines.pop_front();
     }
-    lines.push_back((level, text.into_owned()));
+    let seq = NEXT_SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    lines.push_back((seq, level, text.into_owned()));
+}
+
+/// Warnings and errors (not debug, info or continuation lines, whose level numbers are higher).
+fn is_problem(level: u32) -> bool {
+    level == llama_cpp_sys_2::GGML_LOG_LEVEL_WARN as u32 || level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR as u32
 }
 
 /// Routes llama.cpp's and ggml's log into the capture. Idempotent.
@@ -42,19 +51,17 @@ pub fn install() {
 }
 
 /// A marker for "lines logged after this point".
-pub fn mark() -> usize {
-    LINES.lock().map(|l| l.len()).unwrap_or(0)
+pub fn mark() -> u64 {
+    NEXT_SEQ.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Warnings and errors logged since `mark` (best effort: the ring may have rotated).
-pub fn problems_since(mark: usize) -> Vec<String> {
+pub fn problems_since(mark: u64) -> Vec<String> {
     let Ok(lines) = LINES.lock() else { return Vec::new() };
-    let start = mark.min(lines.len());
     lines
         .iter()
-        .skip(start)
-        .filter(|(level, _)| *level >= llama_cpp_sys_2::GGML_LOG_LEVEL_WARN as u32)
-        .map(|(_, t)| t.trim().to_string())
+        .filter(|(seq, level, _)| *seq >= mark && is_problem(*level))
+        .map(|(_, _, t)| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect()
 }

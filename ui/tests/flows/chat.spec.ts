@@ -80,3 +80,28 @@ test("conversations: new, rename, search, delete", async ({ page }) => {
   await page.getByTestId("confirm-delete").click();
   await expect(page.getByTestId("conversation-item")).toHaveCount(1);
 });
+
+test("an engine crash keeps the conversation, says what happened and restarts", async ({ page }) => {
+  await page.getByTestId("composer").fill("please crash");
+  await page.getByTestId("send").click();
+  const answer = page.locator('[data-role="assistant"]').last();
+  await expect(answer).toHaveAttribute("data-status", "interrupted");
+  await expect(answer.getByTestId("answer")).toContainText("Half an ans");
+  await expect(answer.getByTestId("interrupted")).toContainText("SIGABRT");
+  await expect(page.getByTestId("engine-died")).toContainText("GGML_ASSERT");
+  await expect(page.locator('[data-role="user"]').last()).toContainText("please crash");
+  await page.getByTestId("restart-engine").click();
+  await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
+  await expect(page.getByTestId("engine-died")).toHaveCount(0);
+  await page.getByTestId("composer").fill("What is the capital of France?");
+  await page.getByTestId("send").click();
+  await expect(page.locator('[data-role="assistant"]').last().getByTestId("answer")).toHaveText("The capital of France is Paris.");
+});
+
+test("what the user typed survives a failed send", async ({ page }) => {
+  await page.evaluate(() => ((window as any).__fake.failNextSend = true));
+  await page.getByTestId("composer").fill("my carefully typed question");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("chat-error")).toContainText("disk is full");
+  await expect(page.getByTestId("composer")).toHaveValue("my carefully typed question");
+});

@@ -24,6 +24,7 @@ export function installFakeBackend() {
   const messages: Message[] = [];
   const stopRequested = new Set<number>();
   let generation = 100;
+  let lastDeath: string | null = null;
   (window as any).__fake = { conversations, messages };
 
   const conv = (id: number) => conversations.find((c) => c.id === id)!;
@@ -39,6 +40,17 @@ export function installFakeBackend() {
     const gid = ++generation;
     channel.onmessage({ kind: "started", user_message: user, assistant_message: { ...a }, generation_id: gid } satisfies TurnEvent);
     let stopped = false;
+    if (prompt.includes("crash")) {
+      // The engine dies mid-answer: the partial text stays, marked interrupted.
+      a.content = "Half an ans";
+      channel.onmessage({ kind: "token", text: a.content } satisfies TurnEvent);
+      lastDeath = "the engine stopped (aborted inside llama.cpp (SIGABRT)): GGML_ASSERT(n_tokens > 0) failed";
+      model = null;
+      a.status = "interrupted";
+      a.error = { code: "ENGINE_DIED", message: lastDeath };
+      channel.onmessage({ kind: "finished", message: { ...a } } satisfies TurnEvent);
+      return { ...a };
+    }
     for (const piece of scriptedAnswer(prompt)) {
       await new Promise((r) => setTimeout(r, 15));
       if (stopRequested.has(gid)) { stopped = true; break; }
@@ -56,7 +68,7 @@ export function installFakeBackend() {
       case "app_info":
         return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [MODEL.path], startup_model: MODEL.path };
       case "model_status":
-        return { model, wanted_path: model?.path ?? null, engine: { running: true, pid: 42, last_death: null, system_info: "CPU" } };
+        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU" } };
       case "model_settings":
         return { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512 };
       case "load_model": {
@@ -91,6 +103,10 @@ export function installFakeBackend() {
         Object.assign(conv(args.id), { system_prompt: args.systemPrompt, sampling: args.sampling, template: args.template });
         return conv(args.id);
       case "send_message": {
+        if ((window as any).__fake.failNextSend) {
+          (window as any).__fake.failNextSend = false;
+          throw { code: "STORAGE", message: "database error: database or disk is full" };
+        }
         const c = conv(args.conversationId);
         if (c.title === "New chat") c.title = args.text.slice(0, 48);
         const u = msg(args.conversationId, "user", args.text);
@@ -107,6 +123,12 @@ export function installFakeBackend() {
         u.content = args.text;
         for (const m of messages.filter((m) => m.conversation_id === args.conversationId && m.id > u.id)) messages.splice(messages.indexOf(m), 1);
         return stream(args.conversationId, args.text, { ...u }, args.onEvent);
+      }
+      case "restart_engine": {
+        lastDeath = null;
+        args.onProgress.onmessage({ kind: "progress", fraction: 1 });
+        model = { ...MODEL };
+        return model;
       }
       case "stop_generation":
         stopRequested.add(generation);
