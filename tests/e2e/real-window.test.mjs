@@ -58,6 +58,9 @@ const session = {
   async text(css) {
     return this.exec("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", [css]);
   },
+  async click(css) {
+    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/click`, {});
+  },
   async type(css, text) {
     await wd("POST", `/session/${this.id}/element/${await this.find(css)}/value`, { text });
   },
@@ -87,18 +90,25 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   await session.open();
   await waitFor("the demo model to load", () => session.text('[data-testid="model-name"]'), 90_000);
 
-  await session.type('[data-testid="composer"]', "What is the capital of France?\uE007");
-  // Streaming: text is visible while the message is still being generated (or it finished very fast).
-  const streamed = await waitFor("streamed text", async () => {
-    const t = await session.text('[data-role="assistant"] [data-testid="answer"]');
-    return t && t.trim().length > 0 ? t : null;
-  });
-  assert.ok(streamed.length > 0);
+  // Keep the answer short: a new conversation with max tokens set in the settings panel.
+  await session.click('[data-testid="new-chat"]');
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="max-tokens"]', "60");
+  await session.click('[data-testid="save-conversation"]');
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="composer"]', "Write a short poem about the capital of France.\uE007");
+  // Streaming: text is visible while the answer is still being generated.
+  const streamed = await waitFor("text streaming in", () =>
+    session.text('[data-role="assistant"][data-status="streaming"] [data-testid="answer"]').then((t) => (t && t.trim() ? t : null)),
+  );
+  assert.ok(streamed.trim().length > 0);
   await waitFor("the answer to finish", () => session.exec(`return !!document.querySelector('[data-role="assistant"][data-status="complete"] [data-testid="stats"]');`), 120_000);
   const answer = (await session.text('[data-role="assistant"] [data-testid="answer"]')).trim();
   assert.ok(answer.length > 0, "empty answer");
   const stats = await session.text('[data-testid="stats"]');
   assert.match(stats, /prompt tokens .* generated .* first token .* tok\/s/);
+  const generated = Number(stats.match(/(\d+) generated/)[1]);
+  assert.ok(generated > 0 && generated <= 60, `max tokens from the settings panel was not applied: ${stats}`);
   await session.screenshot("chat-answer.png");
   await session.close();
 
@@ -106,10 +116,11 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   await session.open();
   await waitFor("the conversation list", () => session.text('[data-testid="conversation-item"]'));
   const title = await session.text('[data-testid="conversation-item"]');
-  assert.match(title, /capital of France/);
+  assert.match(title, /poem about the capital of France/);
   const again = await waitFor("the stored answer", () => session.text('[data-role="assistant"] [data-testid="answer"]'));
   assert.equal(again.trim(), answer);
-  assert.match(await session.text('[data-role="user"]'), /What is the capital of France\?/);
+  assert.match(await session.text('[data-role="user"]'), /Write a short poem about the capital of France\./);
+  assert.ok(answer.startsWith(streamed.trim().slice(0, 10)), "the final answer does not continue the streamed text");
   await session.screenshot("chat-after-restart.png");
   await session.close();
 });

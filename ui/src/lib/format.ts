@@ -18,5 +18,7 @@ export function formatStats(s: GenerationStats): string {
     `first token ${s.ttft_ms < 1000 ? `${s.ttft_ms.toFixed(0)} ms` : `${(s.ttft_ms / 1000).toFixed(2)} s`}`,
     `${s.tg_tps.toFixed(1)} tok/s`,
   ];
+  if (s.stop_reason === "max_tokens") parts.push("stopped at the max-tokens limit");
+  if (s.stop_reason === "context_full") parts.push("stopped: the context is full");
   return parts.join(" · ");
 }
