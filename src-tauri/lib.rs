@@ -10,10 +10,10 @@ pub use error::AppError;
 
 use tauri::{Manager, Runtime};
 
-/// The app with every command and plugin registered, generic over the runtime so tests can use
-/// tauri's mock runtime.
-pub fn builder<R: Runtime>(state: state::AppState) -> tauri::Builder<R> {
-    tauri::Builder::<R>::new()
+/// Registers every command and plugin on `builder`; generic over the runtime so tests can pass
+/// `tauri::test::mock_builder()`.
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
+    builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(tauri::generate_handler![
@@ -43,7 +43,7 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    builder::<tauri::Wry>(state)
+    configure(tauri::Builder::default(), state)
         .build(tauri::generate_context!())
         .expect("the window could not be created")
         .run(|app, event| {

@@ -1,0 +1,117 @@
+//! The app's commands (through Tauri's IPC on the mock runtime) with the real engine process:
+//! kill the engine mid-answer, the app reports it and keeps the partial answer, and a restarted
+//! engine (which reloads the model) serves the next message.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use hearth_app::state::{engine_executable, AppState};
+use hearth_engine_client::EngineClient;
+use hearth_store::HearthHome;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+
+fn demo_model() -> PathBuf {
+    let path = std::env::var_os("HEARTH_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
+    assert!(path.is_file(), "the demo model is missing at {}: run scripts/fetch-models.sh", path.display());
+    path
+}
+
+fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(
+        webview,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().unwrap(),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|b| b.deserialize::<Value>().unwrap())
+}
+
+#[test]
+fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
+    let engine = engine_executable();
+    assert!(engine.is_file(), "the engine binary is missing at {}: cargo build -p hearth-cli", engine.display());
+    let home = tempfile::tempdir().unwrap();
+    let state = AppState::new(HearthHome::at(home.path()), EngineClient::new(engine)).unwrap();
+    let app = hearth_app::configure(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+
+    let model = invoke(&webview, "load_model", json!({"path": demo_model(), "settings": null, "onProgress": "__CHANNEL__:1"})).unwrap();
+    assert_eq!(model["architecture"], "llama");
+    let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
+    let conv_id = conv["id"].as_i64().unwrap();
+
+    // Send in the background; kill the engine once the answer is streaming.
+    let sender = {
+        let webview = webview.clone();
+        std::thread::spawn(move || {
+            invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "Write a very long story about a lighthouse keeper.", "onEvent": "__CHANNEL__:2"}))
+        })
+    };
+    let state = app.state::<AppState>();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while state.generations.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the generation never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(1200));
+    let old_pid = state.engine.pid().unwrap();
+    unsafe { libc::kill(old_pid as i32, libc::SIGKILL) };
+
+    let interrupted = sender.join().unwrap().expect("the app reports a dead engine as an interrupted answer, not a failed call");
+    assert_eq!(interrupted["status"], "interrupted", "{interrupted}");
+    assert_eq!(interrupted["error"]["code"], "ENGINE_DIED");
+    assert!(interrupted["error"]["message"].as_str().unwrap().contains("SIGKILL"));
+    let partial = interrupted["content"].as_str().unwrap().to_string();
+    assert!(!partial.is_empty(), "the partial answer was lost");
+
+    let status = invoke(&webview, "model_status", json!({})).unwrap();
+    assert_eq!(status["model"], Value::Null, "the model died with the engine");
+    assert_eq!(status["engine"]["running"], false);
+    assert!(status["engine"]["last_death"].as_str().unwrap().contains("SIGKILL"));
+
+    let reloaded = invoke(&webview, "restart_engine", json!({"onProgress": "__CHANNEL__:3"})).unwrap();
+    assert_eq!(reloaded["path"], model["path"], "the restart reloads the last model");
+    assert_ne!(state.engine.pid(), Some(old_pid));
+
+    let settings = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 16});
+    invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": settings, "template": {"kind": "model"}})).unwrap();
+    let answer = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the capital of France?", "onEvent": "__CHANNEL__:4"})).unwrap();
+    assert_eq!(answer["status"], "complete", "{answer}");
+    assert!(answer["stats"]["gen_tokens"].as_u64().unwrap() > 0);
+
+    let messages = invoke(&webview, "get_messages", json!({"conversationId": conv_id})).unwrap();
+    let statuses: Vec<&str> = messages.as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["complete", "interrupted", "complete", "complete"]);
+    assert_eq!(messages[1]["content"].as_str().unwrap(), partial);
+    tauri::async_runtime::block_on(state.engine.shutdown());
+}
+
+#[test]
+fn commands_report_errors_as_code_and_message() {
+    let home = tempfile::tempdir().unwrap();
+    let state = AppState::new(HearthHome::at(home.path()), EngineClient::new(engine_executable())).unwrap();
+    let app = hearth_app::configure(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+
+    let err = invoke(&webview, "rename_conversation", json!({"id": 999, "title": "x"})).unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND", "{err}");
+    let err = invoke(&webview, "load_model", json!({"path": "/etc/hostname", "settings": null, "onProgress": "__CHANNEL__:1"})).unwrap_err();
+    assert_eq!(err["code"], "INVALID_MODEL", "{err}");
+    let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
+    let err = invoke(&webview, "send_message", json!({"conversationId": conv["id"], "text": "hi", "onEvent": "__CHANNEL__:2"})).unwrap_err();
+    assert_eq!(err["code"], "NO_MODEL", "{err}");
+    // Nothing was stored for a message that could not be sent; the UI keeps the draft.
+    assert_eq!(invoke(&webview, "get_messages", json!({"conversationId": conv["id"]})).unwrap(), json!([]));
+}
