@@ -171,11 +171,12 @@ pub async fn stop_generation(state: State<'_, AppState>) -> Result<()> {
 }
 
 async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, channel: &Channel<LoadEvent>) -> Result<ModelInfo> {
-    {
+    let previous = {
         let mut slot = state.model.lock().unwrap();
-        slot.info = None;
+        let previous = (slot.info.take(), slot.wanted.clone());
         slot.wanted = Some((path.clone(), settings.clone()));
-    }
+        previous
+    };
     let mut stream = state.engine.request(|id| Request::Load { id, path: path.clone(), settings: settings.clone() }).await?;
     loop {
         match stream.next().await {
@@ -190,7 +191,14 @@ async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, channel:
                 store.set_app_state("last_model", &key)?;
                 return Ok(model);
             }
-            Some(Event::Error { error, .. }) => return Err(AppError::Reported(error)),
+            Some(Event::Error { error, .. }) => {
+                // The engine rejects a bad file before it unloads anything: the old model stays.
+                if matches!(error.code, ErrorCode::InvalidModel | ErrorCode::ModelNotFound) {
+                    let mut slot = state.model.lock().unwrap();
+                    (slot.info, slot.wanted) = previous;
+                }
+                return Err(AppError::Reported(error));
+            }
             Some(_) => {}
             None => return Err(AppError::Reported(ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped while loading"))),
         }

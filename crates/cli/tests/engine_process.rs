@@ -123,22 +123,28 @@ fn a_killed_engine_is_reported_and_a_new_engine_serves() {
 }
 
 #[test]
-fn bad_models_fail_cleanly_and_the_engine_keeps_serving() {
+fn bad_models_fail_cleanly_and_the_loaded_model_keeps_serving() {
     rt().block_on(async {
         let dir = tempfile::tempdir().unwrap();
         let cut = dir.path().join("cut.gguf");
         let bytes = std::fs::read(demo_model()).unwrap();
         std::fs::write(&cut, &bytes[..4096]).unwrap();
         let engine = EngineClient::new(hearth());
-        let path = cut.clone();
-        let mut s = engine.request(|id| Request::Load { id, path, settings: ModelSettings::default() }).await.unwrap();
-        match s.next().await.unwrap() {
-            Event::Error { error, .. } => assert_eq!(error.code, ErrorCode::InvalidModel, "{error:?}"),
-            other => panic!("a truncated model loaded: {other:?}"),
-        }
-        let pid = engine.pid();
         load(&engine, ModelSettings::default()).await.unwrap();
+        let pid = engine.pid();
+        for bad in [cut.clone(), dir.path().join("missing.gguf")] {
+            let mut s = engine.request(|id| Request::Load { id, path: bad, settings: ModelSettings::default() }).await.unwrap();
+            match s.next().await.unwrap() {
+                Event::Error { error, .. } => {
+                    assert!(matches!(error.code, ErrorCode::InvalidModel | ErrorCode::ModelNotFound), "{error:?}")
+                }
+                other => panic!("a bad model loaded: {other:?}"),
+            }
+        }
         assert_eq!(engine.pid(), pid, "the engine restarted after a bad model");
+        // The model loaded before is still there.
+        let mut s = generate(&engine, vec![user("What is the capital of France?")], 8).await;
+        assert!(finish(&mut s).await.unwrap().gen_tokens > 0);
         engine.shutdown().await;
     });
 }

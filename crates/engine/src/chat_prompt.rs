@@ -48,7 +48,7 @@ impl ChatPrompt {
                 let Some(source) = &self.model_template else {
                     return Err(EngineError::TemplateMissing(
                         "this model has no chat template (it may be a base model); choose a built-in template \
-                         such as chatml, llama3 or gemma in the model settings"
+                         such as chatml, llama3 or gemma under Settings → Chat template"
                             .to_string(),
                     ));
                 };

@@ -95,7 +95,8 @@ impl Engine {
             }
             other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
         })?;
-        // Free the old model before the new one claims memory.
+        // A file that is not a usable GGUF was rejected above with the old model still loaded.
+        // From here on the old model goes first, so that the new one can have its memory.
         self.loaded = None;
 
         let trained = gguf.arch_u64("context_length").unwrap_or(4096) as u32;

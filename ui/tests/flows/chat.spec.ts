@@ -105,3 +105,29 @@ test("what the user typed survives a failed send", async ({ page }) => {
   await expect(page.getByTestId("chat-error")).toContainText("disk is full");
   await expect(page.getByTestId("composer")).toHaveValue("my carefully typed question");
 });
+
+test("opening a broken model says why and keeps the loaded model", async ({ page }) => {
+  await page.evaluate(() => ((window as any).__fake.nextPick = "/home/me/broken.gguf"));
+  await page.getByTestId("open-model").click();
+  await expect(page.getByTestId("model-error")).toContainText("truncated");
+  await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
+  await page.evaluate(() => ((window as any).__fake.nextPick = "/home/me/good.gguf"));
+  await page.getByTestId("open-model").click();
+  await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
+  await expect(page.getByTestId("model-error")).toHaveCount(0);
+});
+
+test("model settings apply with a reload; conversation settings are saved", async ({ page }) => {
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("toggle-settings").click();
+  await page.getByTestId("context-length").fill("2048");
+  await page.getByTestId("kv-cache-type").selectOption("q8_0");
+  await page.getByTestId("apply-model").click();
+  await expect(page.getByTestId("model-bar")).toContainText("ctx 2048");
+  await page.getByTestId("system-prompt").fill("Answer in French.");
+  await page.getByTestId("temperature").fill("0");
+  await page.getByTestId("save-conversation").click();
+  const saved = await page.evaluate(() => (window as any).__fake.conversations.at(-1));
+  expect(saved.system_prompt).toBe("Answer in French.");
+  expect(saved.sampling.temperature).toBe(0);
+});

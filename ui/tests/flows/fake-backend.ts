@@ -71,12 +71,17 @@ export function installFakeBackend() {
         return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU" } };
       case "model_settings":
         return { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512 };
+      case "plugin:dialog|open":
+        return (window as any).__fake.nextPick ?? null;
       case "load_model": {
+        if (args.path.includes("broken")) {
+          throw { code: "INVALID_MODEL", message: "broken.gguf is not a usable GGUF model: the file is truncated: tensor blk.0.attn_q.weight ends at byte 9000000 but the file has 4096 bytes" };
+        }
         for (const f of [0.1, 0.5, 1.0]) {
           await new Promise((r) => setTimeout(r, 30));
           args.onProgress.onmessage({ kind: "progress", fraction: f });
         }
-        model = { ...MODEL, path: args.path };
+        model = { ...MODEL, path: args.path, context_length: args.settings?.context_length ?? MODEL.context_length };
         return model;
       }
       case "list_conversations": {
