@@ -132,6 +132,44 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// The answer part of an earlier assistant turn, as templates expect it back: reasoning is
+/// dropped (gpt-oss's template even refuses `<|channel|>` tags in `content`, and models are
+/// trained without earlier turns' reasoning).
+pub fn answer_only(text: &str) -> String {
+    const FINAL: &str = "<|channel|>final<|message|>";
+    if text.contains("<|channel|>") {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find(FINAL) {
+            rest = &rest[at + FINAL.len()..];
+            let end = ["<|end|>", "<|return|>", "<|start|>", "<|call|>"]
+                .iter()
+                .filter_map(|m| rest.find(m))
+                .min()
+                .unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+        }
+        return out.trim().to_string();
+    }
+    let trimmed = text.trim_start();
+    if let Some(after) = trimmed.strip_prefix("<think>") {
+        return after.find("</think>").map_or(String::new(), |end| after[end + "</think>".len()..].trim().to_string());
+    }
+    text.to_string()
+}
+
+/// The conversation as it goes to the template: earlier answers without their reasoning.
+pub fn for_template(messages: &[ChatMessage]) -> Vec<ChatMessage> {
+    messages
+        .iter()
+        .map(|m| match m.role {
+            Role::Assistant => ChatMessage { role: m.role, content: answer_only(&m.content) },
+            _ => m.clone(),
+        })
+        .collect()
+}
+
 /// Drops the oldest turns (never the system prompt, never the last message) until `fits` says
 /// the conversation fits. Returns the kept messages and how many were dropped.
 pub fn trim_to_fit(
@@ -195,9 +233,60 @@ mod tests {
     }
 
     #[test]
+    fn the_jinja_features_gpt_oss_templates_use_are_supported() {
+        // Written for this test; it uses what gpt-oss's Harmony template relies on: macros,
+        // `is defined`, namespace(), list slicing, `in` on mappings, loop.index, .items(),
+        // `none`, tojson, strftime_now and raise_exception.
+        let t = r#"
+{%- macro sys(effort=none) -%}
+  {%- if effort is none %}{% set effort = "medium" %}{% endif -%}
+  Current date: {{ strftime_now("%Y-%m-%d") }}|Reasoning: {{ effort }}
+{%- endmacro -%}
+<|start|>system<|message|>{{ sys(reasoning_effort if reasoning_effort is defined else none) }}<|end|>
+{%- if messages[0].role == "system" %}{% set dev = messages[0].content %}{% set rest = messages[1:] %}
+{%- else %}{% set dev = "" %}{% set rest = messages %}{% endif -%}
+{%- if dev %}<|start|>developer<|message|># Instructions {{ dev }}<|end|>{% endif -%}
+{%- set last = namespace(name=none) -%}
+{%- for m in rest -%}
+  {%- if m.role == "assistant" -%}
+    {%- if "content" in m and "<|channel|>final<|message|>" in m.content %}{{ raise_exception("channel tags in content") }}{% endif -%}
+    {%- set later = rest[loop.index:] -%}
+    <|start|>assistant<|channel|>final<|message|>{{ m.content }}<|end|>{{ "" if later else "" }}
+  {%- elif m.role == "user" -%}
+    <|start|>user<|message|>{{ m.content }}<|end|>
+  {%- endif -%}
+{%- endfor -%}
+{%- for k, v in {"a": 1}.items() %}{{ k }}={{ v | tojson }}{% endfor -%}
+{%- if add_generation_prompt %}<|start|>assistant{% endif -%}"#;
+        let msgs = vec![msg(Role::System, "Be brief."), msg(Role::User, "Hi"), msg(Role::Assistant, "Hello!"), msg(Role::User, "Capital of France?")];
+        let out = render_jinja(t, &msgs, "", "").unwrap();
+        assert!(out.starts_with("<|start|>system<|message|>Current date: 20"), "{out}");
+        assert!(out.contains("Reasoning: medium<|end|><|start|>developer<|message|># Instructions Be brief.<|end|>"), "{out}");
+        assert!(out.contains("<|start|>assistant<|channel|>final<|message|>Hello!<|end|>"), "{out}");
+        assert!(out.ends_with("a=1<|start|>assistant"), "{out}");
+        // An earlier answer carrying channel tags is refused by such templates; for_template strips them.
+        let raw = vec![msg(Role::User, "Hi"), msg(Role::Assistant, "<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>Hello!"), msg(Role::User, "Again")];
+        assert!(render_jinja(t, &raw, "", "").is_err());
+        assert!(render_jinja(t, &for_template(&raw), "", "").unwrap().contains("final<|message|>Hello!<|end|>"));
+    }
+
+    #[test]
     fn strftime_dates_are_real_dates() {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_418), (2025, 11, 26));
+    }
+
+    #[test]
+    fn earlier_answers_lose_their_reasoning() {
+        let harmony = "<|channel|>analysis<|message|>think<|end|><|start|>assistant<|channel|>final<|message|>Paris.";
+        assert_eq!(answer_only(harmony), "Paris.");
+        assert_eq!(answer_only("<|channel|>analysis<|message|>only thinking"), "");
+        assert_eq!(answer_only("<think>hmm</think>\n\nParis."), "Paris.");
+        assert_eq!(answer_only("Plain <b>answer</b>"), "Plain <b>answer</b>");
+        let msgs = vec![msg(Role::User, "<think>q</think>"), msg(Role::Assistant, harmony)];
+        let t = for_template(&msgs);
+        assert_eq!(t[0].content, "<think>q</think>", "user text is never touched");
+        assert_eq!(t[1].content, "Paris.");
     }
 
     #[test]

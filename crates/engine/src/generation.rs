@@ -8,7 +8,7 @@ use hearth_protocol::{ChatMessage, GenerationStats, SamplingSettings, StopReason
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 
-use crate::chat_prompt::trim_to_fit;
+use crate::chat_prompt::{for_template, trim_to_fit};
 use crate::{llama_log, Engine, EngineError};
 
 pub struct GenerationRequest {
@@ -38,7 +38,8 @@ impl Engine {
         let reserve = req.sampling.max_tokens.map_or(ANSWER_RESERVE, |m| m as usize).clamp(1, n_ctx / 4);
 
         let mut tokens = Vec::new();
-        let (_, dropped) = trim_to_fit(&req.messages, |msgs| {
+        let messages = for_template(&req.messages);
+        let (_, dropped) = trim_to_fit(&messages, |msgs| {
             let rendered = loaded.prompt.render(&loaded.model, &req.template, msgs)?;
             tokens = loaded.model.vocab().tokenize(rendered.text.as_bytes(), !rendered.includes_bos, true);
             Ok(tokens.len() + reserve <= n_ctx)
