@@ -114,6 +114,14 @@ pub async fn update_conversation(
 }
 
 async fn turn(state: &AppState, conversation_id: i64, action: TurnAction, channel: Channel<TurnEvent>) -> Result<Message> {
+    // The engine died while idle (the OOM killer, a user's kill): bring the model back first.
+    let stale = {
+        let slot = state.model.lock().unwrap();
+        if slot.info.is_some() && !state.engine.state().running { slot.wanted.clone() } else { None }
+    };
+    if let Some((path, settings)) = stale {
+        load(state, path, settings, |_| {}).await?;
+    }
     let model_name = state.model.lock().unwrap().info.as_ref().map(|m| m.name.clone());
     if model_name.is_none() {
         return Err(AppError::Reported(ErrorPayload::new(ErrorCode::NoModel, "load a model first")));
@@ -170,7 +178,7 @@ pub async fn stop_generation(state: State<'_, AppState>) -> Result<()> {
     Ok(())
 }
 
-async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, channel: &Channel<LoadEvent>) -> Result<ModelInfo> {
+async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, on_progress: impl Fn(f32)) -> Result<ModelInfo> {
     let previous = {
         let mut slot = state.model.lock().unwrap();
         let previous = (slot.info.take(), slot.wanted.clone());
@@ -180,9 +188,7 @@ async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, channel:
     let mut stream = state.engine.request(|id| Request::Load { id, path: path.clone(), settings: settings.clone() }).await?;
     loop {
         match stream.next().await {
-            Some(Event::LoadProgress { fraction, .. }) => {
-                let _ = channel.send(LoadEvent::Progress { fraction });
-            }
+            Some(Event::LoadProgress { fraction, .. }) => on_progress(fraction),
             Some(Event::Loaded { model, .. }) => {
                 state.model.lock().unwrap().info = Some(model.clone());
                 let store = state.store.lock().unwrap();
@@ -224,16 +230,24 @@ pub async fn load_model(
         Some(s) => s,
         None => state.store.lock().unwrap().model_settings(&path.display().to_string())?.unwrap_or_default(),
     };
-    load(&state, path, settings, &on_progress).await
+    load(&state, path, settings, progress_sender(on_progress)).await
+}
+
+fn progress_sender(channel: Channel<LoadEvent>) -> impl Fn(f32) {
+    move |fraction| {
+        let _ = channel.send(LoadEvent::Progress { fraction });
+    }
 }
 
 #[tauri::command]
 pub async fn model_status(state: State<'_, AppState>) -> Result<ModelStatus> {
     let slot = state.model.lock().unwrap().clone();
+    let engine = engine_status(&state);
     Ok(ModelStatus {
-        model: slot.info,
+        // A model is only loaded while its engine lives.
+        model: slot.info.filter(|_| engine.running),
         wanted_path: slot.wanted.map(|(p, _)| p.display().to_string()),
-        engine: engine_status(&state),
+        engine,
     })
 }
 
@@ -249,7 +263,7 @@ pub async fn restart_engine(state: State<'_, AppState>, on_progress: Channel<Loa
     state.engine.restart().await?;
     let wanted = state.model.lock().unwrap().wanted.clone();
     match wanted {
-        Some((path, settings)) => Ok(Some(load(&state, path, settings, &on_progress).await?)),
+        Some((path, settings)) => Ok(Some(load(&state, path, settings, progress_sender(on_progress)).await?)),
         None => Ok(None),
     }
 }

@@ -95,6 +95,19 @@ fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
     let statuses: Vec<&str> = messages.as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["complete", "interrupted", "complete", "complete"]);
     assert_eq!(messages[1]["content"].as_str().unwrap(), partial);
+
+    // An engine that dies while idle is noticed, and the next message brings the model back.
+    let idle_pid = state.engine.pid().unwrap();
+    unsafe { libc::kill(idle_pid as i32, libc::SIGKILL) };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while invoke(&webview, "model_status", json!({})).unwrap()["engine"]["running"] == true {
+        assert!(Instant::now() < deadline, "the idle engine's death went unnoticed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(invoke(&webview, "model_status", json!({})).unwrap()["model"], Value::Null);
+    let answer = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "And of Italy?", "onEvent": "__CHANNEL__:5"})).unwrap();
+    assert_eq!(answer["status"], "complete", "{answer}");
+    assert_ne!(state.engine.pid(), Some(idle_pid));
     tauri::async_runtime::block_on(state.engine.shutdown());
 }
 

@@ -130,6 +130,10 @@ export function installFakeBackend() {
         return stream(args.conversationId, args.text, { ...u }, args.onEvent);
       }
       case "restart_engine": {
+        if ((window as any).__fake.failRestarts > 0) {
+          (window as any).__fake.failRestarts -= 1;
+          throw { code: "ENGINE_UNAVAILABLE", message: "the engine could not be started (/usr/lib/hearth/hearth): it exited at start (crashed on an unsupported CPU instruction (SIGILL))" };
+        }
         lastDeath = null;
         args.onProgress.onmessage({ kind: "progress", fraction: 1 });
         model = { ...MODEL };
