@@ -95,6 +95,8 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   await session.click('[data-testid="toggle-settings"]');
   await session.type('[data-testid="max-tokens"]', "60");
   await session.click('[data-testid="save-conversation"]');
+  await session.screenshot("settings.png");
+  assert.equal(await session.exec(`return document.querySelector('[data-testid="max-tokens"]').value;`), "60", "the saved setting is not shown");
   await session.click('[data-testid="toggle-settings"]');
   await session.type('[data-testid="composer"]', "Write a short poem about the capital of France.\uE007");
   // Streaming: text is visible while the answer is still being generated.
