@@ -52,6 +52,9 @@ fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
     let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
     let conv_id = conv["id"].as_i64().unwrap();
 
+    // Greedy, so that the long answer is the same long answer every run.
+    let greedy = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": null});
+    invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": greedy, "template": {"kind": "model"}})).unwrap();
     // Send in the background; kill the engine once the answer is streaming.
     let sender = {
         let webview = webview.clone();

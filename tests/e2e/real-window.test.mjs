@@ -94,6 +94,7 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   await session.click('[data-testid="new-chat"]');
   await session.click('[data-testid="toggle-settings"]');
   await session.type('[data-testid="max-tokens"]', "60");
+  await session.type('[data-testid="temperature"]', "0");
   await session.click('[data-testid="save-conversation"]');
   await session.screenshot("settings.png");
   assert.equal(await session.exec(`return document.querySelector('[data-testid="max-tokens"]').value;`), "60", "the saved setting is not shown");

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use hearth_conversation::{run_turn, TurnAction, TurnEvent};
 use hearth_engine_client::EngineClient;
-use hearth_protocol::{Event, ModelSettings, Request};
+use hearth_protocol::{Event, ModelSettings, Request, SamplingSettings};
 use hearth_store::{HearthHome, Store};
 
 #[derive(Args)]
@@ -22,6 +22,15 @@ pub struct SendArgs {
     /// The model; defaults to the app's last model, then the first in the models directory.
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Temperature for a new conversation (0 is greedy).
+    #[arg(long)]
+    temp: Option<f32>,
+    /// Seed for a new conversation.
+    #[arg(long)]
+    seed: Option<u32>,
+    /// Max tokens for a new conversation.
+    #[arg(long = "max-tokens")]
+    max_tokens: Option<u32>,
     /// Print the final message as JSON.
     #[arg(long)]
     json: bool,
@@ -65,7 +74,12 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
     let settings = store.model_settings(&model.display().to_string())?.unwrap_or_else(ModelSettings::default);
     let conversation = match a.conversation {
         Some(id) => id,
-        None => store.create_conversation("New chat")?.id,
+        None => {
+            let id = store.create_conversation("New chat")?.id;
+            let sampling = SamplingSettings { temperature: a.temp, seed: a.seed, max_tokens: a.max_tokens, ..Default::default() };
+            store.set_sampling(id, &sampling)?;
+            id
+        }
     };
     let store = Arc::new(Mutex::new(store));
 

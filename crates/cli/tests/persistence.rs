@@ -16,7 +16,8 @@ fn a_killed_process_loses_at_most_a_second_of_the_streamed_answer() {
     let home = tempfile::tempdir().unwrap();
     let mut child = Command::new(hearth())
         .env("HEARTH_HOME", home.path())
-        .args(["send", "--model"])
+        // Greedy with a seed: the same long answer every run, so the kill always lands mid-answer.
+        .args(["send", "--temp", "0", "--seed", "1", "--max-tokens", "4000", "--model"])
         .arg(demo_model())
         .arg("Write a very long story about a lighthouse keeper and the sea. Make it at least 2000 words.")
         .stdout(Stdio::piped())
