@@ -29,10 +29,21 @@ fi
 run_layer real-window env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
   xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/
 
+# The summary of the layers, in TAP (each layer's own runner printed its details above).
 echo; echo "==== summary ===="
-status=0
-for layer in rust ui-components ui-types ui-flows real-window; do
-  printf '%-14s %s\n' "$layer" "${result[$layer]:-not run}"
-  [ "${result[$layer]:-}" = passed ] || status=1
+layers=(rust ui-components ui-types ui-flows real-window)
+echo "TAP version 13"
+echo "1..${#layers[@]}"
+status=0 n=0 pass=0
+for layer in "${layers[@]}"; do
+  n=$((n + 1))
+  if [ "${result[$layer]:-}" = passed ]; then
+    echo "ok $n - $layer"; pass=$((pass + 1))
+  else
+    echo "not ok $n - $layer"; status=1
+  fi
 done
+echo "# tests ${#layers[@]}"
+echo "# pass $pass"
+echo "# fail $(( ${#layers[@]} - pass ))"
 exit $status

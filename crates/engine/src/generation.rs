@@ -70,13 +70,9 @@ impl Engine {
         let mut batch = LlamaBatch::new(n_batch.max(1), 1);
         let pp_started = Instant::now();
         let mark = llama_log::mark();
-        let decode_failed = |e: &dyn std::fmt::Display| {
-            let lines = llama_log::problems_since(mark);
-            if llama_log::mentions_out_of_memory(&lines) {
-                EngineError::OutOfMemory(format!("out of memory while evaluating: {}", llama_log::explain(&lines, &e.to_string())))
-            } else {
-                EngineError::DecodeFailed(llama_log::explain(&lines, &e.to_string()))
-            }
+        let decode_failed = |e: &dyn std::fmt::Display| match llama_log::failure_since(mark, &e.to_string()) {
+            (true, why) => EngineError::OutOfMemory(format!("out of memory while evaluating: {why}")),
+            (false, why) => EngineError::DecodeFailed(why),
         };
         let mut stats = GenerationStats {
             prompt_tokens: tokens.len() as u32,

@@ -66,8 +66,15 @@ pub fn problems_since(mark: u64) -> Vec<String> {
         .collect()
 }
 
-/// Whether the log since `mark` says memory ran out.
-pub fn mentions_out_of_memory(lines: &[String]) -> bool {
+/// Why a llama.cpp call failed, from what it logged since `mark`: (ran out of memory, reason).
+/// `api_error` is what the API itself said, used when the log says nothing.
+pub fn failure_since(mark: u64, api_error: &str) -> (bool, String) {
+    let lines = problems_since(mark);
+    (mentions_out_of_memory(&lines), explain(&lines, api_error))
+}
+
+/// Whether these log lines say memory ran out.
+fn mentions_out_of_memory(lines: &[String]) -> bool {
     lines.iter().any(|l| {
         let l = l.to_ascii_lowercase();
         l.contains("out of memory") || l.contains("failed to allocate") || l.contains("unable to allocate")
@@ -76,7 +83,7 @@ pub fn mentions_out_of_memory(lines: &[String]) -> bool {
 }
 
 /// The log lines joined for an error message, or a fallback when llama.cpp said nothing.
-pub fn explain(lines: &[String], fallback: &str) -> String {
+fn explain(lines: &[String], fallback: &str) -> String {
     if lines.is_empty() {
         fallback.to_string()
     } else {

@@ -136,12 +136,9 @@ impl Engine {
             if cancelled.load(std::sync::atomic::Ordering::SeqCst) {
                 return EngineError::Cancelled;
             }
-            let lines = llama_log::problems_since(mark);
-            let why = llama_log::explain(&lines, &e.to_string());
-            if llama_log::mentions_out_of_memory(&lines) {
-                EngineError::OutOfMemory(format!("not enough memory to load the model: {why}"))
-            } else {
-                EngineError::LoadFailed(why)
+            match llama_log::failure_since(mark, &e.to_string()) {
+                (true, why) => EngineError::OutOfMemory(format!("not enough memory to load the model: {why}")),
+                (false, why) => EngineError::LoadFailed(why),
             }
         })?;
         let model = Box::new(model);
@@ -163,12 +160,9 @@ impl Engine {
             .with_type_v(llama_kv(settings.kv_cache_type));
         let mark = llama_log::mark();
         let ctx = model.new_context(backend, ctx_params).map_err(|e| {
-            let lines = llama_log::problems_since(mark);
-            let why = llama_log::explain(&lines, &e.to_string());
-            if llama_log::mentions_out_of_memory(&lines) {
-                EngineError::OutOfMemory(format!("not enough memory for a {n_ctx}-token context: {why}"))
-            } else {
-                EngineError::ContextFailed(why)
+            match llama_log::failure_since(mark, &e.to_string()) {
+                (true, why) => EngineError::OutOfMemory(format!("not enough memory for a {n_ctx}-token context: {why}")),
+                (false, why) => EngineError::ContextFailed(why),
             }
         })?;
         // SAFETY: `ctx` borrows the boxed model, whose heap address never changes; `LoadedModel`

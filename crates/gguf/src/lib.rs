@@ -4,10 +4,12 @@
 //! the file, and summarises the model (architecture, parameters, quant mix) for `hearth inspect`.
 //! Format: <https://github.com/ggml-org/ggml/blob/master/docs/gguf.md>.
 
+mod fixture;
 mod ggml_type;
 mod reader;
 mod summary;
 
+pub use fixture::minimal_header;
 pub use ggml_type::{file_type_name, GgmlType};
 pub use reader::{GgufFile, MetaValue, TensorInfo};
 pub use summary::{ModelSummary, QuantShare};

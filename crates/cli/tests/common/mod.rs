@@ -19,31 +19,8 @@ pub fn hearth() -> PathBuf {
 /// A GGUF whose header declares one F32 tensor of `elements` values, in a sparse file of
 /// exactly the right length: valid to our validator, but as big as we like.
 pub fn sparse_gguf(path: &std::path::Path, elements: u64) {
-    let mut b = Vec::new();
-    b.extend_from_slice(b"GGUF");
-    b.extend_from_slice(&3u32.to_le_bytes());
-    b.extend_from_slice(&1u64.to_le_bytes());
-    b.extend_from_slice(&2u64.to_le_bytes());
-    let s = |b: &mut Vec<u8>, k: &str| {
-        b.extend_from_slice(&(k.len() as u64).to_le_bytes());
-        b.extend_from_slice(k.as_bytes());
-    };
-    s(&mut b, "general.architecture");
-    b.extend_from_slice(&8u32.to_le_bytes());
-    s(&mut b, "llama");
-    s(&mut b, "llama.block_count");
-    b.extend_from_slice(&4u32.to_le_bytes());
-    b.extend_from_slice(&1u32.to_le_bytes());
-    s(&mut b, "token_embd.weight");
-    b.extend_from_slice(&1u32.to_le_bytes());
-    b.extend_from_slice(&elements.to_le_bytes());
-    b.extend_from_slice(&0u32.to_le_bytes());
-    b.extend_from_slice(&0u64.to_le_bytes());
-    while b.len() % 32 != 0 {
-        b.push(0);
-    }
-    let data_start = b.len() as u64;
-    std::fs::write(path, &b).unwrap();
+    let header = hearth_gguf::minimal_header(elements);
+    std::fs::write(path, &header).unwrap();
     let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
-    f.set_len(data_start + elements * 4).unwrap();
+    f.set_len(header.len() as u64 + elements * 4).unwrap();
 }
