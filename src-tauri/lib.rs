@@ -3,6 +3,7 @@
 
 pub mod commands;
 mod error;
+pub mod monitor;
 pub mod state;
 pub mod typescript;
 
@@ -32,6 +33,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             commands::model_status,
             commands::model_settings,
             commands::restart_engine,
+            monitor::watch_hardware,
         ])
 }
 

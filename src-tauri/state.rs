@@ -16,6 +16,8 @@ pub struct AppState {
     pub model: Mutex<ModelSlot>,
     /// Generation ids of turns now running (one per conversation at most).
     pub generations: Mutex<Vec<u64>>,
+    /// The hardware watch now streaming; a newer watch stops older ones.
+    pub hardware_watch: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default, Clone)]
@@ -52,6 +54,7 @@ impl AppState {
             engine,
             model: Mutex::new(ModelSlot::default()),
             generations: Mutex::new(Vec::new()),
+            hardware_watch: std::sync::atomic::AtomicU64::new(0),
         })
     }
 }

@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own module; this file only parses arguments.
 
 mod chat_command;
+mod hardware_command;
 mod inspect_command;
 mod send_command;
 
@@ -30,6 +31,8 @@ enum Command {
     Chat(chat_command::ChatArgs),
     /// Send a message to a stored conversation (as the app does) and stream the answer.
     Send(send_command::SendArgs),
+    /// What this machine has: RAM, GPUs and their memory (VRAM, GTT, unified), load, temperatures, power.
+    Hardware(hardware_command::HardwareArgs),
     /// List stored conversations.
     Conversations {
         #[arg(long)]
@@ -44,6 +47,7 @@ fn main() -> anyhow::Result<()> {
         Command::Inspect { model, json } => inspect_command::run(&model, json),
         Command::Chat(args) => chat_command::run(args),
         Command::Send(args) => send_command::run(args),
+        Command::Hardware(args) => hardware_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

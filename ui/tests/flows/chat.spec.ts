@@ -143,3 +143,12 @@ test("when the automatic restart fails, the user can restart by hand", async ({ 
   await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
   await expect(page.getByTestId("engine-died")).toHaveCount(0);
 });
+
+test("the hardware strip shows the unified pool and warns about a hot memory module", async ({ page }) => {
+  const strip = page.getByTestId("hardware-strip");
+  await expect(strip.getByTestId("hw-gpu")).toContainText("61.3 GiB / 120.5 GiB · unified memory");
+  await expect(strip.getByTestId("hw-ram")).toContainText("/ 125.3 GiB");
+  await expect(strip.getByTestId("hw-engine")).toContainText("150 MiB resident");
+  await expect(strip).toContainText("AMD Radeon 8060S (Strix Halo) · 97% · 71 °C · 118 W");
+  await expect(strip.getByTestId("hw-hot")).toContainText("spd5118 temp1 87 °C (warning at 85 °C)");
+});

@@ -1,4 +1,6 @@
-import type { Conversation, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { Conversation, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+// A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
+import strixHalo from "./strix-halo-snapshot.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 
@@ -71,6 +73,17 @@ export function installFakeBackend() {
         return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU" } };
       case "model_settings":
         return { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512 };
+      case "watch_hardware": {
+        // A recorded snapshot, then the same machine with a DIMM running hot.
+        const first = strixHalo as HardwareSnapshot;
+        args.onSample.onmessage({ snapshot: first, engine_rss_bytes: 150 * 1024 * 1024 });
+        setTimeout(() => {
+          const hot = structuredClone(first);
+          hot.sensors.push({ label: "spd5118 temp1", kind: "memory", temperature_c: 86.5, source: "hwmon hwmon7 (spd5118)" });
+          args.onSample.onmessage({ snapshot: hot, engine_rss_bytes: 150 * 1024 * 1024 });
+        }, (window as any).__fake.hotAfterMs ?? 600);
+        return null;
+      }
       case "plugin:dialog|open":
         return (window as any).__fake.nextPick ?? null;
       case "load_model": {

@@ -11,6 +11,7 @@ import type {
   ModelInfo,
   ModelSettings,
   ModelStatus,
+  MonitorSample,
   SamplingSettings,
   TemplateChoice,
   TurnEvent,
@@ -60,6 +61,13 @@ export const modelStatus = () => invoke<ModelStatus>("model_status");
 export const modelSettings = (path: string) => invoke<ModelSettings>("model_settings", { path });
 export const restartEngine = (onProgress: (fraction: number) => void) =>
   invoke<ModelInfo | null>("restart_engine", { onProgress: loadChannel(onProgress) });
+
+/** Streams a hardware sample about once a second (a newer call replaces the older stream). */
+export function watchHardware(onSample: (s: MonitorSample) => void): Promise<void> {
+  const channel = new Channel<MonitorSample>();
+  channel.onmessage = onSample;
+  return invoke<void>("watch_hardware", { onSample: channel });
+}
 
 /** The native file dialog, filtered to GGUF models. */
 export async function pickModelFile(): Promise<string | null> {

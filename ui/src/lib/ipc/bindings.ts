@@ -97,6 +97,40 @@ user_message: Message | null, assistant_message: Message,
  */
 generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
 
+export type MemorySnapshot = { total_bytes: number | null, available_bytes: number | null, used_bytes: number | null, source: string, };
+
+export type CpuSnapshot = { name: string | null, cores: number | null, usage_percent: number | null, temperature_c: number | null, 
+/**
+ * Package power from RAPL energy counters, where readable.
+ */
+power_w: number | null, };
+
+export type MemoryKind = "dedicated" | "unified" | "dedicated+shared";
+
+export type GpuSnapshot = { name: string, vendor: string, memory_kind: MemoryKind, dedicated_total_bytes: number | null, shared_total_bytes: number | null, 
+/**
+ * What llama.cpp can put on this GPU: VRAM plus GTT on amdgpu, the system pool on unified NVIDIA.
+ */
+addressable_total_bytes: number | null, used_bytes: number | null, utilization_percent: number | null, temperature_c: number | null, power_w: number | null, clock_mhz: number | null, 
+/**
+ * Where the numbers come from, and anything the user should know about them.
+ */
+source: string, note: string | null, };
+
+export type SensorReading = { label: string, 
+/**
+ * `cpu`, `gpu`, `memory`, `storage` or `other`.
+ */
+kind: string, temperature_c: number, source: string, };
+
+export type HardwareSnapshot = { memory: MemorySnapshot, cpu: CpuSnapshot, gpus: Array<GpuSnapshot>, sensors: Array<SensorReading>, };
+
+export type MonitorSample = { snapshot: HardwareSnapshot, 
+/**
+ * Resident memory of the engine process (the model's weights that are paged in, its KV cache).
+ */
+engine_rss_bytes: number | null, };
+
 export type EngineStatus = { running: boolean, pid: number | null, 
 /**
  * How the last engine died, if it did.

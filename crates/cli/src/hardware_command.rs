@@ -1,0 +1,103 @@
+//! `hearth hardware [--json] [--watch SECONDS] [--sysfs-root DIR] [--proc-root DIR]`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use hearth_hardware::{HardwareSnapshot, NvidiaReading, NvidiaSource, Probe, Roots};
+
+#[derive(Args)]
+pub struct HardwareArgs {
+    /// One JSON object per snapshot.
+    #[arg(long)]
+    json: bool,
+    /// Print a snapshot every SECONDS until interrupted.
+    #[arg(long, value_name = "SECONDS")]
+    watch: Option<f64>,
+    /// Read sysfs from DIR instead of /sys (to replay another machine).
+    #[arg(long, value_name = "DIR")]
+    sysfs_root: Option<PathBuf>,
+    /// Read procfs from DIR instead of /proc.
+    #[arg(long, value_name = "DIR")]
+    proc_root: Option<PathBuf>,
+}
+
+/// A replayed tree has no NVML: NVIDIA readings would come from this machine, not the replayed one.
+struct NoNvidia;
+impl NvidiaSource for NoNvidia {
+    fn read(&self) -> NvidiaReading {
+        NvidiaReading::NoLibrary
+    }
+}
+
+pub fn run(a: HardwareArgs) -> anyhow::Result<()> {
+    let replay = a.sysfs_root.is_some() || a.proc_root.is_some();
+    let mut probe = if replay {
+        let d = Roots::default();
+        Probe::new(Roots { sysfs: a.sysfs_root.unwrap_or(d.sysfs), proc: a.proc_root.unwrap_or(d.proc) }, Box::new(NoNvidia))
+    } else {
+        Probe::system()
+    };
+    let warmup = Duration::from_millis(250);
+    loop {
+        let snap = probe.snapshot(warmup);
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&snap)?);
+        } else {
+            print_text(&snap);
+        }
+        match a.watch {
+            Some(secs) if secs > 0.0 => std::thread::sleep(Duration::from_secs_f64(secs)),
+            _ => return Ok(()),
+        }
+    }
+}
+
+fn gib(b: Option<u64>) -> String {
+    b.map_or_else(|| "-".into(), |b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64))
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>, unit: &str) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{v:.0}{unit}"))
+}
+
+fn print_text(s: &HardwareSnapshot) {
+    println!(
+        "memory  {} used of {} ({} available)",
+        gib(s.memory.used_bytes),
+        gib(s.memory.total_bytes),
+        gib(s.memory.available_bytes)
+    );
+    println!(
+        "cpu     {} · {} threads · {} load · {} · {}",
+        s.cpu.name.as_deref().unwrap_or("-"),
+        opt(s.cpu.cores, ""),
+        opt(s.cpu.usage_percent, "%"),
+        opt(s.cpu.temperature_c, " °C"),
+        opt(s.cpu.power_w, " W")
+    );
+    for g in &s.gpus {
+        println!(
+            "gpu     {} ({}) · {} used of {} addressable [{:?}: dedicated {}, shared {}] · {} busy · {} · {}",
+            g.name,
+            g.vendor,
+            gib(g.used_bytes),
+            gib(g.addressable_total_bytes),
+            g.memory_kind,
+            gib(g.dedicated_total_bytes),
+            gib(g.shared_total_bytes),
+            opt(g.utilization_percent, "%"),
+            opt(g.temperature_c, " °C"),
+            opt(g.power_w, " W")
+        );
+        if let Some(n) = &g.note {
+            println!("        {n}");
+        }
+    }
+    if s.gpus.is_empty() {
+        println!("gpu     none found");
+    }
+    for t in &s.sensors {
+        println!("sensor  {:<28} {:>6.1} °C  ({})", t.label, t.temperature_c, t.kind);
+    }
+}

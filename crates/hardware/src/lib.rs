@@ -1,0 +1,178 @@
+//! Hardware snapshots. Each source has its own module and degrades quietly: a missing or
+//! unreadable file makes that value `None` (JSON `null`), never an error or a made-up number.
+//! Every reader takes its roots (`/sys`, `/proc`) from [`Roots`], so a machine can be replayed
+//! from a copied tree (tests, bug reports). sysinfo cannot read a replayed tree, hence our own
+//! small readers for `/proc`.
+
+mod amdgpu;
+mod cpu;
+mod hwmon;
+mod memory;
+mod nvidia;
+mod powercap;
+mod sysfs;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
+
+/// Where `/sys` and `/proc` are.
+#[derive(Debug, Clone)]
+pub struct Roots {
+    pub sysfs: PathBuf,
+    pub proc: PathBuf,
+}
+
+impl Default for Roots {
+    fn default() -> Self {
+        Roots { sysfs: "/sys".into(), proc: "/proc".into() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+pub struct MemorySnapshot {
+    #[ts(type = "number | null")]
+    pub total_bytes: Option<u64>,
+    #[ts(type = "number | null")]
+    pub available_bytes: Option<u64>,
+    #[ts(type = "number | null")]
+    pub used_bytes: Option<u64>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+pub struct CpuSnapshot {
+    pub name: Option<String>,
+    pub cores: Option<u32>,
+    pub usage_percent: Option<f64>,
+    pub temperature_c: Option<f64>,
+    /// Package power from RAPL energy counters, where readable.
+    pub power_w: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
+pub enum MemoryKind {
+    /// A discrete card's own VRAM only (NVML on a discrete NVIDIA GPU).
+    #[serde(rename = "dedicated")]
+    Dedicated,
+    /// One pool shared with the CPU (Strix Halo's carve-out + GTT, DGX Spark's GB10).
+    #[serde(rename = "unified")]
+    Unified,
+    /// A discrete card's VRAM plus system RAM it can map (amdgpu GTT).
+    #[serde(rename = "dedicated+shared")]
+    DedicatedAndShared,
+}
+
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+pub struct GpuSnapshot {
+    pub name: String,
+    pub vendor: String,
+    pub memory_kind: MemoryKind,
+    #[ts(type = "number | null")]
+    pub dedicated_total_bytes: Option<u64>,
+    #[ts(type = "number | null")]
+    pub shared_total_bytes: Option<u64>,
+    /// What llama.cpp can put on this GPU: VRAM plus GTT on amdgpu, the system pool on unified NVIDIA.
+    #[ts(type = "number | null")]
+    pub addressable_total_bytes: Option<u64>,
+    #[ts(type = "number | null")]
+    pub used_bytes: Option<u64>,
+    pub utilization_percent: Option<f64>,
+    pub temperature_c: Option<f64>,
+    pub power_w: Option<f64>,
+    pub clock_mhz: Option<u32>,
+    /// Where the numbers come from, and anything the user should know about them.
+    pub source: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+pub struct SensorReading {
+    pub label: String,
+    /// `cpu`, `gpu`, `memory`, `storage` or `other`.
+    pub kind: String,
+    pub temperature_c: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+pub struct HardwareSnapshot {
+    pub memory: MemorySnapshot,
+    pub cpu: CpuSnapshot,
+    pub gpus: Vec<GpuSnapshot>,
+    pub sensors: Vec<SensorReading>,
+}
+
+/// Takes snapshots; keeps the previous CPU and energy counters so that load and power are
+/// measured over the interval between two snapshots.
+pub struct Probe {
+    roots: Roots,
+    nvidia: Box<dyn NvidiaSource>,
+    last_cpu: Option<cpu::CpuTimes>,
+    last_energy: Option<powercap::EnergySample>,
+}
+
+impl Probe {
+    pub fn new(roots: Roots, nvidia: Box<dyn NvidiaSource>) -> Probe {
+        Probe { roots, nvidia, last_cpu: None, last_energy: None }
+    }
+
+    /// The real machine, NVIDIA through NVML when its library is present.
+    pub fn system() -> Probe {
+        Probe::new(Roots::default(), Box::new(NvmlSource::load()))
+    }
+
+    /// A snapshot whose load and power cover the time since the previous one (or `warmup` when
+    /// this is the first).
+    pub fn snapshot(&mut self, warmup: Duration) -> HardwareSnapshot {
+        if self.last_cpu.is_none() {
+            self.last_cpu = cpu::read_times(&self.roots);
+            self.last_energy = powercap::read_energy(&self.roots);
+            std::thread::sleep(warmup);
+        }
+        let times = cpu::read_times(&self.roots);
+        let energy = powercap::read_energy(&self.roots);
+        let usage = match (&self.last_cpu, &times) {
+            (Some(a), Some(b)) => cpu::usage_percent(a, b),
+            _ => None,
+        };
+        let power = match (&self.last_energy, &energy) {
+            (Some(a), Some(b)) => powercap::power_w(a, b),
+            _ => None,
+        };
+        self.last_cpu = times;
+        self.last_energy = energy;
+
+        let memory = memory::read(&self.roots);
+        let sensors = hwmon::read_all(&self.roots);
+        let mut gpus = amdgpu::read_all(&self.roots);
+        gpus.extend(nvidia::snapshots(self.nvidia.as_ref(), &memory));
+        HardwareSnapshot {
+            cpu: CpuSnapshot {
+                name: cpu::name(&self.roots),
+                cores: cpu::logical_cores(&self.roots),
+                usage_percent: usage,
+                temperature_c: hwmon::cpu_temperature(&sensors),
+                power_w: power,
+            },
+            memory,
+            gpus,
+            sensors,
+        }
+    }
+}
+
+pub fn typescript_declarations() -> Vec<String> {
+    vec![
+        MemorySnapshot::decl(),
+        CpuSnapshot::decl(),
+        MemoryKind::decl(),
+        GpuSnapshot::decl(),
+        SensorReading::decl(),
+        HardwareSnapshot::decl(),
+    ]
+}
