@@ -113,6 +113,12 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   const generated = Number(stats.match(/(\d+) generated/)[1]);
   assert.ok(generated > 0 && generated <= 60, `max tokens from the settings panel was not applied: ${stats}`);
   await session.screenshot("chat-answer.png");
+  // The hardware strip opens the monitor, with this machine's numbers and charts.
+  await session.click('[data-testid="hardware-strip"]');
+  await waitFor("the monitor's charts", () => session.exec(`return document.querySelectorAll('[data-testid="monitor"] canvas').length === 3;`));
+  assert.match(await session.text('[data-testid="hw-ram"]'), /GiB \/ .*GiB/);
+  await new Promise((r) => setTimeout(r, 3000)); // a few samples on the charts
+  await session.screenshot("monitor.png");
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.

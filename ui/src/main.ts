@@ -1,3 +1,5 @@
+// Must stay the first import: see lib/locale-guard.ts.
+import "./lib/locale-guard";
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";

@@ -11,6 +11,7 @@ export interface HotSpot {
 }
 
 export function hotSpots(s: HardwareSnapshot, limits: Record<string, number> = WARN_AT_C): HotSpot[] {
+  limits = { ...WARN_AT_C, ...limits };
   const hot: HotSpot[] = [];
   for (const sensor of s.sensors) {
     const limit = limits[sensor.kind];

@@ -152,3 +152,16 @@ test("the hardware strip shows the unified pool and warns about a hot memory mod
   await expect(strip).toContainText("AMD Radeon 8060S (Strix Halo) · 97% · 71 °C · 118 W");
   await expect(strip.getByTestId("hw-hot")).toContainText("spd5118 temp1 87 °C (warning at 85 °C)");
 });
+
+test("the monitor panel charts the last minutes and the warning limit can be set", async ({ page }) => {
+  await page.getByTestId("hardware-strip").click();
+  const monitor = page.getByTestId("monitor");
+  await expect(monitor.getByTestId("monitor-gpu")).toContainText("GPU-addressable: 120.5 GiB (dedicated 512 MiB + shared 120.0 GiB)");
+  await expect(monitor.getByTestId("monitor-gpu")).toContainText("ttm pages_limit");
+  await expect(monitor.getByTestId("chart")).toHaveCount(3);
+  await expect(monitor.locator("canvas")).toHaveCount(3);
+  await expect(page.getByTestId("hw-hot")).toBeVisible();
+  await monitor.getByTestId("warn-memory").fill("95");
+  await expect(page.getByTestId("hw-hot")).toHaveCount(0);
+  expect(JSON.parse((await page.evaluate(() => localStorage.getItem("hearth.warnLimits")))!).memory).toBe(95);
+});
