@@ -52,6 +52,7 @@ pub struct CpuSnapshot {
     pub temperature_c: Option<f64>,
     /// Package power from RAPL energy counters, where readable.
     pub power_w: Option<f64>,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, TS, PartialEq, Eq)]
@@ -158,6 +159,7 @@ impl Probe {
                 usage_percent: usage,
                 temperature_c: hwmon::cpu_temperature(&sensors),
                 power_w: power,
+                source: "/proc/cpuinfo, /proc/stat (load), hwmon (temperature), powercap RAPL (power)".into(),
             },
             memory,
             gpus,

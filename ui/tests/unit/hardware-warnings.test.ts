@@ -4,7 +4,7 @@ import type { HardwareSnapshot } from "../../src/lib/ipc/bindings";
 
 const snap = (sensors: HardwareSnapshot["sensors"]): HardwareSnapshot => ({
   memory: { total_bytes: null, available_bytes: null, used_bytes: null, source: "" },
-  cpu: { name: null, cores: null, usage_percent: null, temperature_c: null, power_w: null },
+  cpu: { name: null, cores: null, usage_percent: null, temperature_c: null, power_w: null, source: "" },
   gpus: [],
   sensors,
 });

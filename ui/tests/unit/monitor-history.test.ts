@@ -6,7 +6,7 @@ const sample = (usedGiB: number, memTemps: number[]): MonitorSample => ({
   engine_rss_bytes: null,
   snapshot: {
     memory: { total_bytes: 64 * 2 ** 30, available_bytes: null, used_bytes: usedGiB * 2 ** 30, source: "" },
-    cpu: { name: null, cores: null, usage_percent: 12, temperature_c: null, power_w: null },
+    cpu: { name: null, cores: null, usage_percent: 12, temperature_c: null, power_w: null, source: "" },
     gpus: [],
     sensors: memTemps.map((t, i) => ({ label: `dimm${i}`, kind: "memory", temperature_c: t, source: "" })),
   },

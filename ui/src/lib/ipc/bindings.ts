@@ -103,7 +103,7 @@ export type CpuSnapshot = { name: string | null, cores: number | null, usage_per
 /**
  * Package power from RAPL energy counters, where readable.
  */
-power_w: number | null, };
+power_w: number | null, source: string, };
 
 export type MemoryKind = "dedicated" | "unified" | "dedicated+shared";
 
