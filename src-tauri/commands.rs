@@ -267,3 +267,17 @@ pub async fn restart_engine(state: State<'_, AppState>, on_progress: Channel<Loa
         None => Ok(None),
     }
 }
+
+/// A UI preference (JSON text) kept in the database with the other settings.
+#[tauri::command]
+pub async fn ui_preference(state: State<'_, AppState>, key: String) -> Result<Option<String>> {
+    Ok(state.store.lock().unwrap().app_state(&format!("ui.{key}"))?)
+}
+
+#[tauri::command]
+pub async fn set_ui_preference(state: State<'_, AppState>, key: String, value: String) -> Result<()> {
+    if serde_json::from_str::<serde_json::Value>(&value).is_err() {
+        return Err(AppError::Invalid(format!("the preference {key} is not JSON")));
+    }
+    Ok(state.store.lock().unwrap().set_app_state(&format!("ui.{key}"), &value)?)
+}

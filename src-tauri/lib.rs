@@ -33,6 +33,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             commands::model_status,
             commands::model_settings,
             commands::restart_engine,
+            commands::ui_preference,
+            commands::set_ui_preference,
             monitor::watch_hardware,
         ])
 }

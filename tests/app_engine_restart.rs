@@ -128,6 +128,12 @@ fn commands_report_errors_as_code_and_message() {
     let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
     let err = invoke(&webview, "send_message", json!({"conversationId": conv["id"], "text": "hi", "onEvent": "__CHANNEL__:2"})).unwrap_err();
     assert_eq!(err["code"], "NO_MODEL", "{err}");
+    // UI preferences go to the database; junk is refused.
+    assert_eq!(invoke(&webview, "ui_preference", json!({"key": "warn_limits"})).unwrap(), Value::Null);
+    invoke(&webview, "set_ui_preference", json!({"key": "warn_limits", "value": "{\"memory\":80}"})).unwrap();
+    assert_eq!(invoke(&webview, "ui_preference", json!({"key": "warn_limits"})).unwrap(), json!("{\"memory\":80}"));
+    let err = invoke(&webview, "set_ui_preference", json!({"key": "warn_limits", "value": "{oops"})).unwrap_err();
+    assert_eq!(err["code"], "BAD_REQUEST");
     // Nothing was stored for a message that could not be sent; the UI keeps the draft.
     assert_eq!(invoke(&webview, "get_messages", json!({"conversationId": conv["id"]})).unwrap(), json!([]));
 }

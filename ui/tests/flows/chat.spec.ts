@@ -163,5 +163,5 @@ test("the monitor panel charts the last minutes and the warning limit can be set
   await expect(page.getByTestId("hw-hot")).toBeVisible();
   await monitor.getByTestId("warn-memory").fill("95");
   await expect(page.getByTestId("hw-hot")).toHaveCount(0);
-  expect(JSON.parse((await page.evaluate(() => localStorage.getItem("hearth.warnLimits")))!).memory).toBe(95);
+  await expect.poll(async () => JSON.parse(await page.evaluate(() => (window as any).__fake.prefs?.warn_limits ?? "{}")).memory).toBe(95);
 });

@@ -84,6 +84,11 @@ export function installFakeBackend() {
         }, (window as any).__fake.hotAfterMs ?? 600);
         return null;
       }
+      case "ui_preference":
+        return (window as any).__fake.prefs?.[args.key] ?? null;
+      case "set_ui_preference":
+        (window as any).__fake.prefs = { ...((window as any).__fake.prefs ?? {}), [args.key]: args.value };
+        return null;
       case "plugin:dialog|open":
         return (window as any).__fake.nextPick ?? null;
       case "load_model": {

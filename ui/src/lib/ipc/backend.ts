@@ -62,6 +62,13 @@ export const modelSettings = (path: string) => invoke<ModelSettings>("model_sett
 export const restartEngine = (onProgress: (fraction: number) => void) =>
   invoke<ModelInfo | null>("restart_engine", { onProgress: loadChannel(onProgress) });
 
+/** UI preferences, kept in Hearth's database with the other settings. */
+export async function loadPreference<T>(key: string, fallback: T): Promise<T> {
+  const raw = await invoke<string | null>("ui_preference", { key });
+  return raw ? (JSON.parse(raw) as T) : fallback;
+}
+export const savePreference = (key: string, value: unknown) => invoke<void>("set_ui_preference", { key, value: JSON.stringify(value) });
+
 /** Streams a hardware sample about once a second (a newer call replaces the older stream). */
 export function watchHardware(onSample: (s: MonitorSample) => void): Promise<void> {
   const channel = new Channel<MonitorSample>();
