@@ -20,6 +20,7 @@ run_layer() { # name command...
 
 # Rust: one test thread, because the engine tests each run llama.cpp on these cores.
 run_layer rust cargo test --workspace -- --test-threads=1
+run_layer rust-lints cargo clippy --workspace --all-targets -- -D warnings
 run_layer ui-components bash -c "cd ui && npx vitest run"
 run_layer ui-types bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
 run_layer ui-flows bash -c "cd ui && npx vite build --config vite.flows.config.ts --logLevel warn && npx playwright test"
@@ -31,7 +32,7 @@ run_layer real-window env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
 
 # The summary of the layers, in TAP (each layer's own runner printed its details above).
 echo; echo "==== summary ===="
-layers=(rust ui-components ui-types ui-flows real-window)
+layers=(rust rust-lints ui-components ui-types ui-flows real-window)
 echo "TAP version 13"
 echo "1..${#layers[@]}"
 status=0 n=0 pass=0

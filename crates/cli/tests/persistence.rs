@@ -65,7 +65,7 @@ fn a_killed_process_loses_at_most_a_second_of_the_streamed_answer() {
         .iter()
         .filter(|(t, _)| killed_at.duration_since(*t) >= Duration::from_secs(1))
         .map(|(_, len)| *len)
-        .last()
+        .next_back()
         .unwrap_or(0);
     assert!(printed_a_second_before > 0, "nothing was streamed a second before the kill");
 

@@ -20,9 +20,8 @@ unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const
         return;
     }
     let text = unsafe { CStr::from_ptr(text) }.to_string_lossy();
-    let level = level as u32;
     let Ok(mut lines) = LINES.lock() else { return };
-    if level == llama_cpp_sys_2::GGML_LOG_LEVEL_CONT as u32 {
+    if level == llama_cpp_sys_2::GGML_LOG_LEVEL_CONT {
         if let Some(last) = lines.back_mut() {
             last.2.push_str(&text);
             return;
@@ -40,7 +39,7 @@ unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const
 
 /// Warnings and errors (not debug, info or continuation lines, whose level numbers are higher).
 fn is_problem(level: u32) -> bool {
-    level == llama_cpp_sys_2::GGML_LOG_LEVEL_WARN as u32 || level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR as u32
+    level == llama_cpp_sys_2::GGML_LOG_LEVEL_WARN || level == llama_cpp_sys_2::GGML_LOG_LEVEL_ERROR
 }
 
 /// Routes llama.cpp's and ggml's log into the capture. Idempotent.

@@ -61,7 +61,7 @@ impl GgmlType {
 
     /// Bytes taken by `elements` values, or `None` when the count is not whole blocks.
     pub fn bytes_for(&self, elements: u64) -> Option<u64> {
-        if elements % self.block_size != 0 {
+        if !elements.is_multiple_of(self.block_size) {
             return None;
         }
         (elements / self.block_size).checked_mul(self.type_size)

@@ -55,7 +55,7 @@ impl GgufFile {
         for q in &mut by_type {
             q.share = if total == 0 { 0.0 } else { q.bytes as f64 / total as f64 };
         }
-        by_type.sort_by(|a, b| b.bytes.cmp(&a.bytes));
+        by_type.sort_by_key(|q| std::cmp::Reverse(q.bytes));
 
         let str_of = |k: &str| self.get(k).and_then(MetaValue::as_str).map(str::to_string);
         let vocab_size = match self.get("tokenizer.ggml.tokens") {

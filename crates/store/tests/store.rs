@@ -77,8 +77,7 @@ fn history_has_the_system_prompt_first_and_skips_empty_failures() {
 #[test]
 fn settings_are_remembered_per_model_and_per_conversation() {
     let (_d, s) = fresh();
-    let mut ms = ModelSettings::default();
-    ms.context_length = Some(2048);
+    let ms = ModelSettings { context_length: Some(2048), ..Default::default() };
     s.set_model_settings("/m/a.gguf", &ms).unwrap();
     assert_eq!(s.model_settings("/m/a.gguf").unwrap(), Some(ms));
     assert_eq!(s.model_settings("/m/b.gguf").unwrap(), None);
