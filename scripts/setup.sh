@@ -34,6 +34,8 @@ if ! command -v cargo >/dev/null; then
   # shellcheck disable=SC1091
   . "$HOME/.cargo/env"
 fi
+# The lints layer of the tests needs clippy (not in rustup's minimal profile).
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   echo "Node.js 20 or newer is needed (https://nodejs.org or your distribution's nodejs 20+)." >&2
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm || true
