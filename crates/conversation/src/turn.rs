@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hearth_engine_client::{ClientError, EngineClient};
+use hearth_engine_client::EngineClient;
 use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, Role, StopReason};
 use hearth_store::{Message, MessageStatus, Store, StoreError};
 use serde::Serialize;
@@ -131,7 +131,7 @@ pub async fn run_turn(
     {
         Ok(s) => s,
         Err(e) => {
-            let message = finish("", MessageStatus::Failed, None, Some(engine_error(&e)))?;
+            let message = finish("", MessageStatus::Failed, None, Some(e.payload()))?;
             emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
             emit(TurnEvent::Finished { message: message.clone() });
             return Ok(message);
@@ -171,10 +171,6 @@ pub async fn run_turn(
     };
     emit(TurnEvent::Finished { message: message.clone() });
     Ok(message)
-}
-
-fn engine_error(e: &ClientError) -> ErrorPayload {
-    e.payload()
 }
 
 #[cfg(test)]

@@ -38,7 +38,6 @@ pub struct EngineState {
 
 struct Shared {
     exe: PathBuf,
-    extra_env: Vec<(String, String)>,
     running: Mutex<Option<Running>>,
     next_id: AtomicU64,
     state: StdMutex<EngineState>,
@@ -84,14 +83,9 @@ impl Drop for EventStream {
 impl EngineClient {
     /// `exe` is the `hearth` binary; the engine is `exe engine`.
     pub fn new(exe: PathBuf) -> EngineClient {
-        Self::with_env(exe, Vec::new())
-    }
-
-    pub fn with_env(exe: PathBuf, extra_env: Vec<(String, String)>) -> EngineClient {
         EngineClient {
             shared: Arc::new(Shared {
                 exe,
-                extra_env,
                 running: Mutex::new(None),
                 next_id: AtomicU64::new(1),
                 state: StdMutex::new(EngineState::default()),
@@ -171,9 +165,6 @@ impl EngineClient {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        for (k, v) in &self.shared.extra_env {
-            cmd.env(k, v);
-        }
         let mut child = cmd.spawn().map_err(|e| spawn_err(e.to_string()))?;
         let pid = child.id().unwrap_or(0);
         let stdin = child.stdin.take().expect("piped");

@@ -11,7 +11,6 @@ mod loaded_model;
 mod memory_check;
 pub mod stdio_server;
 
-pub use chat_prompt::{answer_only, render_jinja};
 pub use error::EngineError;
 pub use generation::{GenerationObserver, GenerationRequest};
 pub use loaded_model::{Engine, LoadObserver};

@@ -15,17 +15,10 @@ pub fn kv_cache_bytes(gguf: &GgufFile, n_ctx: u64, bytes_per_element: f64) -> u6
     (per_token as f64 * n_ctx as f64 * bytes_per_element) as u64
 }
 
-/// (total, available) system memory in bytes, from /proc/meminfo where there is one.
+/// (total, available) system memory in bytes, where the machine says.
 pub fn system_memory() -> Option<(u64, u64)> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let field = |name: &str| {
-        text.lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(|kib| kib * 1024)
-    };
-    Some((field("MemTotal:")?, field("MemAvailable:")?))
+    let m = hearth_hardware::system_memory(&hearth_hardware::Roots::default());
+    Some((m.total_bytes?, m.available_bytes?))
 }
 
 pub fn gib(bytes: u64) -> String {

@@ -18,6 +18,7 @@ use std::time::Duration;
 use serde::Serialize;
 use ts_rs::TS;
 
+pub use memory::read as system_memory;
 pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
 
 /// Where `/sys` and `/proc` are.
