@@ -12,22 +12,33 @@ export HEARTH_TEST_MODEL="${HEARTH_TEST_MODEL:-${HEARTH_CACHE:-$repo/.cache}/mod
 export PATH="$HOME/.cargo/bin:$PATH"
 
 declare -A result
-run_layer() { # name command...
-  local name=$1; shift
+# Each layer runs under a time limit in its own process group, its output going through a file:
+# a process a failed layer leaves behind (an app window, an engine) must neither hold CI's
+# output pipe open nor outlive the layer. (A real-window failure once left the app running and
+# CI waited on its pipe until the 90-minute limit.)
+logs="$(mktemp -d)"
+run_layer() { # name minutes command...
+  local name=$1 minutes=$2; shift 2
   echo; echo "==== $name ===="
-  if "$@"; then result[$name]=passed; else result[$name]=FAILED; fi
+  timeout -k 30 "${minutes}m" "$@" >"$logs/$name" 2>&1 </dev/null &
+  local pid=$!
+  tail -n +1 -f --pid="$pid" "$logs/$name"
+  wait "$pid"; local rc=$?
+  kill -KILL -- "-$pid" 2>/dev/null # timeout made the layer its own process group
+  [ "$rc" = 124 ] && echo "$name: stopped after $minutes minutes"
+  if [ "$rc" = 0 ]; then result[$name]=passed; else result[$name]=FAILED; fi
 }
 
 # Rust: one test thread, because the engine tests each run llama.cpp on these cores.
-run_layer rust cargo test --workspace -- --test-threads=1
-run_layer rust-lints cargo clippy --workspace --all-targets -- -D warnings
-run_layer ui-components bash -c "cd ui && npx vitest run"
-run_layer ui-types bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
-run_layer ui-flows bash -c "cd ui && npx vite build --config vite.flows.config.ts --logLevel warn && npx playwright test"
+run_layer rust 40 cargo test --workspace -- --test-threads=1
+run_layer rust-lints 20 cargo clippy --workspace --all-targets -- -D warnings
+run_layer ui-components 10 bash -c "cd ui && npx vitest run"
+run_layer ui-types 10 bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
+run_layer ui-flows 15 bash -c "cd ui && npx vite build --config vite.flows.config.ts --logLevel warn && npx playwright test"
 if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --version ^2 --locked
 fi
-run_layer real-window env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
+run_layer real-window 15 env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
   xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/
 
 # The summary of the layers, in TAP (each layer's own runner printed its details above).
