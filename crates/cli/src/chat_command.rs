@@ -80,6 +80,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "quant": info.quant,
             "threads": info.threads,
             "load_ms": info.load_ms,
+            "allocated": info.allocated,
             "ttft_ms": stats.ttft_ms,
             "prompt_tokens": stats.prompt_tokens,
             "gen_tokens": stats.gen_tokens,

@@ -60,6 +60,15 @@ impl Engine {
             .take_while(|(a, b)| a == b)
             .count()
             .min(tokens.len() - 1);
+        // Sliding-window layers have dropped positions older than about window + ubatch from the
+        // end of the cache: the prefix is reusable only if the `window` positions before the cut
+        // are still there (llama-server's rule). Otherwise evaluate the whole prompt again.
+        if reused > 0 && loaded.swa_window > 0 {
+            let pos_min = loaded.ctx.kv_cache_seq_pos_min(0);
+            if pos_min > 0 && pos_min as usize > reused.saturating_sub(loaded.swa_window) {
+                reused = 0;
+            }
+        }
         if !matches!(loaded.ctx.clear_kv_cache_seq(Some(0), Some(reused as u32), None), Ok(true)) {
             loaded.ctx.clear_kv_cache();
             reused = 0;

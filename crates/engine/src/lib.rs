@@ -3,6 +3,7 @@
 //! protocol of `hearth-protocol` over stdio) or directly for the headless CLI. The app itself
 //! never links it, so an abort inside llama.cpp costs the model, not the app.
 
+mod allocated_memory;
 mod chat_prompt;
 mod error;
 mod generation;

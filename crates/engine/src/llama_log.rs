@@ -13,6 +13,8 @@ const KEPT_LINES: usize = 400;
 /// a mark taken before a call still finds that call's lines in a full ring.
 static LINES: Mutex<VecDeque<(u64, u32, String)>> = Mutex::new(VecDeque::new());
 static NEXT_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static BUFFER_REPORTS: Mutex<VecDeque<(u64, String)>> = Mutex::new(VecDeque::new());
+const KEPT_BUFFER_REPORTS: usize = 64;
 static INSTALL: Once = Once::new();
 
 unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const c_char, _: *mut c_void) {
@@ -34,6 +36,14 @@ unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const
         lines.pop_front();
     }
     let seq = NEXT_SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    if text.contains(" buffer size =") {
+        if let Ok(mut reports) = BUFFER_REPORTS.lock() {
+            if reports.len() == KEPT_BUFFER_REPORTS {
+                reports.pop_front();
+            }
+            reports.push_back((seq, text.to_string()));
+        }
+    }
     lines.push_back((seq, level, text.into_owned()));
 }
 
@@ -63,6 +73,13 @@ pub fn problems_since(mark: u64) -> Vec<String> {
         .map(|(_, _, t)| t.trim().to_string())
         .filter(|t| !t.is_empty())
         .collect()
+}
+
+/// Buffer-size reports ("CPU KV buffer size = 45.00 MiB") logged since `mark`. They are kept
+/// apart because one load logs more debug lines than the ring holds.
+pub fn buffer_reports_since(mark: u64) -> Vec<String> {
+    let Ok(lines) = BUFFER_REPORTS.lock() else { return Vec::new() };
+    lines.iter().filter(|(seq, _)| *seq >= mark).map(|(_, t)| t.trim().to_string()).collect()
 }
 
 /// Why a llama.cpp call failed, from what it logged since `mark`: (ran out of memory, reason).

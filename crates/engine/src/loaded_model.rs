@@ -15,6 +15,7 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
 
+use crate::allocated_memory;
 use crate::chat_prompt::ChatPrompt;
 use crate::{llama_log, memory_check, EngineError};
 
@@ -37,6 +38,10 @@ pub(crate) struct LoadedModel {
     pub prompt: ChatPrompt,
     /// Tokens whose KV entries are in `ctx`, for prefix reuse between turns.
     pub cached_tokens: Vec<LlamaToken>,
+    /// The sliding-window size of the model's SWA layers (0: none). Those layers keep only about
+    /// window + ubatch cells, so a cached prefix is reusable only while its last `window`
+    /// positions are still held.
+    pub swa_window: usize,
 }
 
 /// llama.cpp in this process: at most one model and one context at a time.
@@ -132,6 +137,7 @@ impl Engine {
             params = params.with_n_gpu_layers(layers);
         }
         let mark = llama_log::mark();
+        let load_mark = mark;
         let model = LlamaModel::load_from_file(backend, path, &params).map_err(|e| {
             if cancelled.load(std::sync::atomic::Ordering::SeqCst) {
                 return EngineError::Cancelled;
@@ -156,6 +162,10 @@ impl Engine {
                 FlashAttention::On => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_ENABLED,
                 FlashAttention::Off => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED,
             })
+            // llama.cpp's library default is a full-size cache for sliding-window layers; its
+            // own server and CLI use the small one (window + ubatch cells). At gpt-oss-120b's
+            // 128K context the full one costs 4.5 GiB more for nothing.
+            .with_swa_full(false)
             .with_type_k(llama_kv(settings.kv_cache_type))
             .with_type_v(llama_kv(settings.kv_cache_type));
         let mark = llama_log::mark();
@@ -177,6 +187,7 @@ impl Engine {
             eos_token: String::from_utf8_lossy(&token_text(vocab.eos())).into_owned(),
         };
         let summary = gguf.summary();
+        let swa_window = gguf.arch_u64("attention.sliding_window").unwrap_or(0) as usize;
         let info = ModelInfo {
             path: path.display().to_string(),
             name: summary.name.clone().unwrap_or_else(|| file_name(path)),
@@ -193,8 +204,9 @@ impl Engine {
             chat_template: prompt.describe(&model),
             load_ms: started.elapsed().as_millis() as u32,
             sampling_defaults: sampling_defaults(&gguf),
+            allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
         };
-        self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new() });
+        self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)
     }
 }

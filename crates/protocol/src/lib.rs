@@ -9,7 +9,7 @@ mod wire;
 
 pub use error::{ErrorCode, ErrorPayload};
 pub use settings::{
-    ChatMessage, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
+    AllocatedMemory, ChatMessage, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
     SamplingSettings, StopReason, TemplateChoice,
 };
 pub use wire::{Event, Request, PROTOCOL_VERSION};
@@ -28,6 +28,7 @@ pub fn typescript_declarations() -> Vec<String> {
         SamplingSettings::decl(),
         TemplateChoice::decl(),
         ModelInfo::decl(),
+        AllocatedMemory::decl(),
         GenerationStats::decl(),
         StopReason::decl(),
     ]

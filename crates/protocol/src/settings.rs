@@ -132,6 +132,22 @@ pub struct ModelInfo {
     pub load_ms: u32,
     /// The model's own sampling defaults, as far as the GGUF says.
     pub sampling_defaults: SamplingSettings,
+    /// What llama.cpp really allocated for this load, from its own report.
+    #[serde(default)]
+    pub allocated: AllocatedMemory,
+}
+
+/// Buffers llama.cpp allocated for a loaded model, summed over devices (bytes; 0 where llama.cpp
+/// reported none). The advisor's estimates are checked against these.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct AllocatedMemory {
+    #[ts(type = "number")]
+    pub weights_bytes: u64,
+    #[ts(type = "number")]
+    pub kv_bytes: u64,
+    /// Compute buffers plus the logits output buffer.
+    #[ts(type = "number")]
+    pub compute_bytes: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
