@@ -59,6 +59,19 @@ impl GgmlType {
             .map(|&(id, name, block_size, type_size)| GgmlType { id, name, block_size, type_size })
     }
 
+    /// A type by its name (`Q4_K`, case-insensitive).
+    pub fn from_name(name: &str) -> Option<GgmlType> {
+        TYPES
+            .iter()
+            .find(|t| t.1.eq_ignore_ascii_case(name))
+            .map(|&(id, name, block_size, type_size)| GgmlType { id, name, block_size, type_size })
+    }
+
+    /// Bits per weight of this type's block layout.
+    pub fn bits_per_weight(&self) -> f64 {
+        self.type_size as f64 * 8.0 / self.block_size as f64
+    }
+
     /// Bytes taken by `elements` values, or `None` when the count is not whole blocks.
     pub fn bytes_for(&self, elements: u64) -> Option<u64> {
         if !elements.is_multiple_of(self.block_size) {

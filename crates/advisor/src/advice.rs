@@ -1,0 +1,309 @@
+//! The advisor's answer: every quant of the model sized, placed and timed on one machine, and
+//! one recommendation with its reason and launch settings.
+
+use serde::{Deserialize, Serialize};
+
+use crate::memory::MemoryParams;
+use crate::placement::{gpu_pool_bytes, ram_pool_bytes};
+use crate::{
+    estimate_memory, place, predict, AdvisorError, Catalog, Fit, HardwareKind, HardwareSpec, KvType, MemoryEstimate,
+    ModelShape, Predicted, QuantSpec, GIB,
+};
+
+/// What the user runs the model for: it sets the speed worth trading quality for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Use {
+    #[default]
+    Chat,
+    LongDocuments,
+    Coding,
+}
+
+impl Use {
+    /// Generation speed below which a smaller quant is preferred, tokens/s.
+    fn target_tps(self) -> f64 {
+        match self {
+            Use::Chat => 10.0,
+            Use::LongDocuments => 8.0,
+            Use::Coding => 20.0,
+        }
+    }
+}
+
+pub struct AdviceRequest<'a> {
+    pub shape: &'a ModelShape,
+    pub hardware: &'a HardwareSpec,
+    /// Backend id; the machine's usual one when `None`.
+    pub backend: Option<&'a str>,
+    pub ctx: u32,
+    pub depth: u32,
+    pub kv_type: KvType,
+    pub use_case: Use,
+    /// The quant the caller asks about (its row becomes `selected`); the recommendation's otherwise.
+    pub quant: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct QuantRow {
+    /// The quant's id, or the file's own (e.g. `Q4_1 (this file)`).
+    pub quant: String,
+    pub this_file: bool,
+    pub memory: MemoryEstimate,
+    pub fits: Fit,
+    pub gpu_layers: u32,
+    pub n_cpu_moe: u32,
+    pub predicted: Predicted,
+    /// Mean KL divergence vs F16 (Llama-3-8B), where measured.
+    pub kld: Option<f64>,
+    pub kld_imatrix: bool,
+    /// Perplexity increase vs F16 (Llama-3-8B), where listed.
+    pub dppl: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Recommendation {
+    pub quant: String,
+    /// Layers on the GPU; 999 means all (llama.cpp's convention).
+    pub gpu_layers: u32,
+    pub n_cpu_moe: u32,
+    pub ctx: u32,
+    pub flash_attention: bool,
+    pub kv_type: KvType,
+    pub mmap: bool,
+    pub mlock: bool,
+    pub reason: String,
+    /// The same settings as a llama-server command line.
+    pub launch: String,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct ModelFacts {
+    pub id: String,
+    pub name: String,
+    #[ts(type = "number")]
+    pub params_total: f64,
+    #[ts(type = "number")]
+    pub params_active: f64,
+    pub layers: u32,
+    pub experts: u32,
+    pub experts_used: u32,
+    pub native_ctx: u32,
+}
+
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct Advice {
+    pub model: ModelFacts,
+    pub hardware: HardwareSpec,
+    pub backend: String,
+    pub ctx: u32,
+    pub depth: u32,
+    /// What the GPU can hold and what RAM can, bytes.
+    pub gpu_pool_bytes: f64,
+    pub ram_pool_bytes: f64,
+    pub rows: Vec<QuantRow>,
+    /// The row asked about with `quant`, or the recommended one.
+    pub selected: Option<QuantRow>,
+    pub recommendation: Option<Recommendation>,
+    /// Why there is no recommendation, when there is none.
+    pub no_recommendation: Option<String>,
+    pub sources: Vec<String>,
+}
+
+pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorError> {
+    if req.ctx < 64 {
+        return Err(AdvisorError::InvalidInput(format!("a context of {} tokens is too small (at least 64)", req.ctx)));
+    }
+    if req.ctx > 4 * 1024 * 1024 {
+        return Err(AdvisorError::InvalidInput(format!("a context of {} tokens is beyond any model", req.ctx)));
+    }
+    let shape = req.shape;
+    let hw = req.hardware;
+    let backend = catalog.backend(req.backend.unwrap_or(&hw.backend))?;
+    if hw.kind == HardwareKind::Cpu && backend.id != "cpu" {
+        return Err(AdvisorError::InvalidInput(format!("{} has no GPU for the {} backend", hw.name, backend.id)));
+    }
+    let flash_attention = true;
+    let params = MemoryParams {
+        ctx: req.ctx,
+        kv_type: req.kv_type,
+        ubatch: 512,
+        flash_attention,
+        overhead_bytes: backend.overhead_gib * GIB,
+    };
+    let row = |quant: Option<&QuantSpec>| -> Result<QuantRow, AdvisorError> {
+        let memory = estimate_memory(shape, quant, &params)?;
+        let placement = place(shape, quant, &memory, hw)?;
+        let predicted = predict(shape, quant, hw, backend, &placement, req.ctx, req.depth, req.kv_type)?;
+        Ok(QuantRow {
+            quant: match quant {
+                Some(q) => q.id.clone(),
+                None => format!("{} (this file)", shape.file_quant.clone().unwrap_or_else(|| "as stored".into())),
+            },
+            this_file: quant.is_none(),
+            memory,
+            fits: placement.fit,
+            gpu_layers: placement.gpu_layers,
+            n_cpu_moe: placement.n_cpu_moe,
+            predicted,
+            kld: quant.and_then(|q| q.kld),
+            kld_imatrix: quant.is_some_and(|q| q.kld_imatrix),
+            dppl: quant.and_then(|q| q.dppl),
+        })
+    };
+
+    let mut rows = Vec::new();
+    if shape.groups.iter().all(|g| g.file_bytes.is_some()) {
+        rows.push(row(None)?);
+    }
+    let native_mxfp4 = shape.native_expert_type.as_deref() == Some("MXFP4");
+    for q in &catalog.quants {
+        if q.native_only && !native_mxfp4 {
+            continue;
+        }
+        rows.push(row(Some(q))?);
+    }
+
+    let (recommendation, no_recommendation) = match recommend(shape, hw, &rows, req, flash_attention, native_mxfp4) {
+        Ok(r) => (Some(r), None),
+        Err(why) => (None, Some(why)),
+    };
+    let selected = match req.quant {
+        Some(id) => {
+            let q = catalog.quant(id)?;
+            Some(rows.iter().find(|r| !r.this_file && r.quant == q.id).cloned().map_or_else(|| row(Some(q)), Ok)?)
+        }
+        None => recommendation.as_ref().and_then(|r| rows.iter().find(|row| row.quant == r.quant).cloned()),
+    };
+    let calibration: Vec<String> = catalog
+        .calibration
+        .iter()
+        .filter(|c| c.backend == backend.id)
+        .map(|c| format!("calibration: {} {} on {}: {}", c.model, c.quant, c.hardware, c.source))
+        .collect();
+    let mut sources = vec![
+        format!("model: {}", shape.source),
+        format!("hardware: {}", hw.source),
+        format!("speed constants ({}): {}", backend.id, backend.fit),
+        "quant sizes and quality: llama.cpp tools/quantize/quantize.cpp, tools/perplexity/README.md (Llama-3-8B), ggml/src/ggml-common.h".to_string(),
+    ];
+    sources.extend(calibration);
+    Ok(Advice {
+        model: ModelFacts {
+            id: shape.id.clone(),
+            name: shape.name.clone(),
+            params_total: shape.params_total(),
+            params_active: shape.params_active(),
+            layers: shape.layers,
+            experts: shape.experts,
+            experts_used: shape.experts_used,
+            native_ctx: shape.native_ctx,
+        },
+        hardware: hw.clone(),
+        backend: backend.id.clone(),
+        ctx: req.ctx,
+        depth: req.depth,
+        gpu_pool_bytes: gpu_pool_bytes(hw),
+        ram_pool_bytes: ram_pool_bytes(hw),
+        rows,
+        selected,
+        recommendation,
+        no_recommendation,
+        sources,
+    })
+}
+
+/// Quality loss for ranking: the native release and near-lossless formats count as lossless.
+fn loss(row: &QuantRow, native_mxfp4: bool) -> f64 {
+    if native_mxfp4 && row.quant == "MXFP4" {
+        return 0.0;
+    }
+    match row.kld {
+        Some(k) if k < 0.002 => 0.0,
+        Some(k) => k,
+        None if row.this_file => 0.05,
+        None => 0.001,
+    }
+}
+
+fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &AdviceRequest, flash_attention: bool, native_mxfp4: bool) -> Result<Recommendation, String> {
+    let gib = |b: f64| b / GIB;
+    let whole = |r: &&QuantRow| matches!(r.fits, Fit::Gpu | Fit::Unified | Fit::Cpu);
+    // Keep 5% of the pool free for the desktop and the chat's own growth.
+    let pool = if hw.kind == HardwareKind::Cpu { ram_pool_bytes(hw) } else { gpu_pool_bytes(hw) };
+    let roomy = |r: &&QuantRow| r.memory.total_bytes <= pool * 0.95;
+    let target = req.use_case.target_tps();
+    let by_quality = |a: &&QuantRow, b: &&QuantRow| {
+        loss(a, native_mxfp4).total_cmp(&loss(b, native_mxfp4)).then(b.predicted.tg_tps.total_cmp(&a.predicted.tg_tps))
+    };
+    let candidates: Vec<&QuantRow> = rows.iter().filter(|r| !r.this_file).filter(whole).filter(roomy).collect();
+    let fast: Vec<&QuantRow> = candidates.iter().copied().filter(|r| r.predicted.tg_tps >= target).collect();
+    let where_ = match hw.kind {
+        HardwareKind::Discrete => format!("the {:.0} GiB of VRAM", gib(pool)),
+        HardwareKind::Unified => format!("the {:.0} GiB the GPU can address", gib(pool)),
+        HardwareKind::Cpu => format!("the {:.0} GiB of RAM", gib(pool)),
+    };
+    let (row, reason) = if let Some(best) = fast.iter().copied().min_by(by_quality) {
+        let what = if native_mxfp4 && best.quant == "MXFP4" {
+            "the model's native release (its experts stay MXFP4 in every quant, so others save little)".to_string()
+        } else {
+            "the best quality".to_string()
+        };
+        (best, format!(
+            "{} is {what} that fits in {where_} with {} tokens of context ({:.1} GiB needed), at about {:.0} tok/s.",
+            best.quant, req.ctx, gib(best.memory.total_bytes), best.predicted.tg_tps
+        ))
+    } else if let Some(best) = candidates.iter().copied().min_by(by_quality) {
+        (best, format!(
+            "{} is the best quality that fits in {where_} ({:.1} GiB at {} tokens); no quant that fits reaches {target:.0} tok/s here (about {:.1}).",
+            best.quant, gib(best.memory.total_bytes), req.ctx, best.predicted.tg_tps
+        ))
+    } else if let Some(best) = rows
+        .iter()
+        .filter(|r| !r.this_file && r.fits == Fit::Partial && loss(r, native_mxfp4) <= 0.045)
+        .max_by(|a, b| a.predicted.tg_tps.total_cmp(&b.predicted.tg_tps))
+    {
+        let split = if best.n_cpu_moe > 0 {
+            format!("the experts of {} of {} layers in system RAM", best.n_cpu_moe, shape.layers)
+        } else {
+            format!("{} of {} layers on the GPU", best.gpu_layers, shape.layers)
+        };
+        (best, format!(
+            "Nothing fits whole in {where_} at {} tokens; {} runs split, with {split}, at about {:.1} tok/s.",
+            req.ctx, best.quant, best.predicted.tg_tps
+        ))
+    } else {
+        return Err(format!(
+            "No quant of {} fits this machine at {} tokens of context; a smaller context or a machine with more memory is needed.",
+            shape.name, req.ctx
+        ));
+    };
+    let gpu_layers = if row.fits == Fit::Cpu { 0 } else if row.gpu_layers >= shape.layers { 999 } else { row.gpu_layers };
+    // Fully on the GPU the weights are copied there anyway; mmap would keep a second copy in the page cache.
+    let mmap = !matches!(row.fits, Fit::Gpu | Fit::Unified);
+    let kv = match req.kv_type {
+        KvType::F16 => "f16",
+        KvType::Q8_0 => "q8_0",
+        KvType::Q4_0 => "q4_0",
+    };
+    let mut launch = format!("llama-server -m MODEL.gguf -c {} -ngl {gpu_layers}", req.ctx);
+    if row.n_cpu_moe > 0 {
+        launch.push_str(&format!(" --n-cpu-moe {}", row.n_cpu_moe));
+    }
+    launch.push_str(&format!(" -fa {} -ctk {kv} -ctv {kv}", if flash_attention { "on" } else { "off" }));
+    if !mmap {
+        launch.push_str(" --no-mmap");
+    }
+    Ok(Recommendation {
+        quant: row.quant.clone(),
+        gpu_layers,
+        n_cpu_moe: row.n_cpu_moe,
+        ctx: req.ctx,
+        flash_attention,
+        kv_type: req.kv_type,
+        mmap,
+        mlock: false,
+        reason,
+        launch,
+    })
+}

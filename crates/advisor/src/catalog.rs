@@ -1,0 +1,189 @@
+//! The catalogs (models, machines, quant formats, backend constants, calibration results): data
+//! files in `catalog/`, compiled in, each row with its source.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::AdvisorError;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct ModelSpec {
+    pub id: String,
+    pub name: String,
+    /// Billions of parameters.
+    pub params_total: f64,
+    /// Billions active per token (MoE); the total for dense models.
+    pub params_active: Option<f64>,
+    pub layers: u32,
+    pub hidden: u32,
+    pub heads: u32,
+    pub kv_heads: u32,
+    pub head_dim: u32,
+    pub vocab: u32,
+    pub tied_embeddings: bool,
+    pub experts: Option<u32>,
+    pub experts_used: Option<u32>,
+    pub expert_ffn: Option<u32>,
+    pub experts_layers: Option<u32>,
+    pub swa_layers: Option<u32>,
+    pub swa_window: Option<u32>,
+    pub mla_kv_dim: Option<u32>,
+    pub native_ctx: u32,
+    pub native_expert_type: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "lowercase")]
+pub enum HardwareKind {
+    /// A GPU with its own VRAM, in a host with system RAM.
+    Discrete,
+    /// CPU and GPU share one memory pool.
+    Unified,
+    /// No GPU is used.
+    Cpu,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct HardwareSpec {
+    pub id: String,
+    pub name: String,
+    pub kind: HardwareKind,
+    pub ram_gib: f64,
+    pub gpu_memory_gib: f64,
+    pub bandwidth_gbs: f64,
+    pub host_bandwidth_gbs: f64,
+    pub matmul_tflops: f64,
+    pub backend: String,
+    pub power_w: Option<f64>,
+    pub price_usd: Option<f64>,
+    pub source: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct QuantSpec {
+    pub id: String,
+    pub body_bpw: f64,
+    pub embd_type: String,
+    pub output_type: String,
+    pub kld: Option<f64>,
+    #[serde(default)]
+    pub kld_imatrix: bool,
+    pub dppl: Option<f64>,
+    #[serde(default)]
+    pub native_only: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct Backend {
+    pub id: String,
+    pub bandwidth_efficiency: f64,
+    pub layer_overhead_us: f64,
+    pub compute_efficiency: f64,
+    pub moe_compute_factor: f64,
+    pub overhead_gib: f64,
+    pub fit: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CalibrationRow {
+    pub hardware: String,
+    pub backend: String,
+    pub model: String,
+    pub quant: String,
+    pub pp_tps: f64,
+    pub tg_tps: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Catalog {
+    pub models: Vec<ModelSpec>,
+    pub hardware: Vec<HardwareSpec>,
+    pub quants: Vec<QuantSpec>,
+    pub backends: Vec<Backend>,
+    pub calibration: Vec<CalibrationRow>,
+}
+
+#[derive(Deserialize)]
+struct Models {
+    model: Vec<ModelSpec>,
+}
+#[derive(Deserialize)]
+struct Machines {
+    hardware: Vec<HardwareSpec>,
+}
+#[derive(Deserialize)]
+struct Quants {
+    quant: Vec<QuantSpec>,
+}
+#[derive(Deserialize)]
+struct Backends {
+    backend: Vec<Backend>,
+}
+#[derive(Deserialize)]
+struct Calibration {
+    row: Vec<CalibrationRow>,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, AdvisorError> {
+    toml::from_str(text).map_err(|e| AdvisorError::Catalog(format!("{name}: {e}")))
+}
+
+impl Catalog {
+    /// The built-in catalog.
+    pub fn builtin() -> &'static Catalog {
+        static CATALOG: OnceLock<Catalog> = OnceLock::new();
+        CATALOG.get_or_init(|| Catalog::load().expect("the built-in catalog parses (tested)"))
+    }
+
+    fn load() -> Result<Catalog, AdvisorError> {
+        Ok(Catalog {
+            models: parse::<Models>("models.toml", include_str!("../catalog/models.toml"))?.model,
+            hardware: parse::<Machines>("hardware.toml", include_str!("../catalog/hardware.toml"))?.hardware,
+            quants: parse::<Quants>("quants.toml", include_str!("../catalog/quants.toml"))?.quant,
+            backends: parse::<Backends>("backends.toml", include_str!("../catalog/backends.toml"))?.backend,
+            calibration: parse::<Calibration>("calibration.toml", include_str!("../catalog/calibration.toml"))?.row,
+        })
+    }
+
+    pub fn model(&self, id: &str) -> Result<&ModelSpec, AdvisorError> {
+        self.models.iter().find(|m| m.id.eq_ignore_ascii_case(id)).ok_or_else(|| AdvisorError::UnknownModel(id.into()))
+    }
+    pub fn machine(&self, id: &str) -> Result<&HardwareSpec, AdvisorError> {
+        self.hardware.iter().find(|h| h.id.eq_ignore_ascii_case(id)).ok_or_else(|| AdvisorError::UnknownHardware(id.into()))
+    }
+    pub fn quant(&self, id: &str) -> Result<&QuantSpec, AdvisorError> {
+        self.quants.iter().find(|q| q.id.eq_ignore_ascii_case(id)).ok_or_else(|| AdvisorError::UnknownQuant(id.into()))
+    }
+    pub fn backend(&self, id: &str) -> Result<&Backend, AdvisorError> {
+        self.backends.iter().find(|b| b.id.eq_ignore_ascii_case(id)).ok_or_else(|| AdvisorError::UnknownBackend(id.into()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_catalog_parses_and_has_what_the_issue_names() {
+        let c = Catalog::load().unwrap();
+        for id in ["gpt-oss-120b", "gpt-oss-20b", "llama-2-7b", "llama-3.1-8b", "llama-3.3-70b", "qwen2.5-7b",
+            "qwen3-30b-a3b", "qwen3-235b-a22b", "gemma-3-4b", "gemma-3-27b", "mistral-small-24b", "deepseek-v3"] {
+            assert!(!c.model(id).unwrap().source.is_empty(), "{id} has no source");
+        }
+        for id in ["strix-halo-395-128gb", "dgx-spark", "rtx-5090", "rtx-4090", "rtx-3090", "rtx-pro-6000",
+            "m4-max-128gb", "m3-ultra-512gb", "ddr5-6400-desktop"] {
+            let h = c.machine(id).unwrap();
+            assert!(!h.source.is_empty(), "{id} has no source");
+            c.backend(&h.backend).unwrap();
+        }
+        for row in &c.calibration {
+            c.model(&row.model).unwrap();
+            c.machine(&row.hardware).unwrap();
+            c.quant(&row.quant).unwrap();
+        }
+    }
+}

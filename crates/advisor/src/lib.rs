@@ -1,0 +1,31 @@
+//! The advisor: which quant of which model fits which machine, how fast it will run and how to
+//! launch it. Pure computation over data files (`catalog/`), a GGUF header and hardware facts;
+//! nothing here loads a model or touches a GPU, so every answer can be checked in a unit test.
+//!
+//! The estimate is physics, not a table: memory = weights (per tensor and type) + KV cache
+//! (per layer kind) + compute buffers + runtime overhead; generation speed is bounded by the
+//! bytes read per token over memory bandwidth, prompt speed by matrix throughput. The constants
+//! are fitted on published llama-bench results (`catalog/calibration.toml`).
+
+mod advice;
+mod catalog;
+mod detected;
+mod error;
+mod memory;
+mod model_shape;
+mod placement;
+mod sizing;
+mod speed;
+
+pub use advice::{advise, Advice, AdviceRequest, ModelFacts, QuantRow, Recommendation, Use};
+pub use detected::this_machine;
+pub use sizing::{compare_hardware, MachineRow};
+pub use catalog::{Backend, Catalog, CalibrationRow, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};
+pub use error::AdvisorError;
+pub use memory::{estimate_memory, KvType, MemoryEstimate, MemoryParams};
+pub use model_shape::{ModelShape, TensorClass};
+pub use placement::{place, Fit, Placement};
+pub use speed::{predict, Predicted};
+
+/// Bytes in a GiB.
+pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;

@@ -1,0 +1,84 @@
+//! Memory needed to run a model: weights + KV cache + compute buffers + the runtime's overhead,
+//! following what llama.cpp allocates (checked against its real buffers in `tests/`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AdvisorError, ModelShape, QuantSpec};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum KvType {
+    F16,
+    Q8_0,
+    Q4_0,
+}
+
+impl KvType {
+    pub fn bytes_per_value(self) -> f64 {
+        match self {
+            KvType::F16 => 2.0,
+            KvType::Q8_0 => 34.0 / 32.0,
+            KvType::Q4_0 => 18.0 / 32.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct MemoryParams {
+    pub ctx: u32,
+    pub kv_type: KvType,
+    pub ubatch: u32,
+    pub flash_attention: bool,
+    /// The backend runtime's own memory (driver context …), in bytes.
+    pub overhead_bytes: f64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+pub struct MemoryEstimate {
+    pub weights_bytes: f64,
+    pub kv_bytes: f64,
+    pub compute_bytes: f64,
+    pub overhead_bytes: f64,
+    pub total_bytes: f64,
+}
+
+/// llama.cpp pads the context (and the SWA cache) to 256 cells.
+fn pad256(n: f64) -> f64 {
+    (n / 256.0).ceil() * 256.0
+}
+
+/// KV cells held by full-attention and sliding-window layers at this context.
+pub(crate) fn kv_cells(shape: &ModelShape, ctx: u32, ubatch: u32) -> (f64, f64) {
+    let full = pad256(ctx as f64);
+    let swa = if shape.swa_layers > 0 { full.min(pad256((shape.swa_window + ubatch) as f64)) } else { 0.0 };
+    (full, swa)
+}
+
+pub fn estimate_memory(shape: &ModelShape, quant: Option<&QuantSpec>, p: &MemoryParams) -> Result<MemoryEstimate, AdvisorError> {
+    if p.ctx == 0 {
+        return Err(AdvisorError::InvalidInput("the context must be at least one token".into()));
+    }
+    let weights = shape.weights_bytes(quant)?;
+    let (full_cells, swa_cells) = kv_cells(shape, p.ctx, p.ubatch);
+    let per_cell = shape.kv_values_per_token * p.kv_type.bytes_per_value();
+    let kv = shape.full_layers as f64 * full_cells * per_cell + shape.swa_layers as f64 * swa_cells * per_cell;
+    let ub = p.ubatch as f64;
+    // Logits for a whole ubatch (f32) dominate small models; then the FFN activations, the
+    // attention masks (f16, one per cache), and the logits output buffer of one token.
+    let mut compute = shape.vocab as f64 * ub * 4.0
+        + ub * shape.ffn as f64 * 8.0
+        + full_cells * ub * 2.0
+        + swa_cells * ub * 2.0
+        + shape.vocab as f64 * 4.0;
+    if !p.flash_attention {
+        // Without flash attention the KQ matrix of one layer is materialized (f32).
+        compute += shape.heads as f64 * full_cells * ub * 4.0;
+    }
+    Ok(MemoryEstimate {
+        weights_bytes: weights,
+        kv_bytes: kv,
+        compute_bytes: compute,
+        overhead_bytes: p.overhead_bytes,
+        total_bytes: weights + kv + compute + p.overhead_bytes,
+    })
+}
