@@ -236,12 +236,23 @@ fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &Adv
     let by_quality = |a: &&QuantRow, b: &&QuantRow| {
         loss(a, native_mxfp4).total_cmp(&loss(b, native_mxfp4)).then(b.predicted.tg_tps.total_cmp(&a.predicted.tg_tps))
     };
-    let candidates: Vec<&QuantRow> = rows.iter().filter(|r| !r.this_file).filter(whole).filter(roomy).collect();
-    let fast: Vec<&QuantRow> = candidates.iter().copied().filter(|r| r.predicted.tg_tps >= target).collect();
+    // Beyond this KL divergence (Q2_K, IQ2_XXS on an 8B) answers degrade visibly.
+    const USABLE_LOSS: f64 = 0.2;
+    let whole_rows: Vec<&QuantRow> = rows.iter().filter(|r| !r.this_file).filter(whole).filter(roomy).collect();
+    let usable: Vec<&QuantRow> = whole_rows.iter().copied().filter(|r| loss(r, native_mxfp4) <= USABLE_LOSS).collect();
+    let fast: Vec<&QuantRow> = usable.iter().copied().filter(|r| r.predicted.tg_tps >= target).collect();
     let where_ = match hw.kind {
         HardwareKind::Discrete => format!("the {:.0} GiB of VRAM", gib(pool)),
         HardwareKind::Unified => format!("the {:.0} GiB the GPU can address", gib(pool)),
         HardwareKind::Cpu => format!("the {:.0} GiB of RAM", gib(pool)),
+    };
+    // Split runs are slow: among the good quants (Q4_K_S and better), the best quality of
+    // those within 20% of the fastest.
+    let split_choice = || {
+        let split: Vec<&QuantRow> =
+            rows.iter().filter(|r| !r.this_file && r.fits == Fit::Partial && loss(r, native_mxfp4) <= 0.045).collect();
+        let fastest = split.iter().map(|r| r.predicted.tg_tps).fold(0.0, f64::max);
+        split.into_iter().filter(|r| r.predicted.tg_tps >= 0.8 * fastest).min_by(by_quality)
     };
     let (row, reason) = if let Some(best) = fast.iter().copied().min_by(by_quality) {
         let what = if native_mxfp4 && best.quant == "MXFP4" {
@@ -253,24 +264,25 @@ fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &Adv
             "{} is {what} that fits in {where_} with {} tokens of context ({:.1} GiB needed), at about {:.0} tok/s.",
             best.quant, req.ctx, gib(best.memory.total_bytes), best.predicted.tg_tps
         ))
-    } else if let Some(best) = candidates.iter().copied().min_by(by_quality) {
+    } else if let Some(best) = usable.iter().copied().min_by(by_quality) {
         (best, format!(
             "{} is the best quality that fits in {where_} ({:.1} GiB at {} tokens); no quant that fits reaches {target:.0} tok/s here (about {:.1}).",
             best.quant, gib(best.memory.total_bytes), req.ctx, best.predicted.tg_tps
         ))
-    } else if let Some(best) = rows
-        .iter()
-        .filter(|r| !r.this_file && r.fits == Fit::Partial && loss(r, native_mxfp4) <= 0.045)
-        .max_by(|a, b| a.predicted.tg_tps.total_cmp(&b.predicted.tg_tps))
-    {
+    } else if let Some(best) = split_choice() {
         let split = if best.n_cpu_moe > 0 {
             format!("the experts of {} of {} layers in system RAM", best.n_cpu_moe, shape.layers)
         } else {
             format!("{} of {} layers on the GPU", best.gpu_layers, shape.layers)
         };
         (best, format!(
-            "Nothing fits whole in {where_} at {} tokens; {} runs split, with {split}, at about {:.1} tok/s.",
+            "Nothing of usable quality fits whole in {where_} at {} tokens; {} runs split, with {split}, at about {:.1} tok/s.",
             req.ctx, best.quant, best.predicted.tg_tps
+        ))
+    } else if let Some(best) = whole_rows.iter().copied().min_by(by_quality) {
+        (best, format!(
+            "Only {} fits in {where_} at {} tokens, with a heavy quality loss (KL divergence {:.2} on Llama-3-8B); a smaller model is likely better.",
+            best.quant, req.ctx, best.kld.unwrap_or(f64::NAN)
         ))
     } else {
         return Err(format!(

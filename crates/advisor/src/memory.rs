@@ -33,13 +33,33 @@ pub struct MemoryParams {
     pub overhead_bytes: f64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+/// Bytes; serialized as whole numbers.
+#[derive(Debug, Clone, Copy, ts_rs::TS)]
 pub struct MemoryEstimate {
+    #[ts(type = "number")]
     pub weights_bytes: f64,
+    #[ts(type = "number")]
     pub kv_bytes: f64,
+    #[ts(type = "number")]
     pub compute_bytes: f64,
+    #[ts(type = "number")]
     pub overhead_bytes: f64,
+    #[ts(type = "number")]
     pub total_bytes: f64,
+}
+
+impl Serialize for MemoryEstimate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let whole = |v: f64| v.max(0.0).round() as u64;
+        let mut st = s.serialize_struct("MemoryEstimate", 5)?;
+        st.serialize_field("weights_bytes", &whole(self.weights_bytes))?;
+        st.serialize_field("kv_bytes", &whole(self.kv_bytes))?;
+        st.serialize_field("compute_bytes", &whole(self.compute_bytes))?;
+        st.serialize_field("overhead_bytes", &whole(self.overhead_bytes))?;
+        st.serialize_field("total_bytes", &whole(self.total_bytes))?;
+        st.end()
+    }
 }
 
 /// llama.cpp pads the context (and the SWA cache) to 256 cells.

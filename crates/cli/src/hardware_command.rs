@@ -23,7 +23,7 @@ pub struct HardwareArgs {
 }
 
 /// A replayed tree has no NVML: NVIDIA readings would come from this machine, not the replayed one.
-struct NoNvidia;
+pub struct NoNvidia;
 impl NvidiaSource for NoNvidia {
     fn read(&self) -> NvidiaReading {
         NvidiaReading::NoLibrary

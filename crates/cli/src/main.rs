@@ -1,6 +1,7 @@
 //! `hearth`: the headless face of Hearth, and the engine process of the desktop app.
 //! Each subcommand lives in its own module; this file only parses arguments.
 
+mod advise_command;
 mod chat_command;
 mod hardware_command;
 mod inspect_command;
@@ -33,6 +34,8 @@ enum Command {
     Send(send_command::SendArgs),
     /// What this machine has: RAM, GPUs and their memory (VRAM, GTT, unified), load, temperatures, power.
     Hardware(hardware_command::HardwareArgs),
+    /// Which quant of a model fits a machine, how fast it runs, how to launch it.
+    Advise(advise_command::AdviseArgs),
     /// List stored conversations.
     Conversations {
         #[arg(long)]
@@ -42,12 +45,18 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Engine) {
+        // `hearth advise | head` should end quietly, as command-line tools do. (The engine keeps
+        // Rust's default: a write error when the app is gone, handled where it writes.)
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     match cli.command {
         Command::Engine => Ok(hearth_engine::stdio_server::serve()?),
         Command::Inspect { model, json } => inspect_command::run(&model, json),
         Command::Chat(args) => chat_command::run(args),
         Command::Send(args) => send_command::run(args),
         Command::Hardware(args) => hardware_command::run(args),
+        Command::Advise(args) => advise_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }
