@@ -1,6 +1,7 @@
 //! The Tauri shell: commands, state and channels over the Hearth crates. Nothing here knows
 //! llama.cpp; models run in the engine process that [`state::AppState`] spawns.
 
+pub mod advisor_commands;
 pub mod commands;
 mod error;
 pub mod monitor;
@@ -36,6 +37,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             commands::ui_preference,
             commands::set_ui_preference,
             monitor::watch_hardware,
+            advisor_commands::advisor_catalog,
+            advisor_commands::advise_model,
+            advisor_commands::compare_machines,
+            advisor_commands::apply_advice,
         ])
 }
 

@@ -61,7 +61,7 @@ pub struct QuantRow {
     pub dppl: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
 pub struct Recommendation {
     pub quant: String,
     /// Layers on the GPU; 999 means all (llama.cpp's convention).

@@ -136,6 +136,15 @@ impl Engine {
         if let Some(layers) = settings.gpu_layers {
             params = params.with_n_gpu_layers(layers);
         }
+        // `--n-cpu-moe N`: the experts of layers 0..N stay in CPU memory. llama.cpp keeps a
+        // pointer to each pattern, so the strings live until the load is over.
+        let expert_patterns: Vec<std::ffi::CString> = (0..settings.n_cpu_moe.unwrap_or(0))
+            .map(|i| std::ffi::CString::new(format!("blk\\.{i}\\.ffn_(up|down|gate)_(ch|)exps")).expect("no NUL"))
+            .collect();
+        let mut params = std::pin::pin!(params);
+        for pattern in &expert_patterns {
+            params.as_mut().add_cpu_buft_override(pattern);
+        }
         let mark = llama_log::mark();
         let load_mark = mark;
         let model = LlamaModel::load_from_file(backend, path, &params).map_err(|e| {

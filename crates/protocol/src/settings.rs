@@ -61,6 +61,10 @@ pub struct ModelSettings {
     pub mmap: bool,
     pub mlock: bool,
     pub batch_size: u32,
+    /// Keep the routed experts of the first N layers in CPU memory (llama.cpp's `--n-cpu-moe`),
+    /// so that a MoE model larger than the GPU runs with everything else on the GPU.
+    #[serde(default)]
+    pub n_cpu_moe: Option<u32>,
 }
 
 impl ModelSettings {
@@ -79,6 +83,7 @@ impl Default for ModelSettings {
             mmap: true,
             mlock: false,
             batch_size: 512,
+            n_cpu_moe: None,
         }
     }
 }

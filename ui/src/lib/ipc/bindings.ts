@@ -25,7 +25,12 @@ threads: number | null,
 /**
  * Layers offloaded to the GPU; `None` means all of them (llama.cpp's default).
  */
-gpu_layers: number | null, flash_attention: FlashAttention, kv_cache_type: KvCacheType, mmap: boolean, mlock: boolean, batch_size: number, };
+gpu_layers: number | null, flash_attention: FlashAttention, kv_cache_type: KvCacheType, mmap: boolean, mlock: boolean, batch_size: number, 
+/**
+ * Keep the routed experts of the first N layers in CPU memory (llama.cpp's `--n-cpu-moe`),
+ * so that a MoE model larger than the GPU runs with everything else on the GPU.
+ */
+n_cpu_moe: number | null, };
 
 export type SamplingSettings = { 
 /**
@@ -51,7 +56,17 @@ chat_template: string, load_ms: number,
 /**
  * The model's own sampling defaults, as far as the GGUF says.
  */
-sampling_defaults: SamplingSettings, };
+sampling_defaults: SamplingSettings, 
+/**
+ * What llama.cpp really allocated for this load, from its own report.
+ */
+allocated: AllocatedMemory, };
+
+export type AllocatedMemory = { weights_bytes: number, kv_bytes: number, 
+/**
+ * Compute buffers plus the logits output buffer.
+ */
+compute_bytes: number, };
 
 export type GenerationStats = { 
 /**
@@ -130,6 +145,92 @@ export type MonitorSample = { snapshot: HardwareSnapshot,
  * Resident memory of the engine process (the model's weights that are paged in, its KV cache).
  */
 engine_rss_bytes: number | null, };
+
+export type CatalogEntry = { id: string, name: string, };
+
+export type AdvisorCatalog = { models: Array<CatalogEntry>, hardware: Array<HardwareSpec>, quants: Array<string>, 
+/**
+ * This machine, as the advisor sees it.
+ */
+this_machine: HardwareSpec, };
+
+export type ModelChoice = { "kind": "catalog", id: string, } | { "kind": "file", path: string, };
+
+export type HardwareChoice = { "kind": "detect" } | { "kind": "catalog", id: string, } | { "kind": "custom", spec: HardwareSpec, };
+
+export type AdviseInput = { model: ModelChoice, hardware: HardwareChoice, backend: string | null, ctx: number, depth: number, kv_type: KvType, use_case: Use, quant: string | null, };
+
+export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, power_w: number | null, price_usd: number | null, source: string, note: string | null, };
+
+export type HardwareKind = "discrete" | "unified" | "cpu";
+
+export type Fit = "gpu" | "unified" | "partial" | "cpu" | "no";
+
+export type KvType = "f16" | "q8_0" | "q4_0";
+
+export type Use = "chat" | "long_documents" | "coding";
+
+export type MemoryEstimate = { weights_bytes: number, kv_bytes: number, compute_bytes: number, overhead_bytes: number, total_bytes: number, };
+
+export type Predicted = { 
+/**
+ * Prompt processing, tokens/s.
+ */
+pp_tps: number, 
+/**
+ * Generation at the requested depth, tokens/s.
+ */
+tg_tps: number, 
+/**
+ * Generation with an empty context, tokens/s.
+ */
+tg_tps_start: number, };
+
+export type QuantRow = { 
+/**
+ * The quant's id, or the file's own (e.g. `Q4_1 (this file)`).
+ */
+quant: string, this_file: boolean, memory: MemoryEstimate, fits: Fit, gpu_layers: number, n_cpu_moe: number, predicted: Predicted, 
+/**
+ * Mean KL divergence vs F16 (Llama-3-8B), where measured.
+ */
+kld: number | null, kld_imatrix: boolean, 
+/**
+ * Perplexity increase vs F16 (Llama-3-8B), where listed.
+ */
+dppl: number | null, };
+
+export type Recommendation = { quant: string, 
+/**
+ * Layers on the GPU; 999 means all (llama.cpp's convention).
+ */
+gpu_layers: number, n_cpu_moe: number, ctx: number, flash_attention: boolean, kv_type: KvType, mmap: boolean, mlock: boolean, reason: string, 
+/**
+ * The same settings as a llama-server command line.
+ */
+launch: string, };
+
+export type ModelFacts = { id: string, name: string, params_total: number, params_active: number, layers: number, experts: number, experts_used: number, native_ctx: number, };
+
+export type Advice = { model: ModelFacts, hardware: HardwareSpec, backend: string, ctx: number, depth: number, 
+/**
+ * What the GPU can hold and what RAM can, bytes.
+ */
+gpu_pool_bytes: number, ram_pool_bytes: number, rows: Array<QuantRow>, 
+/**
+ * The row asked about with `quant`, or the recommended one.
+ */
+selected: QuantRow | null, recommendation: Recommendation | null, 
+/**
+ * Why there is no recommendation, when there is none.
+ */
+no_recommendation: string | null, sources: Array<string>, };
+
+export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, gpu_layers: number, n_cpu_moe: number, total_bytes: number, pp_tps: number, tg_tps: number, 
+/**
+ * Generated tokens per joule at the machine's power under load, where known.
+ */
+tokens_per_joule: number | null, };
 
 export type EngineStatus = { running: boolean, pid: number | null, 
 /**
