@@ -134,6 +134,21 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   assert.match(await session.text('[data-testid="hw-ram"]'), /\d (MiB|GiB) \/ [\d.]+ GiB/);
   await new Promise((r) => setTimeout(r, 3000)); // a few samples on the charts
   await session.screenshot("monitor.png");
+
+  // The advisor on the real backend: this machine, the loaded demo model, its quant table.
+  await session.click('button[aria-label="Close monitor"]');
+  await session.click('[data-testid="open-advisor"]');
+  await waitFor("the advisor", () => session.text('[data-testid="step-machine"]'));
+  await session.click('[data-testid="next"]');
+  await waitFor("the model step", () => session.text('[data-testid="step-model"]'));
+  await session.click('[data-testid="next"]');
+  await waitFor("the context step", () => session.text('[data-testid="step-context"]'));
+  await session.click('[data-testid="advise"]');
+  await waitFor("the advice", () => session.exec(`return document.querySelectorAll('[data-testid="quant-row"]').length > 10;`));
+  const table = await session.text('[data-testid="quant-table"]');
+  assert.match(table, /Q4_1 \(this file\)/);
+  assert.match(await session.text('[data-testid="recommendation"]'), /llama-server -m MODEL.gguf -c 32768/);
+  await session.screenshot("advisor.png");
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.

@@ -1,6 +1,11 @@
 import type { Conversation, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
+// Recorded from `hearth advise --model gpt-oss-120b --hardware strix-halo-395-128gb --ctx 32768 --json`
+// (and `--compare`, `--list-models`): the real advisor's answers.
+import adviceGptOssStrix from "./advice-gpt-oss-strix.json";
+import machinesGptOss from "./machines-gpt-oss.json";
+import catalogModels from "./catalog-models.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 
@@ -157,6 +162,23 @@ export function installFakeBackend() {
         model = { ...MODEL };
         return model;
       }
+      case "advisor_catalog":
+        return {
+          models: catalogModels,
+          hardware: (machinesGptOss as any[]).map((m) => m.hardware),
+          quants: adviceGptOssStrix.rows.map((r: any) => r.quant),
+          this_machine: adviceGptOssStrix.hardware,
+        };
+      case "advise_model": {
+        (window as any).__fake.lastAdvise = args.input;
+        if (args.input.ctx < 64) throw { code: "BAD_REQUEST", message: `a context of ${args.input.ctx} tokens is too small (at least 64)` };
+        return adviceGptOssStrix;
+      }
+      case "compare_machines":
+        return machinesGptOss;
+      case "apply_advice":
+        (window as any).__fake.applied = { path: args.path, recommendation: args.recommendation };
+        return { context_length: args.recommendation.ctx, threads: null, gpu_layers: args.recommendation.gpu_layers, flash_attention: "on", kv_cache_type: "f16", mmap: false, mlock: false, batch_size: 512, n_cpu_moe: null };
       case "stop_generation":
         stopRequested.add(generation);
         return null;

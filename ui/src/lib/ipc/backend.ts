@@ -3,6 +3,13 @@ import { invoke, Channel } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
+  Advice,
+  AdviseInput,
+  AdvisorCatalog,
+  HardwareSpec,
+  MachineRow,
+  ModelChoice,
+  Recommendation,
   AppInfo,
   Conversation,
   ErrorPayload,
@@ -95,3 +102,11 @@ export async function onModelDrop(onDrop: (path: string) => void, onHover: (hove
     }
   });
 }
+
+// The advisor.
+export const advisorCatalog = () => invoke<AdvisorCatalog>("advisor_catalog");
+export const adviseModel = (input: AdviseInput) => invoke<Advice>("advise_model", { input });
+export const compareMachines = (model: ModelChoice, quant: string, ctx: number, depth: number, custom: HardwareSpec | null) =>
+  invoke<MachineRow[]>("compare_machines", { model, quant, ctx, depth, custom });
+export const applyAdvice = (path: string, recommendation: Recommendation) =>
+  invoke<ModelSettings>("apply_advice", { path, recommendation });

@@ -1,0 +1,54 @@
+import { test, expect } from "@playwright/test";
+
+// The advisor wizard over the real advisor's recorded answers (IPC mocked).
+test("the advisor wizard walks machine, model, context and shows the quant table, chart and recommendation", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-advisor").click();
+  const advisor = page.getByTestId("advisor");
+  await expect(advisor.getByTestId("step-machine")).toBeVisible();
+  await advisor.getByTestId("machine-catalog").check();
+  await advisor.getByTestId("machine-select").selectOption("strix-halo-395-128gb");
+  await advisor.getByTestId("next").click();
+  await advisor.getByTestId("model-catalog").check();
+  await advisor.getByTestId("model-select").selectOption("gpt-oss-120b");
+  await advisor.getByTestId("next").click();
+  await advisor.getByTestId("ctx").fill("10");
+  await advisor.getByTestId("advise").click();
+  await expect(advisor.getByTestId("advisor-error")).toContainText("too small");
+  await advisor.getByTestId("ctx").fill("32768");
+  await advisor.getByTestId("advise").click();
+
+  const sent = await page.evaluate(() => (window as any).__fake.lastAdvise);
+  expect(sent).toMatchObject({ model: { kind: "catalog", id: "gpt-oss-120b" }, hardware: { kind: "catalog", id: "strix-halo-395-128gb" }, ctx: 32768, use_case: "chat" });
+  await expect(advisor.getByTestId("recommendation")).toContainText("MXFP4");
+  await expect(advisor.getByTestId("recommendation")).toContainText("-ngl 999");
+  await expect(advisor.getByTestId("quant-row")).toHaveCount(17);
+  await expect(advisor.getByTestId("quant-table")).toContainText("unified memory");
+  await expect(advisor.getByTestId("memory-chart").locator("rect")).toHaveCount(17);
+  // A catalog model is not a file: nothing to apply the settings to.
+  await expect(advisor.getByTestId("apply")).toHaveCount(0);
+
+  await advisor.getByTestId("compare").click();
+  await expect(advisor.getByTestId("machine-row")).toHaveCount(9);
+  await expect(advisor.getByTestId("machine-table")).toContainText("split GPU/CPU");
+  await page.screenshot({ path: "test-results/advisor.png", fullPage: true });
+});
+
+test("a recommendation for the loaded model is applied to its settings with one click", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-advisor").click();
+  const advisor = page.getByTestId("advisor");
+  await advisor.getByTestId("next").click(); // this machine
+  await advisor.getByTestId("next").click(); // the loaded model (chosen by default)
+  await advisor.getByTestId("advise").click();
+  const sent = await page.evaluate(() => (window as any).__fake.lastAdvise);
+  expect(sent.model).toEqual({ kind: "file", path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf" });
+  expect(sent.hardware).toEqual({ kind: "detect" });
+  await advisor.getByTestId("apply").click();
+  await expect(advisor.getByTestId("applied")).toContainText("SmolLM2-135M-Instruct.Q4_1.gguf");
+  const applied = await page.evaluate(() => (window as any).__fake.applied);
+  expect(applied.path).toBe("/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+  expect(applied.recommendation).toMatchObject({ quant: "MXFP4", gpu_layers: 999, ctx: 32768 });
+});
