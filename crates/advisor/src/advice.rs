@@ -3,12 +3,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::memory::MemoryParams;
+use hearth_protocol::KvCacheType;
+
+use crate::evaluation::evaluate;
 use crate::placement::{gpu_pool_bytes, ram_pool_bytes};
-use crate::{
-    estimate_memory, place, predict, AdvisorError, Catalog, Fit, HardwareKind, HardwareSpec, KvType, MemoryEstimate,
-    ModelShape, Predicted, QuantSpec, GIB,
-};
+use crate::{AdvisorError, Catalog, Fit, HardwareKind, HardwareSpec, MemoryEstimate, ModelShape, Predicted, QuantSpec, GIB};
 
 /// What the user runs the model for: it sets the speed worth trading quality for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, ts_rs::TS)]
@@ -38,7 +37,7 @@ pub struct AdviceRequest<'a> {
     pub backend: Option<&'a str>,
     pub ctx: u32,
     pub depth: u32,
-    pub kv_type: KvType,
+    pub kv_type: KvCacheType,
     pub use_case: Use,
     /// The quant the caller asks about (its row becomes `selected`); the recommendation's otherwise.
     pub quant: Option<&'a str>,
@@ -69,7 +68,7 @@ pub struct Recommendation {
     pub n_cpu_moe: u32,
     pub ctx: u32,
     pub flash_attention: bool,
-    pub kv_type: KvType,
+    pub kv_type: KvCacheType,
     pub mmap: bool,
     pub mlock: bool,
     pub reason: String,
@@ -123,18 +122,11 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
     if hw.kind == HardwareKind::Cpu && backend.id != "cpu" {
         return Err(AdvisorError::InvalidInput(format!("{} has no GPU for the {} backend", hw.name, backend.id)));
     }
+    // `evaluate` sizes with flash attention on, and the recommendation turns it on.
     let flash_attention = true;
-    let params = MemoryParams {
-        ctx: req.ctx,
-        kv_type: req.kv_type,
-        ubatch: 512,
-        flash_attention,
-        overhead_bytes: backend.overhead_gib * GIB,
-    };
     let row = |quant: Option<&QuantSpec>| -> Result<QuantRow, AdvisorError> {
-        let memory = estimate_memory(shape, quant, &params)?;
-        let placement = place(shape, quant, &memory, hw)?;
-        let predicted = predict(shape, quant, hw, backend, &placement, req.ctx, req.depth, req.kv_type)?;
+        let e = evaluate(shape, quant, hw, backend, req.ctx, req.depth, req.kv_type)?;
+        let (memory, placement, predicted) = (e.memory, e.placement, e.predicted);
         Ok(QuantRow {
             quant: match quant {
                 Some(q) => q.id.clone(),
@@ -293,11 +285,7 @@ fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &Adv
     let gpu_layers = if row.fits == Fit::Cpu { 0 } else if row.gpu_layers >= shape.layers { 999 } else { row.gpu_layers };
     // Fully on the GPU the weights are copied there anyway; mmap would keep a second copy in the page cache.
     let mmap = !matches!(row.fits, Fit::Gpu | Fit::Unified);
-    let kv = match req.kv_type {
-        KvType::F16 => "f16",
-        KvType::Q8_0 => "q8_0",
-        KvType::Q4_0 => "q4_0",
-    };
+    let kv = req.kv_type.llama_name();
     let mut launch = format!("llama-server -m MODEL.gguf -c {} -ngl {gpu_layers}", req.ctx);
     if row.n_cpu_moe > 0 {
         launch.push_str(&format!(" --n-cpu-moe {}", row.n_cpu_moe));

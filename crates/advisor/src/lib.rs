@@ -11,6 +11,7 @@ mod advice;
 mod catalog;
 mod detected;
 mod error;
+mod evaluation;
 mod memory;
 mod model_shape;
 mod placement;
@@ -22,7 +23,9 @@ pub use detected::this_machine;
 pub use sizing::{compare_hardware, MachineRow};
 pub use catalog::{Backend, Catalog, CalibrationRow, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};
 pub use error::AdvisorError;
-pub use memory::{estimate_memory, KvType, MemoryEstimate, MemoryParams};
+pub use memory::{estimate_memory, kv_cache_bytes, MemoryEstimate, MemoryParams, UBATCH};
+/// The KV cache type, shared with the engine's settings.
+pub use hearth_protocol::KvCacheType;
 pub use model_shape::{ModelShape, TensorClass};
 pub use placement::{place, Fit, Placement};
 pub use speed::{predict, Predicted};

@@ -1,32 +1,18 @@
 //! Memory needed to run a model: weights + KV cache + compute buffers + the runtime's overhead,
 //! following what llama.cpp allocates (checked against its real buffers in `tests/`).
 
-use serde::{Deserialize, Serialize};
+use hearth_protocol::KvCacheType;
+use serde::Serialize;
 
 use crate::{AdvisorError, ModelShape, QuantSpec};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-#[serde(rename_all = "snake_case")]
-pub enum KvType {
-    F16,
-    Q8_0,
-    Q4_0,
-}
-
-impl KvType {
-    pub fn bytes_per_value(self) -> f64 {
-        match self {
-            KvType::F16 => 2.0,
-            KvType::Q8_0 => 34.0 / 32.0,
-            KvType::Q4_0 => 18.0 / 32.0,
-        }
-    }
-}
+/// llama.cpp's default micro-batch (`n_ubatch`), which the engine also uses.
+pub const UBATCH: u32 = 512;
 
 #[derive(Debug, Clone, Copy)]
 pub struct MemoryParams {
     pub ctx: u32,
-    pub kv_type: KvType,
+    pub kv_type: KvCacheType,
     pub ubatch: u32,
     pub flash_attention: bool,
     /// The backend runtime's own memory (driver context …), in bytes.
@@ -74,14 +60,21 @@ pub(crate) fn kv_cells(shape: &ModelShape, ctx: u32, ubatch: u32) -> (f64, f64) 
     (full, swa)
 }
 
+/// Bytes of the KV cache at this context: full layers hold every cell, sliding-window layers
+/// only theirs, MLA models the latent.
+pub fn kv_cache_bytes(shape: &ModelShape, ctx: u32, ubatch: u32, kv_type: KvCacheType) -> f64 {
+    let (full_cells, swa_cells) = kv_cells(shape, ctx, ubatch);
+    let per_cell = shape.kv_values_per_token * kv_type.bytes_per_value();
+    shape.full_layers as f64 * full_cells * per_cell + shape.swa_layers as f64 * swa_cells * per_cell
+}
+
 pub fn estimate_memory(shape: &ModelShape, quant: Option<&QuantSpec>, p: &MemoryParams) -> Result<MemoryEstimate, AdvisorError> {
     if p.ctx == 0 {
         return Err(AdvisorError::InvalidInput("the context must be at least one token".into()));
     }
     let weights = shape.weights_bytes(quant)?;
     let (full_cells, swa_cells) = kv_cells(shape, p.ctx, p.ubatch);
-    let per_cell = shape.kv_values_per_token * p.kv_type.bytes_per_value();
-    let kv = shape.full_layers as f64 * full_cells * per_cell + shape.swa_layers as f64 * swa_cells * per_cell;
+    let kv = kv_cache_bytes(shape, p.ctx, p.ubatch, p.kv_type);
     let ub = p.ubatch as f64;
     // Logits for a whole ubatch (f32) dominate small models; then the FFN activations, the
     // attention masks (f16, one per cache), and the logits output buffer of one token.

@@ -111,8 +111,13 @@ impl ModelShape {
     }
 
     pub fn from_gguf_file(path: &Path) -> Result<ModelShape, AdvisorError> {
+        let gguf = GgufFile::open(path).map_err(|e| AdvisorError::BadModelFile(path.display().to_string(), e.to_string()))?;
+        ModelShape::from_gguf(&gguf, path)
+    }
+
+    /// The shape of a GGUF already parsed (from `path`).
+    pub fn from_gguf(gguf: &GgufFile, path: &Path) -> Result<ModelShape, AdvisorError> {
         let bad = |e: String| AdvisorError::BadModelFile(path.display().to_string(), e);
-        let gguf = GgufFile::open(path).map_err(|e| bad(e.to_string()))?;
         let arch = gguf.architecture().ok_or_else(|| bad("it names no architecture".into()))?.to_string();
         let layers = gguf.arch_u64("block_count").ok_or_else(|| bad("it has no block_count".into()))? as u32;
         let hidden = gguf.arch_u64("embedding_length").unwrap_or(0) as u32;
@@ -126,7 +131,7 @@ impl ModelShape {
             None => kv_heads * (key_len + value_len),
         };
         let swa_window = gguf.arch_u64("attention.sliding_window").unwrap_or(0) as u32;
-        let swa_layers = if swa_window == 0 { 0 } else { swa_layer_count(&gguf, &arch, layers) };
+        let swa_layers = if swa_window == 0 { 0 } else { swa_layer_count(gguf, &arch, layers) };
         let vocab = match gguf.get("tokenizer.ggml.tokens") {
             Some(MetaValue::LongArray { len, .. }) => *len as u32,
             Some(MetaValue::Array(items)) => items.len() as u32,

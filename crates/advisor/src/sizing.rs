@@ -3,8 +3,10 @@
 
 use serde::Serialize;
 
-use crate::memory::MemoryParams;
-use crate::{estimate_memory, place, predict, AdvisorError, Catalog, Fit, HardwareSpec, KvType, ModelShape, GIB};
+use hearth_protocol::KvCacheType;
+
+use crate::evaluation::evaluate;
+use crate::{AdvisorError, Catalog, Fit, HardwareSpec, ModelShape};
 
 #[derive(Debug, Clone, Serialize, ts_rs::TS)]
 pub struct MachineRow {
@@ -27,17 +29,15 @@ pub fn compare_hardware(
     quant: &str,
     ctx: u32,
     depth: u32,
-    kv_type: KvType,
+    kv_type: KvCacheType,
     extra: &[HardwareSpec],
 ) -> Result<Vec<MachineRow>, AdvisorError> {
     let q = catalog.quant(quant)?;
     let mut rows = Vec::new();
     for hw in catalog.hardware.iter().chain(extra) {
         let backend = catalog.backend(&hw.backend)?;
-        let params = MemoryParams { ctx, kv_type, ubatch: 512, flash_attention: true, overhead_bytes: backend.overhead_gib * GIB };
-        let memory = estimate_memory(shape, Some(q), &params)?;
-        let placement = place(shape, Some(q), &memory, hw)?;
-        let predicted = predict(shape, Some(q), hw, backend, &placement, ctx, depth, kv_type)?;
+        let e = evaluate(shape, Some(q), hw, backend, ctx, depth, kv_type)?;
+        let (memory, placement, predicted) = (e.memory, e.placement, e.predicted);
         rows.push(MachineRow {
             hardware: hw.clone(),
             backend: backend.id.clone(),

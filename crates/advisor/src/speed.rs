@@ -4,8 +4,10 @@
 
 use serde::Serialize;
 
-use crate::memory::kv_cells;
-use crate::{AdvisorError, Backend, Fit, HardwareKind, HardwareSpec, KvType, ModelShape, Placement, QuantSpec, TensorClass};
+use hearth_protocol::KvCacheType;
+
+use crate::memory::{kv_cells, UBATCH};
+use crate::{AdvisorError, Backend, Fit, HardwareKind, HardwareSpec, ModelShape, Placement, QuantSpec, TensorClass};
 
 #[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
 pub struct Predicted {
@@ -31,7 +33,7 @@ pub fn predict(
     placement: &Placement,
     ctx: u32,
     depth: u32,
-    kv_type: KvType,
+    kv_type: KvCacheType,
 ) -> Result<Predicted, AdvisorError> {
     if placement.fit == Fit::No {
         return Ok(Predicted { pp_tps: 0.0, tg_tps: 0.0, tg_tps_start: 0.0 });
@@ -52,7 +54,7 @@ pub fn predict(
         (hw.bandwidth_gbs * 1e9 * backend.bandwidth_efficiency, hw.host_bandwidth_gbs * 1e9 * CPU_SIDE_EFFICIENCY)
     };
     let per_cell = shape.kv_values_per_token * kv_type.bytes_per_value();
-    let (_, swa_cells) = kv_cells(shape, ctx, 512);
+    let (_, swa_cells) = kv_cells(shape, ctx, UBATCH);
     let kv_read = |depth: f64| per_cell * (shape.full_layers as f64 * depth + shape.swa_layers as f64 * depth.min(swa_cells));
     let overhead = shape.layers as f64 * backend.layer_overhead_us * 1e-6;
     let seconds = |depth: f64| {

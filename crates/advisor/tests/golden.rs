@@ -1,13 +1,13 @@
 //! Golden cases from public facts (../shared/reference/README.md), and the calibration rows the
 //! speed model was fitted on.
 
-use hearth_advisor::{advise, compare_hardware, AdviceRequest, Catalog, Fit, KvType, ModelShape, Use};
+use hearth_advisor::{advise, compare_hardware, AdviceRequest, Catalog, Fit, KvCacheType, ModelShape, Use};
 
 fn advice(model: &str, hw: &str, ctx: u32, quant: Option<&str>) -> hearth_advisor::Advice {
     let c = Catalog::builtin();
     let shape = ModelShape::from_catalog(c.model(model).unwrap());
     let hardware = c.machine(hw).unwrap();
-    advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx, depth: 0, kv_type: KvType::F16, use_case: Use::Chat, quant })
+    advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant })
         .unwrap()
 }
 
@@ -55,7 +55,7 @@ fn gpt_oss_20b_fits_an_rtx_5090_entirely() {
 fn deepseek_v3_fits_only_the_512_gb_mac_among_single_machines() {
     let c = Catalog::builtin();
     let shape = ModelShape::from_catalog(c.model("deepseek-v3").unwrap());
-    let rows = compare_hardware(c, &shape, "Q4_K_M", 16384, 0, KvType::F16, &[]).unwrap();
+    let rows = compare_hardware(c, &shape, "Q4_K_M", 16384, 0, KvCacheType::F16, &[]).unwrap();
     for r in &rows {
         let expected = if r.hardware.id == "m3-ultra-512gb" { Fit::Unified } else { Fit::No };
         assert_eq!(r.fits, expected, "{}", r.hardware.id);
@@ -97,15 +97,15 @@ fn nonsense_input_gets_a_clear_error() {
     let c = Catalog::builtin();
     let shape = ModelShape::from_catalog(c.model("llama-3.1-8b").unwrap());
     let hardware = c.machine("rtx-4090").unwrap();
-    let err = advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 0, depth: 0, kv_type: KvType::F16, use_case: Use::Chat, quant: None })
+    let err = advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 0, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None })
         .unwrap_err();
     assert!(err.to_string().contains("too small"), "{err}");
-    let err = advise(c, &AdviceRequest { shape: &shape, hardware, backend: Some("opencl"), ctx: 4096, depth: 0, kv_type: KvType::F16, use_case: Use::Chat, quant: None })
+    let err = advise(c, &AdviceRequest { shape: &shape, hardware, backend: Some("opencl"), ctx: 4096, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None })
         .unwrap_err();
     assert_eq!(err.code(), "UNKNOWN_BACKEND");
     assert_eq!(c.model("gpt-5").unwrap_err().code(), "UNKNOWN_MODEL");
     let cpu = c.machine("ddr5-6400-desktop").unwrap();
-    let err = advise(c, &AdviceRequest { shape: &shape, hardware: cpu, backend: Some("cuda"), ctx: 4096, depth: 0, kv_type: KvType::F16, use_case: Use::Chat, quant: None })
+    let err = advise(c, &AdviceRequest { shape: &shape, hardware: cpu, backend: Some("cuda"), ctx: 4096, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None })
         .unwrap_err();
     assert!(err.to_string().contains("no GPU"), "{err}");
 }
@@ -116,7 +116,7 @@ fn generation_slows_with_depth() {
     let shape = ModelShape::from_catalog(c.model("llama-3.1-8b").unwrap());
     let hardware = c.machine("rtx-4090").unwrap();
     let at = |depth| {
-        advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 32768, depth, kv_type: KvType::F16, use_case: Use::Chat, quant: Some("Q4_K_M") })
+        advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 32768, depth, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: Some("Q4_K_M") })
             .unwrap()
             .selected
             .unwrap()

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use hearth_advisor::{advise, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, Fit, HardwareSpec, KvType, ModelShape, QuantRow, Use, GIB};
+use hearth_advisor::{advise, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, QuantRow, Use, GIB};
 use hearth_hardware::{Probe, Roots};
 
 #[derive(Args)]
@@ -103,9 +103,9 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         catalog.machine(&a.hardware)?.clone()
     };
     let kv_type = match a.kv {
-        KvArg::F16 => KvType::F16,
-        KvArg::Q8_0 => KvType::Q8_0,
-        KvArg::Q4_0 => KvType::Q4_0,
+        KvArg::F16 => KvCacheType::F16,
+        KvArg::Q8_0 => KvCacheType::Q8_0,
+        KvArg::Q4_0 => KvCacheType::Q4_0,
     };
     let use_case = match a.use_case {
         UseArg::Chat => Use::Chat,

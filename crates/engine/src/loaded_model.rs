@@ -109,13 +109,8 @@ impl Engine {
             .context_length
             .unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP))
             .max(64);
-        let kv_bytes_per_element = match settings.kv_cache_type {
-            KvCacheType::F16 => 2.0,
-            KvCacheType::Q8_0 => 34.0 / 32.0,
-            KvCacheType::Q4_0 => 18.0 / 32.0,
-        };
         if let Some((total, available)) = memory_check::system_memory() {
-            let kv = memory_check::kv_cache_bytes(&gguf, n_ctx as u64, kv_bytes_per_element);
+            let kv = memory_check::kv_bytes(&gguf, path, n_ctx, settings.kv_cache_type);
             let weights = gguf.tensors.iter().map(|t| t.bytes).sum();
             memory_check::check_fits(weights, kv, total, available, backend.supports_gpu_offload())
                 .map_err(EngineError::OutOfMemory)?;
@@ -163,7 +158,7 @@ impl Engine {
         let ctx_params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(n_ctx))
             .with_n_batch(batch)
-            .with_n_ubatch(batch.min(512))
+            .with_n_ubatch(batch.min(hearth_advisor::UBATCH))
             .with_n_threads(threads as i32)
             .with_n_threads_batch(threads as i32)
             .with_flash_attention_policy(match settings.flash_attention {

@@ -1,18 +1,16 @@
 //! A refusal before loading when a model cannot fit. mmap lets llama.cpp "load" a model larger
 //! than memory and then thrash, and a failed allocation may abort: we check first and say why.
 
-use hearth_gguf::GgufFile;
+use std::path::Path;
 
-/// Bytes the KV cache takes for `n_ctx` tokens at `bytes_per_element` (2 for f16).
-pub fn kv_cache_bytes(gguf: &GgufFile, n_ctx: u64, bytes_per_element: f64) -> u64 {
-    let layers = gguf.arch_u64("block_count").unwrap_or(0);
-    let heads = gguf.arch_u64("attention.head_count").unwrap_or(1).max(1);
-    let kv_heads = gguf.arch_u64("attention.head_count_kv").unwrap_or(heads);
-    let embd = gguf.arch_u64("embedding_length").unwrap_or(0);
-    let key_len = gguf.arch_u64("attention.key_length").unwrap_or(embd / heads);
-    let value_len = gguf.arch_u64("attention.value_length").unwrap_or(embd / heads);
-    let per_token = layers * kv_heads * (key_len + value_len);
-    (per_token as f64 * n_ctx as f64 * bytes_per_element) as u64
+use hearth_advisor::{kv_cache_bytes, ModelShape, UBATCH};
+use hearth_gguf::GgufFile;
+use hearth_protocol::KvCacheType;
+
+/// Bytes the KV cache will take at `n_ctx`, by the advisor's formula (sliding-window layers and
+/// MLA included); 0 for a file too odd to have a shape, which llama.cpp then judges itself.
+pub fn kv_bytes(gguf: &GgufFile, path: &Path, n_ctx: u32, kv_type: KvCacheType) -> u64 {
+    ModelShape::from_gguf(gguf, path).map_or(0, |shape| kv_cache_bytes(&shape, n_ctx, UBATCH, kv_type) as u64)
 }
 
 /// (total, available) system memory in bytes, where the machine says.

@@ -45,6 +45,26 @@ pub enum KvCacheType {
     Q4_0,
 }
 
+impl KvCacheType {
+    /// Bytes per cached value (ggml block layouts: q8_0 is 34 bytes per 32, q4_0 18 per 32).
+    pub fn bytes_per_value(self) -> f64 {
+        match self {
+            KvCacheType::F16 => 2.0,
+            KvCacheType::Q8_0 => 34.0 / 32.0,
+            KvCacheType::Q4_0 => 18.0 / 32.0,
+        }
+    }
+
+    /// The name llama.cpp's tools use (`-ctk q8_0`).
+    pub fn llama_name(self) -> &'static str {
+        match self {
+            KvCacheType::F16 => "f16",
+            KvCacheType::Q8_0 => "q8_0",
+            KvCacheType::Q4_0 => "q4_0",
+        }
+    }
+}
+
 /// How a model is loaded. Remembered per model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]

@@ -158,15 +158,13 @@ export type ModelChoice = { "kind": "catalog", id: string, } | { "kind": "file",
 
 export type HardwareChoice = { "kind": "detect" } | { "kind": "catalog", id: string, } | { "kind": "custom", spec: HardwareSpec, };
 
-export type AdviseInput = { model: ModelChoice, hardware: HardwareChoice, backend: string | null, ctx: number, depth: number, kv_type: KvType, use_case: Use, quant: string | null, };
+export type AdviseInput = { model: ModelChoice, hardware: HardwareChoice, backend: string | null, ctx: number, depth: number, kv_type: KvCacheType, use_case: Use, quant: string | null, };
 
 export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, power_w: number | null, price_usd: number | null, source: string, note: string | null, };
 
 export type HardwareKind = "discrete" | "unified" | "cpu";
 
 export type Fit = "gpu" | "unified" | "partial" | "cpu" | "no";
-
-export type KvType = "f16" | "q8_0" | "q4_0";
 
 export type Use = "chat" | "long_documents" | "coding";
 
@@ -204,7 +202,7 @@ export type Recommendation = { quant: string,
 /**
  * Layers on the GPU; 999 means all (llama.cpp's convention).
  */
-gpu_layers: number, n_cpu_moe: number, ctx: number, flash_attention: boolean, kv_type: KvType, mmap: boolean, mlock: boolean, reason: string, 
+gpu_layers: number, n_cpu_moe: number, ctx: number, flash_attention: boolean, kv_type: KvCacheType, mmap: boolean, mlock: boolean, reason: string, 
 /**
  * The same settings as a llama-server command line.
  */

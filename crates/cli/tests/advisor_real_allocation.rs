@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use hearth_advisor::{estimate_memory, KvType, MemoryParams, ModelShape};
+use hearth_advisor::{estimate_memory, KvCacheType, MemoryParams, ModelShape};
 use hearth_engine::Engine;
 use hearth_protocol::ModelSettings;
 
@@ -23,7 +23,7 @@ fn check(path: PathBuf) {
         let settings = ModelSettings { context_length: Some(ctx), ..Default::default() };
         let info = engine.load(&path, &settings, |_| true).unwrap();
         let real = info.allocated;
-        let est = estimate_memory(&shape, None, &MemoryParams { ctx, kv_type: KvType::F16, ubatch: 512, flash_attention: true, overhead_bytes: 0.0 })
+        let est = estimate_memory(&shape, None, &MemoryParams { ctx, kv_type: KvCacheType::F16, ubatch: hearth_advisor::UBATCH, flash_attention: true, overhead_bytes: 0.0 })
             .unwrap();
         let real_total = (real.weights_bytes + real.kv_bytes + real.compute_bytes) as f64;
         let ratio = est.total_bytes / real_total;
