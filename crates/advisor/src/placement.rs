@@ -34,9 +34,9 @@ pub struct Placement {
     pub ram_pool_bytes: f64,
 }
 
-/// System RAM left to the OS and other programs.
+/// System RAM left to the OS and other programs (an assumption: a desktop session's usual share).
 const OS_RESERVE_GIB: f64 = 4.0;
-/// VRAM a discrete card keeps for the display and the driver.
+/// VRAM a discrete card keeps for the display and the driver (an assumption, not measured here).
 const VRAM_RESERVE_GIB: f64 = 0.5;
 
 pub fn gpu_pool_bytes(hw: &HardwareSpec) -> f64 {
