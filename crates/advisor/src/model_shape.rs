@@ -26,6 +26,9 @@ pub enum TensorClass {
 pub struct TensorGroup {
     pub class: TensorClass,
     pub params: f64,
+    /// Parameters of tensors whose rows are not a whole number of 256-blocks: llama.cpp
+    /// quantizes those with a 32-block fallback type (Q4_K → Q5_0, Q6_K → Q8_0, IQ4_XS → IQ4_NL …).
+    pub unaligned_params: f64,
     /// Bytes as stored in the file this shape was read from (local files only).
     pub file_bytes: Option<f64>,
 }
@@ -75,15 +78,16 @@ impl ModelShape {
             _ => 0.0,
         };
         let layer = (m.params_total * b - embd - output - experts).max(0.0);
-        let mut groups = vec![
-            TensorGroup { class: TensorClass::TokenEmbd, params: embd, file_bytes: None },
-            TensorGroup { class: TensorClass::Layer, params: layer, file_bytes: None },
-        ];
+        // Rows are `hidden` long for the embeddings, the output and most layer weights (Q, K, V,
+        // gate, up: about two thirds of them); only gpt-oss's 2880 is not a multiple of 256.
+        let unaligned = |params: f64, share: f64| if m.hidden % 256 == 0 { 0.0 } else { params * share };
+        let group = |class, params: f64, share: f64| TensorGroup { class, params, unaligned_params: unaligned(params, share), file_bytes: None };
+        let mut groups = vec![group(TensorClass::TokenEmbd, embd, 1.0), group(TensorClass::Layer, layer, 2.0 / 3.0)];
         if output > 0.0 {
-            groups.push(TensorGroup { class: TensorClass::Output, params: output, file_bytes: None });
+            groups.push(group(TensorClass::Output, output, 1.0));
         }
         if experts > 0.0 {
-            groups.push(TensorGroup { class: TensorClass::Experts, params: experts, file_bytes: None });
+            groups.push(group(TensorClass::Experts, experts, 2.0 / 3.0));
         }
         let swa_layers = m.swa_layers.unwrap_or(0);
         ModelShape {
@@ -158,12 +162,15 @@ impl ModelShape {
             } else {
                 TensorClass::Other
             };
+            // 1-D tensors (norms) stay F32 whatever the quant: they are never "unaligned".
+            let unaligned = if t.dims.len() > 1 && t.dims[0] % 256 != 0 { t.elements as f64 } else { 0.0 };
             match groups.iter_mut().find(|g| g.class == class) {
                 Some(g) => {
                     g.params += t.elements as f64;
+                    g.unaligned_params += unaligned;
                     *g.file_bytes.get_or_insert(0.0) += t.bytes as f64;
                 }
-                None => groups.push(TensorGroup { class, params: t.elements as f64, file_bytes: Some(t.bytes as f64) }),
+                None => groups.push(TensorGroup { class, params: t.elements as f64, unaligned_params: unaligned, file_bytes: Some(t.bytes as f64) }),
             }
         }
         let summary = gguf.summary();
@@ -229,7 +236,10 @@ impl ModelShape {
             total += match (quant, g.file_bytes) {
                 (None, Some(bytes)) => bytes,
                 (None, None) => return Err(AdvisorError::InvalidInput(format!("{} has no file to size from; choose a quant", self.name))),
-                (Some(q), _) => g.params * self.bits_for(class, q)? / 8.0,
+                (Some(q), _) => {
+                    let aligned = g.params - g.unaligned_params;
+                    (aligned * self.bits_for(class, q)? + g.unaligned_params * self.fallback_bits_for(class, q)?) / 8.0
+                }
             };
         }
         Ok(total)
@@ -249,6 +259,30 @@ impl ModelShape {
             },
             TensorClass::Other => 32.0,
         })
+    }
+
+    /// Bits of the tensors whose rows do not fit the type's 256-blocks (llama.cpp's
+    /// `tensor_type_fallback`).
+    fn fallback_bits_for(&self, class: TensorClass, q: &QuantSpec) -> Result<f64, AdvisorError> {
+        let type_name = match class {
+            TensorClass::TokenEmbd if self.tied_embeddings => q.output_type.as_str(),
+            TensorClass::TokenEmbd => q.embd_type.as_str(),
+            TensorClass::Output => q.output_type.as_str(),
+            TensorClass::Layer => q.embd_type.as_str(),
+            TensorClass::Experts if self.native_expert_type.is_some() || q.id == "MXFP4" => return self.bits_for(class, q),
+            TensorClass::Experts => q.embd_type.as_str(),
+            TensorClass::Other => return Ok(32.0),
+        };
+        let fallback = match type_name.to_ascii_uppercase().as_str() {
+            "IQ1_S" | "IQ1_M" | "IQ2_XXS" | "IQ2_XS" | "IQ2_S" | "IQ3_XXS" | "IQ3_S" | "IQ4_XS" => "IQ4_NL",
+            "Q2_K" | "Q3_K" => "Q4_0",
+            "Q4_K" => "Q5_0",
+            "Q5_K" => "Q5_1",
+            "Q6_K" => "Q8_0",
+            // 32-block and float types fit any row llama.cpp can load.
+            _ => return self.bits_for(class, q),
+        };
+        bpw(fallback)
     }
 
     /// All weights in `quant` (or as stored).

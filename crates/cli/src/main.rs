@@ -5,6 +5,7 @@ mod advise_command;
 mod chat_command;
 mod hardware_command;
 mod inspect_command;
+mod quantize_command;
 mod send_command;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ enum Command {
     Hardware(hardware_command::HardwareArgs),
     /// Which quant of a model fits a machine, how fast it runs, how to launch it.
     Advise(advise_command::AdviseArgs),
+    /// Make a quant of a GGUF with llama.cpp's quantizer.
+    Quantize(quantize_command::QuantizeArgs),
     /// List stored conversations.
     Conversations {
         #[arg(long)]
@@ -57,6 +60,7 @@ fn main() -> anyhow::Result<()> {
         Command::Send(args) => send_command::run(args),
         Command::Hardware(args) => hardware_command::run(args),
         Command::Advise(args) => advise_command::run(args),
+        Command::Quantize(args) => quantize_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

@@ -26,6 +26,12 @@ pub enum EngineError {
     DecodeFailed(String),
     #[error("cancelled")]
     Cancelled,
+    #[error("quantizing failed: {0}")]
+    QuantizeFailed(String),
+    #[error("{0}")]
+    RequantizeNeedsConsent(String),
+    #[error("{0}")]
+    DiskFull(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -43,6 +49,9 @@ impl EngineError {
             EngineError::TemplateFailed(_) => ErrorCode::TemplateFailed,
             EngineError::ContextOverflow(_) => ErrorCode::ContextOverflow,
             EngineError::DecodeFailed(_) => ErrorCode::DecodeFailed,
+            EngineError::QuantizeFailed(_) => ErrorCode::QuantizeFailed,
+            EngineError::RequantizeNeedsConsent(_) => ErrorCode::RequantizeNeedsConsent,
+            EngineError::DiskFull(_) => ErrorCode::DiskFull,
             EngineError::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -10,6 +10,7 @@ mod generation;
 mod llama_log;
 mod loaded_model;
 mod memory_check;
+pub mod quantize;
 pub mod stdio_server;
 
 pub use error::EngineError;

@@ -75,6 +75,12 @@ pub fn problems_since(mark: u64) -> Vec<String> {
         .collect()
 }
 
+/// The newest line logged since `mark` that `read` makes something of.
+pub fn latest_since<T>(mark: u64, read: impl Fn(&str) -> Option<T>) -> Option<T> {
+    let lines = LINES.lock().ok()?;
+    lines.iter().rev().take_while(|(seq, _, _)| *seq >= mark).find_map(|(_, _, t)| read(t))
+}
+
 /// Buffer-size reports ("CPU KV buffer size = 45.00 MiB") logged since `mark`. They are kept
 /// apart because one load logs more debug lines than the ring holds.
 pub fn buffer_reports_since(mark: u64) -> Vec<String> {

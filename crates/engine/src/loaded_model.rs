@@ -49,7 +49,7 @@ pub struct Engine {
     pub(crate) loaded: Option<LoadedModel>,
 }
 
-fn backend() -> Result<&'static LlamaBackend, EngineError> {
+pub(crate) fn backend() -> Result<&'static LlamaBackend, EngineError> {
     static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
     BACKEND
         .get_or_init(|| {

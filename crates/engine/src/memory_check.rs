@@ -19,8 +19,13 @@ pub fn system_memory() -> Option<(u64, u64)> {
     Some((m.total_bytes?, m.available_bytes?))
 }
 
-pub fn gib(bytes: u64) -> String {
-    format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+/// "64.0 GiB", or "97.6 MiB" under a GiB.
+pub fn size_text(bytes: u64) -> String {
+    if bytes < 1 << 30 {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} GiB", bytes as f64 / (1u64 << 30) as f64)
+    }
 }
 
 /// `Err(message)` when weights plus KV cache exceed what this machine can give them.
@@ -29,7 +34,7 @@ pub fn check_fits(weights: u64, kv: u64, total: u64, available: u64, gpu_offload
     if need > total {
         return Err(format!(
             "the model needs about {} (weights {} + KV cache {}) but this machine has {} of memory in all",
-            gib(need), gib(weights), gib(kv), gib(total)
+            size_text(need), size_text(weights), size_text(kv), size_text(total)
         ));
     }
     // With a GPU backend the weights may live in VRAM, so system RAM alone does not decide.
@@ -37,7 +42,7 @@ pub fn check_fits(weights: u64, kv: u64, total: u64, available: u64, gpu_offload
         return Err(format!(
             "the model needs about {} (weights {} + KV cache {}) but only {} of memory is available now; \
              close other programs, choose a smaller quant or a shorter context",
-            gib(need), gib(weights), gib(kv), gib(available)
+            size_text(need), size_text(weights), size_text(kv), size_text(available)
         ));
     }
     Ok(())

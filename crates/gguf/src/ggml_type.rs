@@ -81,6 +81,13 @@ impl GgmlType {
     }
 }
 
+/// The `general.file_type` value (llama.cpp's `llama_ftype`) of a file type name, e.g. `Q4_K_M`
+/// (`MXFP4` is accepted for llama.cpp's `MXFP4_MOE`).
+pub fn file_type_id(name: &str) -> Option<u32> {
+    let name = if name.eq_ignore_ascii_case("MXFP4") { "MXFP4_MOE" } else { name };
+    (0..64).find(|&id| file_type_name(id).is_some_and(|n| n.eq_ignore_ascii_case(name)))
+}
+
 /// The name of a `general.file_type` value (llama.cpp's `llama_ftype`), as users know it.
 pub fn file_type_name(ftype: u32) -> Option<&'static str> {
     Some(match ftype {

@@ -10,7 +10,7 @@ mod reader;
 mod summary;
 
 pub use fixture::minimal_header;
-pub use ggml_type::{file_type_name, GgmlType};
+pub use ggml_type::{file_type_id, file_type_name, GgmlType};
 pub use reader::{GgufFile, MetaValue, TensorInfo};
 pub use summary::{ModelSummary, QuantShare};
 

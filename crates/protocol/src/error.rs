@@ -39,6 +39,12 @@ pub enum ErrorCode {
     Storage,
     /// Something the user asked for does not exist (a conversation, a message).
     NotFound,
+    /// Quantizing a model failed.
+    QuantizeFailed,
+    /// The source is already quantized: making another quant of it needs the user's consent.
+    RequantizeNeedsConsent,
+    /// Not enough free disk space for what was asked.
+    DiskFull,
     /// Any other failure.
     Internal,
 }

@@ -1,0 +1,66 @@
+//! `hearth quantize INPUT.gguf --type Q4_K_M [--output OUT] [--allow-requantize] [--json]`:
+//! llama.cpp's quantizer, with progress. With `--json`, one JSON object per line on stdout
+//! (`progress`, then `done` or `error`): the app runs this as a child process and reads them.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::Args;
+use hearth_engine::quantize::{quantize, QuantizeRequest};
+
+#[derive(Args)]
+pub struct QuantizeArgs {
+    input: PathBuf,
+    /// The type to make: Q8_0, Q6_K, Q5_K_M, Q4_K_M, IQ4_XS, MXFP4 …
+    #[arg(long = "type")]
+    quant: String,
+    /// Where to write (default: beside the input, named after the type).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Go on when the input is already quantized (quality loss compounds).
+    #[arg(long)]
+    allow_requantize: bool,
+    #[arg(long)]
+    threads: Option<u32>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: QuantizeArgs) -> anyhow::Result<()> {
+    let req = QuantizeRequest { input: a.input, quant: a.quant, output: a.output, allow_requantize: a.allow_requantize, threads: a.threads };
+    let json = a.json;
+    let line = |v: serde_json::Value| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{v}");
+        let _ = out.flush();
+    };
+    let result = quantize(&req, |f| {
+        if json {
+            line(serde_json::json!({ "event": "progress", "fraction": f }));
+        } else {
+            eprint!("\rquantizing: {:>3.0}%", f * 100.0);
+        }
+    });
+    match result {
+        Ok(report) => {
+            if json {
+                line(serde_json::json!({ "event": "done", "report": report }));
+            } else {
+                eprintln!();
+                if let Some(w) = &report.warning {
+                    eprintln!("warning: {w}");
+                }
+                println!("{} ({:.1} MiB from {}, {:.1} s)", report.output.display(), report.size_bytes as f64 / 1048576.0, report.source_type, report.seconds);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if json {
+                line(serde_json::json!({ "event": "error", "error": e.payload() }));
+                std::process::exit(1);
+            }
+            eprintln!();
+            Err(e.into())
+        }
+    }
+}
