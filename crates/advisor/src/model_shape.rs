@@ -80,7 +80,7 @@ impl ModelShape {
         let layer = (m.params_total * b - embd - output - experts).max(0.0);
         // Rows are `hidden` long for the embeddings, the output and most layer weights (Q, K, V,
         // gate, up: about two thirds of them); only gpt-oss's 2880 is not a multiple of 256.
-        let unaligned = |params: f64, share: f64| if m.hidden % 256 == 0 { 0.0 } else { params * share };
+        let unaligned = |params: f64, share: f64| if m.hidden.is_multiple_of(256) { 0.0 } else { params * share };
         let group = |class, params: f64, share: f64| TensorGroup { class, params, unaligned_params: unaligned(params, share), file_bytes: None };
         let mut groups = vec![group(TensorClass::TokenEmbd, embd, 1.0), group(TensorClass::Layer, layer, 2.0 / 3.0)];
         if output > 0.0 {
@@ -163,7 +163,7 @@ impl ModelShape {
                 TensorClass::Other
             };
             // 1-D tensors (norms) stay F32 whatever the quant: they are never "unaligned".
-            let unaligned = if t.dims.len() > 1 && t.dims[0] % 256 != 0 { t.elements as f64 } else { 0.0 };
+            let unaligned = if t.dims.len() > 1 && !t.dims[0].is_multiple_of(256) { t.elements as f64 } else { 0.0 };
             match groups.iter_mut().find(|g| g.class == class) {
                 Some(g) => {
                     g.params += t.elements as f64;
