@@ -5,6 +5,7 @@ pub mod advisor_commands;
 pub mod commands;
 mod error;
 pub mod monitor;
+pub mod quantize_commands;
 pub mod state;
 pub mod typescript;
 
@@ -41,6 +42,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             advisor_commands::advise_model,
             advisor_commands::compare_machines,
             advisor_commands::apply_advice,
+            quantize_commands::quantize_model,
+            quantize_commands::cancel_quantize,
         ])
 }
 

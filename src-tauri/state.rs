@@ -18,6 +18,8 @@ pub struct AppState {
     pub generations: Mutex<Vec<u64>>,
     /// The hardware watch now streaming; a newer watch stops older ones.
     pub hardware_watch: std::sync::atomic::AtomicU64,
+    /// Stops the quantization now running, if any.
+    pub quantize_cancel: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 #[derive(Default, Clone)]
@@ -55,6 +57,7 @@ impl AppState {
             model: Mutex::new(ModelSlot::default()),
             generations: Mutex::new(Vec::new()),
             hardware_watch: std::sync::atomic::AtomicU64::new(0),
+            quantize_cancel: Mutex::new(None),
         })
     }
 }

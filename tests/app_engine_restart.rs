@@ -2,50 +2,19 @@
 //! kill the engine mid-answer, the app reports it and keeps the partial answer, and a restarted
 //! engine (which reloads the model) serves the next message.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
-use hearth_app::state::{engine_executable, AppState};
-use hearth_engine_client::EngineClient;
-use hearth_store::HearthHome;
+use common::{app, demo_model, invoke};
+use hearth_app::state::AppState;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
-
-fn demo_model() -> PathBuf {
-    let path = std::env::var_os("HEARTH_TEST_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
-    assert!(path.is_file(), "the demo model is missing at {}: run scripts/fetch-models.sh", path.display());
-    path
-}
-
-fn invoke(webview: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(
-        webview,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().unwrap(),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .map(|b| b.deserialize::<Value>().unwrap())
-}
+use tauri::Manager;
 
 #[test]
 fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
-    let engine = engine_executable();
-    assert!(engine.is_file(), "the engine binary is missing at {}: cargo build -p hearth-cli", engine.display());
     let home = tempfile::tempdir().unwrap();
-    let state = AppState::new(HearthHome::at(home.path()), EngineClient::new(engine)).unwrap();
-    let app = hearth_app::configure(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let (app, webview) = app(home.path());
 
     let model = invoke(&webview, "load_model", json!({"path": demo_model(), "settings": null, "onProgress": "__CHANNEL__:1"})).unwrap();
     assert_eq!(model["architecture"], "llama");
@@ -117,9 +86,7 @@ fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
 #[test]
 fn commands_report_errors_as_code_and_message() {
     let home = tempfile::tempdir().unwrap();
-    let state = AppState::new(HearthHome::at(home.path()), EngineClient::new(engine_executable())).unwrap();
-    let app = hearth_app::configure(mock_builder(), state).build(mock_context(noop_assets())).unwrap();
-    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let (_app, webview) = app(home.path());
 
     let err = invoke(&webview, "rename_conversation", json!({"id": 999, "title": "x"})).unwrap_err();
     assert_eq!(err["code"], "NOT_FOUND", "{err}");

@@ -1,12 +1,13 @@
 //! `hearth quantize INPUT.gguf --type Q4_K_M [--output OUT] [--allow-requantize] [--json]`:
 //! llama.cpp's quantizer, with progress. With `--json`, one JSON object per line on stdout
-//! (`progress`, then `done` or `error`): the app runs this as a child process and reads them.
+//! (`started` with the output path, `progress`, then `done` or `error`): the app runs this as a
+//! child process and reads them.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
-use hearth_engine::quantize::{quantize, QuantizeRequest};
+use hearth_engine::quantize::{quantize, QuantizeRequest, QuantizeStep};
 
 #[derive(Args)]
 pub struct QuantizeArgs {
@@ -34,12 +35,13 @@ pub fn run(a: QuantizeArgs) -> anyhow::Result<()> {
         let _ = writeln!(out, "{v}");
         let _ = out.flush();
     };
-    let result = quantize(&req, |f| {
-        if json {
-            line(serde_json::json!({ "event": "progress", "fraction": f }));
-        } else {
-            eprint!("\rquantizing: {:>3.0}%", f * 100.0);
+    let result = quantize(&req, |step| match step {
+        QuantizeStep::Started { output, warning } if json => {
+            line(serde_json::json!({ "event": "started", "output": output, "warning": warning }));
         }
+        QuantizeStep::Started { output, .. } => eprintln!("writing {}", output.display()),
+        QuantizeStep::Progress(f) if json => line(serde_json::json!({ "event": "progress", "fraction": f })),
+        QuantizeStep::Progress(f) => eprint!("\rquantizing: {:>3.0}%", f * 100.0),
     });
     match result {
         Ok(report) => {

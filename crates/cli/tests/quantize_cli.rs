@@ -50,6 +50,8 @@ fn a_q4_k_m_is_made_reports_progress_loads_and_matches_the_advisor_estimate() {
     let fractions: Vec<f64> = events.iter().filter(|e| e["event"] == "progress").map(|e| e["fraction"].as_f64().unwrap()).collect();
     assert!(!fractions.is_empty() && fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
     assert_eq!(*fractions.last().unwrap(), 1.0);
+    assert_eq!(events[0]["event"], "started");
+    assert_eq!(events[0]["output"], dir.path().join("SmolLM2-135M-Instruct-Q4_K_M.gguf").to_str().unwrap());
     let done = events.last().unwrap();
     assert_eq!(done["event"], "done");
     assert!(done["report"]["warning"].as_str().unwrap().contains("Q4_1"));

@@ -30,6 +30,14 @@ pub struct QuantizeRequest {
     pub threads: Option<u32>,
 }
 
+/// What a running quantization reports.
+pub enum QuantizeStep<'a> {
+    /// Checks passed; the result is being written to `output` + `.part`.
+    Started { output: &'a Path, warning: Option<&'a str> },
+    /// Share of the tensors done.
+    Progress(f32),
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct QuantizeReport {
     pub output: PathBuf,
@@ -98,7 +106,7 @@ fn tensor_progress(line: &str) -> Option<f32> {
     (total > 0.0).then(|| (done / total).clamp(0.0, 1.0))
 }
 
-pub fn quantize(req: &QuantizeRequest, mut progress: impl FnMut(f32)) -> Result<QuantizeReport, EngineError> {
+pub fn quantize(req: &QuantizeRequest, mut report: impl FnMut(QuantizeStep)) -> Result<QuantizeReport, EngineError> {
     backend()?;
     let started = Instant::now();
     let name = req.input.display().to_string();
@@ -130,6 +138,7 @@ pub fn quantize(req: &QuantizeRequest, mut progress: impl FnMut(f32)) -> Result<
         }
     }
     let part = output.with_extension("gguf.part");
+    report(QuantizeStep::Started { output: &output, warning: warning.as_deref() });
     let c_in = CString::new(req.input.as_os_str().as_encoded_bytes()).map_err(|_| EngineError::QuantizeFailed("the input path has a NUL byte".into()))?;
     let c_out = CString::new(part.as_os_str().as_encoded_bytes()).map_err(|_| EngineError::QuantizeFailed("the output path has a NUL byte".into()))?;
     let (allow_requantize, nthread) = (req.allow_requantize, req.threads.map_or(0, |t| t as i32));
@@ -164,7 +173,7 @@ pub fn quantize(req: &QuantizeRequest, mut progress: impl FnMut(f32)) -> Result<
     while !run.is_finished() {
         if let Ok(f) = rx.recv_timeout(Duration::from_millis(100)) {
             reported = f;
-            progress(f);
+            report(QuantizeStep::Progress(f));
         }
     }
     let rc = run.join().map_err(|_| EngineError::QuantizeFailed("llama.cpp's quantizer panicked".into()))?;
@@ -182,7 +191,7 @@ pub fn quantize(req: &QuantizeRequest, mut progress: impl FnMut(f32)) -> Result<
     }
     std::fs::rename(&part, &output).map_err(|e| EngineError::QuantizeFailed(format!("could not move the result into place: {e}")))?;
     if reported < 1.0 {
-        progress(1.0);
+        report(QuantizeStep::Progress(1.0));
     }
     let size_bytes = std::fs::metadata(&output).map(|m| m.len()).unwrap_or(0);
     Ok(QuantizeReport { output, size_bytes, seconds: started.elapsed().as_secs_f64(), source_type, warning })

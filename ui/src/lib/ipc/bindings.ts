@@ -230,6 +230,10 @@ export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, g
  */
 tokens_per_joule: number | null, };
 
+export type QuantizeEvent = { "kind": "started", output: string, warning: string | null, } | { "kind": "progress", fraction: number, };
+
+export type QuantizeDone = { output: string, size_bytes: number, seconds: number, source_type: string, warning: string | null, };
+
 export type EngineStatus = { running: boolean, pid: number | null, 
 /**
  * How the last engine died, if it did.
