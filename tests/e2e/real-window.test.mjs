@@ -149,6 +149,12 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   assert.match(table, /Q4_1 \(this file\)/);
   assert.match(await session.text('[data-testid="recommendation"]'), /llama-server -m MODEL.gguf -c 32768/);
   await session.screenshot("advisor.png");
+  // Make the recommended quant of the (already quantized) demo model: consent, then the real quantizer.
+  await session.click('[data-testid="accept-requantize"]');
+  await session.click('[data-testid="make-quant"]');
+  const made = await waitFor("the quant", () => session.text('[data-testid="quantized"]'), 120_000);
+  assert.match(made, /Made SmolLM2-135M-Instruct-\w+\.gguf/);
+  await session.screenshot("advisor-quantized.png");
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.

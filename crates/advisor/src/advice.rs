@@ -106,6 +106,8 @@ pub struct Advice {
     pub recommendation: Option<Recommendation>,
     /// Why there is no recommendation, when there is none.
     pub no_recommendation: Option<String>,
+    /// Things the user should know about the request itself (e.g. a context beyond the model's).
+    pub notes: Vec<String>,
     pub sources: Vec<String>,
 }
 
@@ -173,6 +175,13 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
         .filter(|c| c.backend == backend.id)
         .map(|c| format!("calibration: {} {} on {}: {}", c.model, c.quant, c.hardware, c.source))
         .collect();
+    let mut notes = Vec::new();
+    if req.ctx > shape.native_ctx {
+        notes.push(format!(
+            "{} tokens is more than {} was trained for ({}); answers degrade beyond it unless the model supports context extension.",
+            req.ctx, shape.name, shape.native_ctx
+        ));
+    }
     let mut sources = vec![
         format!("model: {}", shape.source),
         format!("hardware: {}", hw.source),
@@ -201,6 +210,7 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
         selected,
         recommendation,
         no_recommendation,
+        notes,
         sources,
     })
 }

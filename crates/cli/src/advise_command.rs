@@ -173,6 +173,7 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
             "predicted": { "pp_tps": selected.predicted.pp_tps, "tg_tps": selected.predicted.tg_tps, "tg_tps_start": selected.predicted.tg_tps_start },
             "recommendation": advice.recommendation,
             "no_recommendation": advice.no_recommendation,
+            "notes": advice.notes,
             "rows": advice.rows,
             "gpu_pool_bytes": advice.gpu_pool_bytes.round() as u64,
             "ram_pool_bytes": advice.ram_pool_bytes.round() as u64,
@@ -210,8 +211,12 @@ fn fit_name(f: Fit) -> &'static str {
 
 fn print_table(a: &Advice) {
     println!("{} on {} ({}), {} tokens of context", a.model.name, a.hardware.name, a.backend, a.ctx);
-    println!("the GPU can hold {:.1} GiB; RAM for models {:.1} GiB", a.gpu_pool_bytes / GIB, a.ram_pool_bytes / GIB);
-    if let Some(note) = &a.hardware.note {
+    if a.gpu_pool_bytes > 0.0 {
+        println!("the GPU can hold {:.1} GiB; RAM for models {:.1} GiB", a.gpu_pool_bytes / GIB, a.ram_pool_bytes / GIB);
+    } else {
+        println!("no GPU is used; RAM for models {:.1} GiB", a.ram_pool_bytes / GIB);
+    }
+    for note in a.hardware.note.iter().chain(&a.notes) {
         println!("note: {note}");
     }
     println!();

@@ -64,6 +64,10 @@ fn a_local_gguf_is_sized_from_its_tensors() {
     // The tensor data of the 98 MB file (92.10 MiB, as llama.cpp reports when loading it).
     assert_eq!(weights / 10_000, 96_573_850 / 10_000);
     assert_eq!(v["fits"], "cpu");
+    assert!(v["notes"].as_array().unwrap().is_empty());
+    // Beyond the model's trained context (8192) the advice says so.
+    let v = json(&["--model", model.to_str().unwrap(), "--hardware", "ddr5-6400-desktop", "--ctx", "32768"]);
+    assert!(v["notes"][0].as_str().unwrap().contains("trained for (8192)"), "{v}");
 }
 
 #[test]

@@ -50,5 +50,37 @@ test("a recommendation for the loaded model is applied to its settings with one 
   await expect(advisor.getByTestId("applied")).toContainText("SmolLM2-135M-Instruct.Q4_1.gguf");
   const applied = await page.evaluate(() => (window as any).__fake.applied);
   expect(applied.path).toBe("/models/SmolLM2-135M-Instruct.Q4_1.gguf");
-  expect(applied.recommendation).toMatchObject({ quant: "MXFP4", gpu_layers: 999, ctx: 32768 });
+  expect(applied.recommendation).toMatchObject({ quant: "Q8_0", gpu_layers: 999, ctx: 8192 });
+});
+
+test("the recommended quant is made from the loaded file, with consent, progress, cancel and load", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-advisor").click();
+  const advisor = page.getByTestId("advisor");
+  await advisor.getByTestId("next").click();
+  await advisor.getByTestId("next").click();
+  await advisor.getByTestId("advise").click();
+  const make = advisor.getByTestId("make-quant");
+  await expect(make).toHaveText("Make Q8_0 from this file");
+  // Q4_1 is already quantized: nothing happens without the user's consent.
+  await expect(make).toBeDisabled();
+  await advisor.getByTestId("accept-requantize").check();
+
+  // A slow run, cancelled midway: the button comes back, nothing was made.
+  await page.evaluate(() => ((window as any).__fake.quantizeStepMs = 400));
+  await make.click();
+  await expect(advisor.getByTestId("quantize-progress")).toBeVisible();
+  await advisor.getByTestId("cancel-quantize").click();
+  await expect(advisor.getByTestId("advisor-error")).toContainText("cancelled");
+  await expect(make).toBeEnabled();
+
+  await page.evaluate(() => ((window as any).__fake.quantizeStepMs = 30));
+  await make.click();
+  await expect(advisor.getByTestId("quantized")).toContainText("SmolLM2-135M-Instruct-Q8_0.gguf");
+  await page.screenshot({ path: "test-results/advisor-quantize.png" });
+  await advisor.getByTestId("load-quantized").click();
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  const loaded = await page.evaluate(() => (window as any).__fake.lastLoadPath);
+  expect(loaded).toBe("/models/SmolLM2-135M-Instruct-Q8_0.gguf");
 });

@@ -6,6 +6,8 @@ import strixHalo from "./strix-halo-snapshot.json";
 import adviceGptOssStrix from "./advice-gpt-oss-strix.json";
 import machinesGptOss from "./machines-gpt-oss.json";
 import catalogModels from "./catalog-models.json";
+// `hearth advise --model SmolLM2-135M-Instruct.Q4_1.gguf --hardware strix-halo-395-128gb --ctx 8192 --json`
+import adviceSmolFile from "./advice-smollm2-file.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 
@@ -97,6 +99,7 @@ export function installFakeBackend() {
       case "plugin:dialog|open":
         return (window as any).__fake.nextPick ?? null;
       case "load_model": {
+        (window as any).__fake.lastLoadPath = args.path;
         if (args.path.includes("broken")) {
           throw { code: "INVALID_MODEL", message: "broken.gguf is not a usable GGUF model: the file is truncated: tensor blk.0.attn_q.weight ends at byte 9000000 but the file has 4096 bytes" };
         }
@@ -172,13 +175,31 @@ export function installFakeBackend() {
       case "advise_model": {
         (window as any).__fake.lastAdvise = args.input;
         if (args.input.ctx < 64) throw { code: "BAD_REQUEST", message: `a context of ${args.input.ctx} tokens is too small (at least 64)` };
-        return adviceGptOssStrix;
+        return args.input.model.kind === "file" ? adviceSmolFile : adviceGptOssStrix;
       }
       case "compare_machines":
         return machinesGptOss;
       case "apply_advice":
         (window as any).__fake.applied = { path: args.path, recommendation: args.recommendation };
         return { context_length: args.recommendation.ctx, threads: null, gpu_layers: args.recommendation.gpu_layers, flash_attention: "on", kv_cache_type: "f16", mmap: false, mlock: false, batch_size: 512, n_cpu_moe: null };
+      case "quantize_model": {
+        if (!args.allowRequantize) throw { code: "REQUANTIZE_NEEDS_CONSENT", message: "the source is Q4_1, already quantized" };
+        const output = args.path.replace(/\.Q4_1\.gguf$/, `-${args.quant}.gguf`);
+        (window as any).__fake.quantizing = true;
+        args.onEvent.onmessage({ kind: "started", output, warning: "the source is Q4_1, already quantized" });
+        for (const f of [0.25, 0.5, 0.75]) {
+          await new Promise((r) => setTimeout(r, (window as any).__fake.quantizeStepMs ?? 30));
+          if ((window as any).__fake.cancelQuantize) {
+            (window as any).__fake.cancelQuantize = false;
+            throw { code: "QUANTIZE_FAILED", message: "quantizing was cancelled" };
+          }
+          args.onEvent.onmessage({ kind: "progress", fraction: f });
+        }
+        return { output, size_bytes: 143 * 1048576, seconds: 2, source_type: "Q4_1", warning: "the source is Q4_1, already quantized" };
+      }
+      case "cancel_quantize":
+        (window as any).__fake.cancelQuantize = true;
+        return null;
       case "stop_generation":
         stopRequested.add(generation);
         return null;

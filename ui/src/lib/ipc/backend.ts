@@ -9,6 +9,8 @@ import type {
   HardwareSpec,
   MachineRow,
   ModelChoice,
+  QuantizeDone,
+  QuantizeEvent,
   Recommendation,
   AppInfo,
   Conversation,
@@ -110,3 +112,9 @@ export const compareMachines = (model: ModelChoice, quant: string, ctx: number, 
   invoke<MachineRow[]>("compare_machines", { model, quant, ctx, depth, custom });
 export const applyAdvice = (path: string, recommendation: Recommendation) =>
   invoke<ModelSettings>("apply_advice", { path, recommendation });
+export function quantizeModel(path: string, quant: string, allowRequantize: boolean, onEvent: (e: QuantizeEvent) => void): Promise<QuantizeDone> {
+  const channel = new Channel<QuantizeEvent>();
+  channel.onmessage = onEvent;
+  return invoke<QuantizeDone>("quantize_model", { path, quant, allowRequantize, onEvent: channel });
+}
+export const cancelQuantize = () => invoke<void>("cancel_quantize");

@@ -222,7 +222,11 @@ selected: QuantRow | null, recommendation: Recommendation | null,
 /**
  * Why there is no recommendation, when there is none.
  */
-no_recommendation: string | null, sources: Array<string>, };
+no_recommendation: string | null, 
+/**
+ * Things the user should know about the request itself (e.g. a context beyond the model's).
+ */
+notes: Array<string>, sources: Array<string>, };
 
 export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, gpu_layers: number, n_cpu_moe: number, total_bytes: number, pp_tps: number, tg_tps: number, 
 /**
