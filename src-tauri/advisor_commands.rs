@@ -4,7 +4,7 @@
 
 use hearth_advisor::{advise, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelShape, Recommendation, Use};
 use hearth_hardware::Probe;
-use hearth_protocol::{FlashAttention, KvCacheType, ModelSettings};
+use hearth_protocol::{AllocatedMemory, FlashAttention, KvCacheType, ModelSettings};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use ts_rs::TS;
@@ -133,6 +133,24 @@ pub async fn compare_machines(model: ModelChoice, quant: String, ctx: u32, depth
         compare_hardware(Catalog::builtin(), &shape, &quant, ctx, depth, KvCacheType::F16, &extra).map_err(advisor_error)
     })
     .await
+}
+
+/// llama.cpp's own figures for a local file at this context (`hearth dry-run`, a child process:
+/// llama.cpp never runs in the app's process).
+#[tauri::command]
+pub async fn dry_run_model(path: String, ctx: u32, kv_type: KvCacheType) -> Result<AllocatedMemory> {
+    let out = tokio::process::Command::new(crate::state::engine_executable())
+        .args(["dry-run", &path, "--ctx", &ctx.to_string(), "--kv", kv_type.llama_name(), "--json"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .map_err(|e| AppError::Invalid(format!("the dry run could not start: {e}")))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let why = stderr.lines().find_map(|l| l.strip_prefix("Error: ")).unwrap_or("llama.cpp's dry run failed");
+        return Err(AppError::Invalid(why.to_string()));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| AppError::Invalid(format!("the dry run answered nonsense: {e}")))
 }
 
 /// The recommendation's launch settings, saved as the settings of the model file at `path`

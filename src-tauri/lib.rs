@@ -42,6 +42,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             advisor_commands::advise_model,
             advisor_commands::compare_machines,
             advisor_commands::apply_advice,
+            advisor_commands::dry_run_model,
             quantize_commands::quantize_model,
             quantize_commands::cancel_quantize,
         ])

@@ -148,6 +148,8 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   const table = await session.text('[data-testid="quant-table"]');
   assert.match(table, /Q4_1 \(this file\)/);
   assert.match(await session.text('[data-testid="recommendation"]'), /llama-server -m MODEL.gguf -c 32768/);
+  // llama.cpp's own dry run of the file, beside the estimate (a `hearth dry-run` child).
+  assert.match(await waitFor("the dry run", () => session.text('[data-testid="dry-run"]')), /dry run of this file at 32768 tokens/);
   await session.screenshot("advisor.png");
   // Make the recommended quant of the (already quantized) demo model: consent, then the real quantizer.
   await session.click('[data-testid="accept-requantize"]');

@@ -38,6 +38,9 @@ pub struct AdviseArgs {
     /// Set the catalog's machines side by side for this model.
     #[arg(long)]
     compare: bool,
+    /// For a local file: also ask llama.cpp what it would allocate (a dry run, nothing loaded).
+    #[arg(long)]
+    measure: bool,
     #[arg(long)]
     json: bool,
     #[arg(long)]
@@ -85,11 +88,11 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         bail!("--depth ({depth}) cannot exceed --ctx ({ctx})");
     }
     let model = a.model.as_deref().unwrap_or_default();
-    let shape = if model.ends_with(".gguf") || Path::new(model).is_file() {
-        ModelShape::from_gguf_file(Path::new(model))?
-    } else {
-        ModelShape::from_catalog(catalog.model(model)?)
-    };
+    let local = model.ends_with(".gguf") || Path::new(model).is_file();
+    let shape = if local { ModelShape::from_gguf_file(Path::new(model))? } else { ModelShape::from_catalog(catalog.model(model)?) };
+    if a.measure && !local {
+        bail!("--measure needs a local GGUF file: a catalog model has no file for llama.cpp to size");
+    }
     let hardware: HardwareSpec = if a.hardware == "detect" {
         let d = Roots::default();
         let replay = a.sysfs_root.is_some() || a.proc_root.is_some();
@@ -107,6 +110,7 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         KvArg::Q8_0 => KvCacheType::Q8_0,
         KvArg::Q4_0 => KvCacheType::Q4_0,
     };
+    let measured = if a.measure { Some(crate::dry_run_command::measure(Path::new(model), ctx, kv_type, None)?) } else { None };
     let use_case = match a.use_case {
         UseArg::Chat => Use::Chat,
         UseArg::LongDocuments => Use::LongDocuments,
@@ -174,6 +178,7 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
             "recommendation": advice.recommendation,
             "no_recommendation": advice.no_recommendation,
             "notes": advice.notes,
+            "measured": measured,
             "rows": advice.rows,
             "gpu_pool_bytes": advice.gpu_pool_bytes.round() as u64,
             "ram_pool_bytes": advice.ram_pool_bytes.round() as u64,
@@ -182,6 +187,12 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         println!("{out}");
     } else {
         print_table(&advice);
+        if let Some(m) = measured {
+            println!(
+                "\nllama.cpp's own dry run of this file at {ctx} tokens: weights {:.2} GiB, KV {:.2} GiB, compute {:.2} GiB (estimate above: the \"this file\" row)",
+                m.weights_bytes as f64 / GIB, m.kv_bytes as f64 / GIB, m.compute_bytes as f64 / GIB
+            );
+        }
     }
     Ok(())
 }

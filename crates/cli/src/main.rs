@@ -3,6 +3,7 @@
 
 mod advise_command;
 mod chat_command;
+mod dry_run_command;
 mod hardware_command;
 mod inspect_command;
 mod quantize_command;
@@ -37,6 +38,8 @@ enum Command {
     Hardware(hardware_command::HardwareArgs),
     /// Which quant of a model fits a machine, how fast it runs, how to launch it.
     Advise(advise_command::AdviseArgs),
+    /// What llama.cpp would allocate for a model, without allocating it.
+    DryRun(dry_run_command::DryRunArgs),
     /// Make a quant of a GGUF with llama.cpp's quantizer.
     Quantize(quantize_command::QuantizeArgs),
     /// List stored conversations.
@@ -61,6 +64,7 @@ fn main() -> anyhow::Result<()> {
         Command::Hardware(args) => hardware_command::run(args),
         Command::Advise(args) => advise_command::run(args),
         Command::Quantize(args) => quantize_command::run(args),
+        Command::DryRun(args) => dry_run_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

@@ -71,6 +71,20 @@ fn a_local_gguf_is_sized_from_its_tensors() {
 }
 
 #[test]
+fn measure_puts_llama_cpps_dry_run_beside_the_estimate() {
+    let model = demo_model();
+    let v = json(&["--model", model.to_str().unwrap(), "--hardware", "ddr5-6400-desktop", "--ctx", "2048", "--measure"]);
+    let measured = &v["measured"];
+    // SmolLM2 at 2048 tokens: 30 layers x 2048 cells x 3 KV heads x 64 x 2 (K, V) x 2 bytes.
+    assert_eq!(measured["kv_bytes"], 30 * 2048 * 3 * 64 * 2 * 2);
+    assert_eq!(measured["kv_bytes"], v["memory"]["kv_bytes"]);
+    let compute = measured["compute_bytes"].as_f64().unwrap();
+    assert!((v["memory"]["compute_bytes"].as_f64().unwrap() / compute - 1.0).abs() < 0.05, "{v}");
+    let (ok, _, stderr) = advise(&["--model", "gpt-oss-120b", "--hardware", "rtx-4090", "--measure"]);
+    assert!(!ok && stderr.contains("--measure needs a local GGUF file"), "{stderr}");
+}
+
+#[test]
 fn lists_print_the_catalog_ids() {
     let (ok, out, _) = advise(&["--list-models"]);
     assert!(ok && out.contains("gpt-oss-120b") && out.contains("deepseek-v3"));

@@ -1,6 +1,8 @@
 //! The estimator against what llama.cpp really allocates (its own buffer report, read by the
 //! engine) for the two real test models at several contexts: within 5% in total, and the KV
-//! cache exactly (it is a formula, including Gemma 3's small sliding-window cache).
+//! cache exactly (it is a formula, including Gemma 3's small sliding-window cache). llama.cpp's
+//! dry run (`no_alloc`, what `hearth dry-run` and the app show beside the estimate) must agree
+//! with the real load.
 
 use std::path::PathBuf;
 
@@ -36,6 +38,12 @@ fn check(path: PathBuf) {
         assert!(real.weights_bytes > 0 && real.kv_bytes > 0 && real.compute_bytes > 0, "llama.cpp's report was not read: {real:?}");
         assert!((0.95..=1.05).contains(&ratio), "{} at ctx {ctx}: estimate off by {ratio:.3}x", shape.name);
         assert_eq!(est.kv_bytes, real.kv_bytes as f64, "{} at ctx {ctx}: KV cache", shape.name);
+        let dry = Engine::dry_run(&path, &settings).unwrap();
+        assert_eq!((dry.kv_bytes, dry.compute_bytes), (real.kv_bytes, real.compute_bytes), "{} at ctx {ctx}: dry run vs load", shape.name);
+        // The dry run counts the tensors; a real load may add repacked copies (CPU_REPACK), and its
+        // report is rounded to 0.01 MiB.
+        let w = dry.weights_bytes as f64 / real.weights_bytes as f64;
+        assert!((0.9..1.001).contains(&w), "{} at ctx {ctx}: dry-run weights {w:.4}x the load's", shape.name);
     }
 }
 

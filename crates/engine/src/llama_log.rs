@@ -36,7 +36,7 @@ unsafe extern "C" fn on_log(level: llama_cpp_sys_2::ggml_log_level, text: *const
         lines.pop_front();
     }
     let seq = NEXT_SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    if text.contains(" buffer size =") {
+    if text.contains(" buffer size =") || text.starts_with("llama_kv_cache: size =") {
         if let Ok(mut reports) = BUFFER_REPORTS.lock() {
             if reports.len() == KEPT_BUFFER_REPORTS {
                 reports.pop_front();

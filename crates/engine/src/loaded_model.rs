@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use hearth_gguf::{GgufError, GgufFile, MetaValue};
-use hearth_protocol::{FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
+use hearth_protocol::{AllocatedMemory, FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
 use llama_cpp_2::context::params::{KvCacheType as LlamaKv, LlamaContextParams};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
@@ -94,21 +94,12 @@ impl Engine {
     pub fn load(&mut self, path: &Path, settings: &ModelSettings, mut observer: impl LoadObserver) -> Result<ModelInfo, EngineError> {
         let started = Instant::now();
         let backend = backend()?;
-        let gguf = GgufFile::open(path).map_err(|e| match e {
-            GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-                EngineError::ModelNotFound(path.display().to_string())
-            }
-            other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
-        })?;
+        let gguf = open_gguf(path)?;
         // A file that is not a usable GGUF was rejected above with the old model still loaded.
         // From here on the old model goes first, so that the new one can have its memory.
         self.loaded = None;
 
-        let trained = gguf.arch_u64("context_length").unwrap_or(4096) as u32;
-        let n_ctx = settings
-            .context_length
-            .unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP))
-            .max(64);
+        let n_ctx = context_length(&gguf, settings);
         if let Some((total, available)) = memory_check::system_memory() {
             let kv = memory_check::kv_bytes(&gguf, path, n_ctx, settings.kv_cache_type);
             let weights = gguf.tensors.iter().map(|t| t.bytes).sum();
@@ -154,24 +145,7 @@ impl Engine {
         let model = Box::new(model);
 
         let threads = settings.threads.unwrap_or_else(default_threads).max(1);
-        let batch = settings.batch_size.clamp(32, 8192);
-        let ctx_params = LlamaContextParams::default()
-            .with_n_ctx(NonZeroU32::new(n_ctx))
-            .with_n_batch(batch)
-            .with_n_ubatch(batch.min(hearth_advisor::UBATCH))
-            .with_n_threads(threads as i32)
-            .with_n_threads_batch(threads as i32)
-            .with_flash_attention_policy(match settings.flash_attention {
-                FlashAttention::Auto => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_AUTO,
-                FlashAttention::On => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_ENABLED,
-                FlashAttention::Off => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED,
-            })
-            // llama.cpp's library default is a full-size cache for sliding-window layers; its
-            // own server and CLI use the small one (window + ubatch cells). At gpt-oss-120b's
-            // 128K context the full one costs 4.5 GiB more for nothing.
-            .with_swa_full(false)
-            .with_type_k(llama_kv(settings.kv_cache_type))
-            .with_type_v(llama_kv(settings.kv_cache_type));
+        let ctx_params = context_params(settings, n_ctx, threads);
         let mark = llama_log::mark();
         let ctx = model.new_context(backend, ctx_params).map_err(|e| {
             match llama_log::failure_since(mark, &e.to_string()) {
@@ -213,6 +187,70 @@ impl Engine {
         self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)
     }
+
+    /// What llama.cpp would allocate for `path` with `settings`, without allocating it: the
+    /// model is opened with `no_alloc` (metadata only, allocations simulated) and a context
+    /// created the same way. The loaded model, if any, stays loaded.
+    pub fn dry_run(path: &Path, settings: &ModelSettings) -> Result<AllocatedMemory, EngineError> {
+        let backend = backend()?;
+        let gguf = open_gguf(path)?;
+        let n_ctx = context_length(&gguf, settings);
+        let mut params = LlamaModelParams::default().with_no_alloc(true);
+        if let Some(layers) = settings.gpu_layers {
+            params = params.with_n_gpu_layers(layers);
+        }
+        let mark = llama_log::mark();
+        let model = LlamaModel::load_from_file(backend, path, &params)
+            .map_err(|e| EngineError::LoadFailed(llama_log::failure_since(mark, &e.to_string()).1))?;
+        let threads = settings.threads.unwrap_or_else(default_threads).max(1);
+        let ctx = model
+            .new_context(backend, context_params(settings, n_ctx, threads))
+            .map_err(|e| EngineError::ContextFailed(llama_log::failure_since(mark, &e.to_string()).1))?;
+        drop(ctx);
+        let mut memory = allocated_memory::from_log(&llama_log::buffer_reports_since(mark));
+        if memory.weights_bytes == 0 {
+            // Without allocations the weight buffers are dummies: the weights are the tensors.
+            memory.weights_bytes = gguf.tensors.iter().map(|t| t.bytes).sum();
+        }
+        Ok(memory)
+    }
+}
+
+/// Validates a GGUF before llama.cpp sees it.
+fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
+    GgufFile::open(path).map_err(|e| match e {
+        GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+            EngineError::ModelNotFound(path.display().to_string())
+        }
+        other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
+    })
+}
+
+/// The context a load gets: the setting, else the trained context capped.
+fn context_length(gguf: &GgufFile, settings: &ModelSettings) -> u32 {
+    let trained = gguf.arch_u64("context_length").unwrap_or(4096) as u32;
+    settings.context_length.unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP)).max(64)
+}
+
+fn context_params(settings: &ModelSettings, n_ctx: u32, threads: u32) -> LlamaContextParams {
+    let batch = settings.batch_size.clamp(32, 8192);
+    LlamaContextParams::default()
+        .with_n_ctx(NonZeroU32::new(n_ctx))
+        .with_n_batch(batch)
+        .with_n_ubatch(batch.min(hearth_advisor::UBATCH))
+        .with_n_threads(threads as i32)
+        .with_n_threads_batch(threads as i32)
+        .with_flash_attention_policy(match settings.flash_attention {
+            FlashAttention::Auto => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_AUTO,
+            FlashAttention::On => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_ENABLED,
+            FlashAttention::Off => llama_cpp_sys_2::LLAMA_FLASH_ATTN_TYPE_DISABLED,
+        })
+        // llama.cpp's library default is a full-size cache for sliding-window layers; its
+        // own server and CLI use the small one (window + ubatch cells). At gpt-oss-120b's
+        // 128K context the full one costs 4.5 GiB more for nothing.
+        .with_swa_full(false)
+        .with_type_k(llama_kv(settings.kv_cache_type))
+        .with_type_v(llama_kv(settings.kv_cache_type))
 }
 
 fn llama_kv(t: KvCacheType) -> LlamaKv {

@@ -26,8 +26,9 @@ test("the advisor wizard walks machine, model, context and shows the quant table
   await expect(advisor.getByTestId("quant-row")).toHaveCount(17);
   await expect(advisor.getByTestId("quant-table")).toContainText("unified memory");
   await expect(advisor.getByTestId("memory-chart").locator("rect")).toHaveCount(17);
-  // A catalog model is not a file: nothing to apply the settings to.
+  // A catalog model is not a file: nothing to apply the settings to, no dry run.
   await expect(advisor.getByTestId("apply")).toHaveCount(0);
+  await expect(advisor.getByTestId("dry-run")).toHaveCount(0);
 
   await advisor.getByTestId("compare").click();
   await expect(advisor.getByTestId("machine-row")).toHaveCount(9);
@@ -63,6 +64,8 @@ test("the recommended quant is made from the loaded file, with consent, progress
   await advisor.getByTestId("advise").click();
   const make = advisor.getByTestId("make-quant");
   await expect(make).toHaveText("Make Q8_0 from this file");
+  await expect(advisor.getByTestId("dry-run")).toContainText("llama.cpp's own dry run");
+  await expect(advisor.getByTestId("dry-run")).toContainText("KV 0.2");
   // Q4_1 is already quantized: nothing happens without the user's consent.
   await expect(make).toBeDisabled();
   await advisor.getByTestId("accept-requantize").check();

@@ -197,6 +197,8 @@ export function installFakeBackend() {
         }
         return { output, size_bytes: 143 * 1048576, seconds: 2, source_type: "Q4_1", warning: "the source is Q4_1, already quantized" };
       }
+      case "dry_run_model":
+        return { weights_bytes: 96576768, kv_bytes: 188743680, compute_bytes: 115165102 };
       case "cancel_quantize":
         (window as any).__fake.cancelQuantize = true;
         return null;

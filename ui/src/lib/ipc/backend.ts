@@ -4,6 +4,8 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  AllocatedMemory,
+  KvCacheType,
   AdviseInput,
   AdvisorCatalog,
   HardwareSpec,
@@ -118,3 +120,4 @@ export function quantizeModel(path: string, quant: string, allowRequantize: bool
   return invoke<QuantizeDone>("quantize_model", { path, quant, allowRequantize, onEvent: channel });
 }
 export const cancelQuantize = () => invoke<void>("cancel_quantize");
+export const dryRunModel = (path: string, ctx: number, kvType: KvCacheType) => invoke<AllocatedMemory>("dry_run_model", { path, ctx, kvType });
