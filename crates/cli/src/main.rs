@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own module; this file only parses arguments.
 
 mod advise_command;
+mod bench_command;
 mod chat_command;
 mod dry_run_command;
 mod hardware_command;
@@ -38,6 +39,8 @@ enum Command {
     Hardware(hardware_command::HardwareArgs),
     /// Which quant of a model fits a machine, how fast it runs, how to launch it.
     Advise(advise_command::AdviseArgs),
+    /// Measure a model: load, time to first token, prompt and generation speed, memory, energy.
+    Bench(bench_command::BenchArgs),
     /// What llama.cpp would allocate for a model, without allocating it.
     DryRun(dry_run_command::DryRunArgs),
     /// Make a quant of a GGUF with llama.cpp's quantizer.
@@ -65,6 +68,7 @@ fn main() -> anyhow::Result<()> {
         Command::Advise(args) => advise_command::run(args),
         Command::Quantize(args) => quantize_command::run(args),
         Command::DryRun(args) => dry_run_command::run(args),
+        Command::Bench(args) => bench_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

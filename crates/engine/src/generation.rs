@@ -184,7 +184,7 @@ fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
-fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -> LlamaSampler {
+pub(crate) fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -> LlamaSampler {
     let temperature = s.temperature.or(model.temperature).unwrap_or(0.8);
     let repeat = s.repeat_penalty.or(model.repeat_penalty).unwrap_or(1.0);
     let mut chain = Vec::new();

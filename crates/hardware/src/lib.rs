@@ -109,6 +109,19 @@ pub struct HardwareSnapshot {
     pub sensors: Vec<SensorReading>,
 }
 
+impl HardwareSnapshot {
+    /// Names this machine for keeping results apart: CPU, GPUs, RAM (e.g. "AMD Ryzen AI Max+ 395
+    /// · AMD Radeon 8060S · 128 GiB"). Stable across runs, readable in a list.
+    pub fn machine_label(&self) -> String {
+        let mut parts = vec![self.cpu.name.clone().unwrap_or_else(|| "unknown CPU".into())];
+        parts.extend(self.gpus.iter().map(|g| g.name.clone()));
+        if let Some(total) = self.memory.total_bytes {
+            parts.push(format!("{:.0} GiB", total as f64 / (1u64 << 30) as f64));
+        }
+        parts.join(" · ")
+    }
+}
+
 /// Takes snapshots; keeps the previous CPU and energy counters so that load and power are
 /// measured over the interval between two snapshots.
 pub struct Probe {

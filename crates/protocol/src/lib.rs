@@ -3,10 +3,12 @@
 //! JSON lines over the engine's stdin/stdout: one [`Request`] per line in, one [`Event`] per line
 //! out. Nothing here links llama.cpp, so the app can speak the protocol without loading it.
 
+mod bench;
 mod error;
 mod settings;
 mod wire;
 
+pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
 pub use settings::{
     AllocatedMemory, ChatMessage, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
@@ -29,6 +31,7 @@ pub fn typescript_declarations() -> Vec<String> {
         TemplateChoice::decl(),
         ModelInfo::decl(),
         AllocatedMemory::decl(),
+        BenchReport::decl(),
         GenerationStats::decl(),
         StopReason::decl(),
     ]

@@ -8,7 +8,7 @@ mod schema;
 mod store;
 
 pub use home::HearthHome;
-pub use records::{Conversation, Message, MessageStatus};
+pub use records::{BenchRecord, Conversation, Message, MessageStatus};
 pub use store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,5 +37,5 @@ impl StoreError {
 /// TypeScript declarations of the records the UI receives.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    vec![MessageStatus::decl(), Message::decl(), Conversation::decl()]
+    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl()]
 }

@@ -1,6 +1,6 @@
 //! The rows the UI sees.
 
-use hearth_protocol::{ErrorPayload, GenerationStats, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{BenchReport, ErrorPayload, GenerationStats, Role, SamplingSettings, TemplateChoice};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -67,4 +67,16 @@ pub struct Message {
     pub model: Option<String>,
     #[ts(type = "number")]
     pub created_at: i64,
+}
+
+/// A kept benchmark result, and the machine it ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct BenchRecord {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub machine: String,
+    /// Milliseconds since the epoch.
+    #[ts(type = "number")]
+    pub created_at: i64,
+    pub report: BenchReport,
 }

@@ -31,4 +31,13 @@ pub const MIGRATIONS: &[&str] = &[
         key TEXT PRIMARY KEY,
         value TEXT NOT NULL
     );",
+    // 2: benchmark results, per machine, kept over time.
+    "CREATE TABLE bench_results (
+        id INTEGER PRIMARY KEY,
+        machine TEXT NOT NULL,
+        model_path TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        report_json TEXT NOT NULL
+    );
+    CREATE INDEX bench_results_by_machine ON bench_results(machine, created_at);",
 ];

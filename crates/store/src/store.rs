@@ -3,11 +3,11 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hearth_protocol::{ChatMessage, ErrorPayload, GenerationStats, ModelSettings, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{BenchReport, ChatMessage, ErrorPayload, GenerationStats, ModelSettings, Role, SamplingSettings, TemplateChoice};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::schema::MIGRATIONS;
-use crate::{Conversation, Message, MessageStatus, StoreError};
+use crate::{BenchRecord, Conversation, Message, MessageStatus, StoreError};
 
 pub struct Store {
     conn: Connection,
@@ -287,6 +287,36 @@ impl Store {
             params![model_path, json(settings)],
         )?;
         Ok(())
+    }
+
+    // ---- benchmarks ----
+
+    pub fn add_bench_result(&self, machine: &str, report: &BenchReport) -> Result<BenchRecord, StoreError> {
+        let created_at = now_ms();
+        self.conn.execute(
+            "INSERT INTO bench_results (machine, model_path, created_at, report_json) VALUES (?1, ?2, ?3, ?4)",
+            params![machine, report.model_path, created_at, json(report)],
+        )?;
+        Ok(BenchRecord { id: self.conn.last_insert_rowid(), machine: machine.to_string(), created_at, report: report.clone() })
+    }
+
+    /// Results, oldest first; only this machine's when `machine` is given.
+    pub fn bench_results(&self, machine: Option<&str>) -> Result<Vec<BenchRecord>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, machine, created_at, report_json FROM bench_results WHERE ?1 IS NULL OR machine = ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([machine], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, machine, created_at, report) = row?;
+            // A row a newer Hearth wrote in another shape is skipped, not fatal.
+            if let Ok(report) = serde_json::from_str(&report) {
+                out.push(BenchRecord { id, machine, created_at, report });
+            }
+        }
+        Ok(out)
     }
 
     pub fn app_state(&self, key: &str) -> Result<Option<String>, StoreError> {

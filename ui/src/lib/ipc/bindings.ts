@@ -68,6 +68,16 @@ export type AllocatedMemory = { weights_bytes: number, kv_bytes: number,
  */
 compute_bytes: number, };
 
+export type BenchReport = { model: string, model_path: string, quant: string, size_bytes: number, parameters: number, 
+/**
+ * Where the layers ran: `cpu`, or the GPU backend's devices (e.g. `CUDA0`).
+ */
+backend: string, threads: number, n_prompt: number, n_gen: number, depth: number, reps: number, load_ms: number, ttft_prompt: number, ttft_ms: number | null, pp_tps: number | null, pp_tps_stdev: number | null, tg_tps: number | null, tg_tps_stdev: number | null, peak_rss_bytes: number | null, 
+/**
+ * Average power while generating (CPU package + GPUs), where measurable.
+ */
+power_w: number | null, joules_per_token: number | null, };
+
 export type GenerationStats = { 
 /**
  * Tokens in the whole prompt.
@@ -101,6 +111,12 @@ export type Message = { id: number, conversation_id: number, role: Role, content
 model: string | null, created_at: number, };
 
 export type Conversation = { id: number, title: string, system_prompt: string, sampling: SamplingSettings, template: TemplateChoice, created_at: number, updated_at: number, };
+
+export type BenchRecord = { id: number, machine: string, 
+/**
+ * Milliseconds since the epoch.
+ */
+created_at: number, report: BenchReport, };
 
 export type TurnEvent = { "kind": "started", 
 /**

@@ -1,0 +1,120 @@
+//! `hearth bench MODEL.gguf [-p 512] [-n 128] [--depth N] [--threads N] [--gpu-layers N]
+//! [--reps N] [--json]`: load time, time to first token, prompt and generation speed (mean ±
+//! stdev), peak memory, power and energy per token. Results are kept in Hearth's database, per
+//! machine; `hearth bench --list` shows them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use hearth_engine::bench::{bench, BenchRequest};
+use hearth_hardware::Probe;
+use hearth_store::{HearthHome, Store};
+
+#[derive(Args)]
+pub struct BenchArgs {
+    #[arg(required_unless_present = "list")]
+    model: Option<PathBuf>,
+    /// Prompt tokens per prompt-processing run (as llama-bench's -p); 0 skips it.
+    #[arg(short = 'p', long = "n-prompt", default_value_t = 512)]
+    n_prompt: u32,
+    /// Tokens generated per run (as llama-bench's -n); 0 skips it.
+    #[arg(short = 'n', long = "n-gen", default_value_t = 128)]
+    n_gen: u32,
+    /// Tokens already in the context before each run (as llama-bench's -d).
+    #[arg(short = 'd', long, default_value_t = 0)]
+    depth: u32,
+    /// Prompt length for the time-to-first-token run; 0 skips it.
+    #[arg(long, default_value_t = 4096)]
+    ttft_prompt: u32,
+    #[arg(short = 't', long)]
+    threads: Option<u32>,
+    #[arg(long = "gpu-layers")]
+    gpu_layers: Option<u32>,
+    #[arg(short = 'r', long, default_value_t = 5)]
+    reps: u32,
+    #[arg(long)]
+    json: bool,
+    /// Do not keep the result in Hearth's database.
+    #[arg(long)]
+    no_save: bool,
+    /// List the kept results (this machine's, or all with --all-machines).
+    #[arg(long)]
+    list: bool,
+    #[arg(long)]
+    all_machines: bool,
+}
+
+fn open_store() -> anyhow::Result<Store> {
+    let home = HearthHome::from_env();
+    Store::open(&home.database()).with_context(|| format!("opening {}", home.database().display()))
+}
+
+pub fn this_machine_label() -> String {
+    Probe::system().snapshot(Duration::ZERO).machine_label()
+}
+
+pub fn run(a: BenchArgs) -> anyhow::Result<()> {
+    let machine = this_machine_label();
+    if a.list {
+        let records = open_store()?.bench_results((!a.all_machines).then_some(machine.as_str()))?;
+        if a.json {
+            println!("{}", serde_json::to_string(&records)?);
+        } else {
+            for r in records {
+                let x = &r.report;
+                println!(
+                    "{}  {}  {} {}  pp{} {:.1} tok/s  tg{} {:.1} tok/s  ({}, {} threads)",
+                    r.id, r.machine, x.model, x.quant, x.n_prompt, x.pp_tps.unwrap_or(0.0), x.n_gen, x.tg_tps.unwrap_or(0.0), x.backend, x.threads
+                );
+            }
+        }
+        return Ok(());
+    }
+    let model = a.model.expect("clap requires it");
+    let req = BenchRequest {
+        path: model,
+        n_prompt: a.n_prompt,
+        n_gen: a.n_gen,
+        depth: a.depth,
+        ttft_prompt: a.ttft_prompt,
+        threads: a.threads,
+        gpu_layers: a.gpu_layers,
+        reps: a.reps,
+    };
+    let json = a.json;
+    let report = bench(&req, |step| {
+        if !json {
+            eprintln!("[{step}]");
+        }
+    })?;
+    if !a.no_save {
+        open_store()?.add_bench_result(&machine, &report)?;
+    }
+    if json {
+        println!("{}", serde_json::to_string(&report)?);
+        return Ok(());
+    }
+    let pm = |m: Option<f64>, s: Option<f64>| match (m, s) {
+        (Some(m), Some(s)) => format!("{m:.2} ± {s:.2}"),
+        _ => "-".into(),
+    };
+    println!("model        {} ({}, {:.1} MiB)", report.model, report.quant, report.size_bytes as f64 / 1048576.0);
+    println!("machine      {machine}");
+    println!("backend      {}, {} threads", report.backend, report.threads);
+    println!("load         {:.0} ms", report.load_ms);
+    println!("pp{:<10} {} tok/s", report.n_prompt, pm(report.pp_tps, report.pp_tps_stdev));
+    println!("tg{:<10} {} tok/s (depth {})", report.n_gen, pm(report.tg_tps, report.tg_tps_stdev), report.depth);
+    if let Some(t) = report.ttft_ms {
+        println!("first token  {t:.0} ms after a {}-token prompt", report.ttft_prompt);
+    }
+    if let Some(rss) = report.peak_rss_bytes {
+        println!("peak memory  {:.1} MiB", rss as f64 / 1048576.0);
+    }
+    match (report.power_w, report.joules_per_token) {
+        (Some(w), Some(j)) => println!("power        {w:.1} W, {j:.3} J/token"),
+        _ => println!("power        not measurable here (no RAPL or GPU power sensor readable)"),
+    }
+    Ok(())
+}
