@@ -126,8 +126,8 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
             let mut probe = Probe::system();
             probe.snapshot(Duration::ZERO);
             let t = Instant::now();
-            let mut pos = req.depth.max(1);
-            for _ in 0..req.n_gen {
+            let start = req.depth.max(1);
+            for pos in start..start + req.n_gen {
                 // Hearth's path: sample (from the last output), detokenize, evaluate the token.
                 let token = sampler.sample(&loaded.ctx, -1);
                 piece.clear();
@@ -135,7 +135,6 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
                 one.clear();
                 one.add(token, pos as i32, &[0], true).map_err(|e| EngineError::Internal(e.to_string()))?;
                 loaded.ctx.decode(&mut one).map_err(|e| failed(&e))?;
-                pos += 1;
             }
             let secs = t.elapsed().as_secs_f64();
             tg.push(req.n_gen as f64 / secs);
