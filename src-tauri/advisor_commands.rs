@@ -2,11 +2,11 @@
 //! and applying a recommendation to a model's settings. The work runs off the UI thread (it
 //! probes the hardware and reads GGUF headers).
 
-use hearth_advisor::{advise, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelShape, Recommendation, Use};
+use hearth_advisor::{advise, calibrate, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelShape, Recommendation, Use};
 use hearth_hardware::Probe;
 use hearth_protocol::{AllocatedMemory, FlashAttention, KvCacheType, ModelSettings};
 use serde::{Deserialize, Serialize};
-use tauri::State;
+use tauri::{AppHandle, Manager, Runtime, State};
 use ts_rs::TS;
 
 use crate::state::AppState;
@@ -43,7 +43,7 @@ pub enum ModelChoice {
 pub enum HardwareChoice {
     Detect,
     Catalog { id: String },
-    Custom { spec: HardwareSpec },
+    Custom { spec: Box<HardwareSpec> },
 }
 
 #[derive(Debug, Clone, Deserialize, TS)]
@@ -62,8 +62,18 @@ fn advisor_error(e: hearth_advisor::AdvisorError) -> AppError {
     AppError::Invalid(e.to_string())
 }
 
-fn detected() -> HardwareSpec {
-    this_machine(Catalog::builtin(), &Probe::system().snapshot(std::time::Duration::ZERO))
+/// This machine, calibrated by its kept benchmark results where there are any.
+fn detected(state: &AppState) -> HardwareSpec {
+    let snapshot = Probe::system().snapshot(std::time::Duration::ZERO);
+    let spec = this_machine(Catalog::builtin(), &snapshot);
+    let reports: Vec<_> = state
+        .store
+        .lock()
+        .unwrap()
+        .bench_results(Some(&snapshot.machine_label()))
+        .map(|v| v.into_iter().map(|r| r.report).collect())
+        .unwrap_or_default();
+    calibrate(Catalog::builtin(), &spec, &reports).map_or(spec, |c| c.hardware)
 }
 
 fn shape_of(model: &ModelChoice) -> Result<ModelShape> {
@@ -73,11 +83,12 @@ fn shape_of(model: &ModelChoice) -> Result<ModelShape> {
     }
 }
 
-fn hardware_of(choice: &HardwareChoice) -> Result<HardwareSpec> {
+fn hardware_of(choice: &HardwareChoice, state: &AppState) -> Result<HardwareSpec> {
     match choice {
-        HardwareChoice::Detect => Ok(detected()),
+        HardwareChoice::Detect => Ok(detected(state)),
         HardwareChoice::Catalog { id } => Catalog::builtin().machine(id).cloned().map_err(advisor_error),
         HardwareChoice::Custom { spec } => {
+            let spec = spec.as_ref();
             if !(spec.ram_gib > 0.0 && spec.bandwidth_gbs > 0.0 && spec.gpu_memory_gib >= 0.0) {
                 return Err(AppError::Invalid("a machine needs memory and bandwidth greater than zero".into()));
             }
@@ -91,24 +102,24 @@ async fn off_ui<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'st
 }
 
 #[tauri::command]
-pub async fn advisor_catalog() -> Result<AdvisorCatalog> {
-    off_ui(|| {
+pub async fn advisor_catalog<R: Runtime>(app: AppHandle<R>) -> Result<AdvisorCatalog> {
+    off_ui(move || {
         let c = Catalog::builtin();
         Ok(AdvisorCatalog {
             models: c.models.iter().map(|m| CatalogEntry { id: m.id.clone(), name: m.name.clone() }).collect(),
             hardware: c.hardware.clone(),
             quants: c.quants.iter().map(|q| q.id.clone()).collect(),
-            this_machine: detected(),
+            this_machine: detected(&app.state::<AppState>()),
         })
     })
     .await
 }
 
 #[tauri::command]
-pub async fn advise_model(input: AdviseInput) -> Result<Advice> {
+pub async fn advise_model<R: Runtime>(app: AppHandle<R>, input: AdviseInput) -> Result<Advice> {
     off_ui(move || {
         let shape = shape_of(&input.model)?;
-        let hardware = hardware_of(&input.hardware)?;
+        let hardware = hardware_of(&input.hardware, &app.state::<AppState>())?;
         advise(Catalog::builtin(), &AdviceRequest {
             shape: &shape,
             hardware: &hardware,
@@ -125,10 +136,17 @@ pub async fn advise_model(input: AdviseInput) -> Result<Advice> {
 }
 
 #[tauri::command]
-pub async fn compare_machines(model: ModelChoice, quant: String, ctx: u32, depth: u32, custom: Option<HardwareSpec>) -> Result<Vec<MachineRow>> {
+pub async fn compare_machines<R: Runtime>(
+    app: AppHandle<R>,
+    model: ModelChoice,
+    quant: String,
+    ctx: u32,
+    depth: u32,
+    custom: Option<HardwareSpec>,
+) -> Result<Vec<MachineRow>> {
     off_ui(move || {
         let shape = shape_of(&model)?;
-        let mut extra = vec![detected()];
+        let mut extra = vec![detected(&app.state::<AppState>())];
         extra.extend(custom);
         compare_hardware(Catalog::builtin(), &shape, &quant, ctx, depth, KvCacheType::F16, &extra).map_err(advisor_error)
     })

@@ -60,6 +60,13 @@ pub struct HardwareSpec {
     pub price_usd: Option<f64>,
     pub source: String,
     pub note: Option<String>,
+    /// Measured / predicted generation speed on this machine (its own benchmark runs), applied
+    /// to every prediction for it; absent for catalog machines.
+    #[serde(default)]
+    pub tg_calibration: Option<f64>,
+    /// The same for prompt processing.
+    #[serde(default)]
+    pub pp_calibration: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]

@@ -59,6 +59,8 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
             power_w: None,
             price_usd: None,
             source: "this machine's RAM size (/proc/meminfo); no GPU the catalog knows".into(),
+            tg_calibration: None,
+            pp_calibration: None,
             note: Some(format!(
                 "Assumed: {UNKNOWN_RAM_BANDWIDTH_GBS} GB/s RAM bandwidth (dual-channel DDR4-3200) and 50 GFLOPS per core; Hearth's benchmark measures the real figures."
             )),

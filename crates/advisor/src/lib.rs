@@ -8,6 +8,7 @@
 //! are fitted on published llama-bench results (`catalog/calibration.toml`).
 
 mod advice;
+mod calibration;
 mod catalog;
 mod detected;
 mod error;
@@ -19,6 +20,7 @@ mod sizing;
 mod speed;
 
 pub use advice::{advise, Advice, AdviceRequest, ModelFacts, QuantRow, Recommendation, Use};
+pub use calibration::{calibrate, Calibrated};
 pub use detected::this_machine;
 pub use sizing::{compare_hardware, MachineRow};
 pub use catalog::{Backend, Catalog, CalibrationRow, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};

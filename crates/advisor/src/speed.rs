@@ -63,8 +63,11 @@ pub fn predict(
         let on = |bytes: f64, bw: f64| if bytes > 0.0 { bytes / bw } else { 0.0 };
         on(gpu_active + kv * gpu_share, gpu_bw) + on(cpu_active + kv * (1.0 - gpu_share), cpu_bw) + overhead
     };
-    let tg_start = 1.0 / seconds(0.0);
-    let tg = 1.0 / seconds(depth.min(ctx) as f64);
+    // This machine's own benchmark results, where the spec carries them, correct the physics.
+    let tg_scale = hw.tg_calibration.unwrap_or(1.0);
+    let pp_scale = hw.pp_calibration.unwrap_or(1.0);
+    let tg_start = tg_scale / seconds(0.0);
+    let tg = tg_scale / seconds(depth.min(ctx) as f64);
 
     let flops_per_token = 2.0 * shape.params_active();
     let moe = if shape.is_moe() { backend.moe_compute_factor } else { 1.0 };
@@ -73,5 +76,5 @@ pub fn predict(
         // llama.cpp copies CPU-held weights to the GPU for each 512-token batch.
         pp_seconds += placement.cpu_bytes / PCIE_BYTES_PER_S / 512.0;
     }
-    Ok(Predicted { pp_tps: 1.0 / pp_seconds, tg_tps: tg, tg_tps_start: tg_start })
+    Ok(Predicted { pp_tps: pp_scale / pp_seconds, tg_tps: tg, tg_tps_start: tg_start })
 }

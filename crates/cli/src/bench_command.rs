@@ -55,6 +55,11 @@ pub fn this_machine_label() -> String {
     Probe::system().snapshot(Duration::ZERO).machine_label()
 }
 
+/// This machine's kept results (none when the database cannot be read: advice still works).
+pub fn kept_reports(machine: &str) -> Vec<hearth_protocol::BenchReport> {
+    open_store().and_then(|s| Ok(s.bench_results(Some(machine))?)).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default()
+}
+
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     let machine = this_machine_label();
     if a.list {

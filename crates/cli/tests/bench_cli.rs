@@ -50,3 +50,40 @@ fn bench_errors_are_clear() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 1"));
 }
+
+/// After a benchmark, advice for this machine uses what was measured: the prediction for the
+/// benchmarked file at depth 0 is the measured generation speed (the catalog's guess for an
+/// unknown CPU is far off on this VM).
+#[test]
+fn advice_for_this_machine_is_calibrated_by_its_benchmark() {
+    let home = tempfile::tempdir().unwrap();
+    let model = demo_model();
+    let advise = || {
+        let out = Command::new(hearth())
+            .env("HEARTH_HOME", home.path())
+            .args(["advise", "--model", model.to_str().unwrap(), "--hardware", "detect", "--ctx", "2048", "--json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let before = advise();
+    assert!(!before["hardware"]["note"].as_str().unwrap_or("").contains("Calibrated"));
+
+    let out = Command::new(hearth())
+        .env("HEARTH_HOME", home.path())
+        .args(["bench", model.to_str().unwrap(), "-p", "128", "-n", "32", "-r", "1", "--ttft-prompt", "0", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let measured: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let after = advise();
+    assert!(after["hardware"]["note"].as_str().unwrap().contains("Calibrated by 1 benchmark run"), "{}", after["hardware"]);
+    let predicted = after["predicted"]["tg_tps_start"].as_f64().unwrap();
+    let tg = measured["tg_tps"].as_f64().unwrap();
+    assert!((predicted / tg - 1.0).abs() < 0.1, "calibrated prediction {predicted} vs measured {tg}");
+    let pp = measured["pp_tps"].as_f64().unwrap();
+    let predicted_pp = after["predicted"]["pp_tps"].as_f64().unwrap();
+    assert!((predicted_pp / pp - 1.0).abs() < 0.1, "calibrated prompt prediction {predicted_pp} vs measured {pp}");
+}

@@ -176,7 +176,16 @@ export type HardwareChoice = { "kind": "detect" } | { "kind": "catalog", id: str
 
 export type AdviseInput = { model: ModelChoice, hardware: HardwareChoice, backend: string | null, ctx: number, depth: number, kv_type: KvCacheType, use_case: Use, quant: string | null, };
 
-export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, power_w: number | null, price_usd: number | null, source: string, note: string | null, };
+export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, power_w: number | null, price_usd: number | null, source: string, note: string | null, 
+/**
+ * Measured / predicted generation speed on this machine (its own benchmark runs), applied
+ * to every prediction for it; absent for catalog machines.
+ */
+tg_calibration: number | null, 
+/**
+ * The same for prompt processing.
+ */
+pp_calibration: number | null, };
 
 export type HardwareKind = "discrete" | "unified" | "cpu";
 
