@@ -2,6 +2,8 @@
 //! llama.cpp; models run in the engine process that [`state::AppState`] spawns.
 
 pub mod advisor_commands;
+pub mod bench_commands;
+mod cli_child;
 pub mod commands;
 mod error;
 pub mod monitor;
@@ -45,6 +47,9 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             advisor_commands::dry_run_model,
             quantize_commands::quantize_model,
             quantize_commands::cancel_quantize,
+            bench_commands::run_benchmark,
+            bench_commands::cancel_benchmark,
+            bench_commands::bench_results,
         ])
 }
 

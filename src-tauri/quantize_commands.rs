@@ -1,18 +1,16 @@
-//! Quantizing from the app: `hearth quantize --json` runs as a child process (llama.cpp stays out
-//! of the app's process, and a crash there costs only the quantization), its JSON lines become
-//! progress on a channel, and a cancel kills it and removes its half-written file.
+//! Quantizing from the app: `hearth quantize --json` runs as a child process (see `cli_child`),
+//! its lines become progress on a channel, and a cancel or a crash removes its half-written file.
 
 use std::path::PathBuf;
-use std::process::Stdio;
 
-use hearth_protocol::{ErrorCode, ErrorPayload};
+use hearth_protocol::ErrorCode;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::State;
-use tokio::io::{AsyncBufReadExt, BufReader};
 use ts_rs::TS;
 
-use crate::state::{engine_executable, AppState};
+use crate::cli_child;
+use crate::state::AppState;
 use crate::AppError;
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -33,16 +31,6 @@ pub struct QuantizeDone {
     pub warning: Option<String>,
 }
 
-/// One line of `hearth quantize --json`.
-#[derive(Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-enum Line {
-    Started { output: String, warning: Option<String> },
-    Progress { fraction: f32 },
-    Done { report: QuantizeDone },
-    Error { error: ErrorPayload },
-}
-
 #[tauri::command]
 pub async fn quantize_model(
     state: State<'_, AppState>,
@@ -51,60 +39,36 @@ pub async fn quantize_model(
     allow_requantize: bool,
     on_event: Channel<QuantizeEvent>,
 ) -> Result<QuantizeDone, AppError> {
-    let mut cmd = tokio::process::Command::new(engine_executable());
-    cmd.args(["quantize", &path, "--type", &quant, "--json"]);
+    let mut args = vec!["quantize", path.as_str(), "--type", quant.as_str(), "--json"];
     if allow_requantize {
-        cmd.arg("--allow-requantize");
+        args.push("--allow-requantize");
     }
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| AppError::Reported(ErrorPayload::new(ErrorCode::EngineUnavailable, format!("the quantizer could not start: {e}"))))?;
-    let (cancel_tx, mut cancel_rx) = tokio::sync::oneshot::channel::<()>();
-    *state.quantize_cancel.lock().unwrap() = Some(cancel_tx);
-    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
     let mut output: Option<PathBuf> = None;
-    let result = loop {
-        tokio::select! {
-            _ = &mut cancel_rx => {
-                let _ = child.kill().await;
-                break Err(AppError::Reported(ErrorPayload::new(ErrorCode::QuantizeFailed, "quantizing was cancelled")));
+    let result = cli_child::run(&args, state.home.root(), &state.quantize_cancel, "quantizing", ErrorCode::QuantizeFailed, |line| {
+        match line["event"].as_str() {
+            Some("started") => {
+                let out = line["output"].as_str().unwrap_or_default().to_string();
+                output = Some(PathBuf::from(&out));
+                let warning = line["warning"].as_str().map(str::to_string);
+                let _ = on_event.send(QuantizeEvent::Started { output: out, warning });
             }
-            line = lines.next_line() => match line {
-                Ok(Some(text)) => match serde_json::from_str::<Line>(&text) {
-                    Ok(Line::Started { output: out, warning }) => {
-                        output = Some(PathBuf::from(&out));
-                        let _ = on_event.send(QuantizeEvent::Started { output: out, warning });
-                    }
-                    Ok(Line::Progress { fraction }) => {
-                        let _ = on_event.send(QuantizeEvent::Progress { fraction });
-                    }
-                    Ok(Line::Done { report }) => break Ok(report),
-                    Ok(Line::Error { error }) => break Err(AppError::Reported(error)),
-                    Err(_) => {} // not a protocol line
-                },
-                _ => {
-                    // The quantizer ended without a verdict: it crashed (llama.cpp abort, out of memory).
-                    let status = child.wait().await.ok();
-                    break Err(AppError::Reported(ErrorPayload::new(
-                        ErrorCode::QuantizeFailed,
-                        format!("the quantizer stopped unexpectedly ({})", status.map_or_else(|| "unknown".into(), |s| s.to_string())),
-                    )));
-                }
+            Some("progress") => {
+                let _ = on_event.send(QuantizeEvent::Progress { fraction: line["fraction"].as_f64().unwrap_or(0.0) as f32 });
             }
+            _ => {}
         }
-    };
-    state.quantize_cancel.lock().unwrap().take();
-    if result.is_err() {
-        // A run that did not finish leaves no half-written model behind.
-        if let Some(out) = output {
-            let _ = std::fs::remove_file(out.with_extension("gguf.part"));
+    })
+    .await;
+    match result {
+        Ok(report) => serde_json::from_value(report).map_err(|e| AppError::Invalid(format!("the quantizer's report was not understood: {e}"))),
+        Err(e) => {
+            // A run that did not finish leaves no half-written model behind.
+            if let Some(out) = output {
+                let _ = std::fs::remove_file(out.with_extension("gguf.part"));
+            }
+            Err(e)
         }
     }
-    result
 }
 
 #[tauri::command]

@@ -19,7 +19,9 @@ pub struct AppState {
     /// The hardware watch now streaming; a newer watch stops older ones.
     pub hardware_watch: std::sync::atomic::AtomicU64,
     /// Stops the quantization now running, if any.
-    pub quantize_cancel: Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    pub quantize_cancel: crate::cli_child::CancelSlot,
+    /// Stops the benchmark now running, if any.
+    pub bench_cancel: crate::cli_child::CancelSlot,
 }
 
 #[derive(Default, Clone)]
@@ -58,6 +60,7 @@ impl AppState {
             generations: Mutex::new(Vec::new()),
             hardware_watch: std::sync::atomic::AtomicU64::new(0),
             quantize_cancel: Mutex::new(None),
+            bench_cancel: Mutex::new(None),
         })
     }
 }

@@ -36,6 +36,9 @@ pub struct BenchArgs {
     reps: u32,
     #[arg(long)]
     json: bool,
+    /// JSON lines for a parent process: `progress` steps, then `done` (with the report) or `error`.
+    #[arg(long, hide = true)]
+    events: bool,
     /// Do not keep the result in Hearth's database.
     #[arg(long)]
     no_save: bool,
@@ -88,14 +91,34 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         gpu_layers: a.gpu_layers,
         reps: a.reps,
     };
-    let json = a.json;
-    let report = bench(&req, |step| {
-        if !json {
+    let (json, events) = (a.json, a.events);
+    let line = |v: serde_json::Value| {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{v}");
+        let _ = out.flush();
+    };
+    let result = bench(&req, |step| {
+        if events {
+            line(serde_json::json!({ "event": "progress", "step": step }));
+        } else if !json {
             eprintln!("[{step}]");
         }
-    })?;
+    });
+    let report = match result {
+        Ok(r) => r,
+        Err(e) if events => {
+            line(serde_json::json!({ "event": "error", "error": e.payload() }));
+            std::process::exit(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
     if !a.no_save {
         open_store()?.add_bench_result(&machine, &report)?;
+    }
+    if events {
+        line(serde_json::json!({ "event": "done", "report": report }));
+        return Ok(());
     }
     if json {
         println!("{}", serde_json::to_string(&report)?);

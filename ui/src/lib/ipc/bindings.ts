@@ -263,6 +263,14 @@ export type QuantizeEvent = { "kind": "started", output: string, warning: string
 
 export type QuantizeDone = { output: string, size_bytes: number, seconds: number, source_type: string, warning: string | null, };
 
+export type BenchInput = { path: string, n_prompt: number, n_gen: number, depth: number, ttft_prompt: number, reps: number, threads: number | null, gpu_layers: number | null, };
+
+export type BenchResults = { 
+/**
+ * This machine's label, as the results are keyed.
+ */
+machine: string, records: Array<BenchRecord>, };
+
 export type EngineStatus = { running: boolean, pid: number | null, 
 /**
  * How the last engine died, if it did.
