@@ -157,6 +157,18 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   const made = await waitFor("the quant", () => session.text('[data-testid="quantized"]'), 120_000);
   assert.match(made, /Made SmolLM2-135M-Instruct-\w+\.gguf/);
   await session.screenshot("advisor-quantized.png");
+
+  // The Benchmark page on the real backend: a short run of the loaded model, kept and listed.
+  await session.click('button[aria-label="Close advisor"]');
+  await session.click('[data-testid="open-benchmark"]');
+  await waitFor("the benchmark page", () => session.text('[data-testid="bench-model"]'));
+  for (const [id, value] of [["bench-p", "64"], ["bench-n", "16"], ["bench-reps", "1"], ["bench-ttft", "0"]]) {
+    await session.exec(`const e = document.querySelector('[data-testid="${id}"]'); e.value = arguments[0]; e.dispatchEvent(new Event('input', { bubbles: true }));`, [value]);
+  }
+  await session.click('[data-testid="bench-run"]');
+  await waitFor("the benchmark result", () => session.exec(`return document.querySelectorAll('[data-testid="bench-row"]').length === 1;`), 120_000);
+  assert.match(await session.text('[data-testid="bench-last"]'), /pp64 [\d.]+ .* tg16 [\d.]+/);
+  await session.screenshot("benchmark.png");
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.

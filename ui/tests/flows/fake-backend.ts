@@ -8,6 +8,8 @@ import machinesGptOss from "./machines-gpt-oss.json";
 import catalogModels from "./catalog-models.json";
 // `hearth advise --model SmolLM2-135M-Instruct.Q4_1.gguf --hardware strix-halo-395-128gb --ctx 8192 --json`
 import adviceSmolFile from "./advice-smollm2-file.json";
+// `hearth bench SmolLM2-135M-Instruct.Q4_1.gguf -p 128 -n 32 -r 2 --ttft-prompt 256 --json` on the 2-core VM.
+import benchSmol from "./bench-smollm2.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 
@@ -197,6 +199,28 @@ export function installFakeBackend() {
         }
         return { output, size_bytes: 143 * 1048576, seconds: 2, source_type: "Q4_1", warning: "the source is Q4_1, already quantized" };
       }
+      case "bench_results": {
+        const f = (window as any).__fake;
+        return { machine: "Intel(R) Xeon(R) Processor · 24 GiB", records: f.benchRecords ?? [] };
+      }
+      case "run_benchmark": {
+        const f = (window as any).__fake;
+        f.lastBench = args.input;
+        for (const step of ["loading", "prompt 1/1", "generation 1/1"]) {
+          args.onStep.onmessage(step);
+          await new Promise((r) => setTimeout(r, f.benchStepMs ?? 30));
+          if (f.cancelBench) {
+            f.cancelBench = false;
+            throw { code: "LOAD_FAILED", message: "the benchmark was cancelled" };
+          }
+        }
+        const report = { ...benchSmol, model_path: args.input.path, n_prompt: args.input.n_prompt, n_gen: args.input.n_gen };
+        f.benchRecords = [...(f.benchRecords ?? []), { id: (f.benchRecords?.length ?? 0) + 1, machine: "Intel(R) Xeon(R) Processor · 24 GiB", created_at: Date.now(), report }];
+        return report;
+      }
+      case "cancel_benchmark":
+        (window as any).__fake.cancelBench = true;
+        return null;
       case "dry_run_model":
         return { weights_bytes: 96576768, kv_bytes: 188743680, compute_bytes: 115165102 };
       case "cancel_quantize":

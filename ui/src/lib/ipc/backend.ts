@@ -4,6 +4,9 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  BenchInput,
+  BenchReport,
+  BenchResults,
   AllocatedMemory,
   KvCacheType,
   AdviseInput,
@@ -120,4 +123,12 @@ export function quantizeModel(path: string, quant: string, allowRequantize: bool
   return invoke<QuantizeDone>("quantize_model", { path, quant, allowRequantize, onEvent: channel });
 }
 export const cancelQuantize = () => invoke<void>("cancel_quantize");
+// The benchmark.
+export function runBenchmark(input: BenchInput, onStep: (step: string) => void): Promise<BenchReport> {
+  const channel = new Channel<string>();
+  channel.onmessage = onStep;
+  return invoke<BenchReport>("run_benchmark", { input, onStep: channel });
+}
+export const cancelBenchmark = () => invoke<void>("cancel_benchmark");
+export const benchResults = (allMachines: boolean) => invoke<BenchResults>("bench_results", { allMachines });
 export const dryRunModel = (path: string, ctx: number, kvType: KvCacheType) => invoke<AllocatedMemory>("dry_run_model", { path, ctx, kvType });

@@ -1,0 +1,32 @@
+import { test, expect } from "@playwright/test";
+
+// The Benchmark page over a recorded real `hearth bench` report (IPC mocked).
+test("a benchmark of the loaded model runs, can be cancelled, and is listed and charted", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-benchmark").click();
+  const panel = page.getByTestId("benchmark");
+  await expect(panel.getByTestId("bench-model")).toHaveText("SmolLM2-135M-Instruct.Q4_1.gguf");
+  await expect(panel.getByTestId("bench-row")).toHaveCount(0);
+
+  // A slow run, cancelled.
+  await page.evaluate(() => ((window as any).__fake.benchStepMs = 400));
+  await panel.getByTestId("bench-run").click();
+  await expect(panel.getByTestId("bench-step")).toContainText("loading");
+  await panel.getByTestId("bench-cancel").click();
+  await expect(panel.getByTestId("bench-error")).toContainText("cancelled");
+  await expect(panel.getByTestId("bench-row")).toHaveCount(0);
+
+  await page.evaluate(() => ((window as any).__fake.benchStepMs = 20));
+  await panel.getByTestId("bench-p").fill("128");
+  await panel.getByTestId("bench-n").fill("32");
+  await panel.getByTestId("bench-run").click();
+  await expect(panel.getByTestId("bench-last")).toContainText("pp128");
+  await expect(panel.getByTestId("bench-last")).toContainText("tok/s");
+  const sent = await page.evaluate(() => (window as any).__fake.lastBench);
+  expect(sent).toMatchObject({ path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", n_prompt: 128, n_gen: 32, reps: 3 });
+  await panel.getByTestId("bench-run").click();
+  await expect(panel.getByTestId("bench-row")).toHaveCount(2);
+  await expect(panel.getByTestId("bench-chart").locator("circle")).toHaveCount(2);
+  await page.screenshot({ path: "test-results/benchmark.png" });
+});
