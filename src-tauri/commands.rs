@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use hearth_conversation::{run_turn, TurnAction, TurnEvent};
-use hearth_protocol::{ErrorCode, ErrorPayload, Event, ModelInfo, ModelSettings, Request, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ComputeDevice, ErrorCode, ErrorPayload, Event, ModelInfo, ModelSettings, Request, SamplingSettings, TemplateChoice};
 use hearth_store::{Conversation, Message};
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -23,6 +23,8 @@ pub struct EngineStatus {
     /// How the last engine died, if it did.
     pub last_death: Option<String>,
     pub system_info: Option<String>,
+    /// The devices the engine can compute on (CPU, GPUs of the backends it was built with).
+    pub devices: Vec<ComputeDevice>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -51,7 +53,7 @@ pub enum LoadEvent {
 
 fn engine_status(state: &AppState) -> EngineStatus {
     let s = state.engine.state();
-    EngineStatus { running: s.running, pid: s.pid, last_death: s.last_death, system_info: s.system_info }
+    EngineStatus { running: s.running, pid: s.pid, last_death: s.last_death, system_info: s.system_info, devices: s.devices }
 }
 
 #[tauri::command]

@@ -265,3 +265,20 @@ fn the_engine_exits_when_the_app_goes_away() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The engine says which devices it can compute on, and a loaded model where it runs (this
+/// build: the CPU), with llama.cpp's real buffer sizes.
+#[test]
+fn the_engine_reports_its_devices_and_where_a_model_runs() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        let info = load(&engine, ModelSettings { context_length: Some(1024), ..Default::default() }).await.unwrap();
+        let devices = engine.state().devices;
+        assert!(devices.iter().any(|d| d.backend == "CPU"), "{devices:?}");
+        assert_eq!(info.backend, "CPU");
+        // 30 layers x 1024 cells x 3 KV heads x 64 x 2 (K, V) x 2 bytes.
+        assert_eq!(info.allocated.kv_bytes, 30 * 1024 * 3 * 64 * 2 * 2);
+        assert!(info.allocated.weights_bytes > 90_000_000 && info.allocated.compute_bytes > 0);
+        engine.shutdown().await;
+    });
+}

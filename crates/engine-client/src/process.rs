@@ -34,6 +34,8 @@ pub struct EngineState {
     /// How the last engine ended, when it ended unexpectedly.
     pub last_death: Option<String>,
     pub system_info: Option<String>,
+    /// The devices the running engine can compute on.
+    pub devices: Vec<hearth_protocol::ComputeDevice>,
 }
 
 struct Shared {
@@ -189,9 +191,9 @@ impl EngineClient {
 
         let mut lines = BufReader::new(stdout).lines();
         let ready = tokio::time::timeout(START_TIMEOUT, lines.next_line()).await;
-        let system_info = match ready {
+        let (system_info, devices) = match ready {
             Ok(Ok(Some(line))) => match serde_json::from_str::<Event>(&line) {
-                Ok(Event::Ready { protocol, system_info, .. }) if protocol == PROTOCOL_VERSION => system_info,
+                Ok(Event::Ready { protocol, system_info, devices, .. }) if protocol == PROTOCOL_VERSION => (system_info, devices),
                 Ok(Event::Ready { protocol, .. }) => {
                     return Err(spawn_err(format!("protocol {protocol}, this app speaks {PROTOCOL_VERSION}")))
                 }
@@ -273,6 +275,7 @@ impl EngineClient {
             st.running = true;
             st.pid = Some(pid);
             st.system_info = Some(system_info);
+            st.devices = devices;
         }
         Ok(Running { stdin, pid, routes, alive })
     }

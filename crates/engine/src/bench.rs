@@ -168,19 +168,13 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
 
     let (pp_tps, pp_tps_stdev) = mean_stdev(&pp);
     let (tg_tps, tg_tps_stdev) = mean_stdev(&tg);
-    let gpu_devices: Vec<String> = llama_cpp_2::list_llama_ggml_backend_devices()
-        .into_iter()
-        .filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas"))
-        .map(|d| d.name)
-        .collect();
-    let backend = if gpu_devices.is_empty() || req.gpu_layers == Some(0) { "cpu".to_string() } else { gpu_devices.join(",") };
     Ok(BenchReport {
         model: info.name,
         model_path: info.path,
         quant: info.quant,
         size_bytes: info.size_bytes,
         parameters: info.parameters,
-        backend,
+        backend: info.backend.to_lowercase(),
         threads: info.threads,
         n_prompt: req.n_prompt,
         n_gen: req.n_gen,

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use hearth_gguf::{GgufError, GgufFile, MetaValue};
-use hearth_protocol::{AllocatedMemory, FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
+use hearth_protocol::{AllocatedMemory, ComputeDevice, FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
 use llama_cpp_2::context::params::{KvCacheType as LlamaKv, LlamaContextParams};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
@@ -71,6 +71,30 @@ impl Engine {
     pub fn new() -> Result<Engine, EngineError> {
         backend()?;
         Ok(Engine { loaded: None })
+    }
+
+    /// The devices llama.cpp can compute on (the CPU, and GPUs of the backends it was built with).
+    pub fn devices() -> Vec<ComputeDevice> {
+        llama_cpp_2::list_llama_ggml_backend_devices()
+            .into_iter()
+            .map(|d| ComputeDevice {
+                name: d.name,
+                description: d.description,
+                backend: d.backend,
+                memory_total_bytes: d.memory_total as u64,
+                memory_free_bytes: d.memory_free as u64,
+            })
+            .collect()
+    }
+
+    /// Where a model's layers run with `gpu_layers`: `CPU`, or the GPU devices' names.
+    pub fn backend_for(gpu_layers: Option<u32>) -> String {
+        let gpus: Vec<String> = Engine::devices()
+            .into_iter()
+            .filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas"))
+            .map(|d| d.name)
+            .collect();
+        if gpus.is_empty() || gpu_layers == Some(0) { "CPU".into() } else { gpus.join(",") }
     }
 
     /// llama.cpp's description of the CPU features and backends it was built with.
@@ -183,6 +207,7 @@ impl Engine {
             load_ms: started.elapsed().as_millis() as u32,
             sampling_defaults: sampling_defaults(&gguf),
             allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
+            backend: Engine::backend_for(settings.gpu_layers),
         };
         self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)

@@ -57,7 +57,12 @@ pub fn serve() -> std::io::Result<()> {
             return Ok(());
         }
     };
-    sink.send(&Event::Ready { protocol: PROTOCOL_VERSION, pid: std::process::id(), system_info: Engine::system_info() });
+    sink.send(&Event::Ready {
+        protocol: PROTOCOL_VERSION,
+        pid: std::process::id(),
+        system_info: Engine::system_info(),
+        devices: Engine::devices(),
+    });
 
     let cancel_target = Arc::new(AtomicU64::new(NO_CANCEL));
     let (tx, rx) = mpsc::channel::<Request>();

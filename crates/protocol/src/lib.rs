@@ -11,7 +11,7 @@ mod wire;
 pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
 pub use settings::{
-    AllocatedMemory, ChatMessage, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
+    AllocatedMemory, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
     SamplingSettings, StopReason, TemplateChoice,
 };
 pub use wire::{Event, Request, PROTOCOL_VERSION};
@@ -31,6 +31,7 @@ pub fn typescript_declarations() -> Vec<String> {
         TemplateChoice::decl(),
         ModelInfo::decl(),
         AllocatedMemory::decl(),
+        ComputeDevice::decl(),
         BenchReport::decl(),
         GenerationStats::decl(),
         StopReason::decl(),

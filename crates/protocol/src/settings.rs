@@ -160,6 +160,23 @@ pub struct ModelInfo {
     /// What llama.cpp really allocated for this load, from its own report.
     #[serde(default)]
     pub allocated: AllocatedMemory,
+    /// Where the layers run: `CPU`, or the GPU devices used (e.g. `Vulkan0`).
+    #[serde(default)]
+    pub backend: String,
+}
+
+/// A device llama.cpp can compute on (its ggml backend devices).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ComputeDevice {
+    /// e.g. `CPU`, `Vulkan0`, `CUDA0`.
+    pub name: String,
+    pub description: String,
+    /// e.g. `CPU`, `Vulkan`, `CUDA`.
+    pub backend: String,
+    #[ts(type = "number")]
+    pub memory_total_bytes: u64,
+    #[ts(type = "number")]
+    pub memory_free_bytes: u64,
 }
 
 /// Buffers llama.cpp allocated for a loaded model, summed over devices (bytes; 0 where llama.cpp

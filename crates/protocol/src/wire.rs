@@ -3,10 +3,10 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::{ChatMessage, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
+use crate::{ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// App to engine. `id` is chosen by the app and echoed in every event the request causes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,7 +31,14 @@ pub enum Request {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// First line the engine prints.
-    Ready { protocol: u32, pid: u32, system_info: String },
+    Ready {
+        protocol: u32,
+        pid: u32,
+        system_info: String,
+        /// The devices llama.cpp can compute on in this engine.
+        #[serde(default)]
+        devices: Vec<ComputeDevice>,
+    },
     LoadProgress { id: u64, fraction: f32 },
     Loaded { id: u64, model: ModelInfo },
     Unloaded { id: u64 },

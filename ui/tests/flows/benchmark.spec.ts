@@ -30,3 +30,11 @@ test("a benchmark of the loaded model runs, can be cancelled, and is listed and 
   await expect(panel.getByTestId("bench-chart").locator("circle")).toHaveCount(2);
   await page.screenshot({ path: "test-results/benchmark.png" });
 });
+
+test("the model bar says where the model runs and the settings list the compute devices", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-backend")).toHaveText("on CPU");
+  await page.getByTestId("toggle-settings").click();
+  await expect(page.getByTestId("devices")).toContainText("CPU (Intel(R) Xeon(R) Processor");
+  await expect(page.getByTestId("devices")).toContainText("This build runs on the CPU");
+});

@@ -17,6 +17,7 @@ const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
   size_bytes: 98362432, parameters: 134515008, layers: 30, trained_context: 8192, context_length: 8192, threads: 2,
   chat_template: "llama.cpp", load_ms: 120,
+  allocated: { weights_bytes: 96573850, kv_bytes: 188743680, compute_bytes: 115165102 }, backend: "CPU",
   sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null },
 };
 
@@ -79,7 +80,7 @@ export function installFakeBackend() {
       case "app_info":
         return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [MODEL.path], startup_model: MODEL.path };
       case "model_status":
-        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU" } };
+        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: [{ name: "CPU", description: "Intel(R) Xeon(R) Processor", backend: "CPU", memory_total_bytes: 25300000000, memory_free_bytes: 24000000000 }] } };
       case "model_settings":
         return { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512 };
       case "watch_hardware": {

@@ -60,13 +60,27 @@ sampling_defaults: SamplingSettings,
 /**
  * What llama.cpp really allocated for this load, from its own report.
  */
-allocated: AllocatedMemory, };
+allocated: AllocatedMemory, 
+/**
+ * Where the layers run: `CPU`, or the GPU devices used (e.g. `Vulkan0`).
+ */
+backend: string, };
 
 export type AllocatedMemory = { weights_bytes: number, kv_bytes: number, 
 /**
  * Compute buffers plus the logits output buffer.
  */
 compute_bytes: number, };
+
+export type ComputeDevice = { 
+/**
+ * e.g. `CPU`, `Vulkan0`, `CUDA0`.
+ */
+name: string, description: string, 
+/**
+ * e.g. `CPU`, `Vulkan`, `CUDA`.
+ */
+backend: string, memory_total_bytes: number, memory_free_bytes: number, };
 
 export type BenchReport = { model: string, model_path: string, quant: string, size_bytes: number, parameters: number, 
 /**
@@ -275,7 +289,11 @@ export type EngineStatus = { running: boolean, pid: number | null,
 /**
  * How the last engine died, if it did.
  */
-last_death: string | null, system_info: string | null, };
+last_death: string | null, system_info: string | null, 
+/**
+ * The devices the engine can compute on (CPU, GPUs of the backends it was built with).
+ */
+devices: Array<ComputeDevice>, };
 
 export type AppInfo = { home: string, models_dir: string, 
 /**
