@@ -192,6 +192,7 @@ async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, on_progr
         match stream.next().await {
             Some(Event::LoadProgress { fraction, .. }) => on_progress(fraction),
             Some(Event::Loaded { model, .. }) => {
+                let model = *model;
                 state.model.lock().unwrap().info = Some(model.clone());
                 let store = state.store.lock().unwrap();
                 let key = path.display().to_string();

@@ -25,7 +25,7 @@ async fn load(engine: &EngineClient, settings: ModelSettings) -> Result<ModelInf
             Event::LoadProgress { .. } => saw_progress = true,
             Event::Loaded { model, .. } => {
                 assert!(saw_progress, "no load progress was reported");
-                return Ok(model);
+                return Ok(*model);
             }
             Event::Error { error, .. } => return Err(error),
             _ => {}
@@ -218,7 +218,7 @@ fn a_model_without_a_template_gets_a_clear_error_and_a_builtin_fallback_works() 
         let mut s = engine.request(|id| Request::Load { id, path, settings: ModelSettings::default() }).await.unwrap();
         let info = loop {
             match s.next().await.unwrap() {
-                Event::Loaded { model, .. } => break model,
+                Event::Loaded { model, .. } => break *model,
                 Event::Error { error, .. } => panic!("{error:?}"),
                 _ => {}
             }

@@ -115,7 +115,7 @@ pub fn serve() -> std::io::Result<()> {
                     cancel.load(Ordering::SeqCst) != id
                 };
                 match engine.load(&path, &settings, observer) {
-                    Ok(model) => sink.send(&Event::Loaded { id, model }),
+                    Ok(model) => sink.send(&Event::Loaded { id, model: Box::new(model) }),
                     Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
                 }
             }

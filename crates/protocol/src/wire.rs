@@ -40,7 +40,7 @@ pub enum Event {
         devices: Vec<ComputeDevice>,
     },
     LoadProgress { id: u64, fraction: f32 },
-    Loaded { id: u64, model: ModelInfo },
+    Loaded { id: u64, model: Box<ModelInfo> },
     Unloaded { id: u64 },
     /// Old turns were dropped to fit the context.
     ContextTrimmed { id: u64, dropped_messages: u32 },
