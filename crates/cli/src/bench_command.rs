@@ -92,12 +92,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         reps: a.reps,
     };
     let (json, events) = (a.json, a.events);
-    let line = |v: serde_json::Value| {
-        use std::io::Write;
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{v}");
-        let _ = out.flush();
-    };
+    let line = crate::event_lines::emit;
     let result = bench(&req, |step| {
         if events {
             line(serde_json::json!({ "event": "progress", "step": step }));

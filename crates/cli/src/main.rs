@@ -5,6 +5,7 @@ mod advise_command;
 mod bench_command;
 mod chat_command;
 mod dry_run_command;
+mod event_lines;
 mod hardware_command;
 mod inspect_command;
 mod quantize_command;

@@ -3,7 +3,6 @@
 //! (`started` with the output path, `progress`, then `done` or `error`): the app runs this as a
 //! child process and reads them.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -30,11 +29,7 @@ pub struct QuantizeArgs {
 pub fn run(a: QuantizeArgs) -> anyhow::Result<()> {
     let req = QuantizeRequest { input: a.input, quant: a.quant, output: a.output, allow_requantize: a.allow_requantize, threads: a.threads };
     let json = a.json;
-    let line = |v: serde_json::Value| {
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{v}");
-        let _ = out.flush();
-    };
+    let line = crate::event_lines::emit;
     let result = quantize(&req, |step| match step {
         QuantizeStep::Started { output, warning } if json => {
             line(serde_json::json!({ "event": "started", "output": output, "warning": warning }));
