@@ -8,6 +8,7 @@ mod dry_run_command;
 mod event_lines;
 mod hardware_command;
 mod inspect_command;
+mod models_command;
 mod quantize_command;
 mod send_command;
 
@@ -44,6 +45,8 @@ enum Command {
     Bench(bench_command::BenchArgs),
     /// What llama.cpp would allocate for a model, without allocating it.
     DryRun(dry_run_command::DryRunArgs),
+    /// The model library and Hugging Face downloads.
+    Models(models_command::ModelsArgs),
     /// Make a quant of a GGUF with llama.cpp's quantizer.
     Quantize(quantize_command::QuantizeArgs),
     /// List stored conversations.
@@ -70,6 +73,7 @@ fn main() -> anyhow::Result<()> {
         Command::Quantize(args) => quantize_command::run(args),
         Command::DryRun(args) => dry_run_command::run(args),
         Command::Bench(args) => bench_command::run(args),
+        Command::Models(args) => models_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

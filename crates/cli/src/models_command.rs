@@ -1,0 +1,123 @@
+//! `hearth models list [--json]`, `hearth models pull REPO[:FILE] [--json]` (resumes, verifies;
+//! non-zero on failure), `hearth models rm NAME`. Models live in Hearth's models directory.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use hearth_models::{endpoint, list_models, list_repo_files, parse_repo_spec, pull, sidecar, PullRequest};
+use hearth_store::HearthHome;
+
+#[derive(Args)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    command: ModelsCommand,
+}
+
+#[derive(Subcommand)]
+enum ModelsCommand {
+    /// The GGUF models in Hearth's models directory.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a GGUF from Hugging Face (HF_ENDPOINT for a mirror, HF_TOKEN for gated repos).
+    Pull {
+        /// owner/repo:file.gguf, or a huggingface.co URL; without a file, the repo's GGUFs are listed.
+        spec: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a model (all its shards) from the models directory.
+    Rm { name: String },
+}
+
+pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
+    let home = HearthHome::from_env();
+    let dir = home.models();
+    match a.command {
+        ModelsCommand::List { json } => {
+            let models = list_models(std::slice::from_ref(&dir));
+            if json {
+                println!("{}", serde_json::to_string(&models)?);
+            } else {
+                for m in models {
+                    println!(
+                        "{:<48} {:>9.1} MiB  {:<8} {:<10} {}",
+                        m.name,
+                        m.size_bytes as f64 / 1048576.0,
+                        m.quant.as_deref().unwrap_or("?"),
+                        m.architecture.as_deref().unwrap_or("?"),
+                        m.problem.as_deref().unwrap_or("")
+                    );
+                }
+            }
+        }
+        ModelsCommand::Pull { spec, json } => {
+            let (repo, file) = parse_repo_spec(&spec)?;
+            let endpoint = endpoint();
+            let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+            let Some(file) = file else {
+                let files = rt.block_on(list_repo_files(&endpoint, &repo, token.as_deref()))?;
+                for f in &files {
+                    println!("{repo}:{}  {:.1} MiB", f.path, f.size as f64 / 1048576.0);
+                }
+                bail!("choose one of the {} GGUF files above: hearth models pull {repo}:FILE", files.len());
+            };
+            let req = PullRequest {
+                endpoint,
+                repo,
+                file,
+                dest_dir: dir,
+                token,
+                stall_timeout: Duration::from_secs(std::env::var("HEARTH_STALL_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(30)),
+                attempts: 20,
+            };
+            let started = Instant::now();
+            let mut last_print = Instant::now() - Duration::from_secs(1);
+            let result = rt.block_on(pull(&req, |p| {
+                if last_print.elapsed() >= Duration::from_millis(500) {
+                    last_print = Instant::now();
+                    let secs = started.elapsed().as_secs_f64().max(0.001);
+                    if json {
+                        println!("{}", serde_json::json!({ "event": "progress", "file": p.file, "done_bytes": p.done_bytes, "total_bytes": p.total_bytes }));
+                    } else {
+                        eprint!("\r{}: {:.1} / {:.1} MiB ({:.1} MiB/s)   ", p.file, p.done_bytes as f64 / 1048576.0, p.total_bytes as f64 / 1048576.0, p.done_bytes as f64 / 1048576.0 / secs);
+                    }
+                }
+            }));
+            match result {
+                Ok(paths) => {
+                    if json {
+                        println!("{}", serde_json::json!({ "event": "done", "paths": paths }));
+                    } else {
+                        eprintln!();
+                        for p in paths {
+                            println!("{}", p.display());
+                        }
+                    }
+                }
+                Err(e) => {
+                    if json {
+                        println!("{}", serde_json::json!({ "event": "error", "error": { "code": e.code(), "message": e.to_string() } }));
+                    }
+                    eprintln!();
+                    return Err(e).context("the download did not finish");
+                }
+            }
+        }
+        ModelsCommand::Rm { name } => {
+            let models = list_models(std::slice::from_ref(&dir));
+            let Some(m) = models.iter().find(|m| m.name == name || m.path.file_name().is_some_and(|f| f.to_string_lossy() == name)) else {
+                bail!("no model named {name} in {}", dir.display());
+            };
+            for f in &m.files {
+                std::fs::remove_file(f).with_context(|| format!("removing {}", f.display()))?;
+                let _ = std::fs::remove_file(sidecar(f));
+            }
+            println!("removed {}", m.name);
+        }
+    }
+    Ok(())
+}
