@@ -63,7 +63,7 @@ fn advisor_error(e: hearth_advisor::AdvisorError) -> AppError {
 }
 
 /// This machine, calibrated by its kept benchmark results where there are any.
-fn detected(state: &AppState) -> HardwareSpec {
+pub(crate) fn detected(state: &AppState) -> HardwareSpec {
     let snapshot = Probe::system().snapshot(std::time::Duration::ZERO);
     let spec = this_machine(Catalog::builtin(), &snapshot);
     let reports: Vec<_> = state

@@ -6,6 +6,7 @@ pub mod bench_commands;
 mod cli_child;
 pub mod commands;
 mod error;
+pub mod models_commands;
 pub mod monitor;
 pub mod quantize_commands;
 pub mod state;
@@ -50,6 +51,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             bench_commands::run_benchmark,
             bench_commands::cancel_benchmark,
             bench_commands::bench_results,
+            models_commands::library,
+            models_commands::remove_model,
+            models_commands::repo_files,
+            models_commands::pull_model,
+            models_commands::cancel_pull,
         ])
 }
 

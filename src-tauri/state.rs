@@ -22,6 +22,8 @@ pub struct AppState {
     pub quantize_cancel: crate::cli_child::CancelSlot,
     /// Stops the benchmark now running, if any.
     pub bench_cancel: crate::cli_child::CancelSlot,
+    /// Pauses the download now running, if any.
+    pub pull_cancel: crate::cli_child::CancelSlot,
 }
 
 #[derive(Default, Clone)]
@@ -61,6 +63,7 @@ impl AppState {
             hardware_watch: std::sync::atomic::AtomicU64::new(0),
             quantize_cancel: Mutex::new(None),
             bench_cancel: Mutex::new(None),
+            pull_cancel: Mutex::new(None),
         })
     }
 }

@@ -169,6 +169,16 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   await waitFor("the benchmark result", () => session.exec(`return document.querySelectorAll('[data-testid="bench-row"]').length === 1;`), 120_000);
   assert.match(await session.text('[data-testid="bench-last"]'), /pp64 [\d.]+ .* tg16 [\d.]+/);
   await session.screenshot("benchmark.png");
+
+  // The Models page on the real backend: the demo model in the library, with this machine's verdict.
+  await session.click('button[aria-label="Close benchmark"]');
+  await session.click('[data-testid="open-models"]');
+  await waitFor("the library", () => session.text('[data-testid="library-row"]'));
+  const library = await session.text('[data-testid="library"]');
+  // The demo model, and the Q8_0 the advisor made of it above.
+  assert.match(library, /SmolLM2-135M-Instruct\.Q4_1Q4_1.*fits/);
+  assert.match(library, /SmolLM2-135M-Instruct-Q8_0Q8_0/);
+  await session.screenshot("models.png");
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.

@@ -200,6 +200,31 @@ export function installFakeBackend() {
         }
         return { output, size_bytes: 143 * 1048576, seconds: 2, source_type: "Q4_1", warning: "the source is Q4_1, already quantized" };
       }
+      case "library": {
+        const f = (window as any).__fake;
+        f.library ??= [{ name: "SmolLM2-135M-Instruct.Q4_1", path: MODEL.path, files: [MODEL.path], size_bytes: 98362432, architecture: "llama", quant: "Q4_1", parameters: 134515008, context_length: 8192, sha256: null, problem: null, fits: "cpu", predicted_tg_tps: 48 }];
+        return f.library;
+      }
+      case "remove_model": {
+        const f = (window as any).__fake;
+        f.library = f.library.filter((m: any) => m.path !== args.path);
+        return null;
+      }
+      case "repo_files":
+        if (!args.spec.includes("/")) throw { code: "BAD_REQUEST", message: `'${args.spec}' is not a Hugging Face repo id (owner/name[:file])` };
+        return [{ path: "gemma-3-270m-Q4_K_M.gguf", size_bytes: 253113024, sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818" }];
+      case "pull_model": {
+        const f = (window as any).__fake;
+        for (const done of [50e6, 150e6, 253113024]) {
+          await new Promise((r) => setTimeout(r, 60));
+          args.onProgress.onmessage({ file: args.file, done_bytes: done, total_bytes: 253113024, bytes_per_s: 25e6 });
+        }
+        const path = `/models/${args.file}`;
+        f.library.push({ name: "gemma-3-270m-Q4_K_M", path, files: [path], size_bytes: 253113024, architecture: "gemma3", quant: "Q4_K_M", parameters: 268098176, context_length: 32768, sha256: "a5fd", problem: null, fits: "cpu", predicted_tg_tps: 30 });
+        return [path];
+      }
+      case "cancel_pull":
+        return null;
       case "bench_results": {
         const f = (window as any).__fake;
         return { machine: "Intel(R) Xeon(R) Processor · 24 GiB", records: f.benchRecords ?? [] };

@@ -4,6 +4,9 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  LibraryEntry,
+  PullEvent,
+  RepoFile,
   BenchInput,
   BenchReport,
   BenchResults,
@@ -123,6 +126,17 @@ export function quantizeModel(path: string, quant: string, allowRequantize: bool
   return invoke<QuantizeDone>("quantize_model", { path, quant, allowRequantize, onEvent: channel });
 }
 export const cancelQuantize = () => invoke<void>("cancel_quantize");
+// The model library and downloads.
+export const library = () => invoke<LibraryEntry[]>("library");
+export const removeModel = (path: string) => invoke<void>("remove_model", { path });
+export const repoFiles = (spec: string) => invoke<RepoFile[]>("repo_files", { spec });
+export function pullModel(spec: string, file: string, onProgress: (e: PullEvent) => void): Promise<string[]> {
+  const channel = new Channel<PullEvent>();
+  channel.onmessage = onProgress;
+  return invoke<string[]>("pull_model", { spec, file, onProgress: channel });
+}
+export const cancelPull = () => invoke<void>("cancel_pull");
+
 // The benchmark.
 export function runBenchmark(input: BenchInput, onStep: (step: string) => void): Promise<BenchReport> {
   const channel = new Channel<string>();

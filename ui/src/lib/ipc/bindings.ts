@@ -285,6 +285,16 @@ export type BenchResults = {
  */
 machine: string, records: Array<BenchRecord>, };
 
+export type LibraryEntry = { name: string, path: string, files: Array<string>, size_bytes: number, architecture: string | null, quant: string | null, parameters: number | null, context_length: number | null, sha256: string | null, problem: string | null, 
+/**
+ * The advisor's verdict for this machine at 8K context, and its predicted generation speed.
+ */
+fits: Fit | null, predicted_tg_tps: number | null, };
+
+export type RepoFile = { path: string, size_bytes: number, sha256: string | null, };
+
+export type PullEvent = { file: string, done_bytes: number, total_bytes: number, bytes_per_s: number, };
+
 export type EngineStatus = { running: boolean, pid: number | null, 
 /**
  * How the last engine died, if it did.

@@ -1,0 +1,166 @@
+//! The Models page's commands: the library (with the advisor's verdict for this machine), remove,
+//! a Hugging Face repo's GGUF files, and a pull that streams progress and can be cancelled (a
+//! cancelled pull keeps its `.part`, which the next pull resumes). Downloads run in the app's
+//! process: no llama.cpp is involved.
+
+use std::time::{Duration, Instant};
+
+use hearth_advisor::{advise, AdviceRequest, Catalog, Fit, KvCacheType, ModelShape, Use};
+use hearth_models::{endpoint, list_models, list_repo_files, parse_repo_spec, pull, sidecar, PullRequest};
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, Runtime, State};
+use ts_rs::TS;
+
+use crate::state::AppState;
+use crate::AppError;
+
+type Result<T> = std::result::Result<T, AppError>;
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LibraryEntry {
+    pub name: String,
+    pub path: String,
+    pub files: Vec<String>,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    pub architecture: Option<String>,
+    pub quant: Option<String>,
+    #[ts(type = "number | null")]
+    pub parameters: Option<u64>,
+    #[ts(type = "number | null")]
+    pub context_length: Option<u64>,
+    pub sha256: Option<String>,
+    pub problem: Option<String>,
+    /// The advisor's verdict for this machine at 8K context, and its predicted generation speed.
+    pub fits: Option<Fit>,
+    pub predicted_tg_tps: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RepoFile {
+    pub path: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+    pub sha256: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PullEvent {
+    pub file: String,
+    #[ts(type = "number")]
+    pub done_bytes: u64,
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+    pub bytes_per_s: f64,
+}
+
+fn models_error(e: hearth_models::ModelsError) -> AppError {
+    AppError::Invalid(e.to_string())
+}
+
+#[tauri::command]
+pub async fn library<R: Runtime>(app: AppHandle<R>) -> Result<Vec<LibraryEntry>> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let state = app.state::<AppState>();
+        let dir = state.home.models();
+        let catalog = Catalog::builtin();
+        // This machine as the advisor sees it, calibrated by its benchmark runs.
+        let machine = crate::advisor_commands::detected(&state);
+        list_models(&[dir])
+            .into_iter()
+            .map(|m| {
+                let verdict = ModelShape::from_gguf_file(&m.path).ok().and_then(|shape| {
+                    let req = AdviceRequest { shape: &shape, hardware: &machine, backend: None, ctx: 8192, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None };
+                    advise(catalog, &req).ok()?.rows.into_iter().find(|r| r.this_file)
+                });
+                LibraryEntry {
+                    name: m.name,
+                    path: m.path.display().to_string(),
+                    files: m.files.iter().map(|f| f.display().to_string()).collect(),
+                    size_bytes: m.size_bytes,
+                    architecture: m.architecture,
+                    quant: m.quant,
+                    parameters: m.parameters,
+                    context_length: m.context_length,
+                    sha256: m.sha256,
+                    problem: m.problem,
+                    fits: verdict.as_ref().map(|r| r.fits),
+                    predicted_tg_tps: verdict.map(|r| r.predicted.tg_tps),
+                }
+            })
+            .collect()
+    })
+    .await
+    .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+/// Removes a library model (all its shards); only files inside Hearth's models directory.
+#[tauri::command]
+pub async fn remove_model(state: State<'_, AppState>, path: String) -> Result<()> {
+    let dir = state.home.models();
+    let models = list_models(std::slice::from_ref(&dir));
+    let m = models
+        .iter()
+        .find(|m| m.path.display().to_string() == path)
+        .ok_or_else(|| AppError::Invalid(format!("{path} is not a model in {}", dir.display())))?;
+    for f in &m.files {
+        std::fs::remove_file(f).map_err(|e| AppError::Invalid(format!("removing {}: {e}", f.display())))?;
+        let _ = std::fs::remove_file(sidecar(f));
+    }
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn repo_files(spec: String) -> Result<Vec<RepoFile>> {
+    let (repo, _) = parse_repo_spec(&spec).map_err(models_error)?;
+    let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
+    let files = list_repo_files(&endpoint(), &repo, token.as_deref()).await.map_err(models_error)?;
+    Ok(files.into_iter().map(|f| RepoFile { path: f.path, size_bytes: f.size, sha256: f.sha256 }).collect())
+}
+
+#[tauri::command]
+pub async fn pull_model(state: State<'_, AppState>, spec: String, file: String, on_progress: Channel<PullEvent>) -> Result<Vec<String>> {
+    let (repo, _) = parse_repo_spec(&spec).map_err(models_error)?;
+    let req = PullRequest {
+        endpoint: endpoint(),
+        repo,
+        file,
+        dest_dir: state.home.models(),
+        token: std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty()),
+        stall_timeout: Duration::from_secs(30),
+        attempts: 20,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    *state.pull_cancel.lock().unwrap() = Some(tx);
+    let started = Instant::now();
+    let mut first: Option<u64> = None;
+    let work = pull(&req, |p| {
+        let base = *first.get_or_insert(p.done_bytes);
+        let secs = started.elapsed().as_secs_f64().max(0.001);
+        let _ = on_progress.send(PullEvent {
+            file: p.file.clone(),
+            done_bytes: p.done_bytes,
+            total_bytes: p.total_bytes,
+            bytes_per_s: (p.done_bytes - base) as f64 / secs,
+        });
+    });
+    let result = tokio::select! {
+        r = work => r.map_err(models_error),
+        _ = rx => Err(AppError::Invalid("the download was paused; its partial file is kept and the next download resumes it".into())),
+    };
+    state.pull_cancel.lock().unwrap().take();
+    Ok(result?.into_iter().map(|p| p.display().to_string()).collect())
+}
+
+#[tauri::command]
+pub async fn cancel_pull(state: State<'_, AppState>) -> Result<()> {
+    if let Some(tx) = state.pull_cancel.lock().unwrap().take() {
+        let _ = tx.send(());
+    }
+    Ok(())
+}
+
+pub fn typescript_declarations() -> Vec<String> {
+    vec![LibraryEntry::decl(), RepoFile::decl(), PullEvent::decl()]
+}

@@ -1,0 +1,29 @@
+import { test, expect } from "@playwright/test";
+
+// The Models page with IPC mocked: the library with this machine's verdict, a download from a
+// repo with progress, speed and time left, remove, and open in chat.
+test("the library lists models, downloads one from a repo, removes and opens", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-models").click();
+  const panel = page.getByTestId("models");
+  await expect(panel.getByTestId("library-row")).toHaveCount(1);
+  await expect(panel.getByTestId("library")).toContainText("fits (CPU), ~48 tok/s");
+
+  await panel.getByTestId("repo").fill("nonsense");
+  await panel.getByTestId("list-files").click();
+  await expect(panel.getByTestId("models-error")).toContainText("is not a Hugging Face repo id");
+  await panel.getByTestId("repo").fill("ggml-org/gemma-3-270m-GGUF");
+  await panel.getByTestId("list-files").click();
+  await expect(panel.getByTestId("repo-file")).toHaveCount(1);
+  await panel.getByTestId("download").click();
+  await expect(panel.getByTestId("pull-progress")).toContainText("/s,");
+  await expect(panel.getByTestId("pull-progress")).toContainText("s left");
+  await expect(panel.getByTestId("library-row")).toHaveCount(2);
+  await page.screenshot({ path: "test-results/models.png" });
+
+  await panel.getByTestId("remove-model").first().click();
+  await expect(panel.getByTestId("library-row")).toHaveCount(1);
+  await panel.getByTestId("open-model").click();
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadPath)).toBe("/models/gemma-3-270m-Q4_K_M.gguf");
+});
