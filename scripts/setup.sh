@@ -18,6 +18,9 @@ packages=(
   python3 python3-pip
   # Tests: a virtual display, screenshots, the WebDriver for the real window, Chromium for UI flows
   xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver dbus-x11 at-spi2-core fonts-dejavu-core
+  # Documents: real PDFs no one here wrote (Debian's documentation), qpdf to encrypt one, poppler's
+  # pdfinfo/pdftotext as the reference the tests and the benchmark compare with
+  libtasn1-doc shared-mime-info qpdf poppler-utils
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@
 //! Each subcommand lives in its own module; this file only parses arguments.
 
 mod advise_command;
+mod ask_command;
 mod bench_command;
 mod chat_command;
 mod dry_run_command;
@@ -49,6 +50,11 @@ enum Command {
     Models(models_command::ModelsArgs),
     /// Make a quant of a GGUF with llama.cpp's quantizer.
     Quantize(quantize_command::QuantizeArgs),
+    /// Ask documents (PDF, text, Markdown) a question; the answer cites their pages.
+    Ask(ask_command::AskArgs),
+    /// Read a document's pages as JSON lines (the isolated reader `ask` and the app start).
+    #[command(hide = true)]
+    Extract(ask_command::ExtractArgs),
     /// List stored conversations.
     Conversations {
         #[arg(long)]
@@ -74,6 +80,8 @@ fn main() -> anyhow::Result<()> {
         Command::DryRun(args) => dry_run_command::run(args),
         Command::Bench(args) => bench_command::run(args),
         Command::Models(args) => models_command::run(args),
+        Command::Ask(args) => ask_command::run(args),
+        Command::Extract(args) => ask_command::extract(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

@@ -115,6 +115,8 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
             eval(&mut loaded.ctx, 0, req.depth, &mut rng)?;
             let t = Instant::now();
             eval(&mut loaded.ctx, req.depth, req.n_prompt, &mut rng)?;
+            // A GPU backend returns from decode before it has finished; llama-bench waits too.
+            loaded.ctx.synchronize();
             pp.push(req.n_prompt as f64 / t.elapsed().as_secs_f64());
         }
         if req.n_gen > 0 {
@@ -137,6 +139,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
                 one.add(token, pos as i32, &[0], true).map_err(|e| EngineError::Internal(e.to_string()))?;
                 loaded.ctx.decode(&mut one).map_err(|e| failed(&e))?;
             }
+            loaded.ctx.synchronize();
             let secs = t.elapsed().as_secs_f64();
             tg.push(req.n_gen as f64 / secs);
             let after = probe.snapshot(Duration::ZERO);

@@ -208,18 +208,44 @@ impl TokenPicker {
         match self {
             TokenPicker::Chain(sampler) => sampler.sample(ctx, idx),
             TokenPicker::Argmax => {
-                let logits = ctx.get_logits_ith(idx);
-                // The first maximum, as llama.cpp's greedy sampler picks.
-                let mut best = 0;
-                for (i, &l) in logits.iter().enumerate().skip(1) {
-                    if l > logits[best] {
-                        best = i;
-                    }
-                }
-                llama_cpp_2::token::LlamaToken(best as i32)
+                llama_cpp_2::token::LlamaToken(first_argmax(ctx.get_logits_ith(idx)) as i32)
             }
         }
     }
+}
+
+/// The index of the first maximum, as llama.cpp's greedy sampler picks. Per token this runs over
+/// the whole vocabulary (49k-262k logits): a plain loop that compares against the best so far
+/// cannot be vectorized and cost 2.6 % of generation speed on an H100 (30 us a token, 1B model).
+/// Here the maximum of each 64-logit block is found with independent lanes (vectorized), and only
+/// the block that holds the maximum is searched for its first position.
+pub(crate) fn first_argmax(xs: &[f32]) -> usize {
+    const BLOCK: usize = 64;
+    const LANES: usize = 16;
+    let mut best = f32::NEG_INFINITY;
+    let mut best_block = 0;
+    for (b, block) in xs.chunks(BLOCK).enumerate() {
+        let mut lanes = [f32::NEG_INFINITY; LANES];
+        let mut rows = block.chunks_exact(LANES);
+        for row in &mut rows {
+            for i in 0..LANES {
+                lanes[i] = if row[i] > lanes[i] { row[i] } else { lanes[i] };
+            }
+        }
+        let mut m = rows.remainder().iter().fold(f32::NEG_INFINITY, |a, &x| if x > a { x } else { a });
+        for l in lanes {
+            if l > m {
+                m = l;
+            }
+        }
+        if m > best {
+            best = m;
+            best_block = b;
+        }
+    }
+    let start = best_block * BLOCK;
+    let end = (start + BLOCK).min(xs.len());
+    start + xs[start..end].iter().position(|&x| x == best).unwrap_or(0)
 }
 
 fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -> LlamaSampler {
@@ -254,7 +280,35 @@ fn complete_utf8_prefix(bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::complete_utf8_prefix;
+    use super::{complete_utf8_prefix, first_argmax};
+
+    #[test]
+    fn first_argmax_is_the_first_maximum_as_a_plain_scan_finds_it() {
+        let plain = |xs: &[f32]| {
+            let mut best = 0;
+            for (i, &x) in xs.iter().enumerate() {
+                if x > xs[best] {
+                    best = i;
+                }
+            }
+            best
+        };
+        let mut seed = 7u64;
+        for len in [1usize, 15, 16, 17, 63, 64, 65, 1000, 49152, 49153] {
+            for ties in [false, true] {
+                let xs: Vec<f32> = (0..len)
+                    .map(|_| {
+                        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                        let v = (seed >> 40) as f32 / 1e4;
+                        if ties { v.round().min(900.0) } else { v }
+                    })
+                    .collect();
+                assert_eq!(first_argmax(&xs), plain(&xs), "len {len} ties {ties}");
+            }
+        }
+        assert_eq!(first_argmax(&[f32::NEG_INFINITY, f32::NEG_INFINITY]), 0);
+        assert_eq!(first_argmax(&[1.0, f32::NAN, 3.0, 3.0]), 2);
+    }
 
     #[test]
     fn a_split_character_waits_for_its_second_half() {

@@ -11,7 +11,7 @@ mod summary;
 
 pub use fixture::minimal_header;
 pub use ggml_type::{file_type_id, file_type_name, GgmlType};
-pub use reader::{GgufFile, MetaValue, TensorInfo};
+pub use reader::{read_string_arrays, GgufFile, MetaValue, TensorInfo};
 pub use summary::{ModelSummary, QuantShare};
 
 /// Why a file is not a usable GGUF.

@@ -176,6 +176,56 @@ impl<R: Read> Cursor<R> {
     }
 }
 
+/// The string arrays stored under `keys` (e.g. `tokenizer.ggml.tokens`, `tokenizer.ggml.merges`),
+/// read whole: `GgufFile` keeps only the length of long arrays. Keys absent from the file, or not
+/// arrays of strings, are absent from the map.
+pub fn read_string_arrays(path: &Path, keys: &[&str]) -> Result<BTreeMap<String, Vec<String>>, GgufError> {
+    let io = |source| GgufError::Io { path: path.display().to_string(), source };
+    let mut file = File::open(path).map_err(io)?;
+    let len = file.seek(SeekFrom::End(0)).map_err(io)?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let mut c = Cursor { inner: BufReader::with_capacity(1 << 20, file), pos: 0, len };
+    if len < 4 || &c.bytes::<4>("magic")? != b"GGUF" {
+        return Err(GgufError::NotGguf);
+    }
+    let version = c.u32("version")?;
+    if !(2..=3).contains(&version) {
+        return Err(GgufError::UnsupportedVersion(version));
+    }
+    let _tensor_count = c.u64("tensor count")?;
+    let kv_count = c.u64("metadata count")?;
+    if kv_count > len / 13 {
+        return Err(GgufError::Corrupt(format!("{kv_count} metadata entries cannot fit in {len} bytes")));
+    }
+    let mut found = BTreeMap::new();
+    for i in 0..kv_count {
+        let key = c.string(&format!("metadata key {i}"))?;
+        let ty = c.u32(&key)?;
+        if ty == 9 && keys.contains(&key.as_str()) {
+            let elem = c.u32(&key)?;
+            let n = c.u64(&key)?;
+            c.need(n, &key)?;
+            if elem == 8 {
+                let mut items = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    items.push(c.string(&key)?);
+                }
+                found.insert(key, items);
+            } else {
+                for _ in 0..n {
+                    c.skip_value(elem, &key)?;
+                }
+            }
+        } else {
+            c.value(ty, &key, 0)?;
+        }
+        if found.len() == keys.len() {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 impl GgufFile {
     /// Reads and validates `path`. Reads the header only, never the weights.
     pub fn open(path: &Path) -> Result<GgufFile, GgufError> {

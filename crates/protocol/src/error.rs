@@ -45,6 +45,16 @@ pub enum ErrorCode {
     RequantizeNeedsConsent,
     /// Not enough free disk space for what was asked.
     DiskFull,
+    /// A document is password-protected.
+    DocumentEncrypted,
+    /// A PDF has no text layer (scanned); there is no OCR.
+    DocumentNoText,
+    /// A document is damaged, truncated, empty, or its reader failed on it.
+    DocumentUnreadable,
+    /// A file that is not a PDF, text or Markdown document.
+    DocumentUnsupported,
+    /// The user cancelled.
+    Cancelled,
     /// Any other failure.
     Internal,
 }

@@ -1,14 +1,16 @@
 //! Hearth's persistent state: one SQLite database (WAL) holding conversations, messages,
-//! per-model settings and small app state, plus the layout of Hearth's home directory.
+//! per-model settings, small app state, indexed documents, plus the layout of Hearth's home directory.
 //! Everything follows `$HEARTH_HOME` when it is set.
 
+mod documents;
 mod home;
 mod records;
 mod schema;
 mod store;
 
 pub use home::HearthHome;
-pub use records::{BenchRecord, Conversation, Message, MessageStatus};
+pub use documents::fts_query;
+pub use records::{BenchRecord, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
 pub use store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -37,5 +39,5 @@ impl StoreError {
 /// TypeScript declarations of the records the UI receives.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl()]
+    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl(), DocumentRecord::decl(), Passage::decl()]
 }

@@ -80,3 +80,61 @@ pub struct BenchRecord {
     pub created_at: i64,
     pub report: BenchReport,
 }
+
+/// A document indexed for questions: one row per distinct file content (sha256).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DocumentRecord {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub sha256: String,
+    pub name: String,
+    pub path: String,
+    /// `pdf`, `text` or `markdown`.
+    pub kind: String,
+    pub pages: u32,
+    /// Tokens of the whole text (the tokenizer of the model it was indexed for, else an estimate).
+    pub tokens: u32,
+    /// 1-based pages whose text could not be read (the rest of the document still is).
+    pub unreadable_pages: Vec<u32>,
+    #[ts(type = "number")]
+    pub created_at: i64,
+}
+
+/// A retrieved piece of a document, with the page it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Passage {
+    #[ts(type = "number")]
+    pub chunk_id: i64,
+    #[ts(type = "number")]
+    pub document_id: i64,
+    /// The document's file name.
+    pub document: String,
+    /// 1-based.
+    pub page: u32,
+    pub text: String,
+    pub tokens: u32,
+    /// BM25 relevance (higher is better); 0 where the passage was not ranked.
+    pub score: f64,
+}
+
+/// What `Store::add_document` writes.
+#[derive(Debug, Clone, Default)]
+pub struct NewDocument {
+    pub sha256: String,
+    pub name: String,
+    pub path: String,
+    pub kind: String,
+    /// (1-based page, text), every page including empty ones.
+    pub pages: Vec<(u32, String)>,
+    pub chunks: Vec<NewChunk>,
+    pub unreadable_pages: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewChunk {
+    pub page: u32,
+    /// Byte offset of the chunk in its page's text.
+    pub start: u32,
+    pub tokens: u32,
+    pub text: String,
+}

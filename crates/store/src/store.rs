@@ -10,10 +10,10 @@ use crate::schema::MIGRATIONS;
 use crate::{BenchRecord, Conversation, Message, MessageStatus, StoreError};
 
 pub struct Store {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
 }
 

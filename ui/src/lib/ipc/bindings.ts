@@ -1,6 +1,6 @@
 // Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.
 
-export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "INTERNAL";
+export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "INTERNAL";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
@@ -131,6 +131,34 @@ export type BenchRecord = { id: number, machine: string,
  * Milliseconds since the epoch.
  */
 created_at: number, report: BenchReport, };
+
+export type DocumentRecord = { id: number, sha256: string, name: string, path: string, 
+/**
+ * `pdf`, `text` or `markdown`.
+ */
+kind: string, pages: number, 
+/**
+ * Tokens of the whole text (the tokenizer of the model it was indexed for, else an estimate).
+ */
+tokens: number, 
+/**
+ * 1-based pages whose text could not be read (the rest of the document still is).
+ */
+unreadable_pages: Array<number>, created_at: number, };
+
+export type Passage = { chunk_id: number, document_id: number, 
+/**
+ * The document's file name.
+ */
+document: string, 
+/**
+ * 1-based.
+ */
+page: number, text: string, tokens: number, 
+/**
+ * BM25 relevance (higher is better); 0 where the passage was not ranked.
+ */
+score: number, };
 
 export type TurnEvent = { "kind": "started", 
 /**

@@ -1,0 +1,179 @@
+//! `hearth ask DOC [DOC...] QUESTION [--model M] [--json] [--retrieve-only]`: questions about
+//! documents, answered with page citations. Documents are indexed into Hearth's database (once
+//! per file content; read by `hearth extract` children), the passages that match are retrieved,
+//! and the model answers from them. A document small enough for the context is given whole.
+//! Also `hearth extract FILE`, the child that reads a document's pages.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use hearth_documents::{cited_pages, index_file, question_prompt, Extractor, TokenCounter};
+use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
+use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
+use hearth_store::{HearthHome, Passage, Store};
+
+#[derive(Args)]
+pub struct AskArgs {
+    /// The documents (PDF, text, Markdown), then the question.
+    #[arg(required = true, num_args = 2.., value_name = "DOC... QUESTION")]
+    items: Vec<String>,
+    /// The GGUF model that answers (and whose tokenizer sizes the chunks).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Print the retrieved passages, best first, without running a model.
+    #[arg(long = "retrieve-only")]
+    retrieve_only: bool,
+    /// Passages to retrieve.
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    #[arg(long)]
+    ctx: Option<u32>,
+    #[arg(long = "max-tokens", default_value_t = 384)]
+    max_tokens: u32,
+    /// Temperature; answers are greedy (0) unless asked.
+    #[arg(long, default_value_t = 0.0)]
+    temp: f32,
+    #[arg(long, default_value_t = 1)]
+    seed: u32,
+    #[arg(long)]
+    threads: Option<u32>,
+    #[arg(long = "gpu-layers")]
+    gpu_layers: Option<u32>,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Args)]
+pub struct ExtractArgs {
+    file: PathBuf,
+    #[arg(long = "first-page", default_value_t = 1)]
+    first_page: u32,
+}
+
+pub fn extract(a: ExtractArgs) -> anyhow::Result<()> {
+    Ok(hearth_documents::serve_extraction(&a.file, a.first_page, std::io::stdout().lock())?)
+}
+
+/// The child extractor: this very binary.
+pub fn extractor() -> anyhow::Result<Extractor> {
+    Ok(Extractor::new(std::env::current_exe().context("cannot find the hearth binary")?, &["extract"]))
+}
+
+struct Answer {
+    stream: bool,
+    text: String,
+}
+
+impl GenerationObserver for Answer {
+    fn trimmed(&mut self, _: u32) {}
+    fn prompt_done(&mut self, _: u32) {}
+    fn token(&mut self, text: &str) {
+        self.text.push_str(text);
+        if self.stream {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+fn passage_json(p: &Passage) -> serde_json::Value {
+    serde_json::json!({"document": p.document, "page": p.page, "text": p.text, "score": p.score})
+}
+
+pub fn run(a: AskArgs) -> anyhow::Result<()> {
+    let (question, docs) = a.items.split_last().expect("clap requires two items");
+    let store = Store::open(&HearthHome::from_env().database())?;
+    let counter = match &a.model {
+        Some(m) => TokenCounter::for_model(m)?,
+        None => TokenCounter::Estimate,
+    };
+    let extractor = extractor()?;
+    let never = AtomicBool::new(false);
+    let mut records = Vec::new();
+    for doc in docs {
+        let path = Path::new(doc);
+        let record = index_file(&store, path, &extractor, &counter, &never, |p| {
+            if p.stage == "reading" && (p.page == p.pages || p.page % 50 == 0) {
+                eprintln!("[{}: page {} of {}]", p.document, p.page, p.pages);
+            }
+        })
+        .map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
+        if !record.unreadable_pages.is_empty() {
+            eprintln!("[{}: pages {:?} could not be read]", record.name, record.unreadable_pages);
+        }
+        records.push(record);
+    }
+    let ids: Vec<i64> = records.iter().map(|d| d.id).collect();
+
+    if a.retrieve_only {
+        let passages = store.search_chunks(question, &ids, a.top)?;
+        if a.json {
+            println!("{}", serde_json::Value::Array(passages.iter().map(passage_json).collect()));
+        } else {
+            for p in &passages {
+                println!("[{} p. {}] ({:.2})\n{}\n", p.document, p.page, p.score, p.text);
+            }
+        }
+        return Ok(());
+    }
+
+    let Some(model) = &a.model else { bail!("--model is needed to answer (or --retrieve-only to print the passages)") };
+    let mut engine = Engine::new()?;
+    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.gpu_layers, ..Default::default() };
+    let info = engine.load(model, &settings, |_| true)?;
+    // Room for the answer and the chat template's own tokens.
+    let budget = info.context_length.saturating_sub(a.max_tokens + 96);
+    let total: u32 = records.iter().map(|d| d.tokens).sum();
+    let whole = total + total / 10 < budget;
+    let candidates: Vec<Passage> = if whole {
+        let mut all = Vec::new();
+        for d in &records {
+            for (page, text) in store.document_pages(d.id)? {
+                if text.trim().is_empty() {
+                    continue;
+                }
+                let tokens = counter.count(&text);
+                all.push(Passage { chunk_id: page as i64, document_id: d.id, document: d.name.clone(), page, text, tokens, score: 0.0 });
+            }
+        }
+        all
+    } else {
+        store.search_chunks(question, &ids, a.top.max(12))?
+    };
+    let prompt = question_prompt(question, &candidates, budget, &counter);
+    let req = GenerationRequest {
+        messages: vec![ChatMessage { role: Role::User, content: prompt.message.clone() }],
+        sampling: SamplingSettings { temperature: Some(a.temp), seed: Some(a.seed), max_tokens: Some(a.max_tokens), ..Default::default() },
+        template: TemplateChoice::Model,
+    };
+    let mut answer = Answer { stream: !a.json, text: String::new() };
+    let stats = engine.generate(&req, &mut answer)?;
+    let citations = cited_pages(&answer.text, &prompt.sources);
+    if a.json {
+        let out = serde_json::json!({
+            "answer": answer.text,
+            "citations": citations,
+            "passages": prompt.sources.iter().map(passage_json).collect::<Vec<_>>(),
+            "whole_documents": whole,
+            "model": info.name,
+            "prompt_tokens": stats.prompt_tokens,
+            "gen_tokens": stats.gen_tokens,
+            "tokenizer": counter.describe(),
+        });
+        println!("{out}");
+    } else {
+        println!();
+        for c in &citations {
+            let how = if c.inferred { " (inferred: the passage this answer draws on)" } else { "" };
+            println!("[{}] {}, page {}{how}", c.label, c.document, c.page);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! Documents in the database: pages and chunks written once per file content, the full-text
+//! search over chunks (FTS5 BM25), and which conversation uses which document.
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::store::now_ms;
+use crate::{DocumentRecord, NewDocument, Passage, Store, StoreError};
+
+const DOCUMENT_COLUMNS: &str = "id, sha256, name, path, kind, pages, tokens, unreadable_pages_json, created_at";
+
+fn document_row(r: &Row) -> rusqlite::Result<DocumentRecord> {
+    Ok(DocumentRecord {
+        id: r.get(0)?,
+        sha256: r.get(1)?,
+        name: r.get(2)?,
+        path: r.get(3)?,
+        kind: r.get(4)?,
+        pages: r.get(5)?,
+        tokens: r.get(6)?,
+        unreadable_pages: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
+        created_at: r.get(8)?,
+    })
+}
+
+fn passage_row(r: &Row) -> rusqlite::Result<Passage> {
+    Ok(Passage {
+        chunk_id: r.get(0)?,
+        document_id: r.get(1)?,
+        document: r.get(2)?,
+        page: r.get(3)?,
+        text: r.get(4)?,
+        tokens: r.get(5)?,
+        score: r.get(6)?,
+    })
+}
+
+/// Words that carry no meaning for retrieval; left out of the full-text query so that BM25
+/// ranks by the words that do.
+const STOPWORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "in", "is", "it",
+    "its", "me", "of", "on", "or", "say", "says", "tell", "that", "the", "this", "to", "was", "what", "when", "where",
+    "which", "who", "why", "with", "you", "about", "document", "page", "according",
+];
+
+/// A question turned into an FTS5 query: its meaningful words, each quoted (so no word can be
+/// read as FTS5 syntax), any of them matching. `None` when nothing is left to search for.
+pub fn fts_query(question: &str) -> Option<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in question.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()) {
+        let w = word.to_lowercase();
+        if (w.chars().count() < 2 && !w.chars().all(|c| c.is_ascii_digit())) || STOPWORDS.contains(&w.as_str()) {
+            continue;
+        }
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    if words.is_empty() {
+        return None;
+    }
+    Some(words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR "))
+}
+
+impl Store {
+    pub fn document_by_sha256(&self, sha256: &str) -> Result<Option<DocumentRecord>, StoreError> {
+        let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE sha256 = ?1");
+        Ok(self.conn.query_row(&sql, [sha256], document_row).optional()?)
+    }
+
+    pub fn document(&self, id: i64) -> Result<DocumentRecord, StoreError> {
+        let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM documents WHERE id = ?1");
+        self.conn.query_row(&sql, [id], document_row).optional()?.ok_or_else(|| StoreError::NotFound(format!("document {id}")))
+    }
+
+    /// Writes a document with its pages and chunks in one transaction (all or nothing: a full
+    /// disk leaves no half-indexed document). A document with the same content is kept as it is.
+    pub fn add_document(&self, doc: &NewDocument) -> Result<DocumentRecord, StoreError> {
+        if let Some(existing) = self.document_by_sha256(&doc.sha256)? {
+            return Ok(existing);
+        }
+        let tokens: u32 = doc.chunks.iter().map(|c| c.tokens).sum();
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute(
+            "INSERT INTO documents (sha256, name, path, kind, pages, tokens, unreadable_pages_json, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                doc.sha256,
+                doc.name,
+                doc.path,
+                doc.kind,
+                doc.pages.len() as u32,
+                tokens,
+                serde_json::to_string(&doc.unreadable_pages).unwrap_or_else(|_| "[]".into()),
+                now_ms()
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        {
+            let mut page = tx.prepare("INSERT INTO document_pages (document_id, page, text) VALUES (?1, ?2, ?3)")?;
+            for (n, text) in &doc.pages {
+                page.execute(params![id, n, text])?;
+            }
+            let mut chunk = tx.prepare("INSERT INTO chunks (document_id, page, start, tokens, text) VALUES (?1, ?2, ?3, ?4, ?5)")?;
+            for c in &doc.chunks {
+                chunk.execute(params![id, c.page, c.start, c.tokens, c.text])?;
+            }
+        }
+        tx.commit()?;
+        self.document(id)
+    }
+
+    pub fn attach_document(&self, conversation_id: i64, document_id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO conversation_documents (conversation_id, document_id, added_at) VALUES (?1, ?2, ?3)",
+            params![conversation_id, document_id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    /// Takes a document off a conversation; its index stays for other conversations (and for the
+    /// same file added again) until no conversation uses it.
+    pub fn detach_document(&self, conversation_id: i64, document_id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM conversation_documents WHERE conversation_id = ?1 AND document_id = ?2",
+            params![conversation_id, document_id],
+        )?;
+        self.conn.execute(
+            "DELETE FROM documents WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM conversation_documents WHERE document_id = ?1)",
+            [document_id],
+        )?;
+        Ok(())
+    }
+
+    pub fn conversation_documents(&self, conversation_id: i64) -> Result<Vec<DocumentRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM documents d JOIN conversation_documents cd ON cd.document_id = d.id
+             WHERE cd.conversation_id = ?1 ORDER BY cd.added_at, d.id",
+            DOCUMENT_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([conversation_id], document_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// A page's text (1-based page).
+    pub fn document_page(&self, document_id: i64, page: u32) -> Result<String, StoreError> {
+        self.conn
+            .query_row("SELECT text FROM document_pages WHERE document_id = ?1 AND page = ?2", params![document_id, page], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("page {page} of document {document_id}")))
+    }
+
+    /// Every page of a document, (1-based page, text), in order.
+    pub fn document_pages(&self, document_id: i64) -> Result<Vec<(u32, String)>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT page, text FROM document_pages WHERE document_id = ?1 ORDER BY page")?;
+        let rows = stmt.query_map([document_id], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Every chunk of a document in reading order (for documents given whole, and summaries).
+    pub fn document_chunks(&self, document_id: i64) -> Result<Vec<Passage>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT c.id, c.document_id, d.name, c.page, c.text, c.tokens, 0.0 FROM chunks c JOIN documents d ON d.id = c.document_id
+             WHERE c.document_id = ?1 ORDER BY c.page, c.start",
+        )?;
+        let rows = stmt.query_map([document_id], passage_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// The chunks of `documents` that best match `question` (BM25 over their words), best first.
+    pub fn search_chunks(&self, question: &str, documents: &[i64], limit: usize) -> Result<Vec<Passage>, StoreError> {
+        let Some(query) = fts_query(question) else { return Ok(Vec::new()) };
+        if documents.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = documents.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+        // bm25() is lower for better matches; negated so that a higher score is better.
+        let sql = format!(
+            "SELECT c.id, c.document_id, d.name, c.page, c.text, c.tokens, -bm25(chunks_fts) AS score
+             FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.document_id
+             WHERE chunks_fts MATCH ?1 AND c.document_id IN ({ids})
+             ORDER BY bm25(chunks_fts) LIMIT ?2"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![query, limit as i64], passage_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewChunk;
+
+    fn doc(sha: &str, pages: &[&str]) -> NewDocument {
+        NewDocument {
+            sha256: sha.into(),
+            name: format!("{sha}.pdf"),
+            path: format!("/tmp/{sha}.pdf"),
+            kind: "pdf".into(),
+            pages: pages.iter().enumerate().map(|(i, t)| (i as u32 + 1, t.to_string())).collect(),
+            chunks: pages
+                .iter()
+                .enumerate()
+                .map(|(i, t)| NewChunk { page: i as u32 + 1, start: 0, tokens: t.split(' ').count() as u32, text: t.to_string() })
+                .collect(),
+            unreadable_pages: vec![],
+        }
+    }
+
+    #[test]
+    fn questions_become_safe_fts_queries() {
+        assert_eq!(fts_query("What is the boiling point of water?").unwrap(), "\"boiling\" OR \"point\" OR \"water\"");
+        // FTS5 syntax in a question is only text.
+        assert_eq!(fts_query("NEAR(a b) AND \"xy* OR -yz").unwrap(), "\"near\" OR \"xy\" OR \"yz\"");
+        assert_eq!(fts_query("what is it?"), None);
+        assert_eq!(fts_query("section 7"), Some("\"section\" OR \"7\"".into()));
+    }
+
+    #[test]
+    fn search_ranks_the_page_that_holds_the_words_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let d = store
+            .add_document(&doc("aa", &["The cat sleeps on the mat.", "Water boils at one hundred degrees.", "Engines need fuel."]))
+            .unwrap();
+        assert_eq!((d.pages, d.kind.as_str()), (3, "pdf"));
+        let hits = store.search_chunks("When does water boil?", &[d.id], 5).unwrap();
+        assert_eq!(hits[0].page, 2, "{hits:?}");
+        assert_eq!(hits[0].document, "aa.pdf");
+        // Porter stemming: "boiling" finds "boils".
+        assert_eq!(store.search_chunks("boiling", &[d.id], 5).unwrap()[0].page, 2);
+        // Only the documents asked for are searched.
+        let other = store.add_document(&doc("bb", &["Water is wet."])).unwrap();
+        assert!(store.search_chunks("water", &[other.id], 5).unwrap().iter().all(|p| p.document_id == other.id));
+    }
+
+    #[test]
+    fn the_same_content_is_indexed_once_and_removed_with_its_last_conversation() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let a = store.create_conversation("a").unwrap();
+        let b = store.create_conversation("b").unwrap();
+        let d1 = store.add_document(&doc("cc", &["one", "two"])).unwrap();
+        let d2 = store.add_document(&doc("cc", &["one", "two"])).unwrap();
+        assert_eq!(d1.id, d2.id);
+        store.attach_document(a.id, d1.id).unwrap();
+        store.attach_document(b.id, d1.id).unwrap();
+        assert_eq!(store.conversation_documents(a.id).unwrap().len(), 1);
+        assert_eq!(store.document_page(d1.id, 2).unwrap(), "two");
+        store.detach_document(a.id, d1.id).unwrap();
+        assert!(store.conversation_documents(a.id).unwrap().is_empty());
+        assert!(store.document(d1.id).is_ok(), "still used by b");
+        store.detach_document(b.id, d1.id).unwrap();
+        assert!(store.document(d1.id).is_err());
+        assert!(store.search_chunks("one", &[d1.id], 5).unwrap().is_empty(), "its chunks left the index too");
+    }
+}
