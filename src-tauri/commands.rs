@@ -124,12 +124,15 @@ async fn turn(state: &AppState, conversation_id: i64, action: TurnAction, channe
     if let Some((path, settings)) = stale {
         load(state, path, settings, |_| {}).await?;
     }
-    let model_name = state.model.lock().unwrap().info.as_ref().map(|m| m.name.clone());
+    let (model_name, context_length) = {
+        let slot = state.model.lock().unwrap();
+        (slot.info.as_ref().map(|m| m.name.clone()), slot.info.as_ref().map_or(0, |m| m.context_length))
+    };
     if model_name.is_none() {
         return Err(AppError::Reported(ErrorPayload::new(ErrorCode::NoModel, "load a model first")));
     }
     let mut my_generation = None;
-    let result = run_turn(&state.store, &state.engine, conversation_id, action, model_name.as_deref(), |ev| {
+    let result = run_turn(&state.store, &state.engine, conversation_id, action, model_name.as_deref(), context_length, |ev| {
         if let TurnEvent::Started { generation_id, .. } = &ev {
             my_generation = Some(*generation_id);
             state.generations.lock().unwrap().push(*generation_id);

@@ -5,6 +5,7 @@ pub mod advisor_commands;
 pub mod bench_commands;
 mod cli_child;
 pub mod commands;
+pub mod documents_commands;
 mod error;
 pub mod models_commands;
 pub mod monitor;
@@ -56,6 +57,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             models_commands::repo_files,
             models_commands::pull_model,
             models_commands::cancel_pull,
+            documents_commands::add_documents,
+            documents_commands::cancel_documents,
+            documents_commands::conversation_documents,
+            documents_commands::remove_document,
+            documents_commands::document_page,
         ])
 }
 

@@ -24,6 +24,8 @@ pub struct AppState {
     pub bench_cancel: crate::cli_child::CancelSlot,
     /// Pauses the download now running, if any.
     pub pull_cancel: crate::cli_child::CancelSlot,
+    /// Stops adding documents.
+    pub documents_cancel: Arc<std::sync::atomic::AtomicBool>,
 }
 
 #[derive(Default, Clone)]
@@ -64,6 +66,7 @@ impl AppState {
             quantize_cancel: Mutex::new(None),
             bench_cancel: Mutex::new(None),
             pull_cancel: Mutex::new(None),
+            documents_cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
     }
 }

@@ -85,16 +85,16 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
 
     let engine = EngineClient::new(std::env::current_exe()?);
     let mut load = engine.request(|id| Request::Load { id, path: model.clone(), settings }).await?;
-    let model_name = loop {
+    let (model_name, context_length) = loop {
         match load.next().await {
-            Some(Event::Loaded { model, .. }) => break model.name,
+            Some(Event::Loaded { model, .. }) => break (model.name, model.context_length),
             Some(Event::Error { error, .. }) => anyhow::bail!("{}: {}", serde_json::to_string(&error.code)?, error.message),
             Some(_) => {}
             None => anyhow::bail!("the engine stopped while loading"),
         }
     };
     let stream_text = !a.json;
-    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, Some(&model_name), |ev| {
+    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, Some(&model_name), context_length, |ev| {
         match ev {
             TurnEvent::Token { text } if stream_text => {
                 let mut out = std::io::stdout().lock();

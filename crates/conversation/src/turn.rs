@@ -38,6 +38,9 @@ pub enum TurnEvent {
         generation_id: u64,
     },
     ContextTrimmed { dropped_messages: u32 },
+    /// The question is answered from the conversation's documents: passages retrieved (or the
+    /// documents given whole when they fit), put into the prompt with their pages.
+    DocumentsUsed { passages: u32, whole: bool, pages: Vec<u32> },
     PromptDone { prompt_tokens: u32 },
     Token { text: String },
     /// The assistant message in its final state: complete, stopped, failed or interrupted.
@@ -72,15 +75,18 @@ fn title_from(text: &str) -> String {
 
 /// Runs one turn to its end. Engine failures do not make this fail: they end the turn with a
 /// `failed` or `interrupted` message, which is returned. Only bad input and storage errors are `Err`.
+/// `context_length` is the loaded model's (0 when unknown): with documents on the conversation,
+/// it decides how much of them fits in the prompt.
 pub async fn run_turn(
     store: &SharedStore,
     engine: &EngineClient,
     conversation_id: i64,
     action: TurnAction,
     model_name: Option<&str>,
+    context_length: u32,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
-    let (user_message, assistant, history, sampling, template) = {
+    let (user_message, assistant, mut history, sampling, template, documents) = {
         let s = store.lock().unwrap();
         let conv = s.conversation(conversation_id)?;
         let user_message = match &action {
@@ -117,12 +123,37 @@ pub async fn run_turn(
             }
         };
         let history = s.chat_history(conversation_id)?;
+        let documents = s.conversation_documents(conversation_id)?;
         let assistant = s.add_message(conversation_id, Role::Assistant, "", MessageStatus::Streaming, model_name)?;
-        (user_message, assistant, history, conv.sampling, conv.template)
+        (user_message, assistant, history, conv.sampling, conv.template, documents)
     };
 
+    // The last question, with the passages that answer it, replaces the question sent to the
+    // engine (the stored message stays as the user typed it).
+    let mut sources = Vec::new();
+    if !documents.is_empty() {
+        if let Some(last) = history.last_mut().filter(|m| m.role == Role::User) {
+            let prompt = {
+                let s = store.lock().unwrap();
+                document_prompt(&s, &documents, &last.content, context_length)?
+            };
+            emit(TurnEvent::DocumentsUsed {
+                passages: prompt.0.sources.len() as u32,
+                whole: prompt.1,
+                pages: prompt.0.sources.iter().map(|p| p.page).collect(),
+            });
+            last.content = prompt.0.message;
+            sources = prompt.0.sources;
+        }
+    }
+
     let finish = |content: &str, status, stats, error: Option<ErrorPayload>| -> Result<Message, TurnError> {
-        Ok(store.lock().unwrap().finish_message(assistant.id, content, status, stats, error.as_ref())?)
+        let s = store.lock().unwrap();
+        let message = s.finish_message(assistant.id, content, status, stats, error.as_ref())?;
+        if sources.is_empty() || content.trim().is_empty() {
+            return Ok(message);
+        }
+        Ok(s.set_citations(assistant.id, &hearth_documents::cited_pages(content, &sources))?)
     };
 
     let mut stream = match engine
@@ -171,6 +202,37 @@ pub async fn run_turn(
     };
     emit(TurnEvent::Finished { message: message.clone() });
     Ok(message)
+}
+
+/// The prompt for `question` over `documents`: the documents whole when they fit in about half
+/// the context (the rest is for the conversation and the answer), else the passages that match.
+fn document_prompt(
+    s: &Store,
+    documents: &[hearth_store::DocumentRecord],
+    question: &str,
+    context_length: u32,
+) -> Result<(hearth_documents::QuestionPrompt, bool), TurnError> {
+    let counter = hearth_documents::TokenCounter::Estimate;
+    let context = if context_length == 0 { 4096 } else { context_length };
+    let budget = context / 2;
+    let total: u32 = documents.iter().map(|d| d.tokens).sum();
+    let ids: Vec<i64> = documents.iter().map(|d| d.id).collect();
+    let whole = total + total / 10 < budget;
+    let passages = if whole {
+        let mut all = Vec::new();
+        for d in documents {
+            for (page, text) in s.document_pages(d.id)? {
+                if !text.trim().is_empty() {
+                    let tokens = counter.count(&text);
+                    all.push(hearth_store::Passage { chunk_id: page as i64, document_id: d.id, document: d.name.clone(), page, text, tokens, score: 0.0 });
+                }
+            }
+        }
+        all
+    } else {
+        s.search_chunks(question, &ids, 16)?
+    };
+    Ok((hearth_documents::question_prompt(question, &passages, budget, &counter), whole))
 }
 
 #[cfg(test)]

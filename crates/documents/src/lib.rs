@@ -17,7 +17,8 @@ pub use chunking::{chunk_page, Chunk, ChunkSizes};
 pub use indexing::{index_file, read_document, sha256_file, IndexProgress};
 pub use isolated::{serve_extraction, Extractor};
 pub use pages::{DocumentKind, ExtractedPage};
-pub use prompt::{cited_pages, parse_citations, question_prompt, Citation, QuestionPrompt};
+pub use hearth_store::Citation;
+pub use prompt::{cited_pages, parse_citations, question_prompt, QuestionPrompt};
 pub use token_count::TokenCounter;
 
 use hearth_protocol::{ErrorCode, ErrorPayload};

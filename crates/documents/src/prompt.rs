@@ -6,9 +6,7 @@
 
 use std::collections::HashSet;
 
-use hearth_store::Passage;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
+use hearth_store::{Citation, Passage};
 
 use crate::TokenCounter;
 
@@ -19,21 +17,6 @@ pub struct QuestionPrompt {
     /// The passages in the prompt, in the order given.
     pub sources: Vec<Passage>,
     pub tokens: u32,
-}
-
-/// A page the answer cites, with the passage behind it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct Citation {
-    /// The label as it reads in the answer (`p. 12`), or as Hearth gives it when inferred.
-    pub label: String,
-    #[ts(type = "number")]
-    pub document_id: i64,
-    pub document: String,
-    pub page: u32,
-    /// The passage of that page that was in the prompt.
-    pub text: String,
-    /// True when the model cited nothing usable and Hearth chose the passage the answer uses most.
-    pub inferred: bool,
 }
 
 fn label(p: &Passage, many_documents: bool) -> String {

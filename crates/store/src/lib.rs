@@ -10,7 +10,7 @@ mod store;
 
 pub use home::HearthHome;
 pub use documents::fts_query;
-pub use records::{BenchRecord, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
+pub use records::{BenchRecord, Citation, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
 pub use store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -39,5 +39,5 @@ impl StoreError {
 /// TypeScript declarations of the records the UI receives.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl(), DocumentRecord::decl(), Passage::decl()]
+    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl(), DocumentRecord::decl(), Passage::decl(), Citation::decl()]
 }

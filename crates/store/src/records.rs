@@ -67,6 +67,23 @@ pub struct Message {
     pub model: Option<String>,
     #[ts(type = "number")]
     pub created_at: i64,
+    /// For an answer from documents: the pages it cites, with the passages behind them.
+    pub citations: Vec<Citation>,
+}
+
+/// A page an answer cites, with the passage of that page that was in its prompt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Citation {
+    /// The label as it reads in the answer (`p. 12`), or as Hearth gives it when inferred.
+    pub label: String,
+    #[ts(type = "number")]
+    pub document_id: i64,
+    pub document: String,
+    pub page: u32,
+    /// The passage of that page that was in the prompt.
+    pub text: String,
+    /// True when the model cited nothing usable and Hearth chose the passage the answer uses most.
+    pub inferred: bool,
 }
 
 /// A kept benchmark result, and the machine it ran on.

@@ -80,5 +80,6 @@ pub const MIGRATIONS: &[&str] = &[
         document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
         added_at INTEGER NOT NULL,
         PRIMARY KEY (conversation_id, document_id)
-    );",
+    );
+    ALTER TABLE messages ADD COLUMN citations_json TEXT;",
 ];

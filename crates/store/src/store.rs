@@ -27,7 +27,7 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
 }
 
 const CONVERSATION_COLUMNS: &str = "id, title, system_prompt, sampling_json, template_json, created_at, updated_at";
-const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, stats_json, error_json, model, created_at";
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, stats_json, error_json, model, created_at, citations_json";
 
 fn conversation_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -57,6 +57,7 @@ fn message_row(r: &Row) -> rusqlite::Result<Message> {
         error: r.get::<_, Option<String>>(6)?.and_then(|s| serde_json::from_str::<ErrorPayload>(&s).ok()),
         model: r.get(7)?,
         created_at: r.get(8)?,
+        citations: r.get::<_, Option<String>>(9)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
     })
 }
 
@@ -224,6 +225,12 @@ impl Store {
     pub fn save_partial(&self, id: i64, content: &str) -> Result<(), StoreError> {
         self.conn.execute("UPDATE messages SET content = ?2 WHERE id = ?1", params![id, content])?;
         Ok(())
+    }
+
+    /// The pages an answer cites (an answer from documents).
+    pub fn set_citations(&self, id: i64, citations: &[crate::Citation]) -> Result<Message, StoreError> {
+        self.conn.execute("UPDATE messages SET citations_json = ?2 WHERE id = ?1", params![id, json(&citations)])?;
+        self.message(id)
     }
 
     pub fn finish_message(

@@ -122,7 +122,11 @@ export type Message = { id: number, conversation_id: number, role: Role, content
 /**
  * The model that wrote an assistant message.
  */
-model: string | null, created_at: number, };
+model: string | null, created_at: number, 
+/**
+ * For an answer from documents: the pages it cites, with the passages behind them.
+ */
+citations: Array<Citation>, };
 
 export type Conversation = { id: number, title: string, system_prompt: string, sampling: SamplingSettings, template: TemplateChoice, created_at: number, updated_at: number, };
 
@@ -160,6 +164,20 @@ page: number, text: string, tokens: number,
  */
 score: number, };
 
+export type Citation = { 
+/**
+ * The label as it reads in the answer (`p. 12`), or as Hearth gives it when inferred.
+ */
+label: string, document_id: number, document: string, page: number, 
+/**
+ * The passage of that page that was in the prompt.
+ */
+text: string, 
+/**
+ * True when the model cited nothing usable and Hearth chose the passage the answer uses most.
+ */
+inferred: boolean, };
+
 export type TurnEvent = { "kind": "started", 
 /**
  * The user's message as stored (absent for regenerate).
@@ -168,7 +186,7 @@ user_message: Message | null, assistant_message: Message,
 /**
  * Pass to `stop_generation`.
  */
-generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
+generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
 
 export type MemorySnapshot = { total_bytes: number | null, available_bytes: number | null, used_bytes: number | null, source: string, };
 
@@ -322,6 +340,18 @@ fits: Fit | null, predicted_tg_tps: number | null, };
 export type RepoFile = { path: string, size_bytes: number, sha256: string | null, };
 
 export type PullEvent = { file: string, done_bytes: number, total_bytes: number, bytes_per_s: number, };
+
+export type IndexProgress = { 
+/**
+ * The file's name.
+ */
+document: string, 
+/**
+ * `reading` (pages extracted so far), `indexing`, `done`.
+ */
+stage: string, page: number, pages: number, };
+
+export type DocumentOutcome = { path: string, document: DocumentRecord | null, error: ErrorPayload | null, };
 
 export type EngineStatus = { running: boolean, pid: number | null, 
 /**

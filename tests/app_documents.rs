@@ -1,0 +1,81 @@
+//! Documents through the app's commands (Tauri's mock runtime, the real `hearth extract` child,
+//! the real engine with the demo model): add to a conversation, a bad file reported beside a good
+//! one, an answer that cites a page with its passage, the page read back, the documents still
+//! there after the app restarts (and not read again), and removal.
+
+mod common;
+
+use common::{app, demo_model, invoke};
+use hearth_documents::fixture::{shapes_only_pdf, text_pdf};
+use serde_json::json;
+
+#[test]
+fn documents_on_a_conversation_answer_with_citations_and_persist() {
+    let home = tempfile::tempdir().unwrap();
+    let manual = home.path().join("manual.pdf");
+    let pages = [
+        "Hearth user guide.\nThis guide explains the settings of the app.",
+        "Chapter 2: Cooling.\nThe fan spins at 1200 RPM when idle.",
+        "Chapter 3: Power.\nThe power supply is rated at 240 watts.",
+    ]
+    .map(String::from);
+    std::fs::write(&manual, text_pdf(&pages)).unwrap();
+    let scan = home.path().join("scan.pdf");
+    std::fs::write(&scan, shapes_only_pdf(2)).unwrap();
+
+    let conv_id;
+    {
+        let (_app, webview) = app(home.path());
+        invoke(&webview, "load_model", json!({"path": demo_model(), "settings": null, "onProgress": "__CHANNEL__:1"})).unwrap();
+        let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
+        conv_id = conv["id"].as_i64().unwrap();
+        let greedy = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 48});
+        invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": greedy, "template": {"kind": "model"}})).unwrap();
+
+        let outcomes = invoke(
+            &webview,
+            "add_documents",
+            json!({"conversationId": conv_id, "paths": [manual, scan], "onProgress": "__CHANNEL__:2"}),
+        )
+        .unwrap();
+        let outcomes = outcomes.as_array().unwrap();
+        assert_eq!(outcomes[0]["document"]["pages"], 3, "{outcomes:?}");
+        assert_eq!(outcomes[1]["error"]["code"], "DOCUMENT_NO_TEXT", "{outcomes:?}");
+        let docs = invoke(&webview, "conversation_documents", json!({"conversationId": conv_id})).unwrap();
+        assert_eq!(docs.as_array().unwrap().len(), 1, "the scan was not attached");
+
+        let answer = invoke(
+            &webview,
+            "send_message",
+            json!({"conversationId": conv_id, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:3"}),
+        )
+        .unwrap();
+        assert_eq!(answer["status"], "complete", "{answer}");
+        let citations = answer["citations"].as_array().unwrap();
+        assert!(!citations.is_empty(), "no citation for {}", answer["content"]);
+        assert_eq!(citations[0]["page"], 3, "{answer}");
+        assert!(citations[0]["text"].as_str().unwrap().contains("240 watts"));
+        // The stored question is what the user typed, not the prompt built from the documents.
+        let messages = invoke(&webview, "get_messages", json!({"conversationId": conv_id})).unwrap();
+        assert_eq!(messages[0]["content"], "What is the power supply rated at?");
+
+        let doc_id = docs[0]["id"].as_i64().unwrap();
+        let page = invoke(&webview, "document_page", json!({"documentId": doc_id, "page": 3})).unwrap();
+        assert!(page.as_str().unwrap().contains("rated at 240 watts"));
+    }
+
+    // A new app process on the same home: the document is still on the conversation, with its
+    // citations kept on the answer.
+    let (_app, webview) = app(home.path());
+    let docs = invoke(&webview, "conversation_documents", json!({"conversationId": conv_id})).unwrap();
+    assert_eq!(docs[0]["name"], "manual.pdf");
+    let messages = invoke(&webview, "get_messages", json!({"conversationId": conv_id})).unwrap();
+    assert_eq!(messages[1]["citations"][0]["page"], 3);
+    // Adding the same file again finds it by content instead of reading it.
+    let again = invoke(&webview, "add_documents", json!({"conversationId": conv_id, "paths": [manual], "onProgress": "__CHANNEL__:4"})).unwrap();
+    assert_eq!(again[0]["document"]["id"], docs[0]["id"]);
+
+    invoke(&webview, "remove_document", json!({"conversationId": conv_id, "documentId": docs[0]["id"]})).unwrap();
+    let docs = invoke(&webview, "conversation_documents", json!({"conversationId": conv_id})).unwrap();
+    assert!(docs.as_array().unwrap().is_empty());
+}
