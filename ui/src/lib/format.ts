@@ -22,3 +22,10 @@ export function formatStats(s: GenerationStats): string {
   if (s.stop_reason === "context_full") parts.push("stopped: the context is full");
   return parts.join(" · ");
 }
+
+/** 1234 → "1.2k", 56 → "56". */
+export function formatCount(n: number): string {
+  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  if (n >= 1000) return `${(n / 1000).toFixed(1)}k`;
+  return String(n);
+}

@@ -1,4 +1,4 @@
-import type { Conversation, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
 // Recorded from `hearth advise --model gpt-oss-120b --hardware strix-halo-395-128gb --ctx 32768 --json`
@@ -29,6 +29,13 @@ function scriptedAnswer(prompt: string): string[] {
   return ["The capital ", "of France ", "is **Paris**."];
 }
 
+// The pages of a document as `hearth extract` reads the PDF that tests/app_documents.rs generates.
+const MANUAL_PAGES = [
+  "Hearth user guide.\nThis guide explains the settings of the app.",
+  "Chapter 2: Cooling.\nThe fan spins at 1200 RPM when idle.\nUnder load it spins at 3100 RPM.",
+  "Chapter 3: Power.\nThe power supply is rated at 240 watts.",
+];
+
 export function installFakeBackend() {
   let nextId = 1;
   let model: ModelInfo | null = null;
@@ -37,11 +44,12 @@ export function installFakeBackend() {
   const stopRequested = new Set<number>();
   let generation = 100;
   let lastDeath: string | null = null;
-  (window as any).__fake = { conversations, messages };
+  const docs: (DocumentRecord & { conversation: number })[] = [];
+  (window as any).__fake = { conversations, messages, docs };
 
   const conv = (id: number) => conversations.find((c) => c.id === id)!;
   const msg = (conversation_id: number, role: Message["role"], content: string, status: Message["status"] = "complete"): Message => {
-    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now() };
+    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now(), citations: [] };
     messages.push(m);
     conv(conversation_id).updated_at = Date.now() + nextId;
     return m;
@@ -63,13 +71,22 @@ export function installFakeBackend() {
       channel.onmessage({ kind: "finished", message: { ...a } } satisfies TurnEvent);
       return { ...a };
     }
-    for (const piece of scriptedAnswer(prompt)) {
+    const mine = docs.filter((d) => d.conversation === conversationId);
+    let pieces = scriptedAnswer(prompt);
+    let citations: Citation[] = [];
+    if (mine.length > 0) {
+      channel.onmessage({ kind: "documents_used", passages: 3, whole: true, pages: [1, 2, 3] } satisfies TurnEvent);
+      pieces = ["When idle, the fan ", "spins at 1200 RPM ", "[p. 2]."];
+      citations = [{ label: "p. 2", document_id: mine[0].id, document: mine[0].name, page: 2, text: "The fan spins at 1200 RPM when idle.", inferred: false }];
+    }
+    for (const piece of pieces) {
       await new Promise((r) => setTimeout(r, 15));
       if (stopRequested.has(gid)) { stopped = true; break; }
       a.content += piece;
       channel.onmessage({ kind: "token", text: piece } satisfies TurnEvent);
     }
     a.status = stopped ? "stopped" : "complete";
+    a.citations = citations;
     a.stats = { prompt_tokens: 20, prompt_evaluated: 20, gen_tokens: a.content.length, ttft_ms: 42, pp_tps: 500, tg_tps: 61.5, total_ms: 300, dropped_messages: 0, stop_reason: stopped ? "cancelled" : "end_of_turn" };
     channel.onmessage({ kind: "finished", message: { ...a } } satisfies TurnEvent);
     return { ...a };
@@ -251,6 +268,36 @@ export function installFakeBackend() {
         return { weights_bytes: 96576768, kv_bytes: 188743680, compute_bytes: 115165102 };
       case "cancel_quantize":
         (window as any).__fake.cancelQuantize = true;
+        return null;
+      case "add_documents": {
+        const out = [];
+        for (const path of args.paths as string[]) {
+          const name = path.split("/").pop()!;
+          if (name.includes("locked")) {
+            out.push({ path, document: null, error: { code: "DOCUMENT_ENCRYPTED", message: `${name} is password-protected: Hearth cannot open encrypted PDFs (remove the password, e.g. with qpdf --decrypt, and add it again)` } });
+            continue;
+          }
+          for (let page = 1; page <= 3; page++) {
+            await new Promise((r) => setTimeout(r, 120));
+            args.onProgress.onmessage({ document: name, stage: "reading", page, pages: 3 });
+          }
+          args.onProgress.onmessage({ document: name, stage: "indexing", page: 0, pages: 3 });
+          await new Promise((r) => setTimeout(r, 50));
+          const d = { id: nextId++, sha256: "ab", name, path, kind: "pdf", pages: 3, tokens: 41, unreadable_pages: [], created_at: Date.now(), conversation: args.conversationId };
+          docs.push(d);
+          args.onProgress.onmessage({ document: name, stage: "done", page: 3, pages: 3 });
+          out.push({ path, document: d, error: null });
+        }
+        return out;
+      }
+      case "conversation_documents":
+        return docs.filter((d) => d.conversation === args.conversationId);
+      case "remove_document":
+        docs.splice(docs.findIndex((d) => d.id === args.documentId && d.conversation === args.conversationId), 1);
+        return null;
+      case "document_page":
+        return MANUAL_PAGES[args.page - 1];
+      case "cancel_documents":
         return null;
       case "stop_generation":
         stopRequested.add(generation);

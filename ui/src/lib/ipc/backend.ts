@@ -4,6 +4,9 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  DocumentOutcome,
+  DocumentRecord,
+  IndexProgress,
   LibraryEntry,
   PullEvent,
   RepoFile,
@@ -99,8 +102,16 @@ export async function pickModelFile(): Promise<string | null> {
   return typeof picked === "string" ? picked : null;
 }
 
-/** Calls `onDrop` with the first `.gguf` dropped on the window, `onHover` while files hover. */
-export async function onModelDrop(onDrop: (path: string) => void, onHover: (hovering: boolean) => void): Promise<() => void> {
+const DOCUMENT_EXTENSIONS = ["pdf", "txt", "md", "markdown"];
+const isDocument = (path: string) => DOCUMENT_EXTENSIONS.includes(path.split(".").pop()?.toLowerCase() ?? "");
+
+/** Files dropped on the window: the first `.gguf` loads as the model, documents (PDF, text,
+ * Markdown) go to `onDocuments`; `onHover` while files hover. */
+export async function onFileDrop(
+  onModel: (path: string) => void,
+  onDocuments: (paths: string[]) => void,
+  onHover: (hovering: boolean) => void,
+): Promise<() => void> {
   return getCurrentWebview().onDragDropEvent((event) => {
     const p = event.payload;
     if (p.type === "enter" || p.type === "over") onHover(true);
@@ -108,10 +119,29 @@ export async function onModelDrop(onDrop: (path: string) => void, onHover: (hove
     else if (p.type === "drop") {
       onHover(false);
       const gguf = p.paths.find((x) => x.toLowerCase().endsWith(".gguf"));
-      if (gguf) onDrop(gguf);
+      if (gguf) onModel(gguf);
+      const docs = p.paths.filter(isDocument);
+      if (docs.length > 0) onDocuments(docs);
     }
   });
 }
+
+// Documents on a conversation.
+/** The native file dialog, for PDFs, text and Markdown files. */
+export async function pickDocuments(): Promise<string[]> {
+  const picked = await open({ multiple: true, directory: false, filters: [{ name: "Documents", extensions: DOCUMENT_EXTENSIONS }] });
+  if (!picked) return [];
+  return Array.isArray(picked) ? picked : [picked];
+}
+export function addDocuments(conversationId: number, paths: string[], onProgress: (p: IndexProgress) => void): Promise<DocumentOutcome[]> {
+  const channel = new Channel<IndexProgress>();
+  channel.onmessage = onProgress;
+  return invoke<DocumentOutcome[]>("add_documents", { conversationId, paths, onProgress: channel });
+}
+export const cancelDocuments = () => invoke<void>("cancel_documents");
+export const conversationDocuments = (conversationId: number) => invoke<DocumentRecord[]>("conversation_documents", { conversationId });
+export const removeDocument = (conversationId: number, documentId: number) => invoke<void>("remove_document", { conversationId, documentId });
+export const documentPage = (documentId: number, page: number) => invoke<string>("document_page", { documentId, page });
 
 // The advisor.
 export const advisorCatalog = () => invoke<AdvisorCatalog>("advisor_catalog");
