@@ -12,6 +12,8 @@ import { join, resolve } from "node:path";
 const app = resolve(process.env.HEARTH_APP ?? "target/debug/hearth-app");
 const model = resolve(process.env.HEARTH_TEST_MODEL ?? ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf");
 const shots = resolve(process.env.HEARTH_SHOTS ?? "shots");
+// A PDF no one here wrote, from Debian's shared-mime-info package (scripts/setup.sh installs it).
+const debianPdf = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
 const port = 4444 + Math.floor(Math.random() * 500);
 const base = `http://127.0.0.1:${port}`;
 const home = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
@@ -56,6 +58,9 @@ const session = {
   },
   async exec(script, args = []) {
     return wd("POST", `/session/${this.id}/execute/sync`, { script, args });
+  },
+  async execAsync(script, args = []) {
+    return wd("POST", `/session/${this.id}/execute/async`, { script, args });
   },
   async text(css) {
     return this.exec("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", [css]);
@@ -179,13 +184,54 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   assert.match(library, /SmolLM2-135M-Instruct\.Q4_1Q4_1.*fits/);
   assert.match(library, /SmolLM2-135M-Instruct-Q8_0Q8_0/);
   await session.screenshot("models.png");
+
+  // Documents on the real backend: a Debian PDF added to a new conversation (through the app's
+  // own IPC: WebDriver cannot drive the native file dialog or a drop), a question answered from
+  // it with its pages as sources, and a source opened on its page.
+  await session.click('button[aria-label="Close models"]');
+  await session.click('[data-testid="new-chat"]');
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="max-tokens"]', "60");
+  await session.type('[data-testid="temperature"]', "0");
+  await session.click('[data-testid="save-conversation"]');
+  await session.click('[data-testid="toggle-settings"]');
+  const added = await session.execAsync(
+    `const done = arguments[arguments.length - 1];
+     const t = window.__TAURI_INTERNALS__;
+     t.invoke("list_conversations", { query: null })
+      .then((cs) => t.invoke("add_documents", { conversationId: cs[0].id, paths: [arguments[0]], onProgress: "__CHANNEL__:" + t.transformCallback(() => {}) }))
+      .then((r) => done(JSON.stringify(r)), (e) => done(JSON.stringify({ error: e })));`,
+    [debianPdf],
+  );
+  assert.match(added, /"pages":17/, added);
+  // Selecting the conversation again shows its documents.
+  await session.click('[data-testid="conversation-item"]');
+  await waitFor("the document chip", () => session.text('[data-testid="doc-chip"]'));
+  assert.match(await session.text('[data-testid="doc-chip"]'), /shared-mime-info-spec\.pdf\s*17 pages/);
+  await session.type('[data-testid="composer"]', "Which extended attribute can hold the MIME type of a file?\uE007");
+  await waitFor("the answer from the document", () => session.exec(`return !!document.querySelector('[data-role="assistant"][data-status="complete"] [data-testid="stats"]');`), 120_000);
+  assert.match(await session.text('[data-testid="notice"]'), /Answering from \d+ passages? of the documents/);
+  const sources = await waitFor("the sources", () => session.text('[data-testid="citations"]'));
+  assert.match(sources, /shared-mime-info-spec\.pdf p\. \d+/);
+  await session.screenshot("documents-answer.png");
+  await session.click('[data-testid="citation"]');
+  const pageText = await waitFor("the cited page", () => session.text('[data-testid="page-text"]'));
+  assert.ok(pageText.length > 200, pageText);
+  assert.ok((await session.text('[data-testid="cited-passage"]')).length > 20, "no passage highlighted");
+  await session.screenshot("documents-citation.png");
+  await session.click('[data-testid="citation-close"]');
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.
   await session.open();
   await waitFor("the conversation list", () => session.text('[data-testid="conversation-item"]'));
-  const title = await session.text('[data-testid="conversation-item"]');
-  assert.match(title, /poem about the capital of France/);
+  // The conversation with the poem (the newest one is the documents' conversation).
+  await waitFor("the poem's conversation", () =>
+    session.exec(`const items = [...document.querySelectorAll('[data-testid="conversation-item"]')];
+      const poem = items.find((i) => i.textContent.includes("poem about the capital of France"));
+      if (poem) poem.querySelector("button.title").click();
+      return !!poem;`),
+  );
   const again = await waitFor("the stored answer", () => session.text('[data-role="assistant"] [data-testid="answer"]'));
   assert.equal(again.trim(), answer);
   assert.match(await session.text('[data-role="user"]'), /Write a short poem about the capital of France\./);

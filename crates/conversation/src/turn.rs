@@ -230,7 +230,9 @@ fn document_prompt(
         }
         all
     } else {
-        s.search_chunks(question, &ids, 16)?
+        // Eight passages of ~256 tokens: enough to answer from, and a prompt a small machine
+        // evaluates in seconds rather than a minute.
+        s.search_chunks(question, &ids, 8)?
     };
     Ok((hearth_documents::question_prompt(question, &passages, budget, &counter), whole))
 }

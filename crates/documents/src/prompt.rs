@@ -113,11 +113,13 @@ pub fn cited_pages(answer: &str, sources: &[Passage]) -> Vec<Citation> {
     }
     if out.is_empty() {
         let answer_words = words(answer);
+        // Most shared words; among equals, the passage retrieval ranked higher (the first in
+        // the list when none was ranked).
         let best = sources
             .iter()
             .map(|p| (words(&p.text).intersection(&answer_words).count(), p))
             .filter(|(shared, _)| *shared >= 2)
-            .max_by_key(|(shared, _)| *shared);
+            .reduce(|best, next| if next.0 > best.0 || (next.0 == best.0 && next.1.score > best.1.score) { next } else { best });
         if let Some((_, p)) = best {
             out.push(Citation {
                 label: format!("p. {}", p.page),
@@ -168,5 +170,13 @@ mod tests {
         let c = cited_pages("Cats sleep most of the day, a lot.", &ps);
         assert_eq!((c[0].page, c[0].inferred), (5, true), "{c:?}");
         assert!(cited_pages("Nothing to do with anything.", &ps).is_empty());
+        // Regression: equal overlap went to the last passage in page order (the real window cited
+        // page 15 for an answer from page 14); it now goes to the passage retrieval ranked higher.
+        let tied = vec![
+            Passage { score: 2.0, ..passage(1, 1, "a.pdf", 14, "extended attribute mime type") },
+            Passage { score: 5.0, ..passage(2, 1, "a.pdf", 15, "extended attribute mime type") },
+            Passage { score: 1.0, ..passage(3, 1, "a.pdf", 16, "extended attribute mime type") },
+        ];
+        assert_eq!(cited_pages("The extended attribute holds the type.", &tied)[0].page, 15);
     }
 }
