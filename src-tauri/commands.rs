@@ -157,6 +157,13 @@ pub async fn send_message(state: State<'_, AppState>, conversation_id: i64, text
     turn(&state, conversation_id, TurnAction::Send { text }, on_event).await
 }
 
+/// "Summarize this document": a turn whose answer summarizes one of the conversation's documents
+/// (map-reduce over its sections when it is longer than the context, with progress events).
+#[tauri::command]
+pub async fn summarize_document(state: State<'_, AppState>, conversation_id: i64, document_id: i64, on_event: Channel<TurnEvent>) -> Result<Message> {
+    turn(&state, conversation_id, TurnAction::Summarize { document_id }, on_event).await
+}
+
 #[tauri::command]
 pub async fn regenerate(state: State<'_, AppState>, conversation_id: i64, on_event: Channel<TurnEvent>) -> Result<Message> {
     turn(&state, conversation_id, TurnAction::Regenerate, on_event).await

@@ -33,6 +33,7 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             commands::update_conversation,
             commands::send_message,
             commands::regenerate,
+            commands::summarize_document,
             commands::edit_and_resend,
             commands::stop_generation,
             commands::load_model,

@@ -1,8 +1,11 @@
 //! A chat turn, shared by the desktop app and the `hearth send` command: it writes the user's
 //! message, asks the engine for an answer, streams the answer to the caller and saves it to the
 //! database as it streams, so that a killed app loses at most [`SAVE_INTERVAL`] of it. When the
-//! engine dies mid-answer, the partial answer stays, marked `interrupted`.
+//! engine dies mid-answer, the partial answer stays, marked `interrupted`. With documents on the
+//! conversation, the question goes with the passages that answer it, and the answer keeps the pages
+//! it cites; a document longer than the context is summarized by map-reduce (`summary`).
 
+pub mod summary;
 mod turn;
 
 pub use turn::{run_turn, SharedStore, TurnAction, TurnError, TurnEvent, SAVE_INTERVAL};

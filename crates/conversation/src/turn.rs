@@ -23,6 +23,8 @@ pub enum TurnAction {
     Regenerate,
     /// Change a user message, drop everything after it, answer again.
     EditAndResend { message_id: i64, text: String },
+    /// Summarize one of the conversation's documents (map-reduce when it is longer than the context).
+    Summarize { document_id: i64 },
 }
 
 /// What the caller sees while a turn runs.
@@ -41,6 +43,8 @@ pub enum TurnEvent {
     /// The question is answered from the conversation's documents: passages retrieved (or the
     /// documents given whole when they fit), put into the prompt with their pages.
     DocumentsUsed { passages: u32, whole: bool, pages: Vec<u32> },
+    /// A summary's map step: `section` of `sections` parts of the document summarized so far.
+    SummaryProgress { section: u32, sections: u32 },
     PromptDone { prompt_tokens: u32 },
     Token { text: String },
     /// The assistant message in its final state: complete, stopped, failed or interrupted.
@@ -109,6 +113,17 @@ pub async fn run_turn(
                 s.delete_messages_after(conversation_id, last_user.id)?;
                 None
             }
+            TurnAction::Summarize { document_id } => {
+                let doc = s.document(*document_id)?;
+                if !s.conversation_documents(conversation_id)?.iter().any(|d| d.id == doc.id) {
+                    return Err(TurnError::Invalid(format!("{} is not a document of this conversation", doc.name)));
+                }
+                let text = format!("Summarize {}", doc.name);
+                if conv.title == NEW_TITLE {
+                    s.rename_conversation(conversation_id, &text)?;
+                }
+                Some(s.add_message(conversation_id, Role::User, &text, MessageStatus::Complete, None)?)
+            }
             TurnAction::EditAndResend { message_id, text } => {
                 let m = s.message(*message_id)?;
                 if m.conversation_id != conversation_id || m.role != Role::User {
@@ -131,7 +146,49 @@ pub async fn run_turn(
     // The last question, with the passages that answer it, replaces the question sent to the
     // engine (the stored message stays as the user typed it).
     let mut sources = Vec::new();
-    if !documents.is_empty() {
+    if let TurnAction::Summarize { document_id } = &action {
+        let (doc, chunks) = {
+            let s = store.lock().unwrap();
+            (s.document(*document_id)?, s.document_chunks(*document_id)?)
+        };
+        let context = if context_length == 0 { 4096 } else { context_length };
+        // Half the context for a section: the rest is the template, the instructions and the answer.
+        let parts = crate::summary::sections(&chunks, context / 2);
+        let prompt = if parts.len() <= 1 {
+            crate::summary::whole_prompt(&doc, parts.first().map(Vec::as_slice).unwrap_or(&[]))
+        } else {
+            let mut summaries = Vec::new();
+            for (i, part) in parts.iter().enumerate() {
+                emit(TurnEvent::SummaryProgress { section: i as u32, sections: parts.len() as u32 });
+                match crate::summary::complete(engine, crate::summary::section_prompt(&doc, part), &sampling, &template).await {
+                    Ok(text) => summaries.push((crate::summary::span_of(part), text)),
+                    Err(error) => {
+                        let status = if error.code == ErrorCode::EngineDied { MessageStatus::Interrupted } else { MessageStatus::Failed };
+                        let message = store.lock().unwrap().finish_message(assistant.id, "", status, None, Some(&error))?;
+                        emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
+                        emit(TurnEvent::Finished { message: message.clone() });
+                        return Ok(message);
+                    }
+                }
+            }
+            emit(TurnEvent::SummaryProgress { section: parts.len() as u32, sections: parts.len() as u32 });
+            // Summaries that together still do not fit are summarized in groups first.
+            while summaries.iter().map(|(_, t)| t.len() as u32 / 3).sum::<u32>() > context / 2 && summaries.len() > 1 {
+                let mut merged = Vec::new();
+                for pair in summaries.chunks(2) {
+                    let span = format!("{} to {}", pair[0].0, pair[pair.len() - 1].0);
+                    let text = crate::summary::complete(engine, crate::summary::reduce_prompt(&doc, pair), &sampling, &template)
+                        .await
+                        .unwrap_or_else(|_| pair.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" "));
+                    merged.push((span, text));
+                }
+                summaries = merged;
+            }
+            crate::summary::reduce_prompt(&doc, &summaries)
+        };
+        history = vec![hearth_protocol::ChatMessage { role: Role::User, content: prompt }];
+        sources = chunks;
+    } else if !documents.is_empty() {
         if let Some(last) = history.last_mut().filter(|m| m.role == Role::User) {
             let prompt = {
                 let s = store.lock().unwrap();

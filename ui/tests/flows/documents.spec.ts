@@ -29,6 +29,10 @@ test("documents are added with progress, cited, opened and removed", async ({ pa
   await page.getByTestId("citation-close").click();
   await expect(page.getByTestId("citation-view")).toHaveCount(0);
 
+  await page.getByTestId("doc-summarize").click();
+  await expect(page.getByTestId("notice")).toContainText("summarizing it in 3 parts (part");
+  await expect(page.getByTestId("message").filter({ hasText: "Summarize manual.pdf" })).toHaveCount(1);
+
   await page.getByTestId("doc-remove").click();
   await expect(page.getByTestId("doc-chip")).toHaveCount(0);
 });

@@ -269,6 +269,15 @@ export function installFakeBackend() {
       case "cancel_quantize":
         (window as any).__fake.cancelQuantize = true;
         return null;
+      case "summarize_document": {
+        const d = docs.find((x) => x.id === args.documentId)!;
+        const u = msg(args.conversationId, "user", `Summarize ${d.name}`);
+        for (let section = 0; section <= 3; section++) {
+          args.onEvent.onmessage({ kind: "summary_progress", section, sections: 3 } satisfies TurnEvent);
+          await new Promise((r) => setTimeout(r, 150));
+        }
+        return stream(args.conversationId, "summary", { ...u }, args.onEvent);
+      }
       case "add_documents": {
         const out = [];
         for (const path of args.paths as string[]) {

@@ -37,7 +37,7 @@ describe("citations in answers", () => {
 
 describe("DocumentsBar", () => {
   const doc: DocumentRecord = { id: 1, sha256: "x", name: "big.pdf", path: "/d/big.pdf", kind: "pdf", pages: 512, tokens: 301234, unreadable_pages: [17], created_at: 0 };
-  const none = { onAdd: () => {}, onRemove: () => {}, onCancel: () => {}, onDismissErrors: () => {} };
+  const none = { onAdd: () => {}, onRemove: () => {}, onSummarize: () => {}, onCancel: () => {}, onDismissErrors: () => {} };
 
   it("shows each document's pages, tokens and unreadable pages", () => {
     const { getByTestId } = render(DocumentsBar, { documents: [doc], progress: null, errors: [], ...none });

@@ -67,6 +67,8 @@ export const regenerate = (conversationId: number, onEvent: (e: TurnEvent) => vo
   invoke<Message>("regenerate", { conversationId, onEvent: turnChannel(onEvent) });
 export const editAndResend = (conversationId: number, messageId: number, text: string, onEvent: (e: TurnEvent) => void) =>
   invoke<Message>("edit_and_resend", { conversationId, messageId, text, onEvent: turnChannel(onEvent) });
+export const summarizeDocument = (conversationId: number, documentId: number, onEvent: (e: TurnEvent) => void) =>
+  invoke<Message>("summarize_document", { conversationId, documentId, onEvent: turnChannel(onEvent) });
 export const stopGeneration = () => invoke<void>("stop_generation");
 
 function loadChannel(onProgress: (fraction: number) => void): Channel<LoadEvent> {

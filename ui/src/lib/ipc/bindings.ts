@@ -186,7 +186,7 @@ user_message: Message | null, assistant_message: Message,
 /**
  * Pass to `stop_generation`.
  */
-generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
+generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "summary_progress", section: number, sections: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
 
 export type MemorySnapshot = { total_bytes: number | null, available_bytes: number | null, used_bytes: number | null, source: string, };
 
