@@ -221,6 +221,29 @@ fn a_corpus_of_damaged_pdfs_never_crashes() {
     assert!(refused >= 4, "heavily truncated files must be refused");
 }
 
+/// 1008 pages (Debian's two PDFs joined 19 times by qpdf): read with progress, and the page that
+/// holds the answer found among them.
+#[test]
+fn a_thousand_page_pdf_is_read_with_progress() {
+    let home = tempfile::tempdir().unwrap();
+    let big = home.path().join("big.pdf");
+    let mut args: Vec<String> = vec!["--empty".into(), "--pages".into()];
+    for _ in 0..19 {
+        args.extend([TASN1.into(), "1-36".into(), MIME_SPEC.into(), "1-17".into()]);
+    }
+    args.extend(["--".into(), big.to_str().unwrap().into()]);
+    assert!(Command::new("qpdf").args(&args).status().unwrap().success());
+    assert_eq!(poppler_page_count(&big), 1007);
+    let out = hearth_in(home.path(), &["ask", big.to_str().unwrap(), "Which extended attribute can hold a file's MIME type?", "--retrieve-only", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("page 1000 of 1007") && stderr.contains("page 1007 of 1007"), "{stderr}");
+    let hits: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    // The phrase is on page 14 of the MIME spec, which starts after 36 pages in every 53.
+    let page = hits[0]["page"].as_u64().unwrap();
+    assert_eq!(page % 53, (36 + 14) % 53, "{hits:?}");
+}
+
 #[test]
 fn a_document_is_indexed_once_per_content() {
     let home = tempfile::tempdir().unwrap();
