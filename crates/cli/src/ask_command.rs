@@ -10,7 +10,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context};
 use clap::Args;
+use hearth_documents::hybrid::fuse;
 use hearth_documents::{cited_pages, index_file, question_prompt, Extractor, TokenCounter};
+use hearth_engine::embeddings::Embedder;
 use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
 use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
 use hearth_store::{HearthHome, Passage, Store};
@@ -23,6 +25,10 @@ pub struct AskArgs {
     /// The GGUF model that answers (and whose tokenizer sizes the chunks).
     #[arg(long)]
     model: Option<PathBuf>,
+    /// An embedding model (GGUF): retrieval then fuses BM25 with embedding similarity (reciprocal
+    /// rank fusion). Chunks are embedded once per model and kept in the database.
+    #[arg(long = "embedding-model")]
+    embedding_model: Option<PathBuf>,
     /// Print the retrieved passages, best first, without running a model.
     #[arg(long = "retrieve-only")]
     retrieve_only: bool,
@@ -111,9 +117,28 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
         records.push(record);
     }
     let ids: Vec<i64> = records.iter().map(|d| d.id).collect();
+    let retrieve = |limit: usize| -> anyhow::Result<Vec<Passage>> {
+        let Some(embedding_model) = &a.embedding_model else { return Ok(store.search_chunks(question, &ids, limit)?) };
+        let embedder = Embedder::load(embedding_model, a.threads)?;
+        let key = embedding_model.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let missing = store.chunks_without_embedding(&ids, &key)?;
+        if !missing.is_empty() {
+            eprintln!("[embedding {} chunks with {key}]", missing.len());
+            for batch in missing.chunks(32) {
+                let texts: Vec<String> = batch.iter().map(|p| p.text.clone()).collect();
+                let vectors = embedder.embed(&texts)?;
+                store.put_embeddings(&key, &batch.iter().map(|p| p.chunk_id).zip(vectors).collect::<Vec<_>>())?;
+            }
+        }
+        let query = embedder.embed(&[question.to_string()])?.remove(0);
+        let pool = limit.max(20);
+        let dense = store.nearest_chunks(&ids, &key, &query, pool)?;
+        let bm25 = store.search_chunks(question, &ids, pool)?;
+        Ok(fuse(&[&bm25, &dense], limit))
+    };
 
     if a.retrieve_only {
-        let passages = store.search_chunks(question, &ids, a.top)?;
+        let passages = retrieve(a.top)?;
         if a.json {
             println!("{}", serde_json::Value::Array(passages.iter().map(passage_json).collect()));
         } else {
@@ -145,7 +170,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
         }
         all
     } else {
-        store.search_chunks(question, &ids, a.top.max(12))?
+        retrieve(a.top.max(12))?
     };
     let prompt = question_prompt(question, &candidates, budget, &counter);
     let req = GenerationRequest {

@@ -138,6 +138,40 @@ fn generated_pages_are_retrieved_on_their_page() {
     }
 }
 
+/// Hybrid retrieval: BM25 fused with embedding similarity. No embedding model can be fetched
+/// here, so the demo model serves as one (mean-pooled), a weak embedder: the fusion must still
+/// keep the page with the answer in the top 5, and each chunk is embedded once.
+#[test]
+fn hybrid_retrieval_with_an_embedding_model() {
+    let home = tempfile::tempdir().unwrap();
+    let mime = real_pdf(MIME_SPEC);
+    let model = demo_model();
+    let questions = [
+        ("Which magic string does the magic file start with?", "The file starts with the magic string"),
+        ("Which extended attribute can hold a file's MIME type?", "user.mime_type extended attribute"),
+        ("How are mounted directories detected?", "Mounted directories can be detected"),
+        ("What alias does audio/midi have?", "audio/midi has an alias of audio/x-midi"),
+        ("Which command must an application run after installing its XML file?", "MUST run the update-mime-database command"),
+    ];
+    let mut found = 0;
+    for (i, (question, phrase)) in questions.iter().enumerate() {
+        let out = hearth_in(
+            home.path(),
+            &["ask", mime.to_str().unwrap(), question, "--retrieve-only", "--json", "--embedding-model", model.to_str().unwrap(), "--threads", "2"],
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(stderr.contains("[embedding "), i == 0, "chunks are embedded on the first question only: {stderr}");
+        let hits: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let truth = poppler_pages_with(&mime, phrase);
+        let pages: Vec<u32> = hits.iter().map(|h| h["page"].as_u64().unwrap() as u32).collect();
+        let ok = pages.iter().take(5).any(|p| truth.contains(p));
+        eprintln!("{} {question:?}: truth {truth:?}, hybrid {pages:?}", if ok { "ok  " } else { "MISS" });
+        found += ok as usize;
+    }
+    assert!(found >= questions.len() - 1, "hybrid recall@5 is {found}/{}", questions.len());
+}
+
 fn ask_error(home: &Path, file: &Path) -> String {
     let out = hearth_in(home, &["ask", file.to_str().unwrap(), "what is this?", "--retrieve-only", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();

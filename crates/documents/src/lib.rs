@@ -7,6 +7,7 @@
 
 pub mod chunking;
 pub mod fixture;
+pub mod hybrid;
 pub mod indexing;
 pub mod isolated;
 pub mod pages;

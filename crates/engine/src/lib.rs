@@ -6,6 +6,7 @@
 mod allocated_memory;
 pub mod bench;
 mod chat_prompt;
+pub mod embeddings;
 mod error;
 mod generation;
 mod llama_log;

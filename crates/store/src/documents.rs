@@ -167,6 +167,64 @@ impl Store {
         Ok(rows)
     }
 
+    /// Chunks of `documents` with no embedding from `model` yet.
+    pub fn chunks_without_embedding(&self, documents: &[i64], model: &str) -> Result<Vec<Passage>, StoreError> {
+        let ids = documents.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT c.id, c.document_id, d.name, c.page, c.text, c.tokens, 0.0 FROM chunks c JOIN documents d ON d.id = c.document_id
+             WHERE c.document_id IN ({ids}) AND NOT EXISTS (SELECT 1 FROM chunk_embeddings e WHERE e.chunk_id = c.id AND e.model = ?1)
+             ORDER BY c.id"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([model], passage_row)?.collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Stores embeddings (little-endian f32) of chunks from `model`, in one transaction.
+    pub fn put_embeddings(&self, model: &str, vectors: &[(i64, Vec<f32>)]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut put = tx.prepare("INSERT OR REPLACE INTO chunk_embeddings (chunk_id, model, vector) VALUES (?1, ?2, ?3)")?;
+            for (chunk, v) in vectors {
+                let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                put.execute(params![chunk, model, bytes])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The chunks of `documents` closest to `query` (a normalized vector from `model`) by cosine
+    /// similarity, best first.
+    pub fn nearest_chunks(&self, documents: &[i64], model: &str, query: &[f32], limit: usize) -> Result<Vec<Passage>, StoreError> {
+        let ids = documents.iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT c.id, c.document_id, d.name, c.page, c.text, c.tokens, e.vector FROM chunks c
+             JOIN documents d ON d.id = c.document_id JOIN chunk_embeddings e ON e.chunk_id = c.id AND e.model = ?1
+             WHERE c.document_id IN ({ids})"
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut scored = stmt
+            .query_map([model], |r| {
+                let bytes: Vec<u8> = r.get(6)?;
+                let v: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                let score = v.iter().zip(query).map(|(a, b)| a * b).sum::<f32>() as f64;
+                Ok(Passage {
+                    chunk_id: r.get(0)?,
+                    document_id: r.get(1)?,
+                    document: r.get(2)?,
+                    page: r.get(3)?,
+                    text: r.get(4)?,
+                    tokens: r.get(5)?,
+                    score,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+        scored.truncate(limit);
+        Ok(scored)
+    }
+
     /// The chunks of `documents` that best match `question` (BM25 over their words), best first.
     pub fn search_chunks(&self, question: &str, documents: &[i64], limit: usize) -> Result<Vec<Passage>, StoreError> {
         let Some(query) = fts_query(question) else { return Ok(Vec::new()) };

@@ -81,5 +81,11 @@ pub const MIGRATIONS: &[&str] = &[
         added_at INTEGER NOT NULL,
         PRIMARY KEY (conversation_id, document_id)
     );
-    ALTER TABLE messages ADD COLUMN citations_json TEXT;",
+    ALTER TABLE messages ADD COLUMN citations_json TEXT;
+    CREATE TABLE chunk_embeddings (
+        chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL,
+        PRIMARY KEY (chunk_id, model)
+    );",
 ];
