@@ -46,7 +46,7 @@ pub fn question_prompt(question: &str, passages: &[Passage], budget_tokens: u32,
         used += cost;
         chosen.push(p.clone());
     }
-    chosen.sort_by(|a, b| (a.document_id, a.page, a.chunk_id).cmp(&(b.document_id, b.page, b.chunk_id)));
+    chosen.sort_by_key(|p| (p.document_id, p.page, p.chunk_id));
     let mut message = head;
     for p in &chosen {
         message.push_str(&format!("[{}] {}\n\n", label(p, many), p.text.trim()));
