@@ -131,8 +131,9 @@ async fn turn(state: &AppState, conversation_id: i64, action: TurnAction, channe
     if model_name.is_none() {
         return Err(AppError::Reported(ErrorPayload::new(ErrorCode::NoModel, "load a model first")));
     }
+    let query_embedding = crate::documents_commands::query_embedding(state, conversation_id, &action).await?;
     let mut my_generation = None;
-    let result = run_turn(&state.store, &state.engine, conversation_id, action, model_name.as_deref(), context_length, |ev| {
+    let result = run_turn(&state.store, &state.engine, conversation_id, action, model_name.as_deref(), context_length, query_embedding, |ev| {
         if let TurnEvent::Started { generation_id, .. } = &ev {
             my_generation = Some(*generation_id);
             state.generations.lock().unwrap().push(*generation_id);

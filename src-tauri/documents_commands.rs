@@ -6,8 +6,9 @@
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
+use hearth_conversation::{QueryEmbedding, TurnAction};
 use hearth_documents::{read_document, sha256_file, Extractor, IndexProgress, TokenCounter};
-use hearth_protocol::ErrorPayload;
+use hearth_protocol::{ErrorCode, ErrorPayload, Role};
 use hearth_store::DocumentRecord;
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -64,6 +65,23 @@ pub async fn add_documents(
         match result {
             Ok(doc) => {
                 state.store.lock().unwrap().attach_document(conversation_id, doc.id)?;
+                if let Some(model) = embedding_model(&state) {
+                    let name = doc.name.clone();
+                    let embedded = run_embed(&state, &model, &[doc.id], None, |done, total| {
+                        let _ = on_progress.send(IndexProgress { document: name.clone(), stage: "embedding".into(), page: done as u32, pages: total as u32 });
+                    })
+                    .await;
+                    if let Err(e) = embedded {
+                        // The document is added; questions fall back to BM25 until embeddings work.
+                        let p = e.payload();
+                        outcomes.push(DocumentOutcome {
+                            path: path.clone(),
+                            document: Some(doc.clone()),
+                            error: Some(ErrorPayload::new(p.code, format!("{} was added, but the embedding model failed: {}", doc.name, p.message))),
+                        });
+                        continue;
+                    }
+                }
                 let _ = on_progress.send(IndexProgress { document: doc.name.clone(), stage: "done".into(), page: doc.pages, pages: doc.pages });
                 outcomes.push(DocumentOutcome { path, document: Some(doc), error: None });
             }
@@ -77,6 +95,55 @@ pub async fn add_documents(
         }
     }
     Ok(outcomes)
+}
+
+/// The embedding model for documents the user chose in Settings (a GGUF path), if any.
+fn embedding_model(state: &AppState) -> Option<String> {
+    let raw = state.store.lock().unwrap().app_state("ui.embedding_model").ok().flatten()?;
+    serde_json::from_str::<Option<String>>(&raw).ok().flatten().filter(|p| !p.trim().is_empty())
+}
+
+/// Runs `hearth embed` (llama.cpp stays out of the app): embeds the documents' chunks that have no
+/// vector from the model yet, and the query when given.
+async fn run_embed(state: &AppState, model: &str, documents: &[i64], query: Option<&str>, mut on_progress: impl FnMut(u64, u64)) -> Result<Option<QueryEmbedding>> {
+    let ids = documents.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
+    let mut args = vec!["embed", "--model", model];
+    if !ids.is_empty() {
+        args.extend(["--documents", ids.as_str()]);
+    }
+    if let Some(q) = query {
+        args.extend(["--query", q]);
+    }
+    let cancel = crate::cli_child::CancelSlot::default();
+    let report = crate::cli_child::run(&args, state.home.root(), &cancel, "Embedding", ErrorCode::LoadFailed, |line| {
+        if let (Some(done), Some(total)) = (line["done"].as_u64(), line["total"].as_u64()) {
+            on_progress(done, total);
+        }
+    })
+    .await?;
+    let vector: Option<Vec<f32>> = serde_json::from_value(report["vector"].clone()).unwrap_or(None);
+    Ok(vector.map(|vector| QueryEmbedding { model: report["model"].as_str().unwrap_or_default().to_string(), vector }))
+}
+
+/// The question's embedding for a turn on a conversation with documents, when an embedding model
+/// is chosen (chunks it has not embedded yet are embedded first). `None`: BM25 alone.
+pub async fn query_embedding(state: &AppState, conversation_id: i64, action: &TurnAction) -> Result<Option<QueryEmbedding>> {
+    let Some(model) = embedding_model(state) else { return Ok(None) };
+    let (documents, question) = {
+        let store = state.store.lock().unwrap();
+        let documents: Vec<i64> = store.conversation_documents(conversation_id)?.iter().map(|d| d.id).collect();
+        let question = match action {
+            TurnAction::Send { text } | TurnAction::EditAndResend { text, .. } => Some(text.clone()),
+            TurnAction::Regenerate => store.messages(conversation_id)?.into_iter().rev().find(|m| m.role == Role::User).map(|m| m.content),
+            TurnAction::Summarize { .. } => None,
+        };
+        (documents, question)
+    };
+    let Some(question) = question.filter(|_| !documents.is_empty()) else { return Ok(None) };
+    run_embed(state, &model, &documents, Some(&question), |_, _| {}).await.map_err(|e| {
+        let p = e.payload();
+        AppError::Reported(ErrorPayload::new(p.code, format!("the embedding model for documents ({model}) failed: {}", p.message)))
+    })
 }
 
 /// Stops adding documents: the file being read is dropped, those already added stay.

@@ -79,3 +79,38 @@ fn documents_on_a_conversation_answer_with_citations_and_persist() {
     let docs = invoke(&webview, "conversation_documents", json!({"conversationId": conv_id})).unwrap();
     assert!(docs.as_array().unwrap().is_empty());
 }
+
+/// With an embedding model chosen in Settings (the demo model stands in for one), chunks are
+/// embedded by a `hearth embed` child when a document is added, the question's embedding joins
+/// retrieval, and a broken embedding model is a clear error that stores nothing.
+#[test]
+fn an_embedding_model_from_settings_joins_retrieval() {
+    let home = tempfile::tempdir().unwrap();
+    let manual = home.path().join("manual.pdf");
+    let pages = ["The fan spins at 1200 RPM when idle.", "The power supply is rated at 240 watts."].map(String::from);
+    std::fs::write(&manual, text_pdf(&pages)).unwrap();
+    let (_app, webview) = app(home.path());
+    invoke(&webview, "load_model", json!({"path": demo_model(), "settings": null, "onProgress": "__CHANNEL__:1"})).unwrap();
+    let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
+    let conv_id = conv["id"].as_i64().unwrap();
+    let greedy = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 24});
+    invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": greedy, "template": {"kind": "model"}})).unwrap();
+    let pref = serde_json::to_string(&demo_model()).unwrap();
+    invoke(&webview, "set_ui_preference", json!({"key": "embedding_model", "value": pref})).unwrap();
+
+    let outcomes = invoke(&webview, "add_documents", json!({"conversationId": conv_id, "paths": [manual], "onProgress": "__CHANNEL__:2"})).unwrap();
+    assert_eq!(outcomes[0]["error"], serde_json::Value::Null, "{outcomes}");
+    let doc_id = outcomes[0]["document"]["id"].as_i64().unwrap();
+    let store = hearth_store::Store::open(&hearth_store::HearthHome::at(home.path()).database()).unwrap();
+    let key = demo_model().file_name().unwrap().to_string_lossy().into_owned();
+    assert!(store.chunks_without_embedding(&[doc_id], &key).unwrap().is_empty(), "chunks were not embedded when added");
+
+    let answer = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:3"})).unwrap();
+    assert_eq!(answer["status"], "complete", "{answer}");
+
+    invoke(&webview, "set_ui_preference", json!({"key": "embedding_model", "value": "\"/nonexistent/embed.gguf\""})).unwrap();
+    let err = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "And the fan?", "onEvent": "__CHANNEL__:4"})).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("embedding model"), "{err}");
+    let messages = invoke(&webview, "get_messages", json!({"conversationId": conv_id})).unwrap();
+    assert_eq!(messages.as_array().unwrap().len(), 2, "nothing was stored for the failed question");
+}

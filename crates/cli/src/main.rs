@@ -6,6 +6,7 @@ mod ask_command;
 mod bench_command;
 mod chat_command;
 mod dry_run_command;
+mod embed_command;
 mod event_lines;
 mod hardware_command;
 mod inspect_command;
@@ -52,6 +53,10 @@ enum Command {
     Quantize(quantize_command::QuantizeArgs),
     /// Ask documents (PDF, text, Markdown) a question; the answer cites their pages.
     Ask(ask_command::AskArgs),
+    /// Embed documents' chunks and a query with an embedding model (the child the app runs for
+    /// hybrid retrieval; JSON lines).
+    #[command(hide = true)]
+    Embed(embed_command::EmbedArgs),
     /// Read a document's pages as JSON lines (the isolated reader `ask` and the app start).
     #[command(hide = true)]
     Extract(ask_command::ExtractArgs),
@@ -82,6 +87,7 @@ fn main() -> anyhow::Result<()> {
         Command::Models(args) => models_command::run(args),
         Command::Ask(args) => ask_command::run(args),
         Command::Extract(args) => ask_command::extract(args),
+        Command::Embed(args) => embed_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }

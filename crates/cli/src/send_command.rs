@@ -94,7 +94,7 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         }
     };
     let stream_text = !a.json;
-    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, Some(&model_name), context_length, |ev| {
+    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, Some(&model_name), context_length, None, |ev| {
         match ev {
             TurnEvent::Token { text } if stream_text => {
                 let mut out = std::io::stdout().lock();

@@ -48,7 +48,7 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
 
     let mut progress = Vec::new();
     let mut streamed = String::new();
-    let message = run_turn(&store, &engine, conv.id, TurnAction::Summarize { document_id: doc.id }, Some("SmolLM2"), 1024, |ev| match ev {
+    let message = run_turn(&store, &engine, conv.id, TurnAction::Summarize { document_id: doc.id }, Some("SmolLM2"), 1024, None, |ev| match ev {
         TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
         TurnEvent::Token { text } => streamed.push_str(&text),
         _ => {}

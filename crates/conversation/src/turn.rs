@@ -79,6 +79,14 @@ fn title_from(text: &str) -> String {
 
 /// Runs one turn to its end. Engine failures do not make this fail: they end the turn with a
 /// `failed` or `interrupted` message, which is returned. Only bad input and storage errors are `Err`.
+/// The question's embedding from an embedding model (name, normalized vector): with it, passages
+/// are retrieved by BM25 fused with embedding similarity.
+#[derive(Debug, Clone, Default)]
+pub struct QueryEmbedding {
+    pub model: String,
+    pub vector: Vec<f32>,
+}
+
 /// `context_length` is the loaded model's (0 when unknown): with documents on the conversation,
 /// it decides how much of them fits in the prompt.
 pub async fn run_turn(
@@ -88,6 +96,7 @@ pub async fn run_turn(
     action: TurnAction,
     model_name: Option<&str>,
     context_length: u32,
+    query_embedding: Option<QueryEmbedding>,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
     let (user_message, assistant, mut history, sampling, template, documents) = {
@@ -192,7 +201,7 @@ pub async fn run_turn(
         if let Some(last) = history.last_mut().filter(|m| m.role == Role::User) {
             let prompt = {
                 let s = store.lock().unwrap();
-                document_prompt(&s, &documents, &last.content, context_length)?
+                document_prompt(&s, &documents, &last.content, context_length, query_embedding.as_ref())?
             };
             emit(TurnEvent::DocumentsUsed {
                 passages: prompt.0.sources.len() as u32,
@@ -268,6 +277,7 @@ fn document_prompt(
     documents: &[hearth_store::DocumentRecord],
     question: &str,
     context_length: u32,
+    query_embedding: Option<&QueryEmbedding>,
 ) -> Result<(hearth_documents::QuestionPrompt, bool), TurnError> {
     let counter = hearth_documents::TokenCounter::Estimate;
     let context = if context_length == 0 { 4096 } else { context_length };
@@ -289,7 +299,14 @@ fn document_prompt(
     } else {
         // Eight passages of ~256 tokens: enough to answer from, and a prompt a small machine
         // evaluates in seconds rather than a minute.
-        s.search_chunks(question, &ids, 8)?
+        let bm25 = s.search_chunks(question, &ids, 20)?;
+        match query_embedding {
+            Some(q) => {
+                let dense = s.nearest_chunks(&ids, &q.model, &q.vector, 20)?;
+                hearth_documents::hybrid::fuse(&[&bm25, &dense], 8)
+            }
+            None => bm25.into_iter().take(8).collect(),
+        }
     };
     Ok((hearth_documents::question_prompt(question, &passages, budget, &counter), whole))
 }

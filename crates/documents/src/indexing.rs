@@ -18,7 +18,7 @@ use crate::{chunk_page, ChunkSizes, DocumentError, Extractor, TokenCounter};
 pub struct IndexProgress {
     /// The file's name.
     pub document: String,
-    /// `reading` (pages extracted so far), `indexing`, `done`.
+    /// `reading` (pages extracted so far), `indexing`, `embedding` (passages embedded so far), `done`.
     pub stage: String,
     pub page: u32,
     pub pages: u32,

@@ -347,7 +347,7 @@ export type IndexProgress = {
  */
 document: string, 
 /**
- * `reading` (pages extracted so far), `indexing`, `done`.
+ * `reading` (pages extracted so far), `indexing`, `embedding` (passages embedded so far), `done`.
  */
 stage: string, page: number, pages: number, };
 
