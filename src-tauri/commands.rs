@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use hearth_conversation::{run_turn, TurnAction, TurnEvent};
+use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
 use hearth_protocol::{ComputeDevice, ErrorCode, ErrorPayload, Event, ModelInfo, ModelSettings, Request, SamplingSettings, TemplateChoice};
 use hearth_store::{Conversation, Message};
 use serde::Serialize;
@@ -133,7 +133,8 @@ async fn turn(state: &AppState, conversation_id: i64, action: TurnAction, channe
     }
     let query_embedding = crate::documents_commands::query_embedding(state, conversation_id, &action).await?;
     let mut my_generation = None;
-    let result = run_turn(&state.store, &state.engine, conversation_id, action, model_name.as_deref(), context_length, query_embedding, |ev| {
+    let model = TurnModel { name: model_name.as_deref(), context_length, query_embedding };
+    let result = run_turn(&state.store, &state.engine, conversation_id, action, model, |ev| {
         if let TurnEvent::Started { generation_id, .. } = &ev {
             my_generation = Some(*generation_id);
             state.generations.lock().unwrap().push(*generation_id);

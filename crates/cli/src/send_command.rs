@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
-use hearth_conversation::{run_turn, TurnAction, TurnEvent};
+use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
 use hearth_engine_client::EngineClient;
 use hearth_protocol::{Event, ModelSettings, Request, SamplingSettings};
 use hearth_store::{HearthHome, Store};
@@ -94,7 +94,7 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         }
     };
     let stream_text = !a.json;
-    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, Some(&model_name), context_length, None, |ev| {
+    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, TurnModel { name: Some(&model_name), context_length, query_embedding: None }, |ev| {
         match ev {
             TurnEvent::Token { text } if stream_text => {
                 let mut out = std::io::stdout().lock();

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use common::{demo_model, hearth};
-use hearth_conversation::{run_turn, TurnAction, TurnEvent};
+use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
 use hearth_documents::fixture::text_pdf;
 use hearth_documents::{index_file, Extractor, TokenCounter};
 use hearth_engine_client::EngineClient;
@@ -48,7 +48,7 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
 
     let mut progress = Vec::new();
     let mut streamed = String::new();
-    let message = run_turn(&store, &engine, conv.id, TurnAction::Summarize { document_id: doc.id }, Some("SmolLM2"), 1024, None, |ev| match ev {
+    let message = run_turn(&store, &engine, conv.id, TurnAction::Summarize { document_id: doc.id }, TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None }, |ev| match ev {
         TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
         TurnEvent::Token { text } => streamed.push_str(&text),
         _ => {}

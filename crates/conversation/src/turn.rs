@@ -87,18 +87,26 @@ pub struct QueryEmbedding {
     pub vector: Vec<f32>,
 }
 
-/// `context_length` is the loaded model's (0 when unknown): with documents on the conversation,
-/// it decides how much of them fits in the prompt.
+/// What the turn knows of the loaded model.
+#[derive(Debug, Clone, Default)]
+pub struct TurnModel<'a> {
+    /// Stored on the answer.
+    pub name: Option<&'a str>,
+    /// The context length (0 when unknown): with documents on the conversation, it decides how
+    /// much of them fits in the prompt.
+    pub context_length: u32,
+    pub query_embedding: Option<QueryEmbedding>,
+}
+
 pub async fn run_turn(
     store: &SharedStore,
     engine: &EngineClient,
     conversation_id: i64,
     action: TurnAction,
-    model_name: Option<&str>,
-    context_length: u32,
-    query_embedding: Option<QueryEmbedding>,
+    model: TurnModel<'_>,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
+    let TurnModel { name: model_name, context_length, query_embedding } = model;
     let (user_message, assistant, mut history, sampling, template, documents) = {
         let s = store.lock().unwrap();
         let conv = s.conversation(conversation_id)?;
