@@ -5,13 +5,22 @@ import { test, expect } from "@playwright/test";
 test("documents are added with progress, cited, opened and removed", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByTestId("model-name")).toBeVisible();
-  await page.evaluate(() => ((window as any).__fake.nextPick = ["/docs/manual.pdf", "/docs/locked.pdf"]));
-  await page.getByTestId("add-documents").click();
+  // Dropped on the window (Tauri's drag-drop event): the PDF is added, the image is not a document.
+  await page.evaluate(() =>
+    (window as any).__TAURI_INTERNALS__.invoke("plugin:event|emit", {
+      event: "tauri://drag-drop",
+      payload: { paths: ["/docs/manual.pdf", "/docs/photo.png"], position: { x: 400, y: 300 } },
+    }),
+  );
   await expect(page.getByTestId("doc-progress")).toContainText("Reading manual.pdf: page");
   await expect(page.getByTestId("doc-chip")).toHaveCount(1);
+  // Picked in the file dialog: refused with the reason.
+  await page.evaluate(() => ((window as any).__fake.nextPick = ["/docs/locked.pdf"]));
+  await page.getByTestId("add-documents").click();
   await expect(page.getByTestId("doc-chip")).toContainText("manual.pdf");
   await expect(page.getByTestId("doc-chip")).toContainText("3 pages · 41 tokens");
   await expect(page.getByTestId("doc-errors")).toContainText("locked.pdf is password-protected");
+  expect(await page.evaluate(() => (window as any).__fake.docs.map((d: any) => d.name))).toEqual(["manual.pdf"]);
 
   await page.getByTestId("composer").fill("How fast does the fan spin when idle?");
   await page.getByTestId("send").click();
