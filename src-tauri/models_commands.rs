@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use hearth_advisor::{advise, AdviceRequest, Catalog, Fit, KvCacheType, ModelShape, Use};
-use hearth_models::{endpoint, list_models, list_repo_files, parse_repo_spec, pull, sidecar, PullRequest};
+use hearth_models::{endpoint, fetch_gguf_header, list_models, list_repo_files, parse_repo_spec, pull, shard_of, sidecar, PullRequest};
 use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -43,6 +43,37 @@ pub struct RepoFile {
     #[ts(type = "number")]
     pub size_bytes: u64,
     pub sha256: Option<String>,
+    /// The advisor's verdict for this machine at 8K context, from the file's header (read from
+    /// the Hub by HTTP Range before any download); for a split model, on its first shard.
+    pub fits: Option<Fit>,
+    pub predicted_tg_tps: Option<f64>,
+    /// Why there is no verdict (a header that could not be read).
+    pub verdict_problem: Option<String>,
+}
+
+/// The advisor's row for a remote model: the headers of all its shards (tensors merged into the
+/// first), judged for this machine.
+async fn remote_verdict(
+    state: &AppState,
+    repo: &str,
+    shards: &[&hearth_models::HubFile],
+    token: Option<&str>,
+) -> std::result::Result<(Fit, f64), String> {
+    let mut merged: Option<hearth_gguf::GgufFile> = None;
+    for f in shards {
+        let header = fetch_gguf_header(&endpoint(), repo, &f.path, token, f.size).await.map_err(|e| e.to_string())?;
+        match &mut merged {
+            None => merged = Some(header),
+            Some(m) => m.tensors.extend(header.tensors),
+        }
+    }
+    let gguf = merged.ok_or("no files")?;
+    let shape = ModelShape::from_gguf(&gguf, std::path::Path::new(&shards[0].path)).map_err(|e| e.to_string())?;
+    let machine = crate::advisor_commands::detected(state);
+    let req = AdviceRequest { shape: &shape, hardware: &machine, backend: None, ctx: 8192, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None };
+    let advice = advise(Catalog::builtin(), &req).map_err(|e| e.to_string())?;
+    let row = advice.rows.into_iter().find(|r| r.this_file).ok_or("the advisor has no row for this file")?;
+    Ok((row.fits, row.predicted.tg_tps))
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -112,11 +143,30 @@ pub async fn remove_model(state: State<'_, AppState>, path: String) -> Result<()
 }
 
 #[tauri::command]
-pub async fn repo_files(spec: String) -> Result<Vec<RepoFile>> {
+pub async fn repo_files(state: State<'_, AppState>, spec: String) -> Result<Vec<RepoFile>> {
     let (repo, _) = parse_repo_spec(&spec).map_err(models_error)?;
     let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
     let files = list_repo_files(&endpoint(), &repo, token.as_deref()).await.map_err(models_error)?;
-    Ok(files.into_iter().map(|f| RepoFile { path: f.path, size_bytes: f.size, sha256: f.sha256 }).collect())
+    let mut out = Vec::new();
+    for f in &files {
+        let stem = f.path.trim_end_matches(".gguf").trim_end_matches(".GGUF");
+        // A split model is judged once, on its first shard, with every shard's tensors.
+        let shards: Vec<&hearth_models::HubFile> = match shard_of(stem) {
+            Some((base, 1)) => files.iter().filter(|g| shard_of(g.path.trim_end_matches(".gguf")).is_some_and(|(b, _)| b == base)).collect(),
+            Some(_) => Vec::new(),
+            None => vec![f],
+        };
+        let (fits, predicted_tg_tps, verdict_problem) = if shards.is_empty() {
+            (None, None, None)
+        } else {
+            match remote_verdict(&state, &repo, &shards, token.as_deref()).await {
+                Ok((fits, tps)) => (Some(fits), Some(tps), None),
+                Err(why) => (None, None, Some(why)),
+            }
+        };
+        out.push(RepoFile { path: f.path.clone(), size_bytes: f.size, sha256: f.sha256.clone(), fits, predicted_tg_tps, verdict_problem });
+    }
+    Ok(out)
 }
 
 #[tauri::command]

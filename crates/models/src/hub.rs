@@ -1,5 +1,6 @@
 //! The Hugging Face Hub API, as much as downloads need: a repo's files with sizes and the sha256
-//! of LFS files (`GET /api/models/{repo}/tree/main?recursive=true`).
+//! of LFS files (`GET /api/models/{repo}/tree/main?recursive=true`), and a remote GGUF's header
+//! (its first megabytes, by HTTP Range) so that the advisor can judge a file before it is fetched.
 
 use serde::{Deserialize, Serialize};
 
@@ -84,6 +85,40 @@ pub async fn list_repo_files(endpoint: &str, repo: &str, token: Option<&str>) ->
             path: e.path,
         })
         .collect())
+}
+
+/// The header (metadata and tensor table) of the remote GGUF `file` of `size` bytes, read from
+/// its first bytes: 4 MiB, then more when the vocabulary is bigger, up to 64 MiB. Servers that
+/// ignore the end of the range are read only as far as needed.
+pub async fn fetch_gguf_header(endpoint: &str, repo: &str, file: &str, token: Option<&str>, size: u64) -> Result<hearth_gguf::GgufFile, ModelsError> {
+    use futures_util::StreamExt;
+    let url = format!("{endpoint}/{repo}/resolve/main/{file}");
+    let mut want: u64 = 4 << 20;
+    loop {
+        let take = want.min(size);
+        let req = client().get(&url).header(reqwest::header::RANGE, format!("bytes=0-{}", take.saturating_sub(1)));
+        let resp = with_token(req, token).send().await.map_err(|e| ModelsError::Network(format!("{endpoint}: {e}")))?;
+        match resp.status().as_u16() {
+            200 | 206 => {}
+            401 | 403 => return Err(ModelsError::Unauthorized(repo.to_string())),
+            404 => return Err(ModelsError::NotFound(format!("no {file} in {repo}"))),
+            s => return Err(ModelsError::Server(format!("{url} answered {s}"))),
+        }
+        let mut bytes: Vec<u8> = Vec::with_capacity(take as usize);
+        let mut body = resp.bytes_stream();
+        while let Some(chunk) = body.next().await {
+            bytes.extend_from_slice(&chunk.map_err(|e| ModelsError::Network(format!("{url}: {e}")))?);
+            if bytes.len() as u64 >= take {
+                break;
+            }
+        }
+        bytes.truncate(take as usize);
+        match hearth_gguf::GgufFile::parse(&bytes[..], size) {
+            Ok(gguf) => return Ok(gguf),
+            Err(hearth_gguf::GgufError::Truncated(_)) if take < size && want < (64 << 20) => want *= 4,
+            Err(e) => return Err(ModelsError::Verification(format!("{file} is not a usable GGUF: {e}"))),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ mod hub;
 mod library;
 
 pub use download::{pull, PullProgress, PullRequest};
-pub use hub::{list_repo_files, parse_repo_spec, HubFile};
-pub use library::{list_models, sidecar, LibraryModel};
+pub use hub::{fetch_gguf_header, list_repo_files, parse_repo_spec, HubFile};
+pub use library::{list_models, shard_of, sidecar, LibraryModel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelsError {

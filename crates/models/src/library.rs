@@ -24,7 +24,7 @@ pub struct LibraryModel {
 }
 
 /// `x-00002-of-00003` → (`x`, 2); anything else → `None`.
-fn shard_of(stem: &str) -> Option<(&str, u32)> {
+pub fn shard_of(stem: &str) -> Option<(&str, u32)> {
     let parts: Vec<&str> = stem.rsplitn(4, '-').collect();
     (parts.len() == 4 && parts[1] == "of").then_some(())?;
     Some((parts[3], parts[2].parse().ok()?))

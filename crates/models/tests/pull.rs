@@ -209,3 +209,22 @@ fn unknown_repos_and_files_are_clear_errors() {
     let err = rt().block_on(pull(&req, |_| {})).unwrap_err();
     assert!(err.to_string().contains("has no file missing.gguf"), "{err}");
 }
+
+/// The advisor judges a remote file from its header, read from the file's first bytes by HTTP
+/// Range: the same header as the whole file's, without downloading the weights (this server
+/// ignores the end of the range; the client stops reading on its own).
+#[test]
+fn a_remote_header_is_read_from_the_first_bytes() {
+    let data = Arc::new(std::fs::read(demo_model()).unwrap());
+    let server = serve(data.clone());
+    let header = rt()
+        .block_on(hearth_models::fetch_gguf_header(&server.url, "test/repo", "demo-Q4_1.gguf", None, data.len() as u64))
+        .unwrap();
+    let local = hearth_gguf::GgufFile::open(&demo_model()).unwrap();
+    assert_eq!(header.architecture(), Some("llama"));
+    assert_eq!(header.tensors.len(), local.tensors.len());
+    assert_eq!(header.data_offset, local.data_offset);
+    assert_eq!(*server.ranges_seen.lock().unwrap(), vec![0], "one request, from byte 0");
+    let missing = rt().block_on(hearth_models::fetch_gguf_header(&server.url, "test/repo", "other.gguf", None, 1000));
+    assert!(missing.unwrap_err().to_string().contains("no other.gguf"));
+}

@@ -229,7 +229,7 @@ export function installFakeBackend() {
       }
       case "repo_files":
         if (!args.spec.includes("/")) throw { code: "BAD_REQUEST", message: `'${args.spec}' is not a Hugging Face repo id (owner/name[:file])` };
-        return [{ path: "gemma-3-270m-Q4_K_M.gguf", size_bytes: 253113024, sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818" }];
+        return [{ path: "gemma-3-270m-Q4_K_M.gguf", size_bytes: 253113024, sha256: "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", fits: "cpu", predicted_tg_tps: 38.2, verdict_problem: null }];
       case "pull_model": {
         const f = (window as any).__fake;
         for (const done of [50e6, 150e6, 253113024]) {

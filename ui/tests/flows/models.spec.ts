@@ -16,6 +16,8 @@ test("the library lists models, downloads one from a repo, removes and opens", a
   await panel.getByTestId("repo").fill("ggml-org/gemma-3-270m-GGUF");
   await panel.getByTestId("list-files").click();
   await expect(panel.getByTestId("repo-file")).toHaveCount(1);
+  // The advisor's verdict for this machine, before downloading.
+  await expect(panel.getByTestId("repo-verdict")).toHaveText("fits (CPU), ~38 tok/s");
   await panel.getByTestId("download").click();
   await expect(panel.getByTestId("pull-progress")).toContainText("/s,");
   await expect(panel.getByTestId("pull-progress")).toContainText("s left");

@@ -337,7 +337,16 @@ export type LibraryEntry = { name: string, path: string, files: Array<string>, s
  */
 fits: Fit | null, predicted_tg_tps: number | null, };
 
-export type RepoFile = { path: string, size_bytes: number, sha256: string | null, };
+export type RepoFile = { path: string, size_bytes: number, sha256: string | null, 
+/**
+ * The advisor's verdict for this machine at 8K context, from the file's header (read from
+ * the Hub by HTTP Range before any download); for a split model, on its first shard.
+ */
+fits: Fit | null, predicted_tg_tps: number | null, 
+/**
+ * Why there is no verdict (a header that could not be read).
+ */
+verdict_problem: string | null, };
 
 export type PullEvent = { file: string, done_bytes: number, total_bytes: number, bytes_per_s: number, };
 
