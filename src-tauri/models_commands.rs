@@ -32,6 +32,8 @@ pub struct LibraryEntry {
     pub context_length: Option<u64>,
     pub sha256: Option<String>,
     pub problem: Option<String>,
+    /// In Hearth's own models directory (removable here), or in a folder the user added.
+    pub in_hearth_dir: bool,
     /// The advisor's verdict for this machine at 8K context, and its predicted generation speed.
     pub fits: Option<Fit>,
     pub predicted_tg_tps: Option<f64>,
@@ -98,7 +100,9 @@ pub async fn library<R: Runtime>(app: AppHandle<R>) -> Result<Vec<LibraryEntry>>
         let catalog = Catalog::builtin();
         // This machine as the advisor sees it, calibrated by its benchmark runs.
         let machine = crate::advisor_commands::detected(&state);
-        list_models(&[dir])
+        let mut dirs = vec![dir.clone()];
+        dirs.extend(model_folders(&state).into_iter().map(std::path::PathBuf::from));
+        list_models(&dirs)
             .into_iter()
             .map(|m| {
                 let verdict = ModelShape::from_gguf_file(&m.path).ok().and_then(|shape| {
@@ -106,6 +110,7 @@ pub async fn library<R: Runtime>(app: AppHandle<R>) -> Result<Vec<LibraryEntry>>
                     advise(catalog, &req).ok()?.rows.into_iter().find(|r| r.this_file)
                 });
                 LibraryEntry {
+                    in_hearth_dir: m.path.parent() == Some(dir.as_path()),
                     name: m.name,
                     path: m.path.display().to_string(),
                     files: m.files.iter().map(|f| f.display().to_string()).collect(),
@@ -124,6 +129,69 @@ pub async fn library<R: Runtime>(app: AppHandle<R>) -> Result<Vec<LibraryEntry>>
     })
     .await
     .map_err(|e| AppError::Invalid(e.to_string()))
+}
+
+const FOLDERS_KEY: &str = "model_folders";
+
+/// Folders the user added to the library (beside Hearth's own models directory).
+pub fn model_folders(state: &AppState) -> Vec<String> {
+    let raw = state.store.lock().unwrap().app_state(FOLDERS_KEY).ok().flatten();
+    raw.and_then(|r| serde_json::from_str(&r).ok()).unwrap_or_default()
+}
+
+#[tauri::command]
+pub async fn list_model_folders(state: State<'_, AppState>) -> Result<Vec<String>> {
+    Ok(model_folders(&state))
+}
+
+/// Adds a folder whose GGUF files join the library (they stay where they are).
+#[tauri::command]
+pub async fn add_model_folder(state: State<'_, AppState>, path: String) -> Result<Vec<String>> {
+    if !std::path::Path::new(&path).is_dir() {
+        return Err(AppError::Invalid(format!("{path} is not a folder")));
+    }
+    let mut folders = model_folders(&state);
+    if !folders.contains(&path) {
+        folders.push(path);
+    }
+    state.store.lock().unwrap().set_app_state(FOLDERS_KEY, &serde_json::to_string(&folders).unwrap_or_default())?;
+    Ok(folders)
+}
+
+/// Takes a folder out of the library; its files are not touched.
+#[tauri::command]
+pub async fn remove_model_folder(state: State<'_, AppState>, path: String) -> Result<Vec<String>> {
+    let folders: Vec<String> = model_folders(&state).into_iter().filter(|f| *f != path).collect();
+    state.store.lock().unwrap().set_app_state(FOLDERS_KEY, &serde_json::to_string(&folders).unwrap_or_default())?;
+    Ok(folders)
+}
+
+/// Shows a model in the system's file manager: its folder opened with the file selected where the
+/// platform can (macOS `open -R`, Windows `explorer /select,`), else the folder (`xdg-open`).
+#[tauri::command]
+pub async fn reveal_model(path: String) -> Result<()> {
+    let file = std::path::Path::new(&path);
+    if !file.exists() {
+        return Err(AppError::Invalid(format!("{path} does not exist")));
+    }
+    let dir = file.parent().unwrap_or(file).to_path_buf();
+    let mut cmd = if cfg!(target_os = "macos") {
+        let mut c = std::process::Command::new("open");
+        c.arg("-R").arg(file);
+        c
+    } else if cfg!(target_os = "windows") {
+        let mut c = std::process::Command::new("explorer");
+        c.arg(format!("/select,{}", file.display()));
+        c
+    } else {
+        let mut c = std::process::Command::new("xdg-open");
+        c.arg(&dir);
+        c
+    };
+    // The file manager outlives the command; it is not waited for.
+    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    cmd.spawn().map_err(|e| AppError::Invalid(format!("no file manager could be opened ({e})")))?;
+    Ok(())
 }
 
 /// Removes a library model (all its shards); only files inside Hearth's models directory.

@@ -219,9 +219,24 @@ export function installFakeBackend() {
       }
       case "library": {
         const f = (window as any).__fake;
-        f.library ??= [{ name: "SmolLM2-135M-Instruct.Q4_1", path: MODEL.path, files: [MODEL.path], size_bytes: 98362432, architecture: "llama", quant: "Q4_1", parameters: 134515008, context_length: 8192, sha256: null, problem: null, fits: "cpu", predicted_tg_tps: 48 }];
+        f.library ??= [{ name: "SmolLM2-135M-Instruct.Q4_1", path: MODEL.path, files: [MODEL.path], size_bytes: 98362432, architecture: "llama", quant: "Q4_1", parameters: 134515008, context_length: 8192, sha256: null, problem: null, in_hearth_dir: true, fits: "cpu", predicted_tg_tps: 48 }];
         return f.library;
       }
+      case "list_model_folders":
+        return (window as any).__fake.folders ?? [];
+      case "add_model_folder": {
+        const f = (window as any).__fake;
+        f.folders = [...(f.folders ?? []), args.path];
+        return f.folders;
+      }
+      case "remove_model_folder": {
+        const f = (window as any).__fake;
+        f.folders = (f.folders ?? []).filter((x: string) => x !== args.path);
+        return f.folders;
+      }
+      case "reveal_model":
+        (window as any).__fake.lastReveal = args.path;
+        return null;
       case "remove_model": {
         const f = (window as any).__fake;
         f.library = f.library.filter((m: any) => m.path !== args.path);
@@ -237,7 +252,7 @@ export function installFakeBackend() {
           args.onProgress.onmessage({ file: args.file, done_bytes: done, total_bytes: 253113024, bytes_per_s: 25e6 });
         }
         const path = `/models/${args.file}`;
-        f.library.push({ name: "gemma-3-270m-Q4_K_M", path, files: [path], size_bytes: 253113024, architecture: "gemma3", quant: "Q4_K_M", parameters: 268098176, context_length: 32768, sha256: "a5fd", problem: null, fits: "cpu", predicted_tg_tps: 30 });
+        f.library.push({ name: "gemma-3-270m-Q4_K_M", path, files: [path], size_bytes: 253113024, architecture: "gemma3", quant: "Q4_K_M", parameters: 268098176, context_length: 32768, sha256: "a5fd", problem: null, in_hearth_dir: true, fits: "cpu", predicted_tg_tps: 30 });
         return [path];
       }
       case "cancel_pull":

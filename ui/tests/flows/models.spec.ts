@@ -24,6 +24,13 @@ test("the library lists models, downloads one from a repo, removes and opens", a
   await expect(panel.getByTestId("library-row")).toHaveCount(2);
   await page.screenshot({ path: "test-results/models.png" });
 
+  // Show in the file manager; folders of the user's own join the library.
+  await panel.getByTestId("reveal-model").first().click();
+  expect(await page.evaluate(() => (window as any).__fake.lastReveal)).toBe("/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+  await page.evaluate(() => ((window as any).__fake.nextPick = "/data/llm"));
+  await panel.getByTestId("add-model-folder").click();
+  await expect(panel.getByTestId("model-folder")).toHaveText(/\/data\/llm/);
+
   await panel.getByTestId("remove-model").first().click();
   await expect(panel.getByTestId("library-row")).toHaveCount(1);
   await panel.getByTestId("open-model").click();

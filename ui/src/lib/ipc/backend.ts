@@ -161,6 +161,15 @@ export const cancelQuantize = () => invoke<void>("cancel_quantize");
 // The model library and downloads.
 export const library = () => invoke<LibraryEntry[]>("library");
 export const removeModel = (path: string) => invoke<void>("remove_model", { path });
+export const revealModel = (path: string) => invoke<void>("reveal_model", { path });
+export const modelFolders = () => invoke<string[]>("list_model_folders");
+export const addModelFolder = (path: string) => invoke<string[]>("add_model_folder", { path });
+export const removeModelFolder = (path: string) => invoke<string[]>("remove_model_folder", { path });
+/** The native folder dialog. */
+export async function pickFolder(): Promise<string | null> {
+  const picked = await open({ multiple: false, directory: true });
+  return typeof picked === "string" ? picked : null;
+}
 export const repoFiles = (spec: string) => invoke<RepoFile[]>("repo_files", { spec });
 export function pullModel(spec: string, file: string, onProgress: (e: PullEvent) => void): Promise<string[]> {
   const channel = new Channel<PullEvent>();

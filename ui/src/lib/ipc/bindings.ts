@@ -333,6 +333,10 @@ machine: string, records: Array<BenchRecord>, };
 
 export type LibraryEntry = { name: string, path: string, files: Array<string>, size_bytes: number, architecture: string | null, quant: string | null, parameters: number | null, context_length: number | null, sha256: string | null, problem: string | null, 
 /**
+ * In Hearth's own models directory (removable here), or in a folder the user added.
+ */
+in_hearth_dir: boolean, 
+/**
  * The advisor's verdict for this machine at 8K context, and its predicted generation speed.
  */
 fits: Fit | null, predicted_tg_tps: number | null, };
