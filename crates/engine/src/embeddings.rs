@@ -37,6 +37,11 @@ impl Embedder {
         self.model.n_embd() as usize
     }
 
+    /// How many tokens llama.cpp makes of `text` with this model's vocabulary (no BOS).
+    pub fn token_count(&self, text: &str) -> usize {
+        self.model.vocab().tokenize(text.as_bytes(), false, false).len()
+    }
+
     /// One normalized vector per text, in order.
     pub fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, EngineError> {
         let params = LlamaContextParams::default()
