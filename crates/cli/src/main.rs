@@ -13,6 +13,7 @@ mod inspect_command;
 mod models_command;
 mod quantize_command;
 mod send_command;
+mod serve_command;
 
 use std::path::PathBuf;
 
@@ -60,6 +61,8 @@ enum Command {
     /// Read a document's pages as JSON lines (the isolated reader `ask` and the app start).
     #[command(hide = true)]
     Extract(ask_command::ExtractArgs),
+    /// Serve the model over an OpenAI-compatible API (/v1/models, /v1/chat/completions).
+    Serve(serve_command::ServeArgs),
     /// List stored conversations.
     Conversations {
         #[arg(long)]
@@ -88,6 +91,7 @@ fn main() -> anyhow::Result<()> {
         Command::Ask(args) => ask_command::run(args),
         Command::Extract(args) => ask_command::extract(args),
         Command::Embed(args) => embed_command::run(args),
+        Command::Serve(args) => serve_command::run(args),
         Command::Conversations { json } => send_command::list_conversations(json),
     }
 }
