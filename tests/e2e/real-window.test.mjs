@@ -232,6 +232,11 @@ test("send a message to the demo model, see it stream, restart, see the conversa
       if (poem) poem.querySelector("button.title").click();
       return !!poem;`),
   );
+  // Selecting loads its messages: wait for them (the window first shows the newest conversation,
+  // the documents' one — reading its answer here failed a CI run).
+  await waitFor("the poem's messages", () =>
+    session.text('[data-role="user"]').then((t) => (t && t.includes("Write a short poem about the capital of France.") ? t : null)),
+  );
   const again = await waitFor("the stored answer", () => session.text('[data-role="assistant"] [data-testid="answer"]'));
   assert.equal(again.trim(), answer);
   assert.match(await session.text('[data-role="user"]'), /Write a short poem about the capital of France\./);
