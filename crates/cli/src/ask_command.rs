@@ -4,16 +4,17 @@
 //! and the model answers from them. A document small enough for the context is given whole.
 //! Also `hearth extract FILE`, the child that reads a document's pages.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{bail, Context};
 use clap::Args;
 use hearth_documents::hybrid::fuse;
-use hearth_documents::{cited_pages, index_file, question_prompt, Extractor, TokenCounter};
+use hearth_documents::{cited_pages, index_file, question_prompt, whole_documents, Extractor, TokenCounter};
 use hearth_engine::embeddings::Embedder;
-use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
+use hearth_engine::{Engine, GenerationRequest};
+
+use crate::chat_command::Printer;
 use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
 use hearth_store::{HearthHome, Passage, Store};
 
@@ -66,27 +67,6 @@ pub fn extract(a: ExtractArgs) -> anyhow::Result<()> {
 /// The child extractor: this very binary.
 pub fn extractor() -> anyhow::Result<Extractor> {
     Ok(Extractor::new(std::env::current_exe().context("cannot find the hearth binary")?, &["extract"]))
-}
-
-struct Answer {
-    stream: bool,
-    text: String,
-}
-
-impl GenerationObserver for Answer {
-    fn trimmed(&mut self, _: u32) {}
-    fn prompt_done(&mut self, _: u32) {}
-    fn token(&mut self, text: &str) {
-        self.text.push_str(text);
-        if self.stream {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
-    }
-    fn cancelled(&self) -> bool {
-        false
-    }
 }
 
 fn passage_json(p: &Passage) -> serde_json::Value {
@@ -158,17 +138,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
     let total: u32 = records.iter().map(|d| d.tokens).sum();
     let whole = total + total / 10 < budget;
     let candidates: Vec<Passage> = if whole {
-        let mut all = Vec::new();
-        for d in &records {
-            for (page, text) in store.document_pages(d.id)? {
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let tokens = counter.count(&text);
-                all.push(Passage { chunk_id: page as i64, document_id: d.id, document: d.name.clone(), page, text, tokens, score: 0.0 });
-            }
-        }
-        all
+        whole_documents(&store, &records, &counter)?
     } else {
         retrieve(a.top.max(12))?
     };
@@ -178,7 +148,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
         sampling: SamplingSettings { temperature: Some(a.temp), seed: Some(a.seed), max_tokens: Some(a.max_tokens), ..Default::default() },
         template: TemplateChoice::Model,
     };
-    let mut answer = Answer { stream: !a.json, text: String::new() };
+    let mut answer = Printer { stream: !a.json, text: String::new() };
     let stats = engine.generate(&req, &mut answer)?;
     let citations = cited_pages(&answer.text, &prompt.sources);
     if a.json {

@@ -35,9 +35,10 @@ pub struct ChatArgs {
     json: bool,
 }
 
-struct Printer {
-    stream: bool,
-    text: String,
+/// Collects the answer, streaming it to stdout unless `stream` is off (`--json`). Also `ask`'s.
+pub(crate) struct Printer {
+    pub(crate) stream: bool,
+    pub(crate) text: String,
 }
 
 impl GenerationObserver for Printer {

@@ -294,16 +294,7 @@ fn document_prompt(
     let ids: Vec<i64> = documents.iter().map(|d| d.id).collect();
     let whole = total + total / 10 < budget;
     let passages = if whole {
-        let mut all = Vec::new();
-        for d in documents {
-            for (page, text) in s.document_pages(d.id)? {
-                if !text.trim().is_empty() {
-                    let tokens = counter.count(&text);
-                    all.push(hearth_store::Passage { chunk_id: page as i64, document_id: d.id, document: d.name.clone(), page, text, tokens, score: 0.0 });
-                }
-            }
-        }
-        all
+        hearth_documents::whole_documents(s, documents, &counter)?
     } else {
         // Eight passages of ~256 tokens: enough to answer from, and a prompt a small machine
         // evaluates in seconds rather than a minute.

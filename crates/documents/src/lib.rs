@@ -19,7 +19,7 @@ pub use indexing::{index_file, read_document, sha256_file, IndexProgress};
 pub use isolated::{serve_extraction, Extractor};
 pub use pages::{DocumentKind, ExtractedPage};
 pub use hearth_store::Citation;
-pub use prompt::{cited_pages, parse_citations, question_prompt, QuestionPrompt};
+pub use prompt::{cited_pages, parse_citations, question_prompt, whole_documents, QuestionPrompt};
 pub use token_count::TokenCounter;
 
 use hearth_protocol::{ErrorCode, ErrorPayload};

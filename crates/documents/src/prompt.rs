@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use hearth_store::{Citation, Passage};
+use hearth_store::{Citation, DocumentRecord, Passage, Store, StoreError};
 
 use crate::TokenCounter;
 
@@ -25,6 +25,21 @@ fn label(p: &Passage, many_documents: bool) -> String {
     } else {
         format!("p. {}", p.page)
     }
+}
+
+/// Documents given whole: every page with text as one passage (in reading order), for documents
+/// that fit the context.
+pub fn whole_documents(store: &Store, documents: &[DocumentRecord], counter: &TokenCounter) -> Result<Vec<Passage>, StoreError> {
+    let mut all = Vec::new();
+    for d in documents {
+        for (page, text) in store.document_pages(d.id)? {
+            if !text.trim().is_empty() {
+                let tokens = counter.count(&text);
+                all.push(Passage { chunk_id: page as i64, document_id: d.id, document: d.name.clone(), page, text, tokens, score: 0.0 });
+            }
+        }
+    }
+    Ok(all)
 }
 
 /// Builds the message for `question` from `passages` (best first) within `budget_tokens`.
