@@ -15,7 +15,7 @@ packages=(
   # llama.cpp (cmake) and bindgen (libclang)
   cmake clang libclang-dev
   # Python for fetching the demo model, Node for the UI
-  python3 python3-pip
+  python3 python3-pip python3-venv
   # Tests: a virtual display, screenshots, the WebDriver for the real window, Chromium for UI flows
   xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver dbus-x11 at-spi2-core fonts-dejavu-core
   # Documents: real PDFs no one here wrote (Debian's documentation), qpdf to encrypt one, poppler's

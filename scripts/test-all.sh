@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test layer: Rust (unit, integration with the real model,
-# IPC bindings freshness), UI components (Vitest), UI flows (Playwright, IPC mocked), and the
+# IPC bindings freshness), the OpenAI API with the `openai` Python client, UI components (Vitest), UI flows (Playwright, IPC mocked), and the
 # real window end to end (tauri-driver under Xvfb). Prints a summary; non-zero if any failed.
 set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +20,7 @@ logs="$(mktemp -d)"
 run_layer() { # name minutes command...
   local name=$1 minutes=$2; shift 2
   echo; echo "==== $name ===="
+  : >"$logs/$name" # exists before tail opens it (tail once lost that race and showed nothing)
   timeout -k 30 "${minutes}m" "$@" >"$logs/$name" 2>&1 </dev/null &
   local pid=$!
   tail -n +1 -f --pid="$pid" "$logs/$name"
@@ -31,6 +32,9 @@ run_layer() { # name minutes command...
 
 # Rust: one test thread, because the engine tests each run llama.cpp on these cores.
 run_layer rust 40 cargo test --workspace -- --test-threads=1
+# Hearth's OpenAI-compatible API driven by the real `openai` Python client (uses the `hearth`
+# binary the rust layer built).
+run_layer api-clients 10 scripts/api-clients-test.sh
 run_layer rust-lints 20 cargo clippy --workspace --all-targets -- -D warnings
 run_layer ui-components 10 bash -c "cd ui && npx vitest run"
 run_layer ui-types 10 bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
@@ -47,7 +51,7 @@ run_layer real-window 15 env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
 
 # The summary of the layers, in TAP (each layer's own runner printed its details above).
 echo; echo "==== summary ===="
-layers=(rust rust-lints ui-components ui-types ui-flows parity real-window)
+layers=(rust api-clients rust-lints ui-components ui-types ui-flows parity real-window)
 echo "TAP version 13"
 echo "1..${#layers[@]}"
 status=0 n=0 pass=0

@@ -1,7 +1,8 @@
 //! `hearth serve` with the demo model on loopback, driven over plain HTTP: the model list, a chat
 //! completion, a streamed one (SSE chunks then [DONE]), concurrent clients served one after the
 //! other with no answer mixed up, a wrong key, malformed JSON, a huge body, an unknown route, and
-//! a non-loopback address refused without --allow-remote.
+//! a non-loopback address refused without --allow-remote; text completions (the prompt as it is,
+//! no template), `stop` sequences, and embeddings (floats and base64).
 
 mod common;
 
@@ -111,6 +112,89 @@ fn the_api_lists_answers_streams_and_refuses_bad_requests() {
     assert_eq!(status, 404);
     // The server is still up after all that.
     assert_eq!(http(&server.addr, "GET", "/v1/models", key, b"").0, 200);
+}
+
+fn post(addr: &str, path: &str, body: Value) -> Value {
+    let (status, text) = http(addr, "POST", path, None, &serde_json::to_vec(&body).unwrap());
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// The text of a streamed answer, from its `data:` lines; panics unless it ends with [DONE].
+fn streamed_text(body: &str, field: impl Fn(&Value) -> Option<String>) -> (String, Vec<Value>) {
+    let datas: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
+    assert_eq!(*datas.last().unwrap(), "[DONE]", "{body}");
+    let chunks: Vec<Value> = datas[..datas.len() - 1].iter().map(|d| serde_json::from_str(d).unwrap()).collect();
+    (chunks.iter().filter_map(&field).collect(), chunks)
+}
+
+#[test]
+fn completions_stop_sequences_and_embeddings() {
+    let server = start(&[]);
+    let addr = &server.addr;
+
+    // A text completion continues the prompt as it is; OpenAI's default is 16 tokens.
+    let v = post(addr, "/v1/completions", json!({"prompt": "The capital of France is", "temperature": 0}));
+    assert_eq!(v["object"], "text_completion");
+    let text = v["choices"][0]["text"].as_str().unwrap().to_string();
+    assert!(!text.is_empty(), "{v}");
+    assert!(v["usage"]["completion_tokens"].as_u64().unwrap() <= 16, "{v}");
+    // No chat template around it: the prompt costs only its own tokens (the template's system
+    // turn alone is longer).
+    assert!(v["usage"]["prompt_tokens"].as_u64().unwrap() < 12, "{v}");
+    let body = serde_json::to_vec(&json!({"prompt": "The capital of France is", "temperature": 0, "stream": true})).unwrap();
+    let (status, body) = http(addr, "POST", "/v1/completions", None, &body);
+    assert_eq!(status, 200);
+    let (streamed, _) = streamed_text(&body, |c| c["choices"][0]["text"].as_str().map(String::from));
+    assert_eq!(streamed, text);
+
+    // A stop sequence ends the answer before it, and none of it is sent, whole or streamed.
+    let long = post(addr, "/v1/completions", json!({"prompt": "One, two, three, four,", "temperature": 0, "max_tokens": 24}));
+    let long = long["choices"][0]["text"].as_str().unwrap().to_string();
+    let cut = long.char_indices().map(|(i, _)| i).find(|&i| i >= 6 && !long[..i].trim().is_empty()).expect("a long enough answer");
+    let stop = long[cut..].chars().take(3).collect::<String>();
+    let expected = long[..long.find(&stop).unwrap()].to_string();
+    let v = post(addr, "/v1/completions", json!({"prompt": "One, two, three, four,", "temperature": 0, "max_tokens": 24, "stop": [stop]}));
+    assert_eq!(v["choices"][0]["text"], expected, "stop {stop:?} in {long:?}");
+    assert_eq!(v["choices"][0]["finish_reason"], "stop");
+    let body = serde_json::to_vec(&json!({"prompt": "One, two, three, four,", "temperature": 0, "max_tokens": 24, "stop": stop, "stream": true})).unwrap();
+    let (_, body) = http(addr, "POST", "/v1/completions", None, &body);
+    let (streamed, _) = streamed_text(&body, |c| c["choices"][0]["text"].as_str().map(String::from));
+    assert_eq!(streamed, expected);
+    // The server goes on after a stop cut a generation short.
+    let v = post(addr, "/v1/chat/completions", json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream_options": {"include_usage": true}}));
+    assert_eq!(v["object"], "chat.completion");
+    let body = serde_json::to_vec(&json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream": true, "stream_options": {"include_usage": true}})).unwrap();
+    let (_, body) = http(addr, "POST", "/v1/chat/completions", None, &body);
+    let (_, chunks) = streamed_text(&body, |_| None);
+    assert!(chunks.last().unwrap()["usage"]["completion_tokens"].as_u64().unwrap() > 0, "{body}");
+
+    // Embeddings: one normalized vector per input, in order; equal texts give equal vectors;
+    // base64 carries the same floats.
+    let v = post(addr, "/v1/embeddings", json!({"input": ["a red apple", "the stock market", "a red apple"]}));
+    let vectors: Vec<Vec<f64>> = v["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .collect();
+    assert_eq!(vectors.len(), 3);
+    assert_eq!(vectors[0].len(), 576, "SmolLM2-135M's embedding width");
+    let norm: f64 = vectors[1].iter().map(|x| x * x).sum::<f64>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-3, "{norm}");
+    assert_eq!(vectors[0], vectors[2]);
+    assert_ne!(vectors[0], vectors[1]);
+    assert!(v["usage"]["prompt_tokens"].as_u64().unwrap() >= 6, "{v}");
+    let b = post(addr, "/v1/embeddings", json!({"input": "the stock market", "encoding_format": "base64"}));
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b["data"][0]["embedding"].as_str().unwrap()).unwrap();
+    let floats: Vec<f64> = bytes.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64).collect();
+    assert_eq!(floats.len(), vectors[1].len());
+    assert!(floats.iter().zip(&vectors[1]).all(|(a, b)| (a - b).abs() < 1e-6));
+    let (status, _) = http(addr, "POST", "/v1/embeddings", None, br#"{"input": [[1, 2, 3]]}"#);
+    assert_eq!(status, 400);
+    let (status, _) = http(addr, "POST", "/v1/completions", None, br#"{"prompt": ["a", "b"]}"#);
+    assert_eq!(status, 400);
 }
 
 #[test]

@@ -60,13 +60,14 @@ pub struct EventStream {
 }
 
 impl EventStream {
-    /// The next event; `None` after the terminal one (`Loaded`, `Unloaded`, `Done`, `Error`).
+    /// The next event; `None` after the terminal one (`Loaded`, `Unloaded`, `Done`, `Embeddings`,
+    /// `Error`).
     pub async fn next(&mut self) -> Option<Event> {
         if self.finished {
             return None;
         }
         let ev = self.rx.recv().await?;
-        if matches!(ev, Event::Loaded { .. } | Event::Unloaded { .. } | Event::Done { .. } | Event::Error { .. }) {
+        if matches!(ev, Event::Loaded { .. } | Event::Unloaded { .. } | Event::Done { .. } | Event::Embeddings { .. } | Event::Error { .. }) {
             self.finished = true;
             self.routes.lock().unwrap().remove(&self.id);
         }

@@ -36,6 +36,10 @@ impl ChatPrompt {
 
     pub fn render(&self, model: &LlamaModel, choice: &TemplateChoice, messages: &[ChatMessage]) -> Result<RenderedPrompt, EngineError> {
         match choice {
+            TemplateChoice::Raw => {
+                let text = messages.iter().map(|m| m.content.as_str()).collect::<String>();
+                Ok(RenderedPrompt { text, includes_bos: false })
+            }
             TemplateChoice::Builtin(name) => {
                 let tmpl = LlamaChatTemplate::new(name)
                     .map_err(|_| EngineError::TemplateFailed(format!("bad template name {name:?}")))?;

@@ -119,6 +119,10 @@ pub fn serve() -> std::io::Result<()> {
                     Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
                 }
             }
+            Request::Embed { id, texts } => match engine.embed(&texts) {
+                Ok((vectors, tokens)) => sink.send(&Event::Embeddings { id, vectors, tokens }),
+                Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
+            },
             Request::Generate { id, messages, sampling, template } => {
                 let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone() };
                 let req = GenerationRequest { messages, sampling, template };

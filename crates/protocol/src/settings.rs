@@ -133,6 +133,8 @@ pub enum TemplateChoice {
     /// One of llama.cpp's built-in templates by name (e.g. `chatml`, `llama3`, `gemma`), used
     /// when the model has none or its own fails.
     Builtin(String),
+    /// No template: the messages' text as it is, one after another (`/v1/completions`' prompt).
+    Raw,
 }
 
 /// What the user sees about a loaded model.

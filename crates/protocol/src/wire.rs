@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::{ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// App to engine. `id` is chosen by the app and echoed in every event the request causes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +21,9 @@ pub enum Request {
         #[serde(default)]
         template: TemplateChoice,
     },
+    /// One normalized vector per text from the loaded model (its own pooling when it is an
+    /// embedding model, else the mean over tokens); answered by `Embeddings`.
+    Embed { id: u64, texts: Vec<String> },
     /// Stops the generation or load with this id; the partial answer stays.
     Cancel { id: u64 },
     Shutdown,
@@ -48,6 +51,8 @@ pub enum Event {
     PromptDone { id: u64, prompt_tokens: u32 },
     Token { id: u64, text: String },
     Done { id: u64, stats: GenerationStats },
+    /// The vectors of an `Embed`, in order, with the tokens they cost.
+    Embeddings { id: u64, vectors: Vec<Vec<f32>>, tokens: u32 },
     Error { id: Option<u64>, error: ErrorPayload },
 }
 
@@ -62,7 +67,8 @@ impl Event {
             | Event::ContextTrimmed { id, .. }
             | Event::PromptDone { id, .. }
             | Event::Token { id, .. }
-            | Event::Done { id, .. } => Some(*id),
+            | Event::Done { id, .. }
+            | Event::Embeddings { id, .. } => Some(*id),
             Event::Error { id, .. } => *id,
         }
     }

@@ -38,7 +38,7 @@ export type SamplingSettings = {
  */
 temperature: number | null, top_k: number | null, top_p: number | null, min_p: number | null, repeat_penalty: number | null, seed: number | null, max_tokens: number | null, };
 
-export type TemplateChoice = { "kind": "model" } | { "kind": "builtin", "name": string };
+export type TemplateChoice = { "kind": "model" } | { "kind": "builtin", "name": string } | { "kind": "raw" };
 
 export type ModelInfo = { path: string, name: string, architecture: string, 
 /**

@@ -1,0 +1,310 @@
+//! Running one generation for a request and answering it whole or as SSE, in the shape of a
+//! chat completion or a text completion. The queue's turn is held until the answer is complete;
+//! a client that goes away cancels the generation (`Generation`'s drop), and so does a `stop`
+//! sequence once it is reached.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::StatusCode;
+use axum::response::sse::{Event as SseEvent, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use hearth_engine_client::{EngineClient, EventStream};
+use hearth_protocol::{ChatMessage, Event, Request, SamplingSettings, StopReason, TemplateChoice};
+use serde_json::{json, Value};
+
+use crate::request_log::Tracker;
+use crate::stop::StopMatcher;
+use crate::{error, Api};
+
+pub(crate) struct Job {
+    pub route: String,
+    pub model: String,
+    pub stream: bool,
+    pub include_usage: bool,
+    pub sampling: SamplingSettings,
+    pub stop: Vec<String>,
+    pub messages: Vec<ChatMessage>,
+    pub template: TemplateChoice,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum Shape {
+    Chat,
+    Completion,
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
+    let mut tracker = api.log.start(&job.route, &job.model, job.stream);
+    let turn = api.queue.clone().lock_owned().await;
+    tracker.running();
+    let (messages, sampling, template) = (job.messages, job.sampling, job.template);
+    let stream = match api.engine.request(|id| Request::Generate { id, messages, sampling, template }).await {
+        Ok(s) => s,
+        Err(e) => {
+            let message = e.payload().message;
+            tracker.finish(503, None, None, Some(message.clone()));
+            return error(StatusCode::SERVICE_UNAVAILABLE, "server_error", "engine_unavailable", &message);
+        }
+    };
+    let answer = Answer {
+        generation: Generation { engine: api.engine.clone(), id: stream.id, turn: Some(turn), finished: false },
+        stream,
+        stop: StopMatcher::new(job.stop),
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        pending_end: None,
+    };
+    let id = match shape {
+        Shape::Chat => format!("chatcmpl-{}", answer.generation.id),
+        Shape::Completion => format!("cmpl-{}", answer.generation.id),
+    };
+    let out = Output { id, model: job.model, shape, created: now() };
+    if job.stream {
+        stream_answer(answer, out, tracker, job.include_usage)
+    } else {
+        whole_answer(answer, out, tracker).await
+    }
+}
+
+/// The engine generation a response is waiting on, with the queue's turn. Dropped before it
+/// finished (the client went away, or a stop sequence came), it cancels the generation, and only
+/// then is the turn handed to the next request (the engine runs one generation at a time).
+struct Generation {
+    engine: EngineClient,
+    id: u64,
+    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    finished: bool,
+}
+
+impl Drop for Generation {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let (engine, id, turn) = (self.engine.clone(), self.id, self.turn.take());
+        tokio::spawn(async move {
+            engine.cancel(id).await;
+            drop(turn);
+        });
+    }
+}
+
+struct Usage {
+    prompt_tokens: u32,
+    completion_tokens: u32,
+}
+
+impl Usage {
+    fn json(&self) -> Value {
+        json!({ "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "total_tokens": self.prompt_tokens + self.completion_tokens })
+    }
+}
+
+enum Piece {
+    Text(String),
+    End { finish_reason: &'static str, usage: Usage },
+    Failed { code: &'static str, message: String },
+}
+
+/// The engine's events turned into the pieces a client sees, `stop` sequences applied.
+struct Answer {
+    generation: Generation,
+    stream: EventStream,
+    stop: StopMatcher,
+    prompt_tokens: u32,
+    completion_tokens: u32,
+    /// The end, when text had to go out first.
+    pending_end: Option<Piece>,
+}
+
+fn finish_reason(stop: StopReason) -> &'static str {
+    match stop {
+        StopReason::MaxTokens | StopReason::ContextFull => "length",
+        _ => "stop",
+    }
+}
+
+impl Answer {
+    fn end_after(&mut self, text: String, end: Piece) -> Piece {
+        if text.is_empty() {
+            return end;
+        }
+        self.pending_end = Some(end);
+        Piece::Text(text)
+    }
+
+    async fn next(&mut self) -> Piece {
+        if let Some(end) = self.pending_end.take() {
+            return end;
+        }
+        loop {
+            match self.stream.next().await {
+                Some(Event::PromptDone { prompt_tokens, .. }) => self.prompt_tokens = prompt_tokens,
+                Some(Event::Token { text, .. }) => {
+                    self.completion_tokens += 1;
+                    let (out, stopped) = self.stop.push(&text);
+                    if stopped {
+                        let usage = Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.completion_tokens };
+                        self.cancel();
+                        return self.end_after(out, Piece::End { finish_reason: "stop", usage });
+                    }
+                    if !out.is_empty() {
+                        return Piece::Text(out);
+                    }
+                }
+                Some(Event::Done { stats, .. }) => {
+                    self.generation.finished = true;
+                    let rest = self.stop.flush();
+                    let usage = Usage { prompt_tokens: stats.prompt_tokens, completion_tokens: stats.gen_tokens };
+                    return self.end_after(rest, Piece::End { finish_reason: finish_reason(stats.stop_reason), usage });
+                }
+                Some(Event::Error { error, .. }) => {
+                    self.generation.finished = true;
+                    return Piece::Failed { code: "generation_failed", message: error.message };
+                }
+                Some(_) => {}
+                None => {
+                    self.generation.finished = true;
+                    return Piece::Failed { code: "engine_died", message: "the engine stopped while answering".into() };
+                }
+            }
+        }
+    }
+
+    /// Stops the engine's generation now (a stop sequence was reached); the turn passes on once
+    /// the engine has stopped.
+    fn cancel(&mut self) {
+        let (engine, id, turn) = (self.generation.engine.clone(), self.generation.id, self.generation.turn.take());
+        self.generation.finished = true;
+        tokio::spawn(async move {
+            engine.cancel(id).await;
+            drop(turn);
+        });
+    }
+}
+
+struct Output {
+    id: String,
+    model: String,
+    shape: Shape,
+    created: u64,
+}
+
+impl Output {
+    fn whole(&self, text: &str, finish_reason: &str, usage: &Usage) -> Value {
+        let choice = match self.shape {
+            Shape::Chat => json!({ "index": 0, "message": { "role": "assistant", "content": text }, "finish_reason": finish_reason }),
+            Shape::Completion => json!({ "index": 0, "text": text, "logprobs": null, "finish_reason": finish_reason }),
+        };
+        json!({ "id": self.id, "object": self.object(false), "created": self.created, "model": self.model,
+                "choices": [choice], "usage": usage.json() })
+    }
+
+    fn object(&self, chunk: bool) -> &'static str {
+        match (self.shape, chunk) {
+            (Shape::Chat, false) => "chat.completion",
+            (Shape::Chat, true) => "chat.completion.chunk",
+            (Shape::Completion, _) => "text_completion",
+        }
+    }
+
+    fn chunk(&self, text: Option<&str>, first: bool, finish_reason: Option<&str>) -> SseEvent {
+        let choice = match self.shape {
+            Shape::Chat => {
+                let delta = match (first, text) {
+                    (true, _) => json!({ "role": "assistant", "content": "" }),
+                    (false, Some(t)) => json!({ "content": t }),
+                    (false, None) => json!({}),
+                };
+                json!({ "index": 0, "delta": delta, "finish_reason": finish_reason })
+            }
+            Shape::Completion => json!({ "index": 0, "text": text.unwrap_or(""), "logprobs": null, "finish_reason": finish_reason }),
+        };
+        SseEvent::default().data(
+            json!({ "id": self.id, "object": self.object(true), "created": self.created, "model": self.model, "choices": [choice] })
+                .to_string(),
+        )
+    }
+
+    fn usage_chunk(&self, usage: &Usage) -> SseEvent {
+        SseEvent::default().data(
+            json!({ "id": self.id, "object": self.object(true), "created": self.created, "model": self.model,
+                    "choices": [], "usage": usage.json() })
+            .to_string(),
+        )
+    }
+}
+
+async fn whole_answer(mut answer: Answer, out: Output, mut tracker: Tracker) -> Response {
+    let mut text = String::new();
+    loop {
+        match answer.next().await {
+            Piece::Text(t) => text.push_str(&t),
+            Piece::End { finish_reason, usage } => {
+                tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
+                return Json(out.whole(&text, finish_reason, &usage)).into_response();
+            }
+            Piece::Failed { code, message } => {
+                tracker.finish(500, None, None, Some(message.clone()));
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", code, &message);
+            }
+        }
+    }
+}
+
+/// SSE: a first chunk (the role, for chat), one per piece of text, a last one with the finish
+/// reason (and usage when asked for), `[DONE]`. Errors after the headers went out can only be
+/// told in the stream: an `{"error":…}` event, then `[DONE]`.
+fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_usage: bool) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(64);
+    tokio::spawn(async move {
+        if matches!(out.shape, Shape::Chat) && tx.send(out.chunk(None, true, None)).await.is_err() {
+            return;
+        }
+        loop {
+            let piece = tokio::select! {
+                piece = answer.next() => piece,
+                // The client went away: dropping `answer` cancels the generation.
+                _ = tx.closed() => return,
+            };
+            let events = match piece {
+                Piece::Text(t) => vec![out.chunk(Some(&t), false, None)],
+                Piece::End { finish_reason, usage } => {
+                    tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
+                    let mut evs = vec![out.chunk(None, false, Some(finish_reason))];
+                    if include_usage {
+                        evs.push(out.usage_chunk(&usage));
+                    }
+                    evs.push(SseEvent::default().data("[DONE]"));
+                    for ev in evs {
+                        let _ = tx.send(ev).await;
+                    }
+                    return;
+                }
+                Piece::Failed { code, message } => {
+                    tracker.finish(200, None, None, Some(message.clone()));
+                    let err = json!({ "error": { "message": message, "type": "server_error", "code": code } });
+                    let _ = tx.send(SseEvent::default().data(err.to_string())).await;
+                    let _ = tx.send(SseEvent::default().data("[DONE]")).await;
+                    return;
+                }
+            };
+            for ev in events {
+                if tx.send(ev).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let events = tokio_stream::wrappers::ReceiverStream::new(rx);
+    use futures_util::StreamExt;
+    Sse::new(events.map(Ok::<_, Infallible>)).into_response()
+}

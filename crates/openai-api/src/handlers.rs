@@ -1,0 +1,255 @@
+//! The routes: request bodies as OpenAI documents them, turned into engine requests.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine as _;
+use hearth_protocol::{ChatMessage, Event, Request, Role, SamplingSettings, TemplateChoice};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::answer::{self, Job, Shape};
+use crate::{error, refused, Api};
+
+/// OpenAI's default `max_tokens` for `/v1/completions`.
+const COMPLETIONS_DEFAULT_MAX_TOKENS: u32 = 16;
+
+pub(crate) async fn models(State(api): State<Arc<Api>>, headers: HeaderMap) -> Response {
+    if let Some(e) = refused(&api, &headers) {
+        return e;
+    }
+    Json(json!({ "object": "list", "data": [{ "id": api.model(), "object": "model", "created": 0, "owned_by": "hearth" }] })).into_response()
+}
+
+/// What chat and text completions share.
+#[derive(Deserialize)]
+pub(crate) struct CommonFields {
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    stream: bool,
+    #[serde(default)]
+    stream_options: Option<StreamOptions>,
+    max_tokens: Option<u32>,
+    max_completion_tokens: Option<u32>,
+    temperature: Option<f32>,
+    top_p: Option<f32>,
+    seed: Option<u32>,
+    #[serde(default)]
+    stop: Option<StopField>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StreamOptions {
+    #[serde(default)]
+    include_usage: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum StopField {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChatRequest {
+    messages: Vec<InMessage>,
+    #[serde(flatten)]
+    common: CommonFields,
+}
+
+#[derive(Deserialize)]
+struct InMessage {
+    role: String,
+    #[serde(default)]
+    content: Value,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CompletionRequest {
+    prompt: Value,
+    #[serde(flatten)]
+    common: CommonFields,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EmbeddingRequest {
+    input: Value,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    encoding_format: Option<String>,
+}
+
+fn text_of(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        // `[{"type":"text","text":"…"}, …]`
+        Value::Array(parts) => parts.iter().filter_map(|p| p["text"].as_str()).collect::<Vec<_>>().join(""),
+        _ => String::new(),
+    }
+}
+
+fn bad_request(code: &str, message: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "invalid_request_error", code, message)
+}
+
+fn body_error(rejection: JsonRejection) -> Response {
+    let status = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE { StatusCode::PAYLOAD_TOO_LARGE } else { StatusCode::BAD_REQUEST };
+    error(status, "invalid_request_error", "invalid_body", &rejection.body_text())
+}
+
+/// The job of a chat or text completion; `Err` is the `invalid_stop` message.
+fn job(api: &Api, route: &str, common: CommonFields, default_max_tokens: Option<u32>) -> Result<Job, &'static str> {
+    let stop = match common.stop {
+        None => Vec::new(),
+        Some(StopField::One(s)) => vec![s],
+        Some(StopField::Many(v)) if v.len() <= 4 => v,
+        Some(StopField::Many(_)) => return Err("at most 4 stop sequences"),
+    };
+    let sampling = SamplingSettings {
+        temperature: common.temperature,
+        top_p: common.top_p,
+        seed: common.seed,
+        max_tokens: common.max_completion_tokens.or(common.max_tokens).or(default_max_tokens),
+        ..Default::default()
+    };
+    Ok(Job {
+        route: route.to_string(),
+        model: common.model.unwrap_or_else(|| api.model()),
+        stream: common.stream,
+        include_usage: common.stream_options.is_some_and(|o| o.include_usage),
+        sampling,
+        stop,
+        messages: Vec::new(),
+        template: TemplateChoice::Model,
+    })
+}
+
+pub(crate) async fn chat_completions(State(api): State<Arc<Api>>, headers: HeaderMap, body: Result<Json<ChatRequest>, JsonRejection>) -> Response {
+    if let Some(e) = refused(&api, &headers) {
+        return e;
+    }
+    let req = match body {
+        Ok(Json(r)) => r,
+        Err(rejection) => return body_error(rejection),
+    };
+    if req.messages.is_empty() {
+        return bad_request("invalid_body", "messages is empty");
+    }
+    let mut messages = Vec::new();
+    for m in &req.messages {
+        let role = match m.role.as_str() {
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            other => return bad_request("invalid_role", &format!("unknown role '{other}'")),
+        };
+        messages.push(ChatMessage { role, content: text_of(&m.content) });
+    }
+    let mut job = match job(&api, "POST /v1/chat/completions", req.common, None) {
+        Ok(j) => j,
+        Err(e) => return bad_request("invalid_stop", e),
+    };
+    job.messages = messages;
+    answer::run(api, job, Shape::Chat).await
+}
+
+pub(crate) async fn completions(State(api): State<Arc<Api>>, headers: HeaderMap, body: Result<Json<CompletionRequest>, JsonRejection>) -> Response {
+    if let Some(e) = refused(&api, &headers) {
+        return e;
+    }
+    let req = match body {
+        Ok(Json(r)) => r,
+        Err(rejection) => return body_error(rejection),
+    };
+    let prompt = match &req.prompt {
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.len() == 1 && items[0].is_string() => items[0].as_str().unwrap_or_default().to_string(),
+        Value::Array(_) => return bad_request("invalid_prompt", "one text prompt per request (token arrays and batches are not supported)"),
+        _ => return bad_request("invalid_prompt", "prompt must be a string"),
+    };
+    if prompt.is_empty() {
+        return bad_request("invalid_prompt", "prompt is empty");
+    }
+    let mut job = match job(&api, "POST /v1/completions", req.common, Some(COMPLETIONS_DEFAULT_MAX_TOKENS)) {
+        Ok(j) => j,
+        Err(e) => return bad_request("invalid_stop", e),
+    };
+    // The text as it is: a completion continues the prompt, no chat template around it.
+    job.messages = vec![ChatMessage { role: Role::User, content: prompt }];
+    job.template = TemplateChoice::Raw;
+    answer::run(api, job, Shape::Completion).await
+}
+
+pub(crate) async fn embeddings(State(api): State<Arc<Api>>, headers: HeaderMap, body: Result<Json<EmbeddingRequest>, JsonRejection>) -> Response {
+    if let Some(e) = refused(&api, &headers) {
+        return e;
+    }
+    let req = match body {
+        Ok(Json(r)) => r,
+        Err(rejection) => return body_error(rejection),
+    };
+    let texts: Vec<String> = match &req.input {
+        Value::String(s) => vec![s.clone()],
+        Value::Array(items) if !items.is_empty() && items.iter().all(Value::is_string) => {
+            items.iter().map(|v| v.as_str().unwrap_or_default().to_string()).collect()
+        }
+        _ => return bad_request("invalid_input", "input must be a string or a non-empty array of strings (token arrays are not supported)"),
+    };
+    let base64 = match req.encoding_format.as_deref() {
+        None | Some("float") => false,
+        Some("base64") => true,
+        Some(other) => return bad_request("invalid_encoding_format", &format!("unknown encoding_format '{other}'")),
+    };
+    let model = req.model.unwrap_or_else(|| api.model());
+    let mut tracker = api.log.start("POST /v1/embeddings", &model, false);
+    let _turn = api.queue.clone().lock_owned().await;
+    tracker.running();
+    let texts_sent = texts.clone();
+    let mut stream = match api.engine.request(|id| Request::Embed { id, texts: texts_sent }).await {
+        Ok(s) => s,
+        Err(e) => {
+            let message = e.payload().message;
+            tracker.finish(503, None, None, Some(message.clone()));
+            return error(StatusCode::SERVICE_UNAVAILABLE, "server_error", "engine_unavailable", &message);
+        }
+    };
+    loop {
+        match stream.next().await {
+            Some(Event::Embeddings { vectors, tokens, .. }) => {
+                tracker.finish(200, Some(tokens), None, None);
+                let data: Vec<Value> = vectors
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, v)| {
+                        let embedding = if base64 {
+                            let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+                            json!(base64::engine::general_purpose::STANDARD.encode(bytes))
+                        } else {
+                            json!(v)
+                        };
+                        json!({ "object": "embedding", "index": index, "embedding": embedding })
+                    })
+                    .collect();
+                return Json(json!({ "object": "list", "data": data, "model": model,
+                                    "usage": { "prompt_tokens": tokens, "total_tokens": tokens } }))
+                .into_response();
+            }
+            Some(Event::Error { error: e, .. }) => {
+                tracker.finish(500, None, None, Some(e.message.clone()));
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "embedding_failed", &e.message);
+            }
+            Some(_) => {}
+            None => {
+                tracker.finish(500, None, None, Some("the engine stopped".into()));
+                return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "engine_died", "the engine stopped while embedding");
+            }
+        }
+    }
+}
