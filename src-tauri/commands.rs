@@ -206,6 +206,7 @@ async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, on_progr
             Some(Event::Loaded { model, .. }) => {
                 let model = *model;
                 state.model.lock().unwrap().info = Some(model.clone());
+                crate::api_server_commands::model_loaded(state, &model.name);
                 let store = state.store.lock().unwrap();
                 let key = path.display().to_string();
                 store.set_model_settings(&key, &settings)?;

@@ -2,6 +2,7 @@
 //! llama.cpp; models run in the engine process that [`state::AppState`] spawns.
 
 pub mod advisor_commands;
+pub mod api_server_commands;
 pub mod bench_commands;
 mod cli_child;
 pub mod commands;
@@ -67,6 +68,10 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             documents_commands::conversation_documents,
             documents_commands::remove_document,
             documents_commands::document_page,
+            api_server_commands::start_api_server,
+            api_server_commands::stop_api_server,
+            api_server_commands::api_server_status,
+            api_server_commands::watch_api_requests,
         ])
 }
 
@@ -79,6 +84,14 @@ pub fn run() {
         }
     };
     configure(tauri::Builder::default(), state)
+        .setup(|app| {
+            // The API server comes back on when the user left it on.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                api_server_commands::start_if_enabled(&handle.state::<state::AppState>()).await;
+            });
+            Ok(())
+        })
         .build(tauri::generate_context!())
         .expect("the window could not be created")
         .run(|app, event| {

@@ -26,6 +26,8 @@ pub struct AppState {
     pub pull_cancel: crate::cli_child::CancelSlot,
     /// Stops adding documents.
     pub documents_cancel: Arc<std::sync::atomic::AtomicBool>,
+    /// Hearth's OpenAI-compatible API when the user has switched it on.
+    pub api_server: Mutex<crate::api_server_commands::ApiServerSlot>,
 }
 
 #[derive(Default, Clone)]
@@ -67,6 +69,7 @@ impl AppState {
             bench_cancel: Mutex::new(None),
             pull_cancel: Mutex::new(None),
             documents_cancel: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            api_server: Mutex::new(Default::default()),
         })
     }
 }

@@ -23,6 +23,7 @@ pub enum RequestState {
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ApiRequestRecord {
+    #[ts(type = "number")]
     pub id: u64,
     /// e.g. `POST /v1/chat/completions`.
     pub route: String,

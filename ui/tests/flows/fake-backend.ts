@@ -1,4 +1,4 @@
-import type { Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
 // Recorded from `hearth advise --model gpt-oss-120b --hardware strix-halo-395-128gb --ctx 32768 --json`
@@ -46,6 +46,10 @@ export function installFakeBackend() {
   let lastDeath: string | null = null;
   const docs: (DocumentRecord & { conversation: number })[] = [];
   (window as any).__fake = { conversations, messages, docs };
+  let apiRequestId = 0;
+  const server: { settings: ApiServerSettings; base_url: string | null; error: string | null; recent: ApiRequestRecord[] } = {
+    settings: { enabled: false, port: 8080, api_key: null, allow_remote: false }, base_url: null, error: null, recent: [],
+  };
 
   const conv = (id: number) => conversations.find((c) => c.id === id)!;
   const msg = (conversation_id: number, role: Message["role"], content: string, status: Message["status"] = "complete"): Message => {
@@ -323,6 +327,34 @@ export function installFakeBackend() {
         return MANUAL_PAGES[args.page - 1];
       case "cancel_documents":
         return null;
+      case "api_server_status":
+        return { ...server, recent: [...server.recent] };
+      case "start_api_server": {
+        // A port another program holds, as the real command reports it.
+        if (args.settings.port === 1234) {
+          server.error = "port 1234 is already in use by another program: choose another port";
+          throw { code: "BUSY", message: server.error };
+        }
+        server.settings = { ...args.settings, enabled: true };
+        server.base_url = `http://127.0.0.1:${args.settings.port}/v1`;
+        server.error = null;
+        return { ...server, recent: [...server.recent] };
+      }
+      case "stop_api_server":
+        server.settings = { ...server.settings, enabled: false };
+        server.base_url = null;
+        return { ...server, recent: [...server.recent] };
+      case "watch_api_requests": {
+        // A client's request as the server records it: queued, running, done with its tokens.
+        const base = { id: ++apiRequestId, route: "POST /v1/chat/completions", model: MODEL.name, stream: true, http_status: null, prompt_tokens: null, completion_tokens: null, started_at_ms: Date.now(), duration_ms: null, error: null };
+        const steps = [
+          { ...base, state: "queued" },
+          { ...base, state: "running" },
+          { ...base, state: "done", http_status: 200, prompt_tokens: 31, completion_tokens: 12, duration_ms: 412.5 },
+        ];
+        steps.forEach((r, i) => setTimeout(() => { server.recent = [...server.recent.filter((x) => x.id !== r.id), r as any]; args.onRequest.onmessage(r); }, 200 * (i + 1)));
+        return null;
+      }
       case "stop_generation":
         stopRequested.add(generation);
         return null;

@@ -4,6 +4,9 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  ApiRequestRecord,
+  ApiServerSettings,
+  ApiServerStatus,
   DocumentOutcome,
   DocumentRecord,
   IndexProgress,
@@ -187,3 +190,14 @@ export function runBenchmark(input: BenchInput, onStep: (step: string) => void):
 export const cancelBenchmark = () => invoke<void>("cancel_benchmark");
 export const benchResults = (allMachines: boolean) => invoke<BenchResults>("bench_results", { allMachines });
 export const dryRunModel = (path: string, ctx: number, kvType: KvCacheType) => invoke<AllocatedMemory>("dry_run_model", { path, ctx, kvType });
+
+// Hearth's OpenAI-compatible API server (the Server page).
+export const apiServerStatus = () => invoke<ApiServerStatus>("api_server_status");
+export const startApiServer = (settings: ApiServerSettings) => invoke<ApiServerStatus>("start_api_server", { settings });
+export const stopApiServer = () => invoke<ApiServerStatus>("stop_api_server");
+/** Every change of every API request while the server runs (the page's live list). */
+export function watchApiRequests(onRequest: (r: ApiRequestRecord) => void): Promise<void> {
+  const channel = new Channel<ApiRequestRecord>();
+  channel.onmessage = onRequest;
+  return invoke<void>("watch_api_requests", { onRequest: channel });
+}

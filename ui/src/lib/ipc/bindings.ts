@@ -354,6 +354,50 @@ verdict_problem: string | null, };
 
 export type PullEvent = { file: string, done_bytes: number, total_bytes: number, bytes_per_s: number, };
 
+export type RequestState = "queued" | "running" | "done" | "failed" | "cancelled";
+
+export type ApiRequestRecord = { id: number, 
+/**
+ * e.g. `POST /v1/chat/completions`.
+ */
+route: string, model: string, stream: boolean, state: RequestState, 
+/**
+ * The HTTP status answered, once known.
+ */
+http_status: number | null, prompt_tokens: number | null, completion_tokens: number | null, 
+/**
+ * Unix milliseconds.
+ */
+started_at_ms: number, duration_ms: number | null, error: string | null, };
+
+export type ApiServerSettings = { 
+/**
+ * Started at launch when it was on at exit.
+ */
+enabled: boolean, port: number, 
+/**
+ * Clients must send `Authorization: Bearer KEY`; empty or absent: no key.
+ */
+api_key: string | null, 
+/**
+ * Listen on every interface (other machines can reach the model), not only 127.0.0.1.
+ */
+allow_remote: boolean, };
+
+export type ApiServerStatus = { settings: ApiServerSettings, 
+/**
+ * `http://ADDR/v1` while it runs.
+ */
+base_url: string | null, 
+/**
+ * Why it last failed to start, if it did.
+ */
+error: string | null, 
+/**
+ * The latest requests, newest last.
+ */
+recent: Array<ApiRequestRecord>, };
+
 export type IndexProgress = { 
 /**
  * The file's name.
