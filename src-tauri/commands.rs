@@ -193,6 +193,8 @@ pub async fn stop_generation(state: State<'_, AppState>) -> Result<()> {
 }
 
 async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, on_progress: impl Fn(f32)) -> Result<ModelInfo> {
+    // A local model: chats come back from any remote server to the engine process.
+    state.engine.set_remote(None);
     let previous = {
         let mut slot = state.model.lock().unwrap();
         let previous = (slot.info.take(), slot.wanted.clone());
@@ -260,8 +262,8 @@ pub async fn model_status(state: State<'_, AppState>) -> Result<ModelStatus> {
     let slot = state.model.lock().unwrap().clone();
     let engine = engine_status(&state);
     Ok(ModelStatus {
-        // A model is only loaded while its engine lives.
-        model: slot.info.filter(|_| engine.running),
+        // A local model is only loaded while its engine lives; a remote one lives on its server.
+        model: slot.info.filter(|_| engine.running || state.engine.remote().is_some()),
         wanted_path: slot.wanted.map(|(p, _)| p.display().to_string()),
         engine,
     })

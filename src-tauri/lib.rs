@@ -11,6 +11,7 @@ mod error;
 pub mod models_commands;
 pub mod monitor;
 pub mod quantize_commands;
+pub mod remote_commands;
 pub mod state;
 pub mod typescript;
 
@@ -72,6 +73,11 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             api_server_commands::stop_api_server,
             api_server_commands::api_server_status,
             api_server_commands::watch_api_requests,
+            remote_commands::list_remote_servers,
+            remote_commands::add_remote_server,
+            remote_commands::remove_remote_server,
+            remote_commands::remote_models,
+            remote_commands::use_remote_model,
         ])
 }
 

@@ -1,6 +1,7 @@
 // The real Hearth window, driven through tauri-driver + WebKitWebDriver (run it under Xvfb):
 // open the app with the demo model, send a message, see streamed text appear, restart the app,
-// see the conversation again. Needs HEARTH_APP (the app binary, with `hearth` beside it),
+// see the conversation again; also the advisor, benchmark, models, documents and the API server
+// pages on the real backend. Needs HEARTH_APP (the app binary, with `hearth` beside it),
 // HEARTH_TEST_MODEL and tauri-driver on PATH (or TAURI_DRIVER).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -67,6 +68,9 @@ const session = {
   },
   async click(css) {
     await wd("POST", `/session/${this.id}/element/${await this.find(css)}/click`, {});
+  },
+  async clear(css) {
+    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/clear`, {});
   },
   async type(css, text) {
     await wd("POST", `/session/${this.id}/element/${await this.find(css)}/value`, { text });
@@ -220,6 +224,31 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   assert.ok((await session.text('[data-testid="cited-passage"]')).length > 20, "no passage highlighted");
   await session.screenshot("documents-citation.png");
   await session.click('[data-testid="citation-close"]');
+
+  // The API server switched on from the Server page (any free port), used by a real HTTP client,
+  // and the request shown on the page as done.
+  await session.click('[data-testid="open-server"]');
+  await session.clear('[data-testid="server-port"]');
+  await session.type('[data-testid="server-port"]', "0");
+  await session.click('[data-testid="server-start"]');
+  const listening = await waitFor("the server's address", () => session.text('[data-testid="server-url"]'));
+  const apiBase = listening.match(/http:\/\/127\.0\.0\.1:\d+\/v1/)?.[0];
+  assert.ok(apiBase, listening);
+  const res = await fetch(`${apiBase}/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ messages: [{ role: "user", content: "Say hello." }], max_tokens: 8, temperature: 0 }),
+  });
+  assert.equal(res.status, 200);
+  const completion = await res.json();
+  assert.ok(completion.choices[0].message.content.length > 0, JSON.stringify(completion));
+  const row = await waitFor("the request on the page", () =>
+    session.text('[data-testid="server-request"]').then((t) => (t && t.includes("done") ? t : null)),
+  );
+  assert.match(row, /POST \/v1\/chat\/completions/);
+  await session.screenshot("server.png");
+  await session.click('[data-testid="server-stop"]');
+  await waitFor("the server to stop", () => session.text('[data-testid="server-start"]'));
   await session.close();
 
   // A new app process over the same HEARTH_HOME shows the same conversation.

@@ -180,7 +180,9 @@ pub async fn run_turn(
                 match crate::summary::complete(engine, crate::summary::section_prompt(&doc, part), &sampling, &template).await {
                     Ok(text) => summaries.push((crate::summary::span_of(part), text)),
                     Err(error) => {
-                        let status = if error.code == ErrorCode::EngineDied { MessageStatus::Interrupted } else { MessageStatus::Failed };
+                        // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
+                let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
+                let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
                         let message = store.lock().unwrap().finish_message(assistant.id, "", status, None, Some(&error))?;
                         emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
                         emit(TurnEvent::Finished { message: message.clone() });
@@ -268,7 +270,9 @@ pub async fn run_turn(
                 break finish(&text, status, Some(&stats), None)?;
             }
             Event::Error { error, .. } => {
-                let status = if error.code == ErrorCode::EngineDied { MessageStatus::Interrupted } else { MessageStatus::Failed };
+                // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
+                let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
+                let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
                 break finish(&text, status, None, Some(error))?;
             }
             _ => {}

@@ -3,10 +3,13 @@
 //! request id. When the process dies (an abort inside llama.cpp, the OOM killer, a user's
 //! `kill`), every open request ends with an `ENGINE_DIED` error that says how it died, and the
 //! next request starts a fresh engine. The app never blocks on the engine and never dies with it.
+//! When the user picks a model on a remote server (crate `hearth-remote`), generations go there
+//! instead and come back as the same events.
 
 mod process;
 
-pub use process::{EngineClient, EngineState, EventStream};
+pub use hearth_remote::{list_models as list_remote_models, Endpoint, RemoteError, RemoteModel};
+pub use process::{EngineClient, EngineState, EventStream, RemoteTarget};
 
 use hearth_protocol::{ErrorCode, ErrorPayload};
 

@@ -43,7 +43,21 @@ struct Shared {
     running: Mutex<Option<Running>>,
     next_id: AtomicU64,
     state: StdMutex<EngineState>,
+    /// Where generations go instead of the local engine, when the user chose a remote model.
+    remote: StdMutex<Option<RemoteTarget>>,
+    /// Remote answers by request id, for `cancel`.
+    remote_jobs: StdMutex<HashMap<u64, hearth_remote::RemoteGeneration>>,
 }
+
+/// A model on a remote OpenAI-compatible server that generations go to.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteTarget {
+    pub endpoint: hearth_remote::Endpoint,
+    pub model: String,
+}
+
+/// Remote answers remembered for `cancel`; older ones have long finished.
+const REMOTE_JOBS_KEPT: u64 = 256;
 
 /// A handle to the engine process; cheap to clone.
 #[derive(Clone)]
@@ -92,6 +106,8 @@ impl EngineClient {
                 running: Mutex::new(None),
                 next_id: AtomicU64::new(1),
                 state: StdMutex::new(EngineState::default()),
+                remote: StdMutex::new(None),
+                remote_jobs: StdMutex::new(HashMap::new()),
             }),
         }
     }
@@ -100,19 +116,38 @@ impl EngineClient {
         self.shared.state.lock().unwrap().clone()
     }
 
+    /// Sends generations to `target` (a model on a remote server) from now on; `None`: back to
+    /// the local engine. Loads always go to the local engine.
+    pub fn set_remote(&self, target: Option<RemoteTarget>) {
+        *self.shared.remote.lock().unwrap() = target;
+    }
+
+    pub fn remote(&self) -> Option<RemoteTarget> {
+        self.shared.remote.lock().unwrap().clone()
+    }
+
     /// Sends a request built with a fresh id and returns its event stream. Starts the engine
-    /// first if none is running.
+    /// first if none is running. A generation goes to the remote server instead when one is set.
     pub async fn request(&self, build: impl FnOnce(u64) -> Request) -> Result<EventStream, ClientError> {
+        let id = self.shared.next_id.fetch_add(1, Ordering::SeqCst);
+        let request = build(id);
+        if let (Some(target), Request::Generate { messages, sampling, .. }) = (self.remote(), &request) {
+            let (tx, rx) = mpsc::unbounded_channel();
+            let job = hearth_remote::generate(target.endpoint, target.model, id, messages.clone(), sampling.clone(), tx);
+            let mut jobs = self.shared.remote_jobs.lock().unwrap();
+            jobs.retain(|&k, _| k + REMOTE_JOBS_KEPT > id);
+            jobs.insert(id, job);
+            return Ok(EventStream { id, rx, routes: Routes::default(), finished: false });
+        }
         let mut guard = self.shared.running.lock().await;
         if guard.as_ref().is_none_or(|r| !r.alive.load(Ordering::SeqCst)) {
             *guard = Some(self.spawn().await?);
         }
         let running = guard.as_mut().expect("just started");
-        let id = self.shared.next_id.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = mpsc::unbounded_channel();
         running.routes.lock().unwrap().insert(id, tx);
         let stream = EventStream { id, rx, routes: running.routes.clone(), finished: false };
-        let line = serde_json::to_string(&build(id)).expect("requests serialize");
+        let line = serde_json::to_string(&request).expect("requests serialize");
         if let Err(e) = write_line(&mut running.stdin, &line).await {
             // The reader task will report the death to the stream; say why here too.
             tracing::warn!("engine stdin closed: {e}");
@@ -122,6 +157,10 @@ impl EngineClient {
 
     /// Asks the engine to stop request `id` (a generation or a load). Harmless if it already ended.
     pub async fn cancel(&self, id: u64) {
+        if let Some(job) = self.shared.remote_jobs.lock().unwrap().remove(&id) {
+            job.cancel();
+            return;
+        }
         let mut guard = self.shared.running.lock().await;
         if let Some(running) = guard.as_mut() {
             let line = serde_json::to_string(&Request::Cancel { id }).expect("requests serialize");

@@ -55,6 +55,13 @@ pub enum ErrorCode {
     DocumentUnsupported,
     /// The user cancelled.
     Cancelled,
+    /// A remote server (an OpenAI-compatible endpoint) could not be reached, timed out, or
+    /// went away mid-answer.
+    RemoteUnreachable,
+    /// A remote server refused the API key.
+    RemoteUnauthorized,
+    /// A remote server answered with an error of its own.
+    RemoteFailed,
     /// Any other failure.
     Internal,
 }

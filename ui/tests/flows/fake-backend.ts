@@ -47,6 +47,9 @@ export function installFakeBackend() {
   const docs: (DocumentRecord & { conversation: number })[] = [];
   (window as any).__fake = { conversations, messages, docs };
   let apiRequestId = 0;
+  const remoteServers: { name: string; base_url: string; has_key: boolean }[] = [];
+  // What `GET /v1/models` of a vLLM server serving gpt-oss-120b lists (id and max_model_len).
+  const REMOTE_MODELS = [{ id: "openai/gpt-oss-120b", context_length: 131072 }];
   const server: { settings: ApiServerSettings; base_url: string | null; error: string | null; recent: ApiRequestRecord[] } = {
     settings: { enabled: false, port: 8080, api_key: null, allow_remote: false }, base_url: null, error: null, recent: [],
   };
@@ -327,6 +330,23 @@ export function installFakeBackend() {
         return MANUAL_PAGES[args.page - 1];
       case "cancel_documents":
         return null;
+      case "list_remote_servers":
+        return remoteServers.map((r) => ({ ...r }));
+      case "add_remote_server": {
+        // As the real command: a server that cannot be reached is an error and is not saved.
+        if (args.baseUrl.includes("10.0.0.9")) throw { code: "REMOTE_UNREACHABLE", message: "cannot reach 10.0.0.9:8000: Connection refused (os error 111)" };
+        const server = { name: args.name || "192.168.1.20:8000", base_url: args.baseUrl.replace(/\/?$/, "") + "/v1", has_key: !!args.apiKey };
+        remoteServers.push(server);
+        return { server, models: REMOTE_MODELS };
+      }
+      case "remote_models":
+        return REMOTE_MODELS;
+      case "remove_remote_server":
+        remoteServers.splice(remoteServers.findIndex((r) => r.name === args.name), 1);
+        return null;
+      case "use_remote_model":
+        model = { ...MODEL, path: `http://192.168.1.20:8000/v1/${args.model}`, name: args.model, architecture: "remote", quant: "", size_bytes: 0, parameters: 0, backend: "remote 192.168.1.20:8000", chat_template: "the server's" };
+        return model;
       case "api_server_status":
         return { ...server, recent: [...server.recent] };
       case "start_api_server": {

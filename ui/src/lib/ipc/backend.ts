@@ -4,6 +4,9 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  RemoteModelView,
+  RemoteServer,
+  RemoteServerModels,
   ApiRequestRecord,
   ApiServerSettings,
   ApiServerStatus,
@@ -201,3 +204,11 @@ export function watchApiRequests(onRequest: (r: ApiRequestRecord) => void): Prom
   channel.onmessage = onRequest;
   return invoke<void>("watch_api_requests", { onRequest: channel });
 }
+
+// Remote servers (OpenAI-compatible endpoints) whose models chat like local ones.
+export const listRemoteServers = () => invoke<RemoteServer[]>("list_remote_servers");
+export const addRemoteServer = (name: string, baseUrl: string, apiKey: string | null) =>
+  invoke<RemoteServerModels>("add_remote_server", { name, baseUrl, apiKey });
+export const removeRemoteServer = (name: string) => invoke<void>("remove_remote_server", { name });
+export const remoteModels = (name: string) => invoke<RemoteModelView[]>("remote_models", { name });
+export const useRemoteModel = (name: string, model: string) => invoke<ModelInfo>("use_remote_model", { name, model });

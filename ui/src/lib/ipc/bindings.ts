@@ -1,6 +1,6 @@
 // Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.
 
-export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "INTERNAL";
+export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "REMOTE_UNREACHABLE" | "REMOTE_UNAUTHORIZED" | "REMOTE_FAILED" | "INTERNAL";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
@@ -397,6 +397,12 @@ error: string | null,
  * The latest requests, newest last.
  */
 recent: Array<ApiRequestRecord>, };
+
+export type RemoteServer = { name: string, base_url: string, has_key: boolean, };
+
+export type RemoteModelView = { id: string, context_length: number | null, };
+
+export type RemoteServerModels = { server: RemoteServer, models: Array<RemoteModelView>, };
 
 export type IndexProgress = { 
 /**

@@ -1,0 +1,178 @@
+//! Remote engines: the app's engine handle sending generations to an OpenAI-compatible server
+//! (here another Hearth, `hearth serve` with the demo model, on loopback) and getting back the
+//! same events a local engine sends. Models listed, an answer streamed with its token counts, a
+//! wrong key, a stop mid-answer (and the server serving the next request), a server killed
+//! mid-answer (the text so far kept), nothing listening, and a server that never answers.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{demo_model, hearth};
+use hearth_engine_client::{Endpoint, EngineClient, RemoteTarget};
+use hearth_protocol::{ChatMessage, ErrorCode, Event, GenerationStats, Request, Role, SamplingSettings, StopReason, TemplateChoice};
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(extra: &[&str]) -> Server {
+    let home = tempfile::tempdir().unwrap();
+    let mut child = Command::new(hearth())
+        .args(["serve", demo_model().to_str().unwrap(), "--port", "0"])
+        .args(extra)
+        .env("HEARTH_HOME", home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+    std::mem::forget(home);
+    Server { child, url }
+}
+
+/// An engine handle whose generations go to `endpoint` (no local engine is ever started: its
+/// binary does not exist).
+fn remote_engine(endpoint: Endpoint, model: &str) -> EngineClient {
+    let engine = EngineClient::new("/nonexistent/hearth".into());
+    engine.set_remote(Some(RemoteTarget { endpoint, model: model.to_string() }));
+    engine
+}
+
+fn ask(content: &str, max_tokens: u32) -> impl FnOnce(u64) -> Request {
+    let messages = vec![ChatMessage { role: Role::User, content: content.into() }];
+    let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), ..Default::default() };
+    move |id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model }
+}
+
+enum End {
+    Done(GenerationStats),
+    Error(ErrorCode, String),
+}
+
+/// Runs once, with the request id, when its answer has that many tokens.
+type AfterTokens = (usize, Box<dyn FnOnce(u64) + Send>);
+
+/// The text and how the answer ended.
+async fn collect(engine: &EngineClient, req: impl FnOnce(u64) -> Request, stop_after: Option<AfterTokens>) -> (String, End) {
+    let mut stream = engine.request(req).await.unwrap();
+    let id = stream.id;
+    let (mut text, mut tokens) = (String::new(), 0usize);
+    let mut hook = stop_after;
+    loop {
+        match tokio::time::timeout(Duration::from_secs(60), stream.next()).await.expect("an event within a minute") {
+            Some(Event::Token { text: t, .. }) => {
+                text.push_str(&t);
+                tokens += 1;
+                if hook.as_ref().is_some_and(|(n, _)| tokens == *n) {
+                    let (_, f) = hook.take().unwrap();
+                    f(id);
+                }
+            }
+            Some(Event::Done { stats, .. }) => return (text, End::Done(stats)),
+            Some(Event::Error { error, .. }) => return (text, End::Error(error.code, error.message)),
+            Some(_) => {}
+            None => panic!("the stream ended without Done or Error"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_server_answers_like_a_local_engine() {
+    let server = serve(&["--api-key", "k"]);
+    let endpoint = Endpoint::new(&server.url, Some("k".into())).unwrap();
+    let models = hearth_remote_models(&endpoint).await;
+    assert_eq!(models.len(), 1);
+    assert!(models[0].contains("135M"), "{models:?}");
+
+    let engine = remote_engine(endpoint.clone(), &models[0]);
+    let (text, end) = collect(&engine, ask("What is the capital of France?", 12), None).await;
+    let End::Done(stats) = end else { panic!("no answer") };
+    assert!(!text.is_empty());
+    assert!(stats.prompt_tokens > 10, "the server's usage is read: {stats:?}");
+    assert!(stats.gen_tokens > 0 && stats.gen_tokens <= 12, "{stats:?}");
+    assert!(stats.tg_tps > 0.0 && stats.ttft_ms > 0.0, "{stats:?}");
+
+    // Stop after three pieces: the answer ends as the user's stop, with what arrived.
+    let stopper = engine.clone();
+    let handle = tokio::runtime::Handle::current();
+    let stop: Box<dyn FnOnce(u64) + Send> = Box::new(move |id| {
+        handle.spawn(async move { stopper.cancel(id).await });
+    });
+    let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 200), Some((3, stop))).await;
+    let End::Done(stats) = end else { panic!("a stop is not an error") };
+    assert_eq!(stats.stop_reason, StopReason::Cancelled);
+    assert!(!partial.is_empty());
+    // The server let go of the stopped generation and serves the next one.
+    let (_, end) = collect(&engine, ask("Hi", 4), None).await;
+    assert!(matches!(end, End::Done(_)));
+
+    // A wrong key.
+    let wrong = remote_engine(Endpoint::new(&server.url, Some("nope".into())).unwrap(), &models[0]);
+    let (_, end) = collect(&wrong, ask("Hi", 4), None).await;
+    let End::Error(code, message) = end else { panic!("a wrong key answered") };
+    assert_eq!(code, ErrorCode::RemoteUnauthorized);
+    assert!(message.contains("refused the API key"), "{message}");
+}
+
+async fn hearth_remote_models(endpoint: &Endpoint) -> Vec<String> {
+    hearth_remote::list_models(endpoint).await.unwrap().into_iter().map(|m| m.id).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_killed_mid_answer_keeps_the_text_so_far() {
+    let server = std::sync::Arc::new(std::sync::Mutex::new(serve(&[])));
+    let endpoint = Endpoint::new(&server.lock().unwrap().url, None).unwrap();
+    let engine = remote_engine(endpoint, "demo");
+    let victim = server.clone();
+    let kill: Box<dyn FnOnce(u64) + Send> = Box::new(move |_| {
+        let mut s = victim.lock().unwrap();
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    });
+    let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 400), Some((3, kill))).await;
+    let End::Error(code, message) = end else { panic!("a killed server finished the answer") };
+    assert_eq!(code, ErrorCode::RemoteUnreachable);
+    assert!(message.contains("stopped answering mid-answer"), "{message}");
+    assert!(!partial.is_empty(), "the text that arrived is kept");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nothing_listening_and_a_silent_server_are_clear_errors() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let engine = remote_engine(Endpoint::new(&format!("http://127.0.0.1:{port}"), None).unwrap(), "m");
+    let (_, end) = collect(&engine, ask("Hi", 4), None).await;
+    let End::Error(code, message) = end else { panic!() };
+    assert_eq!(code, ErrorCode::RemoteUnreachable);
+    assert!(message.starts_with(&format!("cannot reach 127.0.0.1:{port}")), "{message}");
+    let listed = hearth_remote::list_models(&Endpoint::new(&format!("http://127.0.0.1:{port}"), None).unwrap()).await;
+    assert!(listed.unwrap_err().to_string().contains("cannot reach"));
+
+    // A server that accepts the connection and never answers.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = silent.local_addr().unwrap();
+    let _held = std::thread::spawn(move || {
+        let conns: Vec<_> = silent.incoming().take(1).collect();
+        std::thread::sleep(Duration::from_secs(10));
+        drop(conns);
+    });
+    let mut endpoint = Endpoint::new(&format!("http://{addr}"), None).unwrap();
+    endpoint.timeouts.first_byte = Duration::from_secs(1);
+    let (_, end) = collect(&remote_engine(endpoint, "m"), ask("Hi", 4), None).await;
+    let End::Error(code, message) = end else { panic!() };
+    assert_eq!(code, ErrorCode::RemoteUnreachable);
+    assert!(message.contains("did not answer in time"), "{message}");
+}

@@ -1,0 +1,258 @@
+//! One chat answer from a remote server, streamed (`POST /v1/chat/completions` with
+//! `stream: true`, Server-Sent Events) and turned into engine protocol events. Reasoning that
+//! servers send apart (`reasoning_content`, as vLLM and llama-server do) is wrapped in
+//! `<think>…</think>` so that the app shows it as it shows a local model's reasoning.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use hearth_protocol::{ChatMessage, Event, GenerationStats, Role, SamplingSettings, StopReason};
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, Notify};
+
+use crate::{Endpoint, RemoteError};
+
+/// A running remote answer; `cancel` stops it (the connection is closed, which stops the
+/// server's generation) and the answer ends as the user's stop, with what arrived.
+#[derive(Clone)]
+pub struct RemoteGeneration {
+    cancel: Arc<Notify>,
+}
+
+impl RemoteGeneration {
+    pub fn cancel(&self) {
+        self.cancel.notify_one();
+    }
+}
+
+fn role(r: Role) -> &'static str {
+    match r {
+        Role::System => "system",
+        Role::User => "user",
+        Role::Assistant => "assistant",
+    }
+}
+
+fn request_body(model: &str, messages: &[ChatMessage], s: &SamplingSettings) -> Value {
+    let mut body = json!({
+        "model": model,
+        "messages": messages.iter().map(|m| json!({ "role": role(m.role), "content": m.content })).collect::<Vec<_>>(),
+        "stream": true,
+        "stream_options": { "include_usage": true },
+    });
+    let fields = [
+        ("temperature", s.temperature.map(|v| json!(v))),
+        ("top_p", s.top_p.map(|v| json!(v))),
+        ("seed", s.seed.map(|v| json!(v))),
+        ("max_tokens", s.max_tokens.map(|v| json!(v))),
+        // Not OpenAI's, but vLLM, SGLang, llama-server and Ollama read them.
+        ("top_k", s.top_k.map(|v| json!(v))),
+        ("min_p", s.min_p.map(|v| json!(v))),
+        ("repeat_penalty", s.repeat_penalty.map(|v| json!(v))),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v {
+            body[k] = v;
+        }
+    }
+    body
+}
+
+/// Starts the answer to `messages` with `model`; its events go to `events`, tagged `id`, ending
+/// with `Done` or `Error`.
+pub fn generate(
+    endpoint: Endpoint,
+    model: String,
+    id: u64,
+    messages: Vec<ChatMessage>,
+    sampling: SamplingSettings,
+    events: mpsc::UnboundedSender<Event>,
+) -> RemoteGeneration {
+    let handle = RemoteGeneration { cancel: Arc::new(Notify::new()) };
+    let cancel = handle.cancel.clone();
+    tokio::spawn(async move {
+        let mut answer = Answer::new(id, events);
+        let outcome = tokio::select! {
+            r = answer.run(&endpoint, &model, &messages, &sampling) => r,
+            _ = cancel.notified() => Ok(StopReason::Cancelled),
+        };
+        answer.finish(outcome);
+    });
+    handle
+}
+
+/// What has arrived so far, and the events sent for it.
+struct Answer {
+    id: u64,
+    events: mpsc::UnboundedSender<Event>,
+    started: Instant,
+    first_token: Option<Instant>,
+    pieces: u32,
+    in_reasoning: bool,
+    usage: Option<(u32, u32)>,
+    /// llama-server's own speeds (`timings`), when it sends them.
+    server_speeds: Option<(f64, f64)>,
+}
+
+impl Answer {
+    fn new(id: u64, events: mpsc::UnboundedSender<Event>) -> Answer {
+        Answer { id, events, started: Instant::now(), first_token: None, pieces: 0, in_reasoning: false, usage: None, server_speeds: None }
+    }
+
+    fn token(&mut self, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        if self.first_token.is_none() {
+            self.first_token = Some(Instant::now());
+            let _ = self.events.send(Event::PromptDone { id: self.id, prompt_tokens: 0 });
+        }
+        self.pieces += 1;
+        let _ = self.events.send(Event::Token { id: self.id, text });
+    }
+
+    fn chunk(&mut self, v: &Value) -> Option<StopReason> {
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            let n = |k: &str| u[k].as_u64().unwrap_or(0) as u32;
+            self.usage = Some((n("prompt_tokens"), n("completion_tokens")));
+        }
+        if let Some(t) = v.get("timings").filter(|t| t.is_object()) {
+            if let (Some(pp), Some(tg)) = (t["prompt_per_second"].as_f64(), t["predicted_per_second"].as_f64()) {
+                self.server_speeds = Some((pp, tg));
+            }
+        }
+        let choice = &v["choices"][0];
+        let delta = &choice["delta"];
+        let reasoning = delta["reasoning_content"].as_str().or(delta["reasoning"].as_str()).unwrap_or("");
+        if !reasoning.is_empty() {
+            let text = if self.in_reasoning { reasoning.to_string() } else { format!("<think>{reasoning}") };
+            self.in_reasoning = true;
+            self.token(text);
+        }
+        if let Some(content) = delta["content"].as_str().filter(|c| !c.is_empty()) {
+            let text = if self.in_reasoning { format!("</think>{content}") } else { content.to_string() };
+            self.in_reasoning = false;
+            self.token(text);
+        }
+        match choice["finish_reason"].as_str() {
+            Some("length") => Some(StopReason::MaxTokens),
+            Some(_) => Some(StopReason::EndOfTurn),
+            None => None,
+        }
+    }
+
+    async fn run(&mut self, endpoint: &Endpoint, model: &str, messages: &[ChatMessage], sampling: &SamplingSettings) -> Result<StopReason, RemoteError> {
+        let host = endpoint.host();
+        let client = endpoint.client()?;
+        let req = endpoint.authorized(client.post(format!("{}/chat/completions", endpoint.base_url))).json(&request_body(model, messages, sampling));
+        let res = match tokio::time::timeout(endpoint.timeouts.first_byte, req.send()).await {
+            Err(_) => return Err(RemoteError::Timeout { host, what: "waiting for the answer to begin".into() }),
+            Ok(Err(e)) => return Err(endpoint.send_error(e)),
+            Ok(Ok(r)) => r,
+        };
+        if !res.status().is_success() {
+            return Err(endpoint.status_error(res).await);
+        }
+        let mut stream = res.bytes_stream().eventsource();
+        let mut finish = None;
+        loop {
+            let wait = if self.first_token.is_some() { endpoint.timeouts.idle } else { endpoint.timeouts.first_byte };
+            let next = match tokio::time::timeout(wait, stream.next()).await {
+                Err(_) => return Err(RemoteError::Timeout { host, what: format!("nothing for {} s mid-answer", wait.as_secs()) }),
+                Ok(n) => n,
+            };
+            let event = match next {
+                // The stream ended: a server that said why it finished is done; one that did not went away.
+                None => return finish.ok_or(RemoteError::Vanished { host }),
+                Some(Err(e)) => {
+                    tracing::debug!("remote stream broke: {e}");
+                    return Err(RemoteError::Vanished { host });
+                }
+                Some(Ok(ev)) => ev,
+            };
+            let data = event.data.trim();
+            if data == "[DONE]" {
+                return Ok(finish.unwrap_or(StopReason::EndOfTurn));
+            }
+            if data.is_empty() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(data).map_err(|e| RemoteError::BadResponse { host: host.clone(), why: e.to_string() })?;
+            if let Some(err) = v.get("error") {
+                let message = err["message"].as_str().map(String::from).unwrap_or_else(|| err.to_string());
+                return Err(RemoteError::Server { host, status: 200, message });
+            }
+            if let Some(reason) = self.chunk(&v) {
+                finish = Some(reason);
+            }
+        }
+    }
+
+    fn finish(mut self, outcome: Result<StopReason, RemoteError>) {
+        if self.in_reasoning {
+            self.token("</think>".into());
+        }
+        let event = match outcome {
+            Ok(stop_reason) => Event::Done { id: self.id, stats: self.stats(stop_reason) },
+            Err(e) => Event::Error { id: Some(self.id), error: e.payload() },
+        };
+        let _ = self.events.send(event);
+    }
+
+    fn stats(&self, stop_reason: StopReason) -> GenerationStats {
+        let total_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        let ttft_ms = self.first_token.map_or(total_ms, |t| (t - self.started).as_secs_f64() * 1000.0);
+        let (prompt_tokens, gen_tokens) = self.usage.unwrap_or((0, self.pieces));
+        // The server's own speeds when it reports them; else what this side saw (network included).
+        let (pp_tps, tg_tps) = self.server_speeds.unwrap_or_else(|| {
+            let pp = if ttft_ms > 0.0 { prompt_tokens as f64 / (ttft_ms / 1000.0) } else { 0.0 };
+            let gen_ms = total_ms - ttft_ms;
+            let tg = if gen_ms > 0.0 && gen_tokens > 1 { (gen_tokens - 1) as f64 / (gen_ms / 1000.0) } else { 0.0 };
+            (pp, tg)
+        });
+        GenerationStats {
+            prompt_tokens,
+            prompt_evaluated: prompt_tokens,
+            gen_tokens,
+            ttft_ms,
+            pp_tps,
+            tg_tps,
+            total_ms,
+            dropped_messages: 0,
+            stop_reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasoning_sent_apart_is_wrapped_and_usage_read() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut a = Answer::new(7, tx);
+        a.chunk(&json!({"choices": [{"delta": {"reasoning_content": "Let me"}}]}));
+        a.chunk(&json!({"choices": [{"delta": {"reasoning_content": " think."}}]}));
+        a.chunk(&json!({"choices": [{"delta": {"content": "Paris."}}]}));
+        let stop = a.chunk(&json!({"choices": [{"delta": {}, "finish_reason": "length"}]}));
+        assert_eq!(stop, Some(StopReason::MaxTokens));
+        a.chunk(&json!({"choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 5}}));
+        a.finish(Ok(StopReason::MaxTokens));
+        let mut text = String::new();
+        let mut done = None;
+        while let Ok(ev) = rx.try_recv() {
+            match ev {
+                Event::Token { text: t, .. } => text.push_str(&t),
+                Event::Done { stats, .. } => done = Some(stats),
+                _ => {}
+            }
+        }
+        assert_eq!(text, "<think>Let me think.</think>Paris.");
+        let stats = done.unwrap();
+        assert_eq!((stats.prompt_tokens, stats.gen_tokens), (12, 5));
+        assert_eq!(stats.stop_reason, StopReason::MaxTokens);
+    }
+}
