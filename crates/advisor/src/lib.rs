@@ -9,6 +9,7 @@
 
 mod advice;
 mod calibration;
+mod cluster;
 mod catalog;
 mod detected;
 mod error;
@@ -21,6 +22,7 @@ mod speed;
 
 pub use advice::{advise, Advice, AdviceRequest, ModelFacts, QuantRow, Recommendation, Use};
 pub use calibration::{calibrate, Calibrated};
+pub use cluster::{rpc_cluster, ClusterSizing, Link};
 pub use detected::this_machine;
 pub use sizing::{compare_hardware, MachineRow};
 pub use catalog::{Backend, Catalog, CalibrationRow, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};

@@ -41,6 +41,15 @@ pub struct AdviseArgs {
     /// For a local file: also ask llama.cpp what it would allocate (a dry run, nothing loaded).
     #[arg(long)]
     measure: bool,
+    /// Size the model over this many machines like --hardware joined by llama.cpp's RPC backend.
+    #[arg(long, value_name = "N")]
+    machines: Option<u32>,
+    /// With --machines: the network's speed between them (an assumption unless you measured it).
+    #[arg(long, default_value_t = 10.0)]
+    link_gbps: f64,
+    /// With --machines: the network's round trip (ping) between them.
+    #[arg(long, default_value_t = 0.2)]
+    link_rtt_ms: f64,
     #[arg(long)]
     json: bool,
     #[arg(long)]
@@ -130,6 +139,39 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         use_case,
         quant: a.quant.as_deref(),
     })?;
+
+    if let Some(n) = a.machines {
+        if n == 0 || n > 64 {
+            bail!("--machines must be between 1 and 64, not {n}");
+        }
+        let quant = a.quant.clone().or_else(|| advice.recommendation.as_ref().map(|r| r.quant.clone())).unwrap_or_else(|| "Q4_K_M".into());
+        let link = hearth_advisor::Link { gbit_per_s: a.link_gbps, round_trip_ms: a.link_rtt_ms };
+        let c = hearth_advisor::rpc_cluster(catalog, &shape, &quant, ctx, kv_type, &hardware, n, link)?;
+        if a.json {
+            println!("{}", serde_json::json!({ "model": advice.model, "quant": quant, "ctx": ctx, "cluster": c }));
+        } else {
+            println!("{} {quant} at {ctx} tokens of context on {n} x {} (llama.cpp RPC)", advice.model.name, hardware.name);
+            println!(
+                "  {}: {:.1} GiB in all, {:.1} GiB per machine of {:.1} GiB GPU-addressable",
+                fit_name(c.fits),
+                c.total_bytes / GIB,
+                c.per_machine_bytes / GIB,
+                c.per_machine_pool_bytes / GIB
+            );
+            match c.machines_needed {
+                Some(m) => println!("  machines needed at the least: {m}"),
+                None => println!("  does not fit on 16 of these machines"),
+            }
+            println!("  predicted: pp {:.0} tok/s, tg {:.1} tok/s ({:.1} if the network cost nothing)", c.pp_tps, c.tg_tps, c.tg_tps_without_network);
+            for line in &c.commands {
+                println!("  {line}");
+            }
+            for note in &c.notes {
+                println!("  note: {note}");
+            }
+        }
+        return Ok(());
+    }
 
     if a.compare {
         let quant = a.quant.clone().or_else(|| advice.recommendation.as_ref().map(|r| r.quant.clone())).unwrap_or_else(|| "Q4_K_M".into());

@@ -113,3 +113,18 @@ fn unknown_ids_and_nonsense_get_clear_errors() {
         assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
     }
 }
+
+#[test]
+fn machines_joined_by_rpc_are_sized_together() {
+    // DeepSeek-V3 Q4_K_M (~376 GiB with its cache) needs four 128 GB Strix Halos.
+    let v = json(&["--model", "deepseek-v3", "--hardware", "strix-halo-395-128gb", "--quant", "Q4_K_M", "--ctx", "8192", "--machines", "4"]);
+    let c = &v["cluster"];
+    assert_eq!(c["machines"], 4);
+    assert_eq!(c["fits"], "unified");
+    assert_eq!(c["machines_needed"], 4);
+    assert!(c["per_machine_bytes"].as_f64().unwrap() <= c["per_machine_pool_bytes"].as_f64().unwrap());
+    assert!(c["tg_tps"].as_f64().unwrap() < c["tg_tps_without_network"].as_f64().unwrap());
+    assert!(c["commands"][3].as_str().unwrap().contains("--rpc MACHINE2:50052,MACHINE3:50052,MACHINE4:50052"), "{c}");
+    let (ok, _, err) = advise(&["--model", "deepseek-v3", "--hardware", "strix-halo-395-128gb", "--machines", "0"]);
+    assert!(!ok && err.contains("--machines must be between 1 and 64"), "{err}");
+}
