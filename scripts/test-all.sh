@@ -35,6 +35,9 @@ run_layer rust 40 cargo test --workspace -- --test-threads=1
 # Hearth's OpenAI-compatible API driven by the real `openai` Python client (uses the `hearth`
 # binary the rust layer built).
 run_layer api-clients 10 scripts/api-clients-test.sh
+# Our remote-engine client against llama.cpp's own llama-server (built once from the vendored
+# llama.cpp, about 20 minutes on 2 cores, cached outside the clone).
+run_layer llama-server 35 scripts/llama-server-test.sh
 run_layer rust-lints 20 cargo clippy --workspace --all-targets -- -D warnings
 run_layer ui-components 10 bash -c "cd ui && npx vitest run"
 run_layer ui-types 10 bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
@@ -51,7 +54,7 @@ run_layer real-window 15 env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
 
 # The summary of the layers, in TAP (each layer's own runner printed its details above).
 echo; echo "==== summary ===="
-layers=(rust api-clients rust-lints ui-components ui-types ui-flows parity real-window)
+layers=(rust api-clients llama-server rust-lints ui-components ui-types ui-flows parity real-window)
 echo "TAP version 13"
 echo "1..${#layers[@]}"
 status=0 n=0 pass=0

@@ -2,7 +2,9 @@
 //! (here another Hearth, `hearth serve` with the demo model, on loopback) and getting back the
 //! same events a local engine sends. Models listed, an answer streamed with its token counts, a
 //! wrong key, a stop mid-answer (and the server serving the next request), a server killed
-//! mid-answer (the text so far kept), nothing listening, and a server that never answers.
+//! mid-answer (the text so far kept), nothing listening, and a server that never answers. The
+//! same against llama.cpp's own llama-server built from the llama.cpp source Hearth vendors
+//! (ignored unless `HEARTH_LLAMA_SERVER` names it: `scripts/llama-server-test.sh` builds and runs).
 
 mod common;
 
@@ -41,6 +43,35 @@ fn serve(extra: &[&str]) -> Server {
     let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
     std::mem::forget(home);
     Server { child, url }
+}
+
+/// llama.cpp's llama-server with the demo model on a free loopback port, once it is ready.
+fn llama_server(api_key: &str) -> Server {
+    let binary = std::env::var("HEARTH_LLAMA_SERVER").expect("HEARTH_LLAMA_SERVER: the llama-server binary (scripts/llama-server-test.sh)");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(binary)
+        .args(["-m", demo_model().to_str().unwrap(), "--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(["--api-key", api_key, "-c", "2048", "-t", "2", "-np", "1", "--no-webui"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}");
+    let server = Server { child, url };
+    let health = format!("127.0.0.1:{port}");
+    for _ in 0..300 {
+        if let Ok(mut s) = std::net::TcpStream::connect(&health) {
+            use std::io::{Read, Write};
+            let _ = write!(s, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            let mut out = String::new();
+            let _ = s.read_to_string(&mut out);
+            if out.starts_with("HTTP/1.1 200") {
+                return server;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("llama-server did not become ready in 30 s");
 }
 
 /// An engine handle whose generations go to `endpoint` (no local engine is ever started: its
@@ -125,6 +156,50 @@ async fn a_remote_server_answers_like_a_local_engine() {
     let End::Error(code, message) = end else { panic!("a wrong key answered") };
     assert_eq!(code, ErrorCode::RemoteUnauthorized);
     assert!(message.contains("refused the API key"), "{message}");
+}
+
+/// The same path as `a_remote_server_answers_like_a_local_engine`, against llama.cpp's own server.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs llama-server: scripts/llama-server-test.sh builds it from the vendored llama.cpp and runs this"]
+async fn llama_server_lists_streams_stops_refuses_and_dies_cleanly() {
+    let server = std::sync::Arc::new(std::sync::Mutex::new(llama_server("k")));
+    let url = server.lock().unwrap().url.clone();
+    let endpoint = Endpoint::new(&url, Some("k".into())).unwrap();
+    let models = hearth_remote_models(&endpoint).await;
+    assert_eq!(models.len(), 1, "{models:?}");
+    let engine = remote_engine(endpoint.clone(), &models[0]);
+
+    let (text, end) = collect(&engine, ask("What is the capital of France?", 12), None).await;
+    let End::Done(stats) = end else { panic!("no answer") };
+    assert!(!text.is_empty());
+    assert!(stats.prompt_tokens > 10 && stats.gen_tokens > 0 && stats.gen_tokens <= 12, "{stats:?}");
+    assert!(stats.tg_tps > 0.0, "llama-server's own timings: {stats:?}");
+
+    let stopper = engine.clone();
+    let handle = tokio::runtime::Handle::current();
+    let stop: Box<dyn FnOnce(u64) + Send> = Box::new(move |id| {
+        handle.spawn(async move { stopper.cancel(id).await });
+    });
+    let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 200), Some((3, stop))).await;
+    assert!(matches!(end, End::Done(ref s) if s.stop_reason == StopReason::Cancelled));
+    assert!(!partial.is_empty());
+    let (_, end) = collect(&engine, ask("Hi", 4), None).await;
+    assert!(matches!(end, End::Done(_)), "llama-server serves the next request after a stop");
+
+    let wrong = remote_engine(Endpoint::new(&url, Some("nope".into())).unwrap(), &models[0]);
+    let (_, end) = collect(&wrong, ask("Hi", 4), None).await;
+    assert!(matches!(end, End::Error(ErrorCode::RemoteUnauthorized, _)));
+
+    let victim = server.clone();
+    let kill: Box<dyn FnOnce(u64) + Send> = Box::new(move |_| {
+        let mut s = victim.lock().unwrap();
+        let _ = s.child.kill();
+        let _ = s.child.wait();
+    });
+    let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 400), Some((3, kill))).await;
+    let End::Error(code, message) = end else { panic!("a killed llama-server finished the answer") };
+    assert_eq!(code, ErrorCode::RemoteUnreachable, "{message}");
+    assert!(!partial.is_empty());
 }
 
 async fn hearth_remote_models(endpoint: &Endpoint) -> Vec<String> {
