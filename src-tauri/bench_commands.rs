@@ -40,10 +40,21 @@ fn this_machine() -> String {
 #[tauri::command]
 pub async fn run_benchmark(state: State<'_, AppState>, input: BenchInput, on_step: Channel<String>) -> Result<BenchReport, AppError> {
     let numbers = [input.n_prompt, input.n_gen, input.depth, input.ttft_prompt, input.reps].map(|n| n.to_string());
-    let mut args = vec![
-        "bench".to_string(), input.path.clone(), "-p".into(), numbers[0].clone(), "-n".into(), numbers[1].clone(), "-d".into(),
+    // The model chosen on a remote server (its path is the server's URL and the model's id):
+    // benchmarked there, the key passed in the child's environment.
+    let remote = state.engine.remote().filter(|r| input.path == format!("{}/{}", r.endpoint.base_url, r.model));
+    let target = match &remote {
+        Some(r) => vec!["--remote".to_string(), r.endpoint.base_url.clone(), "--remote-model".into(), r.model.clone()],
+        None => vec![input.path.clone()],
+    };
+    let key = remote.as_ref().and_then(|r| r.endpoint.api_key.clone()).unwrap_or_default();
+    let env: Vec<(&str, &str)> = if key.is_empty() { vec![] } else { vec![("HEARTH_REMOTE_API_KEY", key.as_str())] };
+    let mut args = vec!["bench".to_string()];
+    args.extend(target);
+    args.extend([
+        "-p".into(), numbers[0].clone(), "-n".into(), numbers[1].clone(), "-d".into(),
         numbers[2].clone(), "--ttft-prompt".into(), numbers[3].clone(), "-r".into(), numbers[4].clone(), "--events".into(),
-    ];
+    ]);
     if let Some(t) = input.threads {
         args.extend(["-t".to_string(), t.to_string()]);
     }
@@ -51,7 +62,7 @@ pub async fn run_benchmark(state: State<'_, AppState>, input: BenchInput, on_ste
         args.extend(["--gpu-layers".to_string(), g.to_string()]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let report = cli_child::run(&args, state.home.root(), &state.bench_cancel, "the benchmark", ErrorCode::LoadFailed, |line| {
+    let report = cli_child::run_with_env(&args, &env, state.home.root(), &state.bench_cancel, "the benchmark", ErrorCode::LoadFailed, |line| {
         if let Some(step) = line["step"].as_str() {
             let _ = on_step.send(step.to_string());
         }

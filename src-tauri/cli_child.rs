@@ -26,10 +26,26 @@ pub async fn run(
     cancel: &CancelSlot,
     what: &str,
     failed: ErrorCode,
+    on_line: impl FnMut(&Value),
+) -> Result<Value, AppError> {
+    run_with_env(args, &[], home, cancel, what, failed, on_line).await
+}
+
+/// `run` with environment variables for the child (secrets stay off its command line, which
+/// every user of the machine can read).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_with_env(
+    args: &[&str],
+    env: &[(&str, &str)],
+    home: &Path,
+    cancel: &CancelSlot,
+    what: &str,
+    failed: ErrorCode,
     mut on_line: impl FnMut(&Value),
 ) -> Result<Value, AppError> {
     let mut child = tokio::process::Command::new(engine_executable())
         .args(args)
+        .envs(env.iter().copied())
         .env("HEARTH_HOME", home)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -2,7 +2,8 @@
 //! demo model on loopback is added as a server, its model chosen and chatted with (the answer
 //! stored with the server's token counts); an address with no server is refused and not saved;
 //! when the server goes away the next answer fails with a clear message and the conversation
-//! keeps everything; loading a local model brings chats back to the engine process.
+//! keeps everything; the Benchmark page measures the remote model; loading a local model brings
+//! chats back to the engine process.
 
 mod common;
 
@@ -56,6 +57,12 @@ fn chat_with_a_model_on_a_remote_server() {
     assert!(!answer["content"].as_str().unwrap().is_empty());
     assert!(answer["stats"]["prompt_tokens"].as_u64().unwrap() > 10, "the server's usage: {answer}");
     assert!(answer["stats"]["gen_tokens"].as_u64().unwrap() <= 16);
+
+    // The Benchmark page on the remote model: measured on the server, kept with the results.
+    let input = json!({"path": info["path"], "n_prompt": 32, "n_gen": 8, "depth": 0, "ttft_prompt": 0, "reps": 1, "threads": null, "gpu_layers": null});
+    let report = invoke(&webview, "run_benchmark", json!({"input": input, "onStep": "__CHANNEL__:9"})).unwrap();
+    assert!(report["backend"].as_str().unwrap().starts_with("remote 127.0.0.1:"), "{report}");
+    assert!(report["tg_tps"].as_f64().unwrap() > 0.0, "{report}");
 
     // The server goes away: a clear error, and the conversation keeps both turns and the question.
     let _ = server.kill();

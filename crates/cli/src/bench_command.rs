@@ -10,12 +10,20 @@ use anyhow::Context;
 use clap::Args;
 use hearth_engine::bench::{bench, BenchRequest};
 use hearth_hardware::Probe;
+use hearth_protocol::{ErrorCode, ErrorPayload};
 use hearth_store::{HearthHome, Store};
 
 #[derive(Args)]
 pub struct BenchArgs {
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present_any = ["list", "remote"])]
     model: Option<PathBuf>,
+    /// Benchmark a model on a remote OpenAI-compatible server (vLLM, llama-server, Ollama,
+    /// another Hearth) instead of a local file; the API key comes from $HEARTH_REMOTE_API_KEY.
+    #[arg(long, value_name = "URL", requires = "remote_model", conflicts_with = "model")]
+    remote: Option<String>,
+    /// The model's id on the remote server (as its /v1/models lists it).
+    #[arg(long = "remote-model", value_name = "ID", requires = "remote")]
+    remote_model: Option<String>,
     /// Prompt tokens per prompt-processing run (as llama-bench's -p); 0 skips it.
     #[arg(short = 'p', long = "n-prompt", default_value_t = 512)]
     n_prompt: u32,
@@ -60,7 +68,11 @@ pub fn this_machine_label() -> String {
 
 /// This machine's kept results (none when the database cannot be read: advice still works).
 pub fn kept_reports(machine: &str) -> Vec<hearth_protocol::BenchReport> {
-    open_store().and_then(|s| Ok(s.bench_results(Some(machine))?)).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default()
+    // A remote server's speed says nothing about this machine.
+    open_store()
+        .and_then(|s| Ok(s.bench_results(Some(machine))?))
+        .map(|v| v.into_iter().map(|r| r.report).filter(|r| !r.backend.starts_with("remote ")).collect())
+        .unwrap_or_default()
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
@@ -80,7 +92,36 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let model = a.model.expect("clap requires it");
+    let (json, events) = (a.json, a.events);
+    let line = crate::event_lines::emit;
+    let mut step = |step: &str| {
+        if events {
+            line(serde_json::json!({ "event": "progress", "step": step }));
+        } else if !json {
+            eprintln!("[{step}]");
+        }
+    };
+    let result = match (&a.remote, &a.remote_model) {
+        (Some(url), Some(id)) => {
+            let key = std::env::var("HEARTH_REMOTE_API_KEY").ok();
+            let b = crate::remote_bench::RemoteBench {
+                endpoint: hearth_remote::Endpoint::new(url, key)?,
+                model: id.clone(),
+                n_prompt: a.n_prompt,
+                n_gen: a.n_gen,
+                ttft_prompt: a.ttft_prompt,
+                reps: a.reps,
+            };
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            rt.block_on(crate::remote_bench::run(&b, &mut step)).map_err(|e| ErrorPayload::new(ErrorCode::RemoteFailed, e.to_string()))
+        }
+        _ => local_bench(&a, &mut step),
+    };
+    report_bench(result, &machine, a.no_save, json, events)
+}
+
+fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_protocol::BenchReport, ErrorPayload> {
+    let model = a.model.clone().expect("clap requires it");
     let req = BenchRequest {
         path: model,
         n_prompt: a.n_prompt,
@@ -91,25 +132,28 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         gpu_layers: a.gpu_layers,
         reps: a.reps,
     };
-    let (json, events) = (a.json, a.events);
+    bench(&req, |s| step(s)).map_err(|e| e.payload())
+}
+
+fn report_bench(
+    result: Result<hearth_protocol::BenchReport, ErrorPayload>,
+    machine: &str,
+    no_save: bool,
+    json: bool,
+    events: bool,
+) -> anyhow::Result<()> {
     let line = crate::event_lines::emit;
-    let result = bench(&req, |step| {
-        if events {
-            line(serde_json::json!({ "event": "progress", "step": step }));
-        } else if !json {
-            eprintln!("[{step}]");
-        }
-    });
     let report = match result {
         Ok(r) => r,
         Err(e) if events => {
-            line(serde_json::json!({ "event": "error", "error": e.payload() }));
+            line(serde_json::json!({ "event": "error", "error": e }));
             std::process::exit(1);
         }
-        Err(e) => return Err(e.into()),
+        Err(e) => anyhow::bail!("{}", e.message),
     };
-    if !a.no_save {
-        open_store()?.add_bench_result(&machine, &report)?;
+    
+    if !no_save {
+        open_store()?.add_bench_result(machine, &report)?;
     }
     if events {
         line(serde_json::json!({ "event": "done", "report": report }));

@@ -4,6 +4,7 @@
 mod advise_command;
 mod ask_command;
 mod bench_command;
+mod remote_bench;
 mod chat_command;
 mod dry_run_command;
 mod embed_command;

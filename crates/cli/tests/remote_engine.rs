@@ -251,3 +251,31 @@ async fn nothing_listening_and_a_silent_server_are_clear_errors() {
     assert_eq!(code, ErrorCode::RemoteUnreachable);
     assert!(message.contains("did not answer in time"), "{message}");
 }
+
+#[test]
+fn a_benchmark_runs_against_a_remote_server() {
+    let server = serve(&["--api-key", "k"]);
+    let home = tempfile::tempdir().unwrap();
+    let bench = |key: &str| {
+        Command::new(hearth())
+            .args(["bench", "--remote", &server.url, "--remote-model", "demo", "-p", "64", "-n", "16", "--ttft-prompt", "128", "-r", "2", "--json"])
+            .env("HEARTH_REMOTE_API_KEY", key)
+            .env("HEARTH_HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let out = bench("k");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(r["backend"].as_str().unwrap().starts_with("remote 127.0.0.1:"), "{r}");
+    assert!(r["pp_tps"].as_f64().unwrap() > 0.0 && r["tg_tps"].as_f64().unwrap() > 0.0, "{r}");
+    assert!(r["ttft_ms"].as_f64().unwrap() > 0.0, "{r}");
+    assert_eq!(r["reps"], 2);
+    // Kept with this machine's results, like a local run.
+    let list = Command::new(hearth()).args(["bench", "--list", "--json"]).env("HEARTH_HOME", home.path()).output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stdout).contains("remote 127.0.0.1:"));
+
+    let out = bench("wrong");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refused the API key"), "{}", String::from_utf8_lossy(&out.stderr));
+}

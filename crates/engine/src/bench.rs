@@ -40,7 +40,8 @@ impl RandomTokens {
     }
 }
 
-fn mean_stdev(xs: &[f64]) -> (Option<f64>, Option<f64>) {
+/// Mean and sample standard deviation (`None` for no samples).
+pub fn mean_stdev(xs: &[f64]) -> (Option<f64>, Option<f64>) {
     if xs.is_empty() {
         return (None, None);
     }
