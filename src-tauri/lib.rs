@@ -7,6 +7,7 @@ pub mod bench_commands;
 mod cli_child;
 pub mod commands;
 pub mod documents_commands;
+pub mod first_run_commands;
 mod error;
 pub mod models_commands;
 pub mod monitor;
@@ -78,6 +79,8 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState)
             remote_commands::remove_remote_server,
             remote_commands::remote_models,
             remote_commands::use_remote_model,
+            first_run_commands::first_run_offer,
+            first_run_commands::use_demo_model,
         ])
 }
 

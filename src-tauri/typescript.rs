@@ -20,6 +20,7 @@ pub fn bindings() -> String {
     decls.extend(crate::models_commands::typescript_declarations());
     decls.extend(crate::api_server_commands::typescript_declarations());
     decls.extend(crate::remote_commands::typescript_declarations());
+    decls.extend(crate::first_run_commands::typescript_declarations());
     decls.extend([hearth_documents::IndexProgress::decl(), crate::documents_commands::DocumentOutcome::decl()]);
     decls.extend([EngineStatus::decl(), AppInfo::decl(), ModelStatus::decl(), LoadEvent::decl()]);
     let mut out = String::from("// Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.\n\n");

@@ -32,6 +32,12 @@ pub struct ModelSpec {
     pub native_ctx: u32,
     pub native_expert_type: Option<String>,
     pub source: String,
+    /// A Hugging Face repo of GGUF files of this model, for the first-run recommendations.
+    #[serde(default)]
+    pub gguf_repo: Option<String>,
+    /// Where that repo id is named (a document of the llama.cpp version Hearth vendors).
+    #[serde(default)]
+    pub gguf_repo_source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]

@@ -10,6 +10,8 @@ import catalogModels from "./catalog-models.json";
 import adviceSmolFile from "./advice-smollm2-file.json";
 // `hearth bench SmolLM2-135M-Instruct.Q4_1.gguf -p 128 -n 32 -r 2 --ttft-prompt 256 --json` on the 2-core VM.
 import benchSmol from "./bench-smollm2.json";
+// Recorded from the real `first_run_offer` on the 2-core, 24 GiB VM (tests/app_first_run.rs).
+import firstRunOffer from "./first-run-offer.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 
@@ -47,6 +49,7 @@ export function installFakeBackend() {
   const docs: (DocumentRecord & { conversation: number })[] = [];
   (window as any).__fake = { conversations, messages, docs };
   let apiRequestId = 0;
+  let demoCopied = false;
   const remoteServers: { name: string; base_url: string; has_key: boolean }[] = [];
   // What `GET /v1/models` of a vLLM server serving gpt-oss-120b lists (id and max_model_len).
   const REMOTE_MODELS = [{ id: "openai/gpt-oss-120b", context_length: 131072 }];
@@ -102,7 +105,14 @@ export function installFakeBackend() {
   return async (cmd: string, args: any): Promise<unknown> => {
     switch (cmd) {
       case "app_info":
+        // A first run (set by the test before the page loads): no model in Hearth's directory yet.
+        if ((window as any).__firstRun && !demoCopied) return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [], startup_model: null };
         return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [MODEL.path], startup_model: MODEL.path };
+      case "first_run_offer":
+        return firstRunOffer;
+      case "use_demo_model":
+        demoCopied = true;
+        return MODEL.path;
       case "model_status":
         return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: [{ name: "CPU", description: "Intel(R) Xeon(R) Processor", backend: "CPU", memory_total_bytes: 25300000000, memory_free_bytes: 24000000000 }] } };
       case "model_settings":

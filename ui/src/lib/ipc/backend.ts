@@ -4,6 +4,7 @@ import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
+  FirstRunOffer,
   RemoteModelView,
   RemoteServer,
   RemoteServerModels,
@@ -212,3 +213,7 @@ export const addRemoteServer = (name: string, baseUrl: string, apiKey: string | 
 export const removeRemoteServer = (name: string) => invoke<void>("remove_remote_server", { name });
 export const remoteModels = (name: string) => invoke<RemoteModelView[]>("remote_models", { name });
 export const useRemoteModel = (name: string, model: string) => invoke<ModelInfo>("use_remote_model", { name, model });
+
+// The first run: the demo model and the advisor's recommended downloads.
+export const firstRunOffer = () => invoke<FirstRunOffer>("first_run_offer");
+export const useDemoModel = () => invoke<string>("use_demo_model");

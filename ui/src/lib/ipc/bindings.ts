@@ -404,6 +404,20 @@ export type RemoteModelView = { id: string, context_length: number | null, };
 
 export type RemoteServerModels = { server: RemoteServer, models: Array<RemoteModelView>, };
 
+export type DemoModel = { path: string, size_bytes: number, };
+
+export type RecommendedDownload = { model: string, 
+/**
+ * The Hugging Face repo to list files from (Models page).
+ */
+repo: string, quant: string, size_bytes: number, fits: Fit, predicted_tg_tps: number, source: string, };
+
+export type FirstRunOffer = { demo: DemoModel | null, recommendations: Array<RecommendedDownload>, 
+/**
+ * The machine the recommendations are for.
+ */
+machine: string, };
+
 export type IndexProgress = { 
 /**
  * The file's name.
