@@ -7,4 +7,5 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 HEARTH_LLAMA_SERVER="$(bench/build-llama-bench.sh llama-server)"
 export HEARTH_LLAMA_SERVER
-exec cargo test -p hearth-cli --test remote_engine -- --ignored --test-threads=1
+# --workspace: the same features as the rust layer, so nothing is built again.
+exec cargo test --workspace --test remote_engine -- --ignored --test-threads=1

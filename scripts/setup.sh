@@ -21,6 +21,8 @@ packages=(
   # Documents: real PDFs no one here wrote (Debian's documentation), qpdf to encrypt one, poppler's
   # pdfinfo/pdftotext as the reference the tests and the benchmark compare with
   libtasn1-doc shared-mime-info qpdf poppler-utils
+  # The OS keyring tests: a real Secret Service (GNOME Keyring) in a private D-Bus session
+  gnome-keyring
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -210,10 +210,34 @@ pub async fn remove_model(state: State<'_, AppState>, path: String) -> Result<()
     Ok(())
 }
 
+/// Where the Hugging Face token in use comes from: `environment`, `keyring` or `none`.
+#[tauri::command]
+pub async fn hf_token_status() -> Result<String> {
+    let (_, source) = tauri::async_runtime::spawn_blocking(hearth_models::access_token).await.map_err(|e| AppError::Invalid(e.to_string()))?;
+    Ok(serde_json::to_value(source).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+}
+
+/// Stores the token in the OS keyring (never in a file); refused when there is no keyring.
+#[tauri::command]
+pub async fn set_hf_token(token: String) -> Result<()> {
+    tauri::async_runtime::spawn_blocking(move || hearth_models::store_token(&token))
+        .await
+        .map_err(|e| AppError::Invalid(e.to_string()))?
+        .map_err(models_error)
+}
+
+#[tauri::command]
+pub async fn clear_hf_token() -> Result<()> {
+    tauri::async_runtime::spawn_blocking(hearth_models::clear_token)
+        .await
+        .map_err(|e| AppError::Invalid(e.to_string()))?
+        .map_err(models_error)
+}
+
 #[tauri::command]
 pub async fn repo_files(state: State<'_, AppState>, spec: String) -> Result<Vec<RepoFile>> {
     let (repo, _) = parse_repo_spec(&spec).map_err(models_error)?;
-    let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
+    let (token, _) = tauri::async_runtime::spawn_blocking(hearth_models::access_token).await.map_err(|e| AppError::Invalid(e.to_string()))?;
     let files = list_repo_files(&endpoint(), &repo, token.as_deref()).await.map_err(models_error)?;
     let mut out = Vec::new();
     for f in &files {
@@ -240,12 +264,13 @@ pub async fn repo_files(state: State<'_, AppState>, spec: String) -> Result<Vec<
 #[tauri::command]
 pub async fn pull_model(state: State<'_, AppState>, spec: String, file: String, on_progress: Channel<PullEvent>) -> Result<Vec<String>> {
     let (repo, _) = parse_repo_spec(&spec).map_err(models_error)?;
+    let (token, _) = tauri::async_runtime::spawn_blocking(hearth_models::access_token).await.map_err(|e| AppError::Invalid(e.to_string()))?;
     let req = PullRequest {
         endpoint: endpoint(),
         repo,
         file,
         dest_dir: state.home.models(),
-        token: std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty()),
+        token,
         stall_timeout: Duration::from_secs(30),
         attempts: 20,
     };

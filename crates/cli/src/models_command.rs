@@ -1,5 +1,7 @@
 //! `hearth models list [--json]`, `hearth models pull REPO[:FILE] [--json]` (resumes, verifies;
-//! non-zero on failure), `hearth models rm NAME`. Models live in Hearth's models directory.
+//! non-zero on failure), `hearth models rm NAME`, `hearth models token set|clear|status` (the
+//! Hugging Face token in the OS keyring; `set` reads it from stdin, so it stays out of the shell's
+//! history). Models live in Hearth's models directory.
 
 use std::time::{Duration, Instant};
 
@@ -21,7 +23,8 @@ enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Download a GGUF from Hugging Face (HF_ENDPOINT for a mirror, HF_TOKEN for gated repos).
+    /// Download a GGUF from Hugging Face (HF_ENDPOINT for a mirror; the token from HF_TOKEN or the
+    /// OS keyring for gated repos).
     Pull {
         /// owner/repo:file.gguf, or a huggingface.co URL; without a file, the repo's GGUFs are listed.
         spec: String,
@@ -30,12 +33,44 @@ enum ModelsCommand {
     },
     /// Remove a model (all its shards) from the models directory.
     Rm { name: String },
+    /// The Hugging Face access token, kept in the OS keyring.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Store the token read from stdin.
+    Set,
+    /// Remove the stored token.
+    Clear,
+    /// Say whether a token is in use and where it comes from (never the token itself).
+    Status,
 }
 
 pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
     let home = HearthHome::from_env();
     let dir = home.models();
     match a.command {
+        ModelsCommand::Token { action } => match action {
+            TokenAction::Set => {
+                let mut token = String::new();
+                std::io::stdin().read_line(&mut token)?;
+                hearth_models::store_token(&token)?;
+                println!("stored in the OS keyring");
+            }
+            TokenAction::Clear => {
+                hearth_models::clear_token()?;
+                println!("no token stored");
+            }
+            TokenAction::Status => match hearth_models::access_token().1 {
+                hearth_models::TokenSource::Environment => println!("a token is set in HF_TOKEN"),
+                hearth_models::TokenSource::Keyring => println!("a token is stored in the OS keyring"),
+                hearth_models::TokenSource::None => println!("no token"),
+            },
+        },
         ModelsCommand::List { json } => {
             let models = list_models(std::slice::from_ref(&dir));
             if json {
@@ -56,7 +91,7 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
         ModelsCommand::Pull { spec, json } => {
             let (repo, file) = parse_repo_spec(&spec)?;
             let endpoint = endpoint();
-            let token = std::env::var("HF_TOKEN").ok().filter(|t| !t.is_empty());
+            let (token, _) = hearth_models::access_token();
             let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
             let Some(file) = file else {
                 let files = rt.block_on(list_repo_files(&endpoint, &repo, token.as_deref()))?;

@@ -1,6 +1,8 @@
 //! `hearth models pull` against a local server in the Hugging Face API's shapes (HF_ENDPOINT):
 //! a pull killed half-way is resumed by the next run (HTTP Range from the partial file) and
-//! verified; a missing repo exits non-zero; a disk without room is refused before writing.
+//! verified; a missing repo exits non-zero; a disk without room is refused before writing; a gated
+//! repo answered with the token kept in the OS keyring (ignored unless a Secret Service runs:
+//! scripts/keyring-test.sh).
 
 mod common;
 
@@ -44,6 +46,7 @@ fn handle(mut stream: TcpStream, data: &[u8], slow: &AtomicBool, ranges: &Mutex<
         return;
     }
     let mut start = 0usize;
+    let mut authorized = false;
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
@@ -52,8 +55,19 @@ fn handle(mut stream: TcpStream, data: &[u8], slow: &AtomicBool, ranges: &Mutex<
         if let Some(v) = h.to_ascii_lowercase().strip_prefix("range: bytes=") {
             start = v.trim().split('-').next().unwrap_or("0").parse().unwrap_or(0);
         }
+        authorized |= h.trim() == "authorization: Bearer hf_gate" || h.trim() == "Authorization: Bearer hf_gate";
     }
     let path = request.split_whitespace().nth(1).unwrap_or("/");
+    // A gated repo: its listing only with the right token.
+    if path.starts_with("/api/models/gated/repo/tree/main") {
+        if !authorized {
+            let _ = write!(stream, "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            return;
+        }
+        let body = format!(r#"[{{"type":"file","path":"gated-Q4_1.gguf","size":{n},"lfs":{{"oid":"{sha}","size":{n}}}}}]"#, n = data.len());
+        let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        return;
+    }
     if path.starts_with("/api/models/test/repo/tree/main") {
         let body = format!(r#"[{{"type":"file","path":"demo-Q4_1.gguf","size":{n},"lfs":{{"oid":"{sha}","size":{n}}}}}]"#, n = data.len());
         let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
@@ -85,8 +99,64 @@ fn handle(mut stream: TcpStream, data: &[u8], slow: &AtomicBool, ranges: &Mutex<
 
 fn pull(home: &Path, url: &str, spec: &str) -> Command {
     let mut c = Command::new(hearth());
-    c.args(["models", "pull", spec, "--json"]).env("HEARTH_HOME", home).env("HF_ENDPOINT", url);
+    c.args(["models", "pull", spec, "--json"]).env("HEARTH_HOME", home).env("HF_ENDPOINT", url).env_remove("HF_TOKEN");
     c
+}
+
+fn token(action: &str, stdin: &str) -> (bool, String, String) {
+    let mut child = Command::new(hearth())
+        .args(["models", "token", action])
+        .env_remove("HF_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+#[ignore = "needs a Secret Service: scripts/keyring-test.sh"]
+fn a_gated_repo_is_listed_with_the_token_from_the_os_keyring() {
+    let home = tempfile::tempdir().unwrap();
+    let server = serve(Arc::new(std::fs::read(demo_model()).unwrap()));
+    token("clear", "");
+    let out = pull(home.path(), &server.url, "gated/repo").output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs an access token"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let (ok, stdout, stderr) = token("set", "hf_gate\n");
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("OS keyring"));
+    assert_eq!(token("status", "").1.trim(), "a token is stored in the OS keyring");
+    // Listed now (without a file named, pull lists the repo's GGUFs and asks for one).
+    let out = pull(home.path(), &server.url, "gated/repo").output().unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("gated-Q4_1.gguf"), "{stdout}{stderr}");
+    assert!(stderr.contains("choose one of the 1 GGUF files"), "{stderr}");
+    // Nothing of the token in Hearth's home.
+    for entry in walk(home.path()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(!bytes.windows(7).any(|w| w == b"hf_gate"), "the token is in {}", entry.display());
+    }
+
+    token("clear", "");
+    assert_eq!(token("status", "").1.trim(), "no token");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]

@@ -3,10 +3,12 @@
 //! restarts (HTTP Range into a `.part` file), verify the sha256 Hugging Face publishes for LFS
 //! files, check free space first, and move a file into place only when it is verified.
 
+mod access_token;
 mod download;
 mod hub;
 mod library;
 
+pub use access_token::{access_token, clear_token, store_token, stored_token, TokenSource};
 pub use download::{pull, PullProgress, PullRequest};
 pub use hub::{fetch_gguf_header, list_repo_files, parse_repo_spec, HubFile};
 pub use library::{list_models, shard_of, sidecar, LibraryModel};
@@ -17,8 +19,10 @@ pub enum ModelsError {
     Network(String),
     #[error("{0}")]
     NotFound(String),
-    #[error("{0} needs an access token (gated or private repo): set HF_TOKEN")]
+    #[error("{0} needs an access token (gated or private repo): set one on the Models page (`hearth models token set`) or in HF_TOKEN")]
     Unauthorized(String),
+    #[error("{0}")]
+    Keyring(String),
     #[error("the server failed: {0}")]
     Server(String),
     #[error("{0}")]
@@ -42,6 +46,7 @@ impl ModelsError {
             ModelsError::DiskFull(_) => "DISK_FULL",
             ModelsError::Io(_) => "IO",
             ModelsError::BadRequest(_) => "BAD_REQUEST",
+            ModelsError::Keyring(_) => "KEYRING",
         }
     }
 }

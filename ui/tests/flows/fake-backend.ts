@@ -50,6 +50,7 @@ export function installFakeBackend() {
   (window as any).__fake = { conversations, messages, docs };
   let apiRequestId = 0;
   let demoCopied = false;
+  let tokenStored = false;
   const remoteServers: { name: string; base_url: string; has_key: boolean }[] = [];
   // What `GET /v1/models` of a vLLM server serving gpt-oss-120b lists (id and max_model_len).
   const REMOTE_MODELS = [{ id: "openai/gpt-oss-120b", context_length: 131072 }];
@@ -108,6 +109,16 @@ export function installFakeBackend() {
         // A first run (set by the test before the page loads): no model in Hearth's directory yet.
         if ((window as any).__firstRun && !demoCopied) return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [], startup_model: null };
         return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [MODEL.path], startup_model: MODEL.path };
+      case "hf_token_status":
+        return tokenStored ? "keyring" : "none";
+      case "set_hf_token":
+        // As the real command on a machine without a Secret Service.
+        if ((window as any).__noKeyring) throw { code: "INTERNAL", message: "the OS keyring is not available (no Secret Service on the session bus); on Linux it needs a Secret Service such as GNOME Keyring or KWallet — or set HF_TOKEN in the environment" };
+        tokenStored = true;
+        return null;
+      case "clear_hf_token":
+        tokenStored = false;
+        return null;
       case "first_run_offer":
         return firstRunOffer;
       case "use_demo_model":

@@ -36,3 +36,24 @@ test("the library lists models, downloads one from a repo, removes and opens", a
   await panel.getByTestId("open-model").click();
   expect(await page.evaluate(() => (window as any).__fake.lastLoadPath)).toBe("/models/gemma-3-270m-Q4_K_M.gguf");
 });
+
+// The access token for gated repos goes to the OS keyring; without one, the reason is shown and
+// nothing is kept.
+test("the access token is saved in the OS keyring, or refused with the reason", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.evaluate(() => ((window as any).__noKeyring = true));
+  await page.getByTestId("open-models").click();
+  const panel = page.getByTestId("models");
+  await panel.getByTestId("token-input").fill("hf_secret");
+  await panel.getByTestId("save-token").click();
+  await expect(panel.getByTestId("models-error")).toContainText("the OS keyring is not available");
+  await expect(panel.getByTestId("token-stored")).toHaveCount(0);
+
+  await page.evaluate(() => ((window as any).__noKeyring = false));
+  await panel.getByTestId("save-token").click();
+  await expect(panel.getByTestId("token-stored")).toBeVisible();
+  await expect(panel.getByTestId("token-input")).toHaveCount(0);
+  await panel.getByTestId("clear-token").click();
+  await expect(panel.getByTestId("token-input")).toBeVisible();
+});

@@ -217,3 +217,8 @@ export const useRemoteModel = (name: string, model: string) => invoke<ModelInfo>
 // The first run: the demo model and the advisor's recommended downloads.
 export const firstRunOffer = () => invoke<FirstRunOffer>("first_run_offer");
 export const useDemoModel = () => invoke<string>("use_demo_model");
+
+// The Hugging Face access token, kept in the OS keyring.
+export const hfTokenStatus = () => invoke<string>("hf_token_status");
+export const setHfToken = (token: string) => invoke<void>("set_hf_token", { token });
+export const clearHfToken = () => invoke<void>("clear_hf_token");
