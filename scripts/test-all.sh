@@ -40,7 +40,7 @@ run_layer api-clients 10 scripts/api-clients-test.sh
 run_layer llama-server 35 scripts/llama-server-test.sh
 # The Hugging Face token in a real OS keyring (GNOME Keyring in a private D-Bus session).
 run_layer keyring 10 scripts/keyring-test.sh
-run_layer rust-lints 20 cargo clippy --workspace --all-targets -- -D warnings
+run_layer rust-lints 20 scripts/lint.sh
 run_layer ui-components 10 bash -c "cd ui && npx vitest run"
 run_layer ui-types 10 bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
 run_layer ui-flows 15 bash -c "cd ui && npx vite build --config vite.flows.config.ts --logLevel warn && npx playwright test"

@@ -2,7 +2,8 @@
 //! demo model on loopback is added as a server, its model chosen and chatted with (the answer
 //! stored with the server's token counts); an address with no server is refused and not saved;
 //! when the server goes away the next answer fails with a clear message and the conversation
-//! keeps everything; the Benchmark page measures the remote model; loading a local model brings
+//! keeps everything; a document answered from by the remote model, citing its page; the
+//! Benchmark page measures the remote model; loading a local model brings
 //! chats back to the engine process.
 
 mod common;
@@ -57,6 +58,20 @@ fn chat_with_a_model_on_a_remote_server() {
     assert!(!answer["content"].as_str().unwrap().is_empty());
     assert!(answer["stats"]["prompt_tokens"].as_u64().unwrap() > 10, "the server's usage: {answer}");
     assert!(answer["stats"]["gen_tokens"].as_u64().unwrap() <= 16);
+
+    // Documents with a remote model: the passages go to the server, the answer cites a page.
+    let manual = home.path().join("manual.pdf");
+    let pages = ["Hearth user guide.\nThis guide explains the settings.", "Chapter 2: Power.\nThe power supply is rated at 240 watts."].map(String::from);
+    std::fs::write(&manual, hearth_documents::fixture::text_pdf(&pages)).unwrap();
+    let docs_conv = invoke(&webview, "create_conversation", json!({})).unwrap()["id"].as_i64().unwrap();
+    let greedy48 = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 48});
+    invoke(&webview, "update_conversation", json!({"id": docs_conv, "systemPrompt": "", "sampling": greedy48, "template": {"kind": "model"}})).unwrap();
+    let added = invoke(&webview, "add_documents", json!({"conversationId": docs_conv, "paths": [manual], "onProgress": "__CHANNEL__:7"})).unwrap();
+    assert_eq!(added[0]["document"]["pages"], 2, "{added}");
+    let cited = invoke(&webview, "send_message", json!({"conversationId": docs_conv, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:8"})).unwrap();
+    assert_eq!(cited["status"], "complete", "{cited}");
+    assert!(cited["stats"]["prompt_tokens"].as_u64().unwrap() > 40, "the document went to the server: {cited}");
+    assert_eq!(cited["citations"][0]["page"], 2, "{cited}");
 
     // The Benchmark page on the remote model: measured on the server, kept with the results.
     let input = json!({"path": info["path"], "n_prompt": 32, "n_gen": 8, "depth": 0, "ttft_prompt": 0, "reps": 1, "threads": null, "gpu_layers": null});

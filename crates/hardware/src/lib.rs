@@ -5,6 +5,7 @@
 //! small readers for `/proc`.
 
 mod amdgpu;
+pub mod apple;
 mod cpu;
 mod hwmon;
 mod memory;
@@ -166,6 +167,10 @@ impl Probe {
         let sensors = hwmon::read_all(&self.roots);
         let mut gpus = amdgpu::read_all(&self.roots);
         gpus.extend(nvidia::snapshots(self.nvidia.as_ref(), &memory));
+        // Apple silicon's Metal device (nothing off macOS).
+        if let Some(metal) = apple::read() {
+            gpus.push(apple::snapshot(&metal, &memory));
+        }
         HardwareSnapshot {
             cpu: CpuSnapshot {
                 name: cpu::name(&self.roots),
