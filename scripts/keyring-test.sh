@@ -5,14 +5,13 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
-# --workspace: the same features as the rust layer, so nothing is built again.
-cargo test --workspace --test keyring_token --test models_cli --no-run
+# The rust layer's own build (every test target: the same features, so nothing is built again).
+cargo test --workspace --no-run
 exec dbus-run-session -- bash -c '
   set -e
   export XDG_DATA_HOME="$(mktemp -d)"   # a keyring of its own, not the user'"'"'s
   eval "$(printf "\n" | gnome-keyring-daemon --unlock --components=secrets)"
   sleep 1
-  cargo test --workspace --test keyring_token -- --ignored --test-threads=1
-  # and through the CLI, as a user would
-  exec cargo test --workspace --test models_cli token -- --ignored --test-threads=1
+  # the library, then through the CLI as a user would
+  exec cargo test --workspace -- --ignored --test-threads=1 the_token_lives_in_the_os_keyring a_gated_repo_is_listed_with_the_token_from_the_os_keyring
 '

@@ -7,5 +7,7 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 HEARTH_LLAMA_SERVER="$(bench/build-llama-bench.sh llama-server)"
 export HEARTH_LLAMA_SERVER
-# --workspace: the same features as the rust layer, so nothing is built again.
-exec cargo test --workspace --test remote_engine -- --ignored --test-threads=1
+# The rust layer's own build (every test target of the workspace: the same features, so nothing is
+# built again; naming one test target would unify other features and rebuild llama.cpp), with
+# only this ignored test run.
+exec cargo test --workspace -- --ignored --test-threads=1 llama_server_lists_streams_stops_refuses_and_dies_cleanly
