@@ -7,11 +7,16 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 # The rust layer's own build (every test target: the same features, so nothing is built again).
 cargo test --workspace --no-run
-exec dbus-run-session -- bash -c '
+out="$(mktemp)"
+dbus-run-session -- bash -c '
   set -e
   export XDG_DATA_HOME="$(mktemp -d)"   # a keyring of its own, not the user'"'"'s
   eval "$(printf "\n" | gnome-keyring-daemon --unlock --components=secrets)"
   sleep 1
   # the library, then through the CLI as a user would
-  exec cargo test --workspace -- --ignored --test-threads=1 the_token_lives_in_the_os_keyring a_gated_repo_is_listed_with_the_token_from_the_os_keyring
-'
+  cargo test --workspace -- --ignored --test-threads=1 the_token_lives_in_the_os_keyring a_gated_repo_is_listed_with_the_token_from_the_os_keyring
+' 2>&1 | tee "$out"
+# Filters that match nothing would pass silently: both tests must have run and passed.
+for t in the_token_lives_in_the_os_keyring a_gated_repo_is_listed_with_the_token_from_the_os_keyring; do
+  grep -q "^test $t ... ok" "$out" || { echo "$t did not run and pass"; exit 1; }
+done

@@ -10,4 +10,8 @@ export HEARTH_LLAMA_SERVER
 # The rust layer's own build (every test target of the workspace: the same features, so nothing is
 # built again; naming one test target would unify other features and rebuild llama.cpp), with
 # only this ignored test run.
-exec cargo test --workspace -- --ignored --test-threads=1 llama_server_lists_streams_stops_refuses_and_dies_cleanly
+test=llama_server_lists_streams_stops_refuses_and_dies_cleanly
+out="$(mktemp)"
+cargo test --workspace -- --ignored --test-threads=1 "$test" 2>&1 | tee "$out"
+# A filter that matches nothing would pass silently: the test must have run and passed.
+grep -q "^test $test ... ok" "$out" || { echo "$test did not run and pass"; exit 1; }
