@@ -8,45 +8,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{demo_model, hearth};
+use common::{demo_model, hearth, serve_demo, ServerProcess};
 use hearth_engine_client::{Endpoint, EngineClient, RemoteTarget};
 use hearth_protocol::{ChatMessage, ErrorCode, Event, GenerationStats, Request, Role, SamplingSettings, StopReason, TemplateChoice};
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(extra: &[&str]) -> Server {
-    let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(hearth())
-        .args(["serve", demo_model().to_str().unwrap(), "--port", "0"])
-        .args(extra)
-        .env("HEARTH_HOME", home.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
-    std::mem::forget(home);
-    Server { child, url }
-}
-
 /// llama.cpp's llama-server with the demo model on a free loopback port, once it is ready.
-fn llama_server(api_key: &str) -> Server {
+fn llama_server(api_key: &str) -> ServerProcess {
     let binary = std::env::var("HEARTH_LLAMA_SERVER").expect("HEARTH_LLAMA_SERVER: the llama-server binary (scripts/llama-server-test.sh)");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(binary)
@@ -57,7 +27,7 @@ fn llama_server(api_key: &str) -> Server {
         .spawn()
         .unwrap();
     let url = format!("http://127.0.0.1:{port}");
-    let server = Server { child, url };
+    let server = ServerProcess { child, url };
     let health = format!("127.0.0.1:{port}");
     for _ in 0..300 {
         if let Ok(mut s) = std::net::TcpStream::connect(&health) {
@@ -96,6 +66,20 @@ enum End {
 /// Runs once, with the request id, when its answer has that many tokens.
 type AfterTokens = (usize, Box<dyn FnOnce(u64) + Send>);
 
+/// The user's stop, for `collect`'s hook.
+fn stop_from(engine: &EngineClient) -> Box<dyn FnOnce(u64) + Send> {
+    let (engine, handle) = (engine.clone(), tokio::runtime::Handle::current());
+    Box::new(move |id| {
+        handle.spawn(async move { engine.cancel(id).await });
+    })
+}
+
+/// The server killed, for `collect`'s hook.
+fn kill_of(server: &std::sync::Arc<std::sync::Mutex<ServerProcess>>) -> Box<dyn FnOnce(u64) + Send> {
+    let server = server.clone();
+    Box::new(move |_| server.lock().unwrap().kill())
+}
+
 /// The text and how the answer ended.
 async fn collect(engine: &EngineClient, req: impl FnOnce(u64) -> Request, stop_after: Option<AfterTokens>) -> (String, End) {
     let mut stream = engine.request(req).await.unwrap();
@@ -122,7 +106,7 @@ async fn collect(engine: &EngineClient, req: impl FnOnce(u64) -> Request, stop_a
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_remote_server_answers_like_a_local_engine() {
-    let server = serve(&["--api-key", "k"]);
+    let server = serve_demo(&["--api-key", "k"]);
     let endpoint = Endpoint::new(&server.url, Some("k".into())).unwrap();
     let models = hearth_remote_models(&endpoint).await;
     assert_eq!(models.len(), 1);
@@ -137,11 +121,7 @@ async fn a_remote_server_answers_like_a_local_engine() {
     assert!(stats.tg_tps > 0.0 && stats.ttft_ms > 0.0, "{stats:?}");
 
     // Stop after three pieces: the answer ends as the user's stop, with what arrived.
-    let stopper = engine.clone();
-    let handle = tokio::runtime::Handle::current();
-    let stop: Box<dyn FnOnce(u64) + Send> = Box::new(move |id| {
-        handle.spawn(async move { stopper.cancel(id).await });
-    });
+    let stop = stop_from(&engine);
     let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 200), Some((3, stop))).await;
     let End::Done(stats) = end else { panic!("a stop is not an error") };
     assert_eq!(stats.stop_reason, StopReason::Cancelled);
@@ -175,11 +155,7 @@ async fn llama_server_lists_streams_stops_refuses_and_dies_cleanly() {
     assert!(stats.prompt_tokens > 10 && stats.gen_tokens > 0 && stats.gen_tokens <= 12, "{stats:?}");
     assert!(stats.tg_tps > 0.0, "llama-server's own timings: {stats:?}");
 
-    let stopper = engine.clone();
-    let handle = tokio::runtime::Handle::current();
-    let stop: Box<dyn FnOnce(u64) + Send> = Box::new(move |id| {
-        handle.spawn(async move { stopper.cancel(id).await });
-    });
+    let stop = stop_from(&engine);
     let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 200), Some((3, stop))).await;
     assert!(matches!(end, End::Done(ref s) if s.stop_reason == StopReason::Cancelled));
     assert!(!partial.is_empty());
@@ -190,12 +166,7 @@ async fn llama_server_lists_streams_stops_refuses_and_dies_cleanly() {
     let (_, end) = collect(&wrong, ask("Hi", 4), None).await;
     assert!(matches!(end, End::Error(ErrorCode::RemoteUnauthorized, _)));
 
-    let victim = server.clone();
-    let kill: Box<dyn FnOnce(u64) + Send> = Box::new(move |_| {
-        let mut s = victim.lock().unwrap();
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-    });
+    let kill = kill_of(&server);
     let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 400), Some((3, kill))).await;
     let End::Error(code, message) = end else { panic!("a killed llama-server finished the answer") };
     assert_eq!(code, ErrorCode::RemoteUnreachable, "{message}");
@@ -208,15 +179,10 @@ async fn hearth_remote_models(endpoint: &Endpoint) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_killed_mid_answer_keeps_the_text_so_far() {
-    let server = std::sync::Arc::new(std::sync::Mutex::new(serve(&[])));
+    let server = std::sync::Arc::new(std::sync::Mutex::new(serve_demo(&[])));
     let endpoint = Endpoint::new(&server.lock().unwrap().url, None).unwrap();
     let engine = remote_engine(endpoint, "demo");
-    let victim = server.clone();
-    let kill: Box<dyn FnOnce(u64) + Send> = Box::new(move |_| {
-        let mut s = victim.lock().unwrap();
-        let _ = s.child.kill();
-        let _ = s.child.wait();
-    });
+    let kill = kill_of(&server);
     let (partial, end) = collect(&engine, ask("Write a long story about a dragon.", 400), Some((3, kill))).await;
     let End::Error(code, message) = end else { panic!("a killed server finished the answer") };
     assert_eq!(code, ErrorCode::RemoteUnreachable);
@@ -254,7 +220,7 @@ async fn nothing_listening_and_a_silent_server_are_clear_errors() {
 
 #[test]
 fn a_benchmark_runs_against_a_remote_server() {
-    let server = serve(&["--api-key", "k"]);
+    let server = serve_demo(&["--api-key", "k"]);
     let home = tempfile::tempdir().unwrap();
     let bench = |key: &str| {
         Command::new(hearth())

@@ -6,41 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use common::{demo_model, hearth};
+use common::{demo_model, hearth, serve_demo};
 use serde_json::{json, Value};
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(extra: &[&str]) -> Server {
-    let home = tempfile::tempdir().unwrap();
-    let mut child = Command::new(hearth())
-        .args(["serve", demo_model().to_str().unwrap(), "--port", "0"])
-        .args(extra)
-        .env("HEARTH_HOME", home.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    let addr = line.trim().strip_prefix("listening on http://").unwrap_or_else(|| panic!("{line}")).to_string();
-    std::mem::forget(home);
-    Server { child, addr }
-}
 
 fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -60,15 +31,15 @@ fn chat(content: &str, stream: bool) -> Vec<u8> {
 
 #[test]
 fn the_api_lists_answers_streams_and_refuses_bad_requests() {
-    let server = start(&["--api-key", "sekrit"]);
+    let server = serve_demo(&["--api-key", "sekrit"]);
     let key = Some("sekrit");
-    let (status, body) = http(&server.addr, "GET", "/v1/models", key, b"");
+    let (status, body) = http(server.addr(), "GET", "/v1/models", key, b"");
     assert_eq!(status, 200, "{body}");
     let models: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(models["object"], "list");
     assert!(models["data"][0]["id"].as_str().unwrap().contains("135M"), "{models}");
 
-    let (status, body) = http(&server.addr, "POST", "/v1/chat/completions", key, &chat("What is the capital of France?", false));
+    let (status, body) = http(server.addr(), "POST", "/v1/chat/completions", key, &chat("What is the capital of France?", false));
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["object"], "chat.completion");
@@ -77,7 +48,7 @@ fn the_api_lists_answers_streams_and_refuses_bad_requests() {
     let whole = v["choices"][0]["message"]["content"].as_str().unwrap().to_string();
 
     // Streamed: the same greedy answer in chunks, then [DONE].
-    let (status, body) = http(&server.addr, "POST", "/v1/chat/completions", key, &chat("What is the capital of France?", true));
+    let (status, body) = http(server.addr(), "POST", "/v1/chat/completions", key, &chat("What is the capital of France?", true));
     assert_eq!(status, 200, "{body}");
     let datas: Vec<&str> = body.lines().filter_map(|l| l.strip_prefix("data: ")).collect();
     assert_eq!(*datas.last().unwrap(), "[DONE]", "{body}");
@@ -91,7 +62,7 @@ fn the_api_lists_answers_streams_and_refuses_bad_requests() {
     let handles: Vec<_> = ["red", "green", "blue", "amber"]
         .into_iter()
         .map(|c| {
-            let addr = server.addr.clone();
+            let addr = server.addr().to_string();
             std::thread::spawn(move || http(&addr, "POST", "/v1/chat/completions", Some("sekrit"), &chat(&format!("Say the word {c}."), false)))
         })
         .collect();
@@ -101,17 +72,17 @@ fn the_api_lists_answers_streams_and_refuses_bad_requests() {
         assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["object"], "chat.completion");
     }
 
-    let (status, body) = http(&server.addr, "GET", "/v1/models", Some("wrong"), b"");
+    let (status, body) = http(server.addr(), "GET", "/v1/models", Some("wrong"), b"");
     assert_eq!(status, 401, "{body}");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["error"]["code"], "invalid_api_key");
-    let (status, _) = http(&server.addr, "POST", "/v1/chat/completions", key, b"{not json");
+    let (status, _) = http(server.addr(), "POST", "/v1/chat/completions", key, b"{not json");
     assert_eq!(status, 400);
-    let (status, _) = http(&server.addr, "POST", "/v1/chat/completions", key, &vec![b' '; 5 << 20]);
+    let (status, _) = http(server.addr(), "POST", "/v1/chat/completions", key, &vec![b' '; 5 << 20]);
     assert_eq!(status, 413);
-    let (status, _) = http(&server.addr, "GET", "/v2/nothing", key, b"");
+    let (status, _) = http(server.addr(), "GET", "/v2/nothing", key, b"");
     assert_eq!(status, 404);
     // The server is still up after all that.
-    assert_eq!(http(&server.addr, "GET", "/v1/models", key, b"").0, 200);
+    assert_eq!(http(server.addr(), "GET", "/v1/models", key, b"").0, 200);
 }
 
 fn post(addr: &str, path: &str, body: Value) -> Value {
@@ -130,8 +101,8 @@ fn streamed_text(body: &str, field: impl Fn(&Value) -> Option<String>) -> (Strin
 
 #[test]
 fn completions_stop_sequences_and_embeddings() {
-    let server = start(&[]);
-    let addr = &server.addr;
+    let server = serve_demo(&[]);
+    let addr = server.addr();
 
     // A text completion continues the prompt as it is; OpenAI's default is 16 tokens.
     let v = post(addr, "/v1/completions", json!({"prompt": "The capital of France is", "temperature": 0}));

@@ -83,16 +83,25 @@ struct Generation {
     finished: bool,
 }
 
-impl Drop for Generation {
-    fn drop(&mut self) {
+impl Generation {
+    /// Cancels the engine's generation unless it finished; the turn passes on once the engine
+    /// has stopped. Idempotent.
+    fn cancel(&mut self) {
         if self.finished {
             return;
         }
+        self.finished = true;
         let (engine, id, turn) = (self.engine.clone(), self.id, self.turn.take());
         tokio::spawn(async move {
             engine.cancel(id).await;
             drop(turn);
         });
+    }
+}
+
+impl Drop for Generation {
+    fn drop(&mut self) {
+        self.cancel();
     }
 }
 
@@ -153,7 +162,8 @@ impl Answer {
                     let (out, stopped) = self.stop.push(&text);
                     if stopped {
                         let usage = Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.completion_tokens };
-                        self.cancel();
+                        // A stop sequence was reached: the engine stops now.
+                        self.generation.cancel();
                         return self.end_after(out, Piece::End { finish_reason: "stop", usage });
                     }
                     if !out.is_empty() {
@@ -179,16 +189,6 @@ impl Answer {
         }
     }
 
-    /// Stops the engine's generation now (a stop sequence was reached); the turn passes on once
-    /// the engine has stopped.
-    fn cancel(&mut self) {
-        let (engine, id, turn) = (self.generation.engine.clone(), self.generation.id, self.generation.turn.take());
-        self.generation.finished = true;
-        tokio::spawn(async move {
-            engine.cancel(id).await;
-            drop(turn);
-        });
-    }
 }
 
 struct Output {

@@ -24,3 +24,49 @@ pub fn sparse_gguf(path: &std::path::Path, elements: u64) {
     let f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
     f.set_len(header.len() as u64 + elements * 4).unwrap();
 }
+
+/// A server child process (`hearth serve`, llama-server), killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    /// `http://host:port`.
+    pub url: String,
+}
+
+impl ServerProcess {
+    /// `host:port`.
+    pub fn addr(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `hearth serve` with the demo model on a free loopback port (`extra` arguments added), once it
+/// listens.
+pub fn serve_demo(extra: &[&str]) -> ServerProcess {
+    use std::io::BufRead;
+    let home = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(hearth())
+        .args(["serve", demo_model().to_str().unwrap(), "--port", "0"])
+        .args(extra)
+        .env("HEARTH_HOME", home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let url = line.trim().strip_prefix("listening on ").unwrap_or_else(|| panic!("{line}")).to_string();
+    // The server's home lives as long as the test process.
+    std::mem::forget(home);
+    ServerProcess { child, url }
+}
