@@ -71,7 +71,7 @@ pub(crate) fn detected(state: &AppState) -> HardwareSpec {
         .lock()
         .unwrap()
         .bench_results(Some(&snapshot.machine_label()))
-        .map(|v| v.into_iter().map(|r| r.report).filter(|r| !r.backend.starts_with("remote ")).collect())
+        .map(|v| v.into_iter().map(|r| r.report).collect())
         .unwrap_or_default();
     calibrate(Catalog::builtin(), &spec, &reports).map_or(spec, |c| c.hardware)
 }

@@ -19,9 +19,14 @@ pub struct Calibrated {
 }
 
 /// The advisor's backend family of a benchmark's `backend` field (`cpu`, `CUDA0`, `Vulkan0` …).
-fn backend_family(backend: &str) -> String {
+/// The backend a run used; `None` for a run on a remote server (`hearth bench --remote`), whose
+/// speed says nothing about this machine.
+fn backend_family(backend: &str) -> Option<String> {
     let b = backend.to_ascii_lowercase();
-    ["cuda", "vulkan", "rocm", "metal"].iter().find(|f| b.starts_with(*f)).map_or_else(|| "cpu".to_string(), |f| f.to_string())
+    if b.starts_with("remote ") {
+        return None;
+    }
+    Some(["cuda", "vulkan", "rocm", "metal"].iter().find(|f| b.starts_with(*f)).map_or_else(|| "cpu".to_string(), |f| f.to_string()))
 }
 
 fn median(mut xs: Vec<f64>) -> Option<f64> {
@@ -40,7 +45,7 @@ pub fn calibrate(catalog: &Catalog, hw: &HardwareSpec, reports: &[BenchReport]) 
     let uncalibrated = HardwareSpec { tg_calibration: None, pp_calibration: None, ..hw.clone() };
     let hw = &uncalibrated;
     let (mut tg, mut pp) = (Vec::new(), Vec::new());
-    for r in reports.iter().filter(|r| backend_family(&r.backend) == backend.id) {
+    for r in reports.iter().filter(|r| backend_family(&r.backend).as_deref() == Some(backend.id.as_str())) {
         let Ok(shape) = ModelShape::from_gguf_file(std::path::Path::new(&r.model_path)) else { continue };
         let ctx = (r.depth + r.n_prompt.max(r.n_gen)).max(64);
         let Ok(e) = evaluate(&shape, None, hw, backend, ctx, r.depth, KvCacheType::F16) else { continue };
@@ -76,9 +81,11 @@ mod tests {
 
     #[test]
     fn backends_are_named_by_family() {
-        assert_eq!(backend_family("cpu"), "cpu");
-        assert_eq!(backend_family("CUDA0"), "cuda");
-        assert_eq!(backend_family("Vulkan0,Vulkan1"), "vulkan");
+        assert_eq!(backend_family("cpu").as_deref(), Some("cpu"));
+        assert_eq!(backend_family("CUDA0").as_deref(), Some("cuda"));
+        assert_eq!(backend_family("Vulkan0,Vulkan1").as_deref(), Some("vulkan"));
+        // A remote server's run calibrates nothing here.
+        assert_eq!(backend_family("remote 10.0.0.5:8000"), None);
     }
 
     #[test]

@@ -68,11 +68,7 @@ pub fn this_machine_label() -> String {
 
 /// This machine's kept results (none when the database cannot be read: advice still works).
 pub fn kept_reports(machine: &str) -> Vec<hearth_protocol::BenchReport> {
-    // A remote server's speed says nothing about this machine.
-    open_store()
-        .and_then(|s| Ok(s.bench_results(Some(machine))?))
-        .map(|v| v.into_iter().map(|r| r.report).filter(|r| !r.backend.starts_with("remote ")).collect())
-        .unwrap_or_default()
+    open_store().and_then(|s| Ok(s.bench_results(Some(machine))?)).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default()
 }
 
 pub fn run(a: BenchArgs) -> anyhow::Result<()> {
