@@ -21,6 +21,9 @@ packages=(
   # Documents: real PDFs no one here wrote (Debian's documentation), qpdf to encrypt one, poppler's
   # pdfinfo/pdftotext as the reference the tests and the benchmark compare with
   libtasn1-doc shared-mime-info qpdf poppler-utils
+  # The Vulkan tests (scripts/vulkan-test.sh): the loader, the shader compiler ggml-vulkan's build
+  # needs, and Mesa's lavapipe, a Vulkan device that runs on the CPU
+  libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools
   # The OS keyring tests: a real Secret Service (GNOME Keyring) in a private D-Bus session
   gnome-keyring
 )

@@ -40,6 +40,10 @@ pub struct BenchArgs {
     threads: Option<u32>,
     #[arg(long = "gpu-layers")]
     gpu_layers: Option<u32>,
+    /// The devices the GPU layers go to, by llama.cpp's names (`hearth devices` lists them), e.g.
+    /// `--device Vulkan0` or `--device CUDA0,CUDA1`; `--device CPU` keeps the model on the CPU.
+    #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',')]
+    devices: Vec<String>,
     #[arg(short = 'r', long, default_value_t = 5)]
     reps: u32,
     #[arg(long)]
@@ -126,6 +130,7 @@ fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_proto
         ttft_prompt: a.ttft_prompt,
         threads: a.threads,
         gpu_layers: a.gpu_layers,
+        devices: a.devices.clone(),
         reps: a.reps,
     };
     bench(&req, |s| step(s)).map_err(|e| e.payload())

@@ -6,6 +6,7 @@ mod ask_command;
 mod bench_command;
 mod remote_bench;
 mod chat_command;
+mod devices_command;
 mod dry_run_command;
 mod embed_command;
 mod event_lines;
@@ -47,6 +48,8 @@ enum Command {
     Advise(advise_command::AdviseArgs),
     /// Measure a model: load, time to first token, prompt and generation speed, memory, energy.
     Bench(bench_command::BenchArgs),
+    /// The devices llama.cpp computes on here; `--check MODEL` checks a GPU against the CPU.
+    Devices(devices_command::DevicesArgs),
     /// What llama.cpp would allocate for a model, without allocating it.
     DryRun(dry_run_command::DryRunArgs),
     /// The model library and Hugging Face downloads.
@@ -87,6 +90,7 @@ fn main() -> anyhow::Result<()> {
         Command::Advise(args) => advise_command::run(args),
         Command::Quantize(args) => quantize_command::run(args),
         Command::DryRun(args) => dry_run_command::run(args),
+        Command::Devices(args) => devices_command::run(args),
         Command::Bench(args) => bench_command::run(args),
         Command::Models(args) => models_command::run(args),
         Command::Ask(args) => ask_command::run(args),

@@ -282,3 +282,23 @@ fn the_engine_reports_its_devices_and_where_a_model_runs() {
         engine.shutdown().await;
     });
 }
+
+/// A device chosen by name: one this build lacks is refused with the names it has, before the
+/// loaded model is let go; `CPU` keeps the layers on the CPU.
+#[test]
+fn an_unknown_device_is_refused_and_the_loaded_model_keeps_serving() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        load(&engine, ModelSettings { context_length: Some(1024), ..Default::default() }).await.unwrap();
+        let settings = ModelSettings { devices: vec!["ROCm0".into()], ..Default::default() };
+        let error = load(&engine, settings).await.unwrap_err();
+        assert_eq!(error.code, ErrorCode::LoadFailed);
+        assert!(error.message.contains("\"ROCm0\"") && error.message.contains("CPU"), "{error:?}");
+        let mut s = generate(&engine, vec![user("What is the capital of France?")], 4).await;
+        assert!(finish(&mut s).await.unwrap().gen_tokens > 0, "the model loaded before is gone");
+
+        let on_cpu = ModelSettings { devices: vec!["cpu".into()], context_length: Some(1024), ..Default::default() };
+        assert_eq!(load(&engine, on_cpu).await.unwrap().backend, "CPU");
+        engine.shutdown().await;
+    });
+}

@@ -118,3 +118,27 @@ fn this_machine_agrees_with_proc_meminfo_within_one_percent() {
     let usage = j["cpu"]["usage_percent"].as_f64().expect("this machine's /proc/stat moves");
     assert!((0.0..=100.0).contains(&usage));
 }
+
+/// `hearth devices` lists what `--device` takes; on a build without a GPU backend, `--check`
+/// says there is nothing to check rather than comparing the CPU with itself and passing.
+#[test]
+fn devices_lists_the_cpu_and_a_check_without_a_gpu_fails_clearly() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hearth")).args(["devices", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let devices: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(devices.iter().any(|d| d["name"] == "CPU" && d["backend"] == "CPU"), "{devices:?}");
+    if devices.iter().any(|d| d["backend"] != "CPU" && d["backend"] != "BLAS") {
+        return; // a GPU build: the check is the GPU tests' (vulkan_device.rs, cuda_device.rs)
+    }
+    let model = std::env::var("HEARTH_TEST_MODEL").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf").to_string()
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_hearth")).args(["devices", "--check", &model, "--json"]).output().unwrap();
+    assert!(!out.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The CPU against itself: every position the same, which is why it must not count as a pass.
+    assert_eq!(report["backend"], "CPU");
+    assert_eq!(report["same_choice"], report["positions"]);
+    assert!(report["positions"].as_u64().unwrap() > 80, "{report}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no GPU device to check"));
+}

@@ -28,6 +28,8 @@ pub struct BenchRequest {
     pub ttft_prompt: u32,
     pub threads: Option<u32>,
     pub gpu_layers: Option<u32>,
+    /// The devices the GPU layers go to (llama.cpp's names); empty: every GPU.
+    pub devices: Vec<String>,
     pub reps: u32,
 }
 
@@ -66,6 +68,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
         context_length: Some(n_ctx),
         threads: req.threads,
         gpu_layers: req.gpu_layers,
+        devices: req.devices.clone(),
         flash_attention: FlashAttention::Auto,
         // llama-bench's default batch: the whole prompt in one call when it fits.
         batch_size: 2048,

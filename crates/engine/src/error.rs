@@ -26,6 +26,8 @@ pub enum EngineError {
     DecodeFailed(String),
     #[error("cancelled")]
     Cancelled,
+    #[error("{0}")]
+    UnknownDevice(String),
     #[error("quantizing failed: {0}")]
     QuantizeFailed(String),
     #[error("{0}")]
@@ -42,7 +44,7 @@ impl EngineError {
             EngineError::InvalidModel(_) => ErrorCode::InvalidModel,
             EngineError::ModelNotFound(_) => ErrorCode::ModelNotFound,
             EngineError::OutOfMemory(_) => ErrorCode::OutOfMemory,
-            EngineError::LoadFailed(_) | EngineError::Cancelled => ErrorCode::LoadFailed,
+            EngineError::LoadFailed(_) | EngineError::Cancelled | EngineError::UnknownDevice(_) => ErrorCode::LoadFailed,
             EngineError::ContextFailed(_) => ErrorCode::ContextFailed,
             EngineError::NoModel => ErrorCode::NoModel,
             EngineError::TemplateMissing(_) => ErrorCode::TemplateMissing,

@@ -6,7 +6,9 @@
 mod allocated_memory;
 pub mod bench;
 mod chat_prompt;
+mod device_choice;
 pub mod embeddings;
+pub mod next_token;
 mod error;
 mod generation;
 mod llama_log;

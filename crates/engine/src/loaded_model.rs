@@ -17,6 +17,7 @@ use llama_cpp_2::token::LlamaToken;
 
 use crate::allocated_memory;
 use crate::chat_prompt::ChatPrompt;
+use crate::device_choice::{self, Placement};
 use crate::{llama_log, memory_check, EngineError};
 
 /// Reports load progress; returning `false` aborts the load.
@@ -87,14 +88,11 @@ impl Engine {
             .collect()
     }
 
-    /// Where a model's layers run with `gpu_layers`: `CPU`, or the GPU devices' names.
-    pub fn backend_for(gpu_layers: Option<u32>) -> String {
-        let gpus: Vec<String> = Engine::devices()
-            .into_iter()
-            .filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas"))
-            .map(|d| d.name)
-            .collect();
-        if gpus.is_empty() || gpu_layers == Some(0) { "CPU".into() } else { gpus.join(",") }
+    /// Where a model's layers run with `settings`: `CPU`, or the GPU devices' names.
+    pub fn backend_for(settings: &ModelSettings) -> Result<String, EngineError> {
+        let devices = Engine::devices();
+        let placement = device_choice::resolve(&settings.devices, &devices)?;
+        Ok(device_choice::describe(&placement, settings.gpu_layers, &devices))
     }
 
     /// llama.cpp's description of the CPU features and backends it was built with.
@@ -119,7 +117,9 @@ impl Engine {
         let started = Instant::now();
         let backend = backend()?;
         let gguf = open_gguf(path)?;
-        // A file that is not a usable GGUF was rejected above with the old model still loaded.
+        device_choice::resolve(&settings.devices, &Engine::devices())?;
+        // A file that is not a usable GGUF, or a device that is not here, was rejected above with
+        // the old model still loaded.
         // From here on the old model goes first, so that the new one can have its memory.
         self.loaded = None;
 
@@ -143,9 +143,7 @@ impl Engine {
                 }
                 go_on
             });
-        if let Some(layers) = settings.gpu_layers {
-            params = params.with_n_gpu_layers(layers);
-        }
+        params = place_layers(params, settings)?;
         // `--n-cpu-moe N`: the experts of layers 0..N stay in CPU memory. llama.cpp keeps a
         // pointer to each pattern, so the strings live until the load is over.
         let expert_patterns: Vec<std::ffi::CString> = (0..settings.n_cpu_moe.unwrap_or(0))
@@ -207,7 +205,7 @@ impl Engine {
             load_ms: started.elapsed().as_millis() as u32,
             sampling_defaults: sampling_defaults(&gguf),
             allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
-            backend: Engine::backend_for(settings.gpu_layers),
+            backend: Engine::backend_for(settings)?,
         };
         self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)
@@ -220,10 +218,7 @@ impl Engine {
         let backend = backend()?;
         let gguf = open_gguf(path)?;
         let n_ctx = context_length(&gguf, settings);
-        let mut params = LlamaModelParams::default().with_no_alloc(true);
-        if let Some(layers) = settings.gpu_layers {
-            params = params.with_n_gpu_layers(layers);
-        }
+        let params = place_layers(LlamaModelParams::default().with_no_alloc(true), settings)?;
         let mark = llama_log::mark();
         let model = LlamaModel::load_from_file(backend, path, &params)
             .map_err(|e| EngineError::LoadFailed(llama_log::failure_since(mark, &e.to_string()).1))?;
@@ -239,6 +234,22 @@ impl Engine {
         }
         Ok(memory)
     }
+}
+
+/// The GPU layers and the devices they may go to, as `settings` choose.
+fn place_layers(params: LlamaModelParams, settings: &ModelSettings) -> Result<LlamaModelParams, EngineError> {
+    let mut params = match settings.gpu_layers {
+        Some(layers) => params.with_n_gpu_layers(layers),
+        None => params,
+    };
+    match device_choice::resolve(&settings.devices, &Engine::devices())? {
+        Placement::EveryGpu => {}
+        Placement::CpuOnly => params = params.with_n_gpu_layers(0),
+        Placement::Devices(indices) => {
+            params = params.with_devices(&indices).map_err(|e| EngineError::UnknownDevice(e.to_string()))?;
+        }
+    }
+    Ok(params)
 }
 
 /// Validates a GGUF before llama.cpp sees it.

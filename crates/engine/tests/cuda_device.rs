@@ -51,7 +51,9 @@ fn cuda_free_bytes() -> u64 {
 fn all_layers_go_to_the_gpu_and_generate_there() {
     let devices = Engine::devices();
     assert!(devices.iter().any(|d| d.backend.eq_ignore_ascii_case("cuda")), "no CUDA device: {devices:?}");
-    assert!(Engine::backend_for(Some(99)).contains("CUDA"), "{}", Engine::backend_for(Some(99)));
+    let all_layers = ModelSettings { gpu_layers: Some(99), ..Default::default() };
+    let backend = Engine::backend_for(&all_layers).unwrap();
+    assert!(backend.contains("CUDA"), "{backend}");
     let free_before = cuda_free_bytes();
 
     let mut engine = Engine::new().unwrap();

@@ -85,6 +85,11 @@ pub struct ModelSettings {
     /// so that a MoE model larger than the GPU runs with everything else on the GPU.
     #[serde(default)]
     pub n_cpu_moe: Option<u32>,
+    /// The devices the GPU layers go to, by llama.cpp's names (`Vulkan0`, `CUDA1`; as
+    /// llama-server's `--device`); `["CPU"]` keeps every layer on the CPU. Empty: every GPU
+    /// llama.cpp found (its default).
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 impl ModelSettings {
@@ -104,6 +109,7 @@ impl Default for ModelSettings {
             mlock: false,
             batch_size: 512,
             n_cpu_moe: None,
+            devices: Vec::new(),
         }
     }
 }

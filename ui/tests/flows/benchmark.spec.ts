@@ -38,3 +38,39 @@ test("the model bar says where the model runs and the settings list the compute 
   await expect(page.getByTestId("devices")).toContainText("CPU (Intel(R) Xeon(R) Processor");
   await expect(page.getByTestId("devices")).toContainText("This build runs on the CPU");
 });
+
+test("the device a model runs on is chosen in its settings and the model bar follows", async ({ page }) => {
+  await page.addInitScript(() => {
+    (window as any).__fakeDevices = [
+      { name: "CUDA0", description: "NVIDIA GeForce RTX 4090", backend: "CUDA", memory_total_bytes: 25757220864, memory_free_bytes: 25000000000 },
+      { name: "CUDA1", description: "NVIDIA GeForce RTX 3090", backend: "CUDA", memory_total_bytes: 25769803776, memory_free_bytes: 25000000000 },
+      { name: "CPU", description: "AMD Ryzen 9 7950X", backend: "CPU", memory_total_bytes: 67000000000, memory_free_bytes: 60000000000 },
+    ];
+  });
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("toggle-settings").click();
+  const choice = page.getByTestId("device-choice");
+  await expect(choice.locator("option")).toHaveText([
+    "Every GPU (CUDA0, CUDA1)",
+    "CUDA0 only",
+    "CUDA1 only",
+    "CPU only",
+  ]);
+  await choice.selectOption("CUDA1");
+  await page.getByTestId("apply-model").click();
+  await expect(page.getByTestId("model-backend")).toHaveText("on CUDA1");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual(["CUDA1"]);
+  await page.screenshot({ path: "test-results/device-choice.png" });
+
+  await choice.selectOption("CPU");
+  await page.getByTestId("apply-model").click();
+  await expect(page.getByTestId("model-backend")).toHaveText("on CPU");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual(["CPU"]);
+
+  // Back to the default: every GPU, and an empty list is what is saved.
+  await choice.selectOption("");
+  await page.getByTestId("apply-model").click();
+  await expect(page.getByTestId("model-backend")).toHaveText("on CUDA0,CUDA1");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual([]);
+});

@@ -48,6 +48,10 @@ export function installFakeBackend() {
   let lastDeath: string | null = null;
   const docs: (DocumentRecord & { conversation: number })[] = [];
   (window as any).__fake = { conversations, messages, docs };
+  // The engine's compute devices: this machine's CPU unless a test set others first
+  // (page.addInitScript, window.__fakeDevices).
+  const fakeDevices = () =>
+    (window as any).__fakeDevices ?? [{ name: "CPU", description: "Intel(R) Xeon(R) Processor", backend: "CPU", memory_total_bytes: 25300000000, memory_free_bytes: 24000000000 }];
   let apiRequestId = 0;
   let demoCopied = false;
   let tokenStored = false;
@@ -125,9 +129,9 @@ export function installFakeBackend() {
         demoCopied = true;
         return MODEL.path;
       case "model_status":
-        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: [{ name: "CPU", description: "Intel(R) Xeon(R) Processor", backend: "CPU", memory_total_bytes: 25300000000, memory_free_bytes: 24000000000 }] } };
+        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices() } };
       case "model_settings":
-        return { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512 };
+        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, n_cpu_moe: null, devices: [] };
       case "watch_hardware": {
         // A recorded snapshot, then the same machine with a DIMM running hot.
         const first = strixHalo as HardwareSnapshot;
@@ -155,7 +159,13 @@ export function installFakeBackend() {
           await new Promise((r) => setTimeout(r, 30));
           args.onProgress.onmessage({ kind: "progress", fraction: f });
         }
-        model = { ...MODEL, path: args.path, context_length: args.settings?.context_length ?? MODEL.context_length };
+        // Where the layers go, as the engine says it (crates/engine/src/device_choice.rs).
+        const gpus = fakeDevices().filter((d: any) => d.backend !== "CPU").map((d: any) => d.name);
+        const chosen: string[] = args.settings?.devices ?? [];
+        const on = chosen.length === 0 ? gpus : chosen.filter((n) => gpus.includes(n));
+        (window as any).__fake.lastLoadSettings = args.settings;
+        if (args.settings) (window as any).__fake.modelSettings = args.settings;
+        model = { ...MODEL, path: args.path, context_length: args.settings?.context_length ?? MODEL.context_length, backend: on.length ? on.join(",") : "CPU" };
         return model;
       }
       case "list_conversations": {

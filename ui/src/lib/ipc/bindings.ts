@@ -30,7 +30,13 @@ gpu_layers: number | null, flash_attention: FlashAttention, kv_cache_type: KvCac
  * Keep the routed experts of the first N layers in CPU memory (llama.cpp's `--n-cpu-moe`),
  * so that a MoE model larger than the GPU runs with everything else on the GPU.
  */
-n_cpu_moe: number | null, };
+n_cpu_moe: number | null, 
+/**
+ * The devices the GPU layers go to, by llama.cpp's names (`Vulkan0`, `CUDA1`; as
+ * llama-server's `--device`); `["CPU"]` keeps every layer on the CPU. Empty: every GPU
+ * llama.cpp found (its default).
+ */
+devices: Array<string>, };
 
 export type SamplingSettings = { 
 /**

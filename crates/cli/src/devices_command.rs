@@ -1,0 +1,67 @@
+//! `hearth devices [--json]`: the devices llama.cpp can compute on in this build (the names
+//! `--device` takes). `hearth devices --check MODEL [--device NAME[,NAME]]`: whether a GPU
+//! backend computes the model as the CPU does: the next-token predictions over a fixed text,
+//! compared position by position (a broken driver or backend agrees on almost nothing).
+
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::Args;
+use hearth_engine::next_token::check_device;
+use hearth_engine::Engine;
+use hearth_protocol::ModelSettings;
+
+#[derive(Args)]
+pub struct DevicesArgs {
+    /// Check a model on the GPU devices against the CPU.
+    #[arg(long, value_name = "MODEL")]
+    check: Option<PathBuf>,
+    /// The devices to check (default: every GPU), by the names `hearth devices` lists.
+    #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',', requires = "check")]
+    devices: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
+    let Some(model) = a.check else {
+        let devices = Engine::devices();
+        if a.json {
+            println!("{}", serde_json::to_string(&devices)?);
+        } else {
+            for d in &devices {
+                let memory = if d.memory_total_bytes > 0 {
+                    format!(", {:.1} of {:.1} GiB free", d.memory_free_bytes as f64 / 1073741824.0, d.memory_total_bytes as f64 / 1073741824.0)
+                } else {
+                    String::new()
+                };
+                println!("{:<10} {:<8} {}{memory}", d.name, d.backend, d.description);
+            }
+        }
+        return Ok(());
+    };
+    let settings = ModelSettings { devices: a.devices, context_length: Some(512), ..Default::default() };
+    let check = check_device(&model, &settings)?;
+    let g = &check.agreement;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "backend": check.backend, "positions": g.positions, "same_choice": g.same_choice,
+                "near_ties": g.near_ties, "max_logit_diff": g.max_logit_diff, "passed": check.passed(),
+            })
+        );
+    } else {
+        println!(
+            "{} against the CPU: the same next token at {} of {} positions, {} near ties, largest logit difference {:.3}",
+            check.backend, g.same_choice, g.positions, g.near_ties, g.max_logit_diff
+        );
+    }
+    if check.backend == "CPU" {
+        bail!("the model ran on the CPU both times: this build or machine has no GPU device to check");
+    }
+    if !check.passed() {
+        bail!("{} computes this model differently from the CPU ({} real disagreements): its answers cannot be trusted", check.backend, g.real_disagreements());
+    }
+    Ok(())
+}
