@@ -24,6 +24,9 @@ pub struct BenchInput {
     pub reps: u32,
     pub threads: Option<u32>,
     pub gpu_layers: Option<u32>,
+    /// The devices the GPU layers go to (llama.cpp's names; `CPU`: none); empty: every GPU.
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -60,6 +63,9 @@ pub async fn run_benchmark(state: State<'_, AppState>, input: BenchInput, on_ste
     }
     if let Some(g) = input.gpu_layers {
         args.extend(["--gpu-layers".to_string(), g.to_string()]);
+    }
+    if !input.devices.is_empty() && remote.is_none() {
+        args.extend(["--device".to_string(), input.devices.join(",")]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let report = cli_child::run_with_env(&args, &env, state.home.root(), &state.bench_cancel, "the benchmark", ErrorCode::LoadFailed, |line| {

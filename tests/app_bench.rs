@@ -41,3 +41,21 @@ fn a_benchmark_runs_in_a_child_is_kept_and_can_be_cancelled() {
     let kept = invoke(&webview, "bench_results", json!({"allMachines": true})).unwrap();
     assert_eq!(kept["records"].as_array().unwrap().len(), 1);
 }
+
+/// The device chosen on the Benchmark page reaches `hearth bench`: `CPU` runs there, a device
+/// this build lacks is a clear error and nothing is kept.
+#[test]
+fn the_benchmark_runs_on_the_chosen_device() {
+    let home = tempfile::tempdir().unwrap();
+    let (_app, webview) = app(home.path());
+    let on = |devices: serde_json::Value| {
+        let input = json!({"path": demo_model(), "n_prompt": 32, "n_gen": 8, "depth": 0, "ttft_prompt": 0, "reps": 1, "threads": null, "gpu_layers": null, "devices": devices});
+        invoke(&webview, "run_benchmark", json!({"input": input, "onStep": "__CHANNEL__:1"}))
+    };
+    let report = on(json!(["CPU"])).unwrap();
+    assert!(report["backend"].as_str().unwrap().eq_ignore_ascii_case("cpu"), "{report}");
+    let err = on(json!(["Vulkan7"])).unwrap_err();
+    assert!(err["message"].as_str().unwrap().contains("\"Vulkan7\""), "{err}");
+    let kept = invoke(&webview, "bench_results", json!({"allMachines": true})).unwrap();
+    assert_eq!(kept["records"].as_array().unwrap().len(), 1, "{kept}");
+}

@@ -73,4 +73,14 @@ test("the device a model runs on is chosen in its settings and the model bar fol
   await page.getByTestId("apply-model").click();
   await expect(page.getByTestId("model-backend")).toHaveText("on CUDA0,CUDA1");
   expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual([]);
+
+  // The Benchmark page runs on a device of its own choosing.
+  await page.evaluate(() => ((window as any).__fake.benchStepMs = 10));
+  await page.getByTestId("open-benchmark").click();
+  const bench = page.getByTestId("benchmark");
+  await expect(bench.getByTestId("bench-device").locator("option")).toHaveText(["Every GPU", "CUDA0 only", "CUDA1 only", "CPU only"]);
+  await bench.getByTestId("bench-device").selectOption("CUDA1");
+  await bench.getByTestId("bench-run").click();
+  await expect(bench.getByTestId("bench-last")).toContainText("tok/s");
+  expect(await page.evaluate(() => (window as any).__fake.lastBench.devices)).toEqual(["CUDA1"]);
 });

@@ -329,7 +329,11 @@ export type QuantizeEvent = { "kind": "started", output: string, warning: string
 
 export type QuantizeDone = { output: string, size_bytes: number, seconds: number, source_type: string, warning: string | null, };
 
-export type BenchInput = { path: string, n_prompt: number, n_gen: number, depth: number, ttft_prompt: number, reps: number, threads: number | null, gpu_layers: number | null, };
+export type BenchInput = { path: string, n_prompt: number, n_gen: number, depth: number, ttft_prompt: number, reps: number, threads: number | null, gpu_layers: number | null, 
+/**
+ * The devices the GPU layers go to (llama.cpp's names; `CPU`: none); empty: every GPU.
+ */
+devices: Array<string>, };
 
 export type BenchResults = { 
 /**
