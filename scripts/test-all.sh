@@ -40,6 +40,9 @@ run_layer api-clients 10 scripts/api-clients-test.sh
 run_layer llama-server 35 scripts/llama-server-test.sh
 # The Hugging Face token in a real OS keyring (GNOME Keyring in a private D-Bus session).
 run_layer keyring 10 scripts/keyring-test.sh
+# The engine on Vulkan (Mesa's lavapipe), from a build with the `vulkan` feature in its own target
+# folder (about 12 minutes on 2 cores the first time, cached outside the clone).
+run_layer vulkan 30 scripts/vulkan-test.sh
 run_layer rust-lints 20 scripts/lint.sh
 run_layer ui-components 10 bash -c "cd ui && npx vitest run"
 run_layer ui-types 10 bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
@@ -56,7 +59,7 @@ run_layer real-window 15 env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
 
 # The summary of the layers, in TAP (each layer's own runner printed its details above).
 echo; echo "==== summary ===="
-layers=(rust api-clients llama-server keyring rust-lints ui-components ui-types ui-flows parity real-window)
+layers=(rust api-clients llama-server keyring vulkan rust-lints ui-components ui-types ui-flows parity real-window)
 echo "TAP version 13"
 echo "1..${#layers[@]}"
 status=0 n=0 pass=0

@@ -244,7 +244,12 @@ fn place_layers(params: LlamaModelParams, settings: &ModelSettings) -> Result<Ll
     };
     match device_choice::resolve(&settings.devices, &Engine::devices())? {
         Placement::EveryGpu => {}
-        Placement::CpuOnly => params = params.with_n_gpu_layers(0),
+        // No GPU device at all, not only no GPU layers: with a GPU in the model's device list,
+        // llama.cpp still sends a large batch's matrix products to it (op offload), so "CPU only"
+        // would not be (seen with Vulkan: the CPU's and the GPU's logits came out identical).
+        Placement::CpuOnly => {
+            params = params.with_n_gpu_layers(0).with_devices(&[]).map_err(|e| EngineError::UnknownDevice(e.to_string()))?;
+        }
         Placement::Devices(indices) => {
             params = params.with_devices(&indices).map_err(|e| EngineError::UnknownDevice(e.to_string()))?;
         }

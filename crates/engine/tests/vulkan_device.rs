@@ -57,6 +57,10 @@ fn the_vulkan_device_predicts_what_the_cpu_predicts() {
     // Same weights, same text: rounding moves the scores a little, not a lot (a wrong kernel
     // moves them by whole units).
     assert!(check.agreement.max_logit_diff < 1.0, "{:?}", check.agreement);
+    // Regression: "CPU only" kept the GPU in the model's device list, and llama.cpp sent the
+    // reference's large batch to it anyway (op offload): the GPU was compared with itself and
+    // every logit agreed to the last bit.
+    assert!(check.agreement.max_logit_diff > 0.0, "the CPU reference ran on {device}: {:?}", check.agreement);
 }
 
 #[test]
