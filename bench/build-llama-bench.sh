@@ -6,19 +6,24 @@
 # Prints the binary's path. Cached under $HEARTH_BENCH_CACHE (default ~/.cache/hearth/llama-bench).
 # `build-llama-bench.sh llama-server` builds llama.cpp's server the same way (with its mtmd and
 # ui folders grafted too; no web UI assets: the tests use its API), for the remote-engine tests.
+# `build-llama-bench.sh llama-bench-openmp` builds llama-bench with OpenMP on (bench/threads.py
+# compares the two thread pools on a busy machine).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${HEARTH_BENCH_CACHE:-$HOME/.cache/hearth/llama-bench}"
 tool="${1:-llama-bench}"
+openmp=OFF
 case "$tool" in
   llama-bench) folders=(llama-bench); suffix=""; subdirs="add_subdirectory(llama-bench)"; server=OFF ;;
+  llama-bench-openmp) folders=(llama-bench); suffix="-openmp"; subdirs="add_subdirectory(llama-bench)"; server=OFF
+    openmp=ON; tool=llama-bench ;;
   llama-server) folders=(server ui mtmd); suffix="-server"; server=ON
     subdirs=$'add_subdirectory(ui)\nadd_subdirectory(mtmd)\nadd_subdirectory(server)' ;;
-  *) echo "usage: $0 [llama-bench|llama-server]" >&2; exit 2 ;;
+  *) echo "usage: $0 [llama-bench|llama-bench-openmp|llama-server]" >&2; exit 2 ;;
 esac
 sys_version=$(sed -n 's/^llama-cpp-sys-2 = { version = "=\([0-9.]*\)".*/\1/p' "$repo/Cargo.toml")
-stamp="llama-cpp-sys-2-$sys_version native-off openmp-off"
-bin="$cache/bin/$tool"
+stamp="llama-cpp-sys-2-$sys_version native-off openmp-$(echo "$openmp" | tr A-Z a-z)"
+bin="$cache/bin/$tool$([ "$openmp" = ON ] && echo -openmp)"
 stamp_file="$cache/bin/STAMP${suffix}"
 if [ -x "$bin" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
   echo "$bin"
@@ -58,7 +63,7 @@ if [ "$tool" = llama-server ]; then
   mkdir -p "$work/scripts" && cp "$extracted/scripts/ui-assets.cmake" "$work/scripts/"
 fi
 printf '%s\n' "$subdirs" > "$work/tools/CMakeLists.txt"
-cmake -S "$work" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=OFF \
+cmake -S "$work" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=$openmp \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
   -DLLAMA_BUILD_SERVER=$server -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
   -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_APP=OFF >&2
