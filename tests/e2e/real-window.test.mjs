@@ -273,3 +273,25 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   await session.screenshot("chat-after-restart.png");
   await session.close();
 });
+
+// Where the model runs, chosen in its settings: the devices the engine reports, and a reload on
+// the CPU alone. With HEARTH_E2E_GPU (e.g. "Vulkan0", a Vulkan build of `hearth` as HEARTH_ENGINE),
+// the model starts on that GPU first.
+test("the model settings offer the engine's devices and reload the model on the CPU", async () => {
+  await session.open();
+  await waitFor("the demo model to load", () => session.text('[data-testid="model-name"]'), 90_000);
+  const gpu = process.env.HEARTH_E2E_GPU;
+  if (gpu) await waitFor(`the model on ${gpu}`, () => session.text('[data-testid="model-backend"]').then((t) => t === `on ${gpu}`), 90_000);
+  await session.click('[data-testid="toggle-settings"]');
+  const options = await waitFor("the device choice", () =>
+    session.exec(`return [...document.querySelectorAll('[data-testid="device-choice"] option')].map((o) => o.textContent.trim());`),
+  );
+  assert.deepEqual(options, [gpu ? `${gpu} (the GPU)` : "Automatic", "CPU only"]);
+  assert.match(await session.text('[data-testid="devices"]'), gpu ? new RegExp(`${gpu} \\(`) : /CPU \(/);
+  await session.screenshot("devices.png");
+  await session.exec(`const s = document.querySelector('[data-testid="device-choice"]'); s.value = "CPU"; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+  await session.click('[data-testid="apply-model"]');
+  await waitFor("the model on the CPU", () => session.text('[data-testid="model-backend"]').then((t) => t === "on CPU"), 90_000);
+  await session.screenshot("devices-cpu.png");
+  await session.close();
+});
