@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use crate::{ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
-pub const PROTOCOL_VERSION: u32 = 3;
+/// 4: `ModelSettings.devices` (an engine that ignored it would run on the wrong device).
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// App to engine. `id` is chosen by the app and echoed in every event the request causes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
