@@ -23,7 +23,8 @@ case "$tool" in
 esac
 sys_version=$(sed -n 's/^llama-cpp-sys-2 = { version = "=\([0-9.]*\)".*/\1/p' "$repo/Cargo.toml")
 stamp="llama-cpp-sys-2-$sys_version native-off openmp-$(echo "$openmp" | tr A-Z a-z)"
-bin="$cache/bin/$tool$([ "$openmp" = ON ] && echo -openmp)"
+bin="$cache/bin/$tool"
+[ "$openmp" = OFF ] || bin="$bin-openmp"
 stamp_file="$cache/bin/STAMP${suffix}"
 if [ -x "$bin" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
   echo "$bin"

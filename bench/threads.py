@@ -18,9 +18,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def busy():
+def busy(duty):
+    """Spins `duty` of each 10 ms and sleeps the rest (1.0: a full core, as a compile; less: an
+    interactive program such as the app's own window redrawing a streamed answer)."""
+    import time
     while True:
-        pass
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.01 * duty:
+            pass
+        if duty < 1.0:
+            time.sleep(0.01 * (1.0 - duty))
 
 
 def llama_bench(binary, model, threads, p, n):
@@ -49,6 +56,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--busy", type=int, default=1, help="busy loops during the loaded runs (default 1)")
+    ap.add_argument("--duty", type=float, default=1.0, help="the share of time each busy loop spins (default 1.0)")
     ap.add_argument("-p", type=int, default=128)
     ap.add_argument("-n", type=int, default=64)
     ap.add_argument("--model", default=str(REPO / ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"))
@@ -59,7 +67,7 @@ def main():
     results = {c: ([], []) for c in cases}
     for _ in range(a.reps):
         for load in ("idle", "busy"):
-            workers = [multiprocessing.Process(target=busy, daemon=True) for _ in range(a.busy if load == "busy" else 0)]
+            workers = [multiprocessing.Process(target=busy, args=(a.duty,), daemon=True) for _ in range(a.busy if load == "busy" else 0)]
             for w in workers:
                 w.start()
             try:
@@ -71,7 +79,7 @@ def main():
             finally:
                 for w in workers:
                     w.terminate()
-    print(f"{Path(a.model).name}, {cores} cores, {a.reps} reps; busy = {a.busy} busy loop(s) on the cores")
+    print(f"{Path(a.model).name}, {cores} cores, {a.reps} reps; busy = {a.busy} loop(s) spinning {a.duty:.0%} of the time")
     print(f"| machine | thread pool | threads | pp{a.p} tok/s | tg{a.n} tok/s |")
     print("|---|---|---|---|---|")
     for c in cases:

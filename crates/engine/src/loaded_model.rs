@@ -61,11 +61,15 @@ pub(crate) fn backend() -> Result<&'static LlamaBackend, EngineError> {
         .map_err(|e| EngineError::Internal(format!("llama.cpp backend failed to start: {e}")))
 }
 
-/// Threads when the user has not chosen: leave one core to the app's UI on small machines
-/// (OpenMP-less ggml still spins its workers), and do not exceed 16.
+/// Threads when the user has not chosen: one per physical core (SMT siblings share a core's
+/// arithmetic units), no more than this process may use, at most 16. Measured with
+/// `bench/threads.py` (bench/RESULTS.md): on 2 cores, all of them beat one fewer by 1.8x on an idle
+/// machine and by 1.4x beside an interactive program (the app's own window redrawing a streamed
+/// answer); only beside a program that holds a whole core was one fewer faster (1.5x), and the
+/// Threads setting is there for that.
 pub fn default_threads() -> u32 {
-    let cores = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1);
-    if cores <= 4 { (cores - 1).max(1) } else { cores.min(16) }
+    let usable = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1);
+    hearth_hardware::physical_cores().unwrap_or(usable).min(usable).clamp(1, 16)
 }
 
 impl Engine {

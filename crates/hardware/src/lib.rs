@@ -20,6 +20,11 @@ use serde::Serialize;
 use ts_rs::TS;
 
 pub use memory::read as system_memory;
+
+/// This machine's physical cores (SMT siblings once), where `/proc/cpuinfo` says.
+pub fn physical_cores() -> Option<u32> {
+    cpu::physical_cores(&Roots::default())
+}
 pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
 
 /// Where `/sys` and `/proc` are.
