@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The engine on Vulkan, the Strix Halo code path, tested here on Mesa's lavapipe (a software
 # Vulkan device): a build of hearth-engine with the `vulkan` feature in its own target folder
-# (llama.cpp and its Vulkan shaders, about 25 minutes on 2 cores the first time, cached outside
+# (llama.cpp and its Vulkan shaders, about 12 minutes on 2 cores the first time, cached outside
 # the clone), then its Vulkan tests: the device's next-token predictions against the CPU's, a chat
 # answer generated there, the device chosen by name.
 #
