@@ -47,12 +47,8 @@ pub struct AskArgs {
     seed: u32,
     #[arg(long)]
     threads: Option<u32>,
-    #[arg(long = "gpu-layers")]
-    gpu_layers: Option<u32>,
-    /// The devices the GPU layers go to, by llama.cpp's names (`hearth devices` lists them), e.g.
-    /// `--device Vulkan0` or `--device CUDA0,CUDA1`; `--device CPU` keeps the model on the CPU.
-    #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',')]
-    devices: Vec<String>,
+    #[command(flatten)]
+    placement: crate::placement_args::PlacementArgs,
     #[arg(long)]
     json: bool,
 }
@@ -135,7 +131,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
 
     let Some(model) = &a.model else { bail!("--model is needed to answer (or --retrieve-only to print the passages)") };
     let mut engine = Engine::new()?;
-    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.gpu_layers, devices: a.devices.clone(), ..Default::default() };
+    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.placement.gpu_layers, devices: a.placement.devices.clone(), ..Default::default() };
     let info = engine.load(model, &settings, |_| true)?;
     // Room for the answer and the chat template's own tokens.
     let budget = info.context_length.saturating_sub(a.max_tokens + 96);

@@ -38,12 +38,8 @@ pub struct BenchArgs {
     ttft_prompt: u32,
     #[arg(short = 't', long)]
     threads: Option<u32>,
-    #[arg(long = "gpu-layers")]
-    gpu_layers: Option<u32>,
-    /// The devices the GPU layers go to, by llama.cpp's names (`hearth devices` lists them), e.g.
-    /// `--device Vulkan0` or `--device CUDA0,CUDA1`; `--device CPU` keeps the model on the CPU.
-    #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',')]
-    devices: Vec<String>,
+    #[command(flatten)]
+    placement: crate::placement_args::PlacementArgs,
     #[arg(short = 'r', long, default_value_t = 5)]
     reps: u32,
     #[arg(long)]
@@ -129,8 +125,8 @@ fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_proto
         depth: a.depth,
         ttft_prompt: a.ttft_prompt,
         threads: a.threads,
-        gpu_layers: a.gpu_layers,
-        devices: a.devices.clone(),
+        gpu_layers: a.placement.gpu_layers,
+        devices: a.placement.devices.clone(),
         reps: a.reps,
     };
     bench(&req, |s| step(s)).map_err(|e| e.payload())
@@ -152,7 +148,6 @@ fn report_bench(
         }
         Err(e) => anyhow::bail!("{}", e.message),
     };
-    
     if !no_save {
         open_store()?.add_bench_result(machine, &report)?;
     }

@@ -25,12 +25,8 @@ pub struct ChatArgs {
     ctx: Option<u32>,
     #[arg(long)]
     threads: Option<u32>,
-    #[arg(long = "gpu-layers")]
-    gpu_layers: Option<u32>,
-    /// The devices the GPU layers go to, by llama.cpp's names (`hearth devices` lists them), e.g.
-    /// `--device Vulkan0` or `--device CUDA0,CUDA1`; `--device CPU` keeps the model on the CPU.
-    #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',')]
-    devices: Vec<String>,
+    #[command(flatten)]
+    placement: crate::placement_args::PlacementArgs,
     /// A llama.cpp built-in template name (chatml, llama3, gemma, ...) for models without one.
     #[arg(long)]
     template: Option<String>,
@@ -64,7 +60,7 @@ impl GenerationObserver for Printer {
 }
 
 pub fn run(a: ChatArgs) -> anyhow::Result<()> {
-    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.gpu_layers, devices: a.devices.clone(), ..Default::default() };
+    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.placement.gpu_layers, devices: a.placement.devices.clone(), ..Default::default() };
     let mut engine = Engine::new()?;
     let info = engine.load(&a.model, &settings, |_| true)?;
     let mut messages = Vec::new();

@@ -13,6 +13,7 @@ mod event_lines;
 mod hardware_command;
 mod inspect_command;
 mod models_command;
+mod placement_args;
 mod quantize_command;
 mod send_command;
 mod serve_command;

@@ -26,12 +26,8 @@ pub struct ServeArgs {
     allow_remote: bool,
     #[arg(long)]
     ctx: Option<u32>,
-    #[arg(long = "gpu-layers")]
-    gpu_layers: Option<u32>,
-    /// The devices the GPU layers go to, by llama.cpp's names (`hearth devices` lists them), e.g.
-    /// `--device Vulkan0` or `--device CUDA0,CUDA1`; `--device CPU` keeps the model on the CPU.
-    #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',')]
-    devices: Vec<String>,
+    #[command(flatten)]
+    placement: crate::placement_args::PlacementArgs,
 }
 
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
@@ -44,7 +40,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
         let engine = EngineClient::new(std::env::current_exe()?);
-        let settings = ModelSettings { context_length: a.ctx, gpu_layers: a.gpu_layers, devices: a.devices.clone(), ..Default::default() };
+        let settings = ModelSettings { context_length: a.ctx, gpu_layers: a.placement.gpu_layers, devices: a.placement.devices.clone(), ..Default::default() };
         let path = a.model.clone();
         let mut load = engine.request(|id| Request::Load { id, path, settings }).await?;
         let model = loop {

@@ -121,7 +121,8 @@ impl Engine {
         let started = Instant::now();
         let backend = backend()?;
         let gguf = open_gguf(path)?;
-        device_choice::resolve(&settings.devices, &Engine::devices())?;
+        let devices = Engine::devices();
+        let placement = device_choice::resolve(&settings.devices, &devices)?;
         // A file that is not a usable GGUF, or a device that is not here, was rejected above with
         // the old model still loaded.
         // From here on the old model goes first, so that the new one can have its memory.
@@ -147,7 +148,7 @@ impl Engine {
                 }
                 go_on
             });
-        params = place_layers(params, settings)?;
+        params = place_layers(params, settings.gpu_layers, &placement)?;
         // `--n-cpu-moe N`: the experts of layers 0..N stay in CPU memory. llama.cpp keeps a
         // pointer to each pattern, so the strings live until the load is over.
         let expert_patterns: Vec<std::ffi::CString> = (0..settings.n_cpu_moe.unwrap_or(0))
@@ -209,7 +210,7 @@ impl Engine {
             load_ms: started.elapsed().as_millis() as u32,
             sampling_defaults: sampling_defaults(&gguf),
             allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
-            backend: Engine::backend_for(settings)?,
+            backend: device_choice::describe(&placement, settings.gpu_layers, &devices),
         };
         self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)
@@ -222,7 +223,8 @@ impl Engine {
         let backend = backend()?;
         let gguf = open_gguf(path)?;
         let n_ctx = context_length(&gguf, settings);
-        let params = place_layers(LlamaModelParams::default().with_no_alloc(true), settings)?;
+        let placement = device_choice::resolve(&settings.devices, &Engine::devices())?;
+        let params = place_layers(LlamaModelParams::default().with_no_alloc(true), settings.gpu_layers, &placement)?;
         let mark = llama_log::mark();
         let model = LlamaModel::load_from_file(backend, path, &params)
             .map_err(|e| EngineError::LoadFailed(llama_log::failure_since(mark, &e.to_string()).1))?;
@@ -240,13 +242,13 @@ impl Engine {
     }
 }
 
-/// The GPU layers and the devices they may go to, as `settings` choose.
-fn place_layers(params: LlamaModelParams, settings: &ModelSettings) -> Result<LlamaModelParams, EngineError> {
-    let mut params = match settings.gpu_layers {
+/// The GPU layers and the devices they may go to.
+fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &Placement) -> Result<LlamaModelParams, EngineError> {
+    let mut params = match gpu_layers {
         Some(layers) => params.with_n_gpu_layers(layers),
         None => params,
     };
-    match device_choice::resolve(&settings.devices, &Engine::devices())? {
+    match placement {
         Placement::EveryGpu => {}
         // No GPU device at all, not only no GPU layers: with a GPU in the model's device list,
         // llama.cpp still sends a large batch's matrix products to it (op offload), so "CPU only"
@@ -255,7 +257,7 @@ fn place_layers(params: LlamaModelParams, settings: &ModelSettings) -> Result<Ll
             params = params.with_n_gpu_layers(0).with_devices(&[]).map_err(|e| EngineError::UnknownDevice(e.to_string()))?;
         }
         Placement::Devices(indices) => {
-            params = params.with_devices(&indices).map_err(|e| EngineError::UnknownDevice(e.to_string()))?;
+            params = params.with_devices(indices).map_err(|e| EngineError::UnknownDevice(e.to_string()))?;
         }
     }
     Ok(params)

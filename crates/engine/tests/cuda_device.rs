@@ -6,18 +6,11 @@
 //! greedy answers may part after a few tokens (seen on Vulkan); the test compares the first
 //! token of several fixed prompts, and asks most of them (not all) to agree.
 
-use std::path::PathBuf;
+mod common;
 
+use common::model;
 use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
 use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
-
-fn model() -> PathBuf {
-    let path = std::env::var_os("HEARTH_TEST_MODEL").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    });
-    assert!(path.is_file(), "no model at {}", path.display());
-    path
-}
 
 struct Collect(Vec<String>);
 impl GenerationObserver for Collect {

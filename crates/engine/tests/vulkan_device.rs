@@ -8,19 +8,12 @@
 //! is slow (about 2 tokens/s), so the check is the next-token predictions over a fixed text fed in
 //! one batch (`hearth_engine::next_token`), not whole greedy answers.
 
-use std::path::PathBuf;
+mod common;
 
+use common::model;
 use hearth_engine::next_token::check_device;
 use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
 use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
-
-fn model() -> PathBuf {
-    let path = std::env::var_os("HEARTH_TEST_MODEL").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-    });
-    assert!(path.is_file(), "no model at {}", path.display());
-    path
-}
 
 fn vulkan_device() -> String {
     let devices = Engine::devices();

@@ -20,12 +20,12 @@ use serde::Serialize;
 use ts_rs::TS;
 
 pub use memory::read as system_memory;
+pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
 
 /// This machine's physical cores (SMT siblings once), where `/proc/cpuinfo` says.
 pub fn physical_cores() -> Option<u32> {
     cpu::physical_cores(&Roots::default())
 }
-pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
 
 /// Where `/sys` and `/proc` are.
 #[derive(Debug, Clone)]
