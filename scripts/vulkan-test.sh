@@ -18,7 +18,10 @@ headers="$cache/vulkan-headers"
 if [ ! -f "$headers/usr/include/vulkan/vulkan.hpp" ] || [ ! -d "$headers/usr/share/cmake/SPIRV-Headers" ]; then
   apt_dir="$(mktemp -d)"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial"
-  echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
+  # The Debian mirror this machine's apt already uses, for the next release's suite.
+  mirror=$(apt-cache policy | awk '$2 ~ /^https?:/ && $3 ~ /^[a-z]+\/main$/ {print $2; exit}')
+  [ -n "$mirror" ] || { echo "no Debian mirror in apt's sources (apt-cache policy)" >&2; exit 1; }
+  echo "deb $mirror trixie main" >"$apt_dir/sources.list"
   apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o APT::Sandbox::User=root)
   apt-get "${apt_opts[@]}" update -qq

@@ -1,301 +1,379 @@
-//! Every command the UI can invoke. Each is async (Tauri runs it off the main thread) and
-//! a thin call into the crates; failures reach the UI as `{code, message}`.
+//! Every command the UI can invoke: each one line into `hearth-core` (Tauri runs async commands
+//! off the main thread; work that blocks goes to a blocking thread). Failures reach the UI as
+//! `{code, message}` with the code the core gave them.
 
-use std::path::PathBuf;
+use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation};
+use hearth_conversation::{TurnAction, TurnEvent};
+use hearth_core::{
+    AdviseInput, AdvisorCatalog, ApiServerSettings, ApiServerStatus, AppInfo, BenchInput, BenchResults, Core, CoreError, DocumentOutcome,
+    EngineCheck, FirstRunOffer, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PullEvent, RemoteModelView, RemoteServer,
+    RemoteServerModels, RepoFile, Result,
+};
+use hearth_documents::IndexProgress;
+use hearth_openai_api::ApiRequestRecord;
+use hearth_protocol::jobs::{QuantizeDone, QuantizeEvent};
+use hearth_protocol::{AllocatedMemory, BenchReport, ErrorCode, KvCacheType, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
+use hearth_store::{Conversation, DocumentRecord, Message};
+use tauri::ipc::{Channel, IpcResponse};
+use tauri::{AppHandle, Manager, Runtime, State};
 
-use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
-use hearth_protocol::{ComputeDevice, ErrorCode, ErrorPayload, Event, ModelInfo, ModelSettings, Request, SamplingSettings, TemplateChoice};
-use hearth_store::{Conversation, Message};
-use serde::Serialize;
-use tauri::ipc::Channel;
-use tauri::State;
-use ts_rs::TS;
-
-use crate::state::AppState;
-use crate::AppError;
-
-type Result<T> = std::result::Result<T, AppError>;
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct EngineStatus {
-    pub running: bool,
-    pub pid: Option<u32>,
-    /// How the last engine died, if it did.
-    pub last_death: Option<String>,
-    pub system_info: Option<String>,
-    /// The devices the engine can compute on (CPU, GPUs of the backends it was built with).
-    pub devices: Vec<ComputeDevice>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct AppInfo {
-    pub home: String,
-    pub models_dir: String,
-    /// `.gguf` files in the models directory.
-    pub model_files: Vec<String>,
-    /// The model to load at start: the last one used, else the first in the models directory.
-    pub startup_model: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct ModelStatus {
-    pub model: Option<ModelInfo>,
-    /// The model being loaded or last asked for.
-    pub wanted_path: Option<String>,
-    pub engine: EngineStatus,
-}
-
-#[derive(Debug, Clone, Serialize, TS)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum LoadEvent {
-    Progress { fraction: f32 },
-}
-
-fn engine_status(state: &AppState) -> EngineStatus {
-    let s = state.engine.state();
-    EngineStatus { running: s.running, pid: s.pid, last_death: s.last_death, system_info: s.system_info, devices: s.devices }
-}
-
-#[tauri::command]
-pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo> {
-    let files: Vec<String> = state.home.model_files().iter().map(|p| p.display().to_string()).collect();
-    let last = state.store.lock().unwrap().app_state("last_model")?.filter(|p| std::path::Path::new(p).is_file());
-    Ok(AppInfo {
-        home: state.home.root().display().to_string(),
-        models_dir: state.home.models().display().to_string(),
-        startup_model: last.or_else(|| files.first().cloned()),
-        model_files: files,
-    })
-}
-
-#[tauri::command]
-pub async fn list_conversations(state: State<'_, AppState>, query: Option<String>) -> Result<Vec<Conversation>> {
-    let store = state.store.lock().unwrap();
-    Ok(match query.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) => store.search_conversations(q)?,
-        None => store.conversations()?,
-    })
-}
-
-#[tauri::command]
-pub async fn create_conversation(state: State<'_, AppState>) -> Result<Conversation> {
-    Ok(state.store.lock().unwrap().create_conversation("New chat")?)
-}
-
-#[tauri::command]
-pub async fn rename_conversation(state: State<'_, AppState>, id: i64, title: String) -> Result<Conversation> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(AppError::Invalid("a conversation needs a name".into()));
-    }
-    Ok(state.store.lock().unwrap().rename_conversation(id, title)?)
-}
-
-#[tauri::command]
-pub async fn delete_conversation(state: State<'_, AppState>, id: i64) -> Result<()> {
-    Ok(state.store.lock().unwrap().delete_conversation(id)?)
-}
-
-#[tauri::command]
-pub async fn get_messages(state: State<'_, AppState>, conversation_id: i64) -> Result<Vec<Message>> {
-    Ok(state.store.lock().unwrap().messages(conversation_id)?)
-}
-
-#[tauri::command]
-pub async fn update_conversation(
-    state: State<'_, AppState>,
-    id: i64,
-    system_prompt: String,
-    sampling: SamplingSettings,
-    template: TemplateChoice,
-) -> Result<Conversation> {
-    let store = state.store.lock().unwrap();
-    store.set_system_prompt(id, &system_prompt)?;
-    store.set_sampling(id, &sampling)?;
-    Ok(store.set_template(id, &template)?)
-}
-
-async fn turn(state: &AppState, conversation_id: i64, action: TurnAction, channel: Channel<TurnEvent>) -> Result<Message> {
-    // The engine died while idle (the OOM killer, a user's kill): bring the model back first.
-    let stale = {
-        let slot = state.model.lock().unwrap();
-        if slot.info.is_some() && !state.engine.state().running { slot.wanted.clone() } else { None }
-    };
-    if let Some((path, settings)) = stale {
-        load(state, path, settings, |_| {}).await?;
-    }
-    let (model_name, context_length) = {
-        let slot = state.model.lock().unwrap();
-        (slot.info.as_ref().map(|m| m.name.clone()), slot.info.as_ref().map_or(0, |m| m.context_length))
-    };
-    if model_name.is_none() {
-        return Err(AppError::Reported(ErrorPayload::new(ErrorCode::NoModel, "load a model first")));
-    }
-    let query_embedding = crate::documents_commands::query_embedding(state, conversation_id, &action).await?;
-    let mut my_generation = None;
-    let model = TurnModel { name: model_name.as_deref(), context_length, query_embedding };
-    let result = run_turn(&state.store, &state.engine, conversation_id, action, model, |ev| {
-        if let TurnEvent::Started { generation_id, .. } = &ev {
-            my_generation = Some(*generation_id);
-            state.generations.lock().unwrap().push(*generation_id);
-        }
-        // A closed window is not a reason to stop saving the answer.
-        let _ = channel.send(ev);
-    })
-    .await;
-    if let Some(id) = my_generation {
-        state.generations.lock().unwrap().retain(|g| *g != id);
-    }
-    let message = result?;
-    if message.error.as_ref().is_some_and(|e| e.code == ErrorCode::EngineDied) {
-        // The model died with the engine.
-        state.model.lock().unwrap().info = None;
-    }
-    Ok(message)
-}
-
-#[tauri::command]
-pub async fn send_message(state: State<'_, AppState>, conversation_id: i64, text: String, on_event: Channel<TurnEvent>) -> Result<Message> {
-    turn(&state, conversation_id, TurnAction::Send { text }, on_event).await
-}
-
-/// "Summarize this document": a turn whose answer summarizes one of the conversation's documents
-/// (map-reduce over its sections when it is longer than the context, with progress events).
-#[tauri::command]
-pub async fn summarize_document(state: State<'_, AppState>, conversation_id: i64, document_id: i64, on_event: Channel<TurnEvent>) -> Result<Message> {
-    turn(&state, conversation_id, TurnAction::Summarize { document_id }, on_event).await
-}
-
-#[tauri::command]
-pub async fn regenerate(state: State<'_, AppState>, conversation_id: i64, on_event: Channel<TurnEvent>) -> Result<Message> {
-    turn(&state, conversation_id, TurnAction::Regenerate, on_event).await
-}
-
-#[tauri::command]
-pub async fn edit_and_resend(
-    state: State<'_, AppState>,
-    conversation_id: i64,
-    message_id: i64,
-    text: String,
-    on_event: Channel<TurnEvent>,
-) -> Result<Message> {
-    turn(&state, conversation_id, TurnAction::EditAndResend { message_id, text }, on_event).await
-}
-
-/// Stops every running generation; their partial answers are kept.
-#[tauri::command]
-pub async fn stop_generation(state: State<'_, AppState>) -> Result<()> {
-    let ids = state.generations.lock().unwrap().clone();
-    for id in ids {
-        state.engine.cancel(id).await;
-    }
-    Ok(())
-}
-
-async fn load(state: &AppState, path: PathBuf, settings: ModelSettings, on_progress: impl Fn(f32)) -> Result<ModelInfo> {
-    // A local model: chats come back from any remote server to the engine process.
-    state.engine.set_remote(None);
-    let previous = {
-        let mut slot = state.model.lock().unwrap();
-        let previous = (slot.info.take(), slot.wanted.clone());
-        slot.wanted = Some((path.clone(), settings.clone()));
-        previous
-    };
-    let mut stream = state.engine.request(|id| Request::Load { id, path: path.clone(), settings: settings.clone() }).await?;
-    loop {
-        match stream.next().await {
-            Some(Event::LoadProgress { fraction, .. }) => on_progress(fraction),
-            Some(Event::Loaded { model, .. }) => {
-                let model = *model;
-                state.model.lock().unwrap().info = Some(model.clone());
-                crate::api_server_commands::model_loaded(state, &model.name);
-                let store = state.store.lock().unwrap();
-                let key = path.display().to_string();
-                store.set_model_settings(&key, &settings)?;
-                store.set_app_state("last_model", &key)?;
-                return Ok(model);
-            }
-            Some(Event::Error { error, .. }) => {
-                // The engine rejects a bad file before it unloads anything: the old model stays.
-                if matches!(error.code, ErrorCode::InvalidModel | ErrorCode::ModelNotFound) {
-                    let mut slot = state.model.lock().unwrap();
-                    (slot.info, slot.wanted) = previous;
-                }
-                return Err(AppError::Reported(error));
-            }
-            Some(_) => {}
-            None => return Err(AppError::Reported(ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped while loading"))),
-        }
+/// A channel as a plain callback (a closed window is not the core's concern).
+fn sink<T: IpcResponse + Send + 'static>(channel: Channel<T>) -> impl Fn(T) + Clone + Send + 'static {
+    move |v| {
+        let _ = channel.send(v);
     }
 }
 
-/// Loads a model. `settings` absent means the ones remembered for this file, or the defaults.
-#[tauri::command]
-pub async fn load_model(
-    state: State<'_, AppState>,
-    path: String,
-    settings: Option<ModelSettings>,
-    on_progress: Channel<LoadEvent>,
-) -> Result<ModelInfo> {
-    let path = PathBuf::from(path);
-    if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
-        return Err(AppError::Reported(ErrorPayload::new(
-            ErrorCode::InvalidModel,
-            format!("{} is not a .gguf file", path.display()),
-        )));
-    }
-    let settings = match settings {
-        Some(s) => s,
-        None => state.store.lock().unwrap().model_settings(&path.display().to_string())?.unwrap_or_default(),
-    };
-    load(&state, path, settings, progress_sender(on_progress)).await
-}
-
-fn progress_sender(channel: Channel<LoadEvent>) -> impl Fn(f32) {
+fn load_progress(channel: Channel<LoadEvent>) -> impl Fn(f32) {
     move |fraction| {
         let _ = channel.send(LoadEvent::Progress { fraction });
     }
 }
 
-#[tauri::command]
-pub async fn model_status(state: State<'_, AppState>) -> Result<ModelStatus> {
-    let slot = state.model.lock().unwrap().clone();
-    let engine = engine_status(&state);
-    Ok(ModelStatus {
-        // A local model is only loaded while its engine lives; a remote one lives on its server.
-        model: slot.info.filter(|_| engine.running || state.engine.remote().is_some()),
-        wanted_path: slot.wanted.map(|(p, _)| p.display().to_string()),
-        engine,
-    })
+/// Runs `work` on a blocking thread (it probes the hardware or reads GGUF headers).
+async fn blocking<R: Runtime, T: Send + 'static>(app: AppHandle<R>, work: impl FnOnce(&Core) -> Result<T> + Send + 'static) -> Result<T> {
+    tauri::async_runtime::spawn_blocking(move || work(&app.state::<Core>()))
+        .await
+        .map_err(|e| CoreError::new(ErrorCode::Internal, format!("the work stopped: {e}")))?
 }
 
-/// The settings remembered for a model file, or the defaults.
-#[tauri::command]
-pub async fn model_settings(state: State<'_, AppState>, path: String) -> Result<ModelSettings> {
-    Ok(state.store.lock().unwrap().model_settings(&path)?.unwrap_or_default())
-}
+// Conversations and turns.
 
-/// Starts a fresh engine and reloads the model the user last asked for.
 #[tauri::command]
-pub async fn restart_engine(state: State<'_, AppState>, on_progress: Channel<LoadEvent>) -> Result<Option<ModelInfo>> {
-    state.engine.restart().await?;
-    let wanted = state.model.lock().unwrap().wanted.clone();
-    match wanted {
-        Some((path, settings)) => Ok(Some(load(&state, path, settings, progress_sender(on_progress)).await?)),
-        None => Ok(None),
-    }
-}
-
-/// A UI preference (JSON text) kept in the database with the other settings.
-#[tauri::command]
-pub async fn ui_preference(state: State<'_, AppState>, key: String) -> Result<Option<String>> {
-    Ok(state.store.lock().unwrap().app_state(&format!("ui.{key}"))?)
+pub async fn list_conversations(core: State<'_, Core>, query: Option<String>) -> Result<Vec<Conversation>> {
+    core.list_conversations(query.as_deref())
 }
 
 #[tauri::command]
-pub async fn set_ui_preference(state: State<'_, AppState>, key: String, value: String) -> Result<()> {
-    if serde_json::from_str::<serde_json::Value>(&value).is_err() {
-        return Err(AppError::Invalid(format!("the preference {key} is not JSON")));
-    }
-    Ok(state.store.lock().unwrap().set_app_state(&format!("ui.{key}"), &value)?)
+pub async fn create_conversation(core: State<'_, Core>) -> Result<Conversation> {
+    core.create_conversation()
+}
+
+#[tauri::command]
+pub async fn rename_conversation(core: State<'_, Core>, id: i64, title: String) -> Result<Conversation> {
+    core.rename_conversation(id, &title)
+}
+
+#[tauri::command]
+pub async fn delete_conversation(core: State<'_, Core>, id: i64) -> Result<()> {
+    core.delete_conversation(id)
+}
+
+#[tauri::command]
+pub async fn get_messages(core: State<'_, Core>, conversation_id: i64) -> Result<Vec<Message>> {
+    core.messages(conversation_id)
+}
+
+#[tauri::command]
+pub async fn update_conversation(
+    core: State<'_, Core>,
+    id: i64,
+    system_prompt: String,
+    sampling: SamplingSettings,
+    template: TemplateChoice,
+) -> Result<Conversation> {
+    core.update_conversation(id, &system_prompt, &sampling, &template)
+}
+
+#[tauri::command]
+pub async fn send_message(core: State<'_, Core>, conversation_id: i64, text: String, on_event: Channel<TurnEvent>) -> Result<Message> {
+    core.turn(conversation_id, TurnAction::Send { text }, sink(on_event)).await
+}
+
+/// "Summarize this document": map-reduce over its sections when it is longer than the context.
+#[tauri::command]
+pub async fn summarize_document(core: State<'_, Core>, conversation_id: i64, document_id: i64, on_event: Channel<TurnEvent>) -> Result<Message> {
+    core.turn(conversation_id, TurnAction::Summarize { document_id }, sink(on_event)).await
+}
+
+#[tauri::command]
+pub async fn regenerate(core: State<'_, Core>, conversation_id: i64, on_event: Channel<TurnEvent>) -> Result<Message> {
+    core.turn(conversation_id, TurnAction::Regenerate, sink(on_event)).await
+}
+
+#[tauri::command]
+pub async fn edit_and_resend(
+    core: State<'_, Core>,
+    conversation_id: i64,
+    message_id: i64,
+    text: String,
+    on_event: Channel<TurnEvent>,
+) -> Result<Message> {
+    core.turn(conversation_id, TurnAction::EditAndResend { message_id, text }, sink(on_event)).await
+}
+
+#[tauri::command]
+pub async fn stop_generation(core: State<'_, Core>) -> Result<()> {
+    Ok(core.stop_generation().await)
+}
+
+#[tauri::command]
+pub async fn ui_preference(core: State<'_, Core>, key: String) -> Result<Option<String>> {
+    core.ui_preference(&key)
+}
+
+#[tauri::command]
+pub async fn set_ui_preference(core: State<'_, Core>, key: String, value: String) -> Result<()> {
+    core.set_ui_preference(&key, &value)
+}
+
+// The model and the engine.
+
+#[tauri::command]
+pub async fn app_info(core: State<'_, Core>) -> Result<AppInfo> {
+    core.app_info()
+}
+
+#[tauri::command]
+pub async fn load_model(core: State<'_, Core>, path: String, settings: Option<ModelSettings>, on_progress: Channel<LoadEvent>) -> Result<ModelInfo> {
+    core.load_model(&path, settings, load_progress(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn model_status(core: State<'_, Core>) -> Result<ModelStatus> {
+    Ok(core.model_status())
+}
+
+/// The status poll: restarts a dead engine when the restart policy allows.
+#[tauri::command]
+pub async fn check_engine(core: State<'_, Core>, on_progress: Channel<LoadEvent>) -> Result<EngineCheck> {
+    Ok(core.check_engine(load_progress(on_progress)).await)
+}
+
+#[tauri::command]
+pub async fn model_settings(core: State<'_, Core>, path: String) -> Result<ModelSettings> {
+    core.model_settings(&path)
+}
+
+#[tauri::command]
+pub async fn restart_engine(core: State<'_, Core>, on_progress: Channel<LoadEvent>) -> Result<Option<ModelInfo>> {
+    core.restart_engine(load_progress(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn watch_hardware(core: State<'_, Core>, on_sample: Channel<MonitorSample>) -> Result<()> {
+    core.watch_hardware(move |sample| on_sample.send(sample).is_ok())
+}
+
+// The advisor.
+
+#[tauri::command]
+pub async fn advisor_catalog<R: Runtime>(app: AppHandle<R>) -> Result<AdvisorCatalog> {
+    blocking(app, |core| Ok(core.advisor_catalog())).await
+}
+
+#[tauri::command]
+pub async fn advise_model<R: Runtime>(app: AppHandle<R>, input: AdviseInput) -> Result<Advice> {
+    blocking(app, move |core| core.advise_model(&input)).await
+}
+
+#[tauri::command]
+pub async fn compare_machines<R: Runtime>(
+    app: AppHandle<R>,
+    model: ModelChoice,
+    quant: String,
+    ctx: u32,
+    depth: u32,
+    custom: Option<HardwareSpec>,
+) -> Result<Vec<MachineRow>> {
+    blocking(app, move |core| core.compare_machines(&model, &quant, ctx, depth, custom)).await
+}
+
+#[tauri::command]
+pub async fn dry_run_model(core: State<'_, Core>, path: String, ctx: u32, kv_type: KvCacheType) -> Result<AllocatedMemory> {
+    core.dry_run_model(&path, ctx, kv_type).await
+}
+
+#[tauri::command]
+pub async fn apply_advice(core: State<'_, Core>, path: String, recommendation: Recommendation) -> Result<ModelSettings> {
+    core.apply_advice(&path, &recommendation)
+}
+
+// Jobs: quantize and benchmark.
+
+#[tauri::command]
+pub async fn quantize_model(
+    core: State<'_, Core>,
+    path: String,
+    quant: String,
+    allow_requantize: bool,
+    on_event: Channel<QuantizeEvent>,
+) -> Result<QuantizeDone> {
+    core.quantize_model(&path, &quant, allow_requantize, sink(on_event)).await
+}
+
+#[tauri::command]
+pub async fn cancel_quantize(core: State<'_, Core>) -> Result<()> {
+    Ok(core.cancel_quantize())
+}
+
+#[tauri::command]
+pub async fn run_benchmark(core: State<'_, Core>, input: BenchInput, on_step: Channel<String>) -> Result<BenchReport> {
+    core.run_benchmark(&input, sink(on_step)).await
+}
+
+#[tauri::command]
+pub async fn cancel_benchmark(core: State<'_, Core>) -> Result<()> {
+    Ok(core.cancel_benchmark())
+}
+
+#[tauri::command]
+pub async fn bench_results(core: State<'_, Core>, all_machines: bool) -> Result<BenchResults> {
+    core.bench_results(all_machines).await
+}
+
+// The library and downloads.
+
+#[tauri::command]
+pub async fn library<R: Runtime>(app: AppHandle<R>) -> Result<Vec<LibraryEntry>> {
+    blocking(app, |core| core.library()).await
+}
+
+#[tauri::command]
+pub async fn remove_model(core: State<'_, Core>, path: String) -> Result<()> {
+    core.remove_model(&path)
+}
+
+#[tauri::command]
+pub async fn reveal_model(path: String) -> Result<()> {
+    hearth_core::reveal_model(&path)
+}
+
+#[tauri::command]
+pub async fn list_model_folders(core: State<'_, Core>) -> Result<Vec<String>> {
+    core.model_folders()
+}
+
+#[tauri::command]
+pub async fn add_model_folder(core: State<'_, Core>, path: String) -> Result<Vec<String>> {
+    core.add_model_folder(&path)
+}
+
+#[tauri::command]
+pub async fn remove_model_folder(core: State<'_, Core>, path: String) -> Result<Vec<String>> {
+    core.remove_model_folder(&path)
+}
+
+#[tauri::command]
+pub async fn repo_files(core: State<'_, Core>, spec: String) -> Result<Vec<RepoFile>> {
+    core.repo_files(&spec).await
+}
+
+#[tauri::command]
+pub async fn hf_token_status() -> Result<String> {
+    hearth_core::hf_token_status().await
+}
+
+#[tauri::command]
+pub async fn set_hf_token(token: String) -> Result<()> {
+    hearth_core::set_hf_token(token).await
+}
+
+#[tauri::command]
+pub async fn clear_hf_token() -> Result<()> {
+    hearth_core::clear_hf_token().await
+}
+
+#[tauri::command]
+pub async fn pull_model(core: State<'_, Core>, spec: String, file: String, on_progress: Channel<PullEvent>) -> Result<Vec<String>> {
+    core.pull_model(&spec, &file, sink(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn cancel_pull(core: State<'_, Core>) -> Result<()> {
+    Ok(core.pause_pull())
+}
+
+// Documents.
+
+#[tauri::command]
+pub async fn add_documents(
+    core: State<'_, Core>,
+    conversation_id: i64,
+    paths: Vec<String>,
+    on_progress: Channel<IndexProgress>,
+) -> Result<Vec<DocumentOutcome>> {
+    core.add_documents(conversation_id, paths, sink(on_progress)).await
+}
+
+#[tauri::command]
+pub async fn cancel_documents(core: State<'_, Core>) -> Result<()> {
+    Ok(core.cancel_documents())
+}
+
+#[tauri::command]
+pub async fn conversation_documents(core: State<'_, Core>, conversation_id: i64) -> Result<Vec<DocumentRecord>> {
+    core.conversation_documents(conversation_id)
+}
+
+#[tauri::command]
+pub async fn remove_document(core: State<'_, Core>, conversation_id: i64, document_id: i64) -> Result<()> {
+    core.remove_document(conversation_id, document_id)
+}
+
+#[tauri::command]
+pub async fn document_page(core: State<'_, Core>, document_id: i64, page: u32) -> Result<String> {
+    core.document_page(document_id, page)
+}
+
+// The API server.
+
+#[tauri::command]
+pub async fn start_api_server(core: State<'_, Core>, settings: ApiServerSettings) -> Result<ApiServerStatus> {
+    core.start_api_server(settings).await
+}
+
+#[tauri::command]
+pub async fn stop_api_server(core: State<'_, Core>) -> Result<ApiServerStatus> {
+    core.stop_api_server()
+}
+
+#[tauri::command]
+pub async fn api_server_status(core: State<'_, Core>) -> Result<ApiServerStatus> {
+    core.api_server_status()
+}
+
+/// Streams every request's changes until the page closes (the channel stops accepting).
+#[tauri::command]
+pub async fn watch_api_requests(core: State<'_, Core>, on_request: Channel<ApiRequestRecord>) -> Result<()> {
+    Ok(crate::channels::forward(core.api_requests(), on_request))
+}
+
+// Remote servers.
+
+#[tauri::command]
+pub async fn list_remote_servers(core: State<'_, Core>) -> Result<Vec<RemoteServer>> {
+    core.list_remote_servers()
+}
+
+#[tauri::command]
+pub async fn add_remote_server(core: State<'_, Core>, name: String, base_url: String, api_key: Option<String>) -> Result<RemoteServerModels> {
+    core.add_remote_server(&name, &base_url, api_key).await
+}
+
+#[tauri::command]
+pub async fn remove_remote_server(core: State<'_, Core>, name: String) -> Result<()> {
+    core.remove_remote_server(&name)
+}
+
+#[tauri::command]
+pub async fn remote_models(core: State<'_, Core>, name: String) -> Result<Vec<RemoteModelView>> {
+    core.remote_models(&name).await
+}
+
+#[tauri::command]
+pub async fn use_remote_model(core: State<'_, Core>, name: String, model: String) -> Result<ModelInfo> {
+    core.use_remote_model(&name, &model).await
+}
+
+// The first run.
+
+#[tauri::command]
+pub async fn first_run_offer<R: Runtime>(app: AppHandle<R>) -> Result<FirstRunOffer> {
+    blocking(app, |core| Ok(core.first_run_offer())).await
+}
+
+#[tauri::command]
+pub async fn use_demo_model(core: State<'_, Core>) -> Result<String> {
+    core.use_demo_model().await
 }

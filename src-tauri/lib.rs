@@ -1,115 +1,110 @@
-//! The Tauri shell: commands, state and channels over the Hearth crates. Nothing here knows
-//! llama.cpp; models run in the engine process that [`state::AppState`] spawns.
+//! The Tauri shell: wiring only. Commands (one line each into `hearth-core`), the managed
+//! [`hearth_core::Core`], event channels and the TypeScript bindings check. Nothing here knows
+//! llama.cpp (models run in the engine process the core spawns) or decides what the product does.
 
-pub mod advisor_commands;
-pub mod api_server_commands;
-pub mod bench_commands;
-mod cli_child;
+mod channels;
 pub mod commands;
-pub mod documents_commands;
-pub mod first_run_commands;
-mod error;
-pub mod models_commands;
-pub mod monitor;
-pub mod quantize_commands;
-pub mod remote_commands;
 pub mod state;
 pub mod typescript;
 
-pub use error::AppError;
-
+use hearth_core::Core;
 use tauri::{Manager, Runtime};
 
 /// Registers every command and plugin on `builder`; generic over the runtime so tests can pass
 /// `tauri::test::mock_builder()`.
-pub fn configure<R: Runtime>(builder: tauri::Builder<R>, state: state::AppState) -> tauri::Builder<R> {
-    builder
-        .plugin(tauri_plugin_dialog::init())
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::list_conversations,
-            commands::create_conversation,
-            commands::rename_conversation,
-            commands::delete_conversation,
-            commands::get_messages,
-            commands::update_conversation,
-            commands::send_message,
-            commands::regenerate,
-            commands::summarize_document,
-            commands::edit_and_resend,
-            commands::stop_generation,
-            commands::load_model,
-            commands::model_status,
-            commands::model_settings,
-            commands::restart_engine,
-            commands::ui_preference,
-            commands::set_ui_preference,
-            monitor::watch_hardware,
-            advisor_commands::advisor_catalog,
-            advisor_commands::advise_model,
-            advisor_commands::compare_machines,
-            advisor_commands::apply_advice,
-            advisor_commands::dry_run_model,
-            quantize_commands::quantize_model,
-            quantize_commands::cancel_quantize,
-            bench_commands::run_benchmark,
-            bench_commands::cancel_benchmark,
-            bench_commands::bench_results,
-            models_commands::library,
-            models_commands::remove_model,
-            models_commands::reveal_model,
-            models_commands::list_model_folders,
-            models_commands::add_model_folder,
-            models_commands::remove_model_folder,
-            models_commands::repo_files,
-            models_commands::hf_token_status,
-            models_commands::set_hf_token,
-            models_commands::clear_hf_token,
-            models_commands::pull_model,
-            models_commands::cancel_pull,
-            documents_commands::add_documents,
-            documents_commands::cancel_documents,
-            documents_commands::conversation_documents,
-            documents_commands::remove_document,
-            documents_commands::document_page,
-            api_server_commands::start_api_server,
-            api_server_commands::stop_api_server,
-            api_server_commands::api_server_status,
-            api_server_commands::watch_api_requests,
-            remote_commands::list_remote_servers,
-            remote_commands::add_remote_server,
-            remote_commands::remove_remote_server,
-            remote_commands::remote_models,
-            remote_commands::use_remote_model,
-            first_run_commands::first_run_offer,
-            first_run_commands::use_demo_model,
-        ])
+pub fn configure<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> tauri::Builder<R> {
+    use commands::*;
+    builder.plugin(tauri_plugin_dialog::init()).manage(core).invoke_handler(tauri::generate_handler![
+        app_info,
+        list_conversations,
+        create_conversation,
+        rename_conversation,
+        delete_conversation,
+        get_messages,
+        update_conversation,
+        send_message,
+        regenerate,
+        summarize_document,
+        edit_and_resend,
+        stop_generation,
+        load_model,
+        model_status,
+        check_engine,
+        model_settings,
+        restart_engine,
+        ui_preference,
+        set_ui_preference,
+        watch_hardware,
+        advisor_catalog,
+        advise_model,
+        compare_machines,
+        apply_advice,
+        dry_run_model,
+        quantize_model,
+        cancel_quantize,
+        run_benchmark,
+        cancel_benchmark,
+        bench_results,
+        library,
+        remove_model,
+        reveal_model,
+        list_model_folders,
+        add_model_folder,
+        remove_model_folder,
+        repo_files,
+        hf_token_status,
+        set_hf_token,
+        clear_hf_token,
+        pull_model,
+        cancel_pull,
+        add_documents,
+        cancel_documents,
+        conversation_documents,
+        remove_document,
+        document_page,
+        start_api_server,
+        stop_api_server,
+        api_server_status,
+        watch_api_requests,
+        list_remote_servers,
+        add_remote_server,
+        remove_remote_server,
+        remote_models,
+        use_remote_model,
+        first_run_offer,
+        use_demo_model,
+    ])
 }
 
 pub fn run() {
-    let state = match state::AppState::from_env() {
-        Ok(s) => s,
+    let core = match Core::from_env() {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("Hearth cannot start: {e}");
             std::process::exit(1);
         }
     };
-    configure(tauri::Builder::default(), state)
+    let app = configure(tauri::Builder::default(), core)
         .setup(|app| {
-            // The API server comes back on when the user left it on.
             let handle = app.handle().clone();
+            handle.state::<Core>().set_resource_dir(app.path().resource_dir().ok());
+            // The API server comes back on when the user left it on.
             tauri::async_runtime::spawn(async move {
-                api_server_commands::start_if_enabled(&handle.state::<state::AppState>()).await;
+                handle.state::<Core>().start_api_server_if_enabled().await;
             });
             Ok(())
         })
-        .build(tauri::generate_context!())
-        .expect("the window could not be created")
-        .run(|app, event| {
-            if let tauri::RunEvent::Exit = event {
-                let engine = app.state::<state::AppState>().engine.clone();
-                tauri::async_runtime::block_on(engine.shutdown());
-            }
-        });
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("Hearth cannot open its window: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            tauri::async_runtime::block_on(app.state::<Core>().shutdown());
+        }
+    });
 }

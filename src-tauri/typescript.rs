@@ -2,10 +2,6 @@
 //! into `ui/src/lib/ipc/bindings.ts`. A test fails when the checked-in file is stale;
 //! `UPDATE_BINDINGS=1 cargo test -p hearth-app bindings` rewrites it.
 
-use ts_rs::TS;
-
-use crate::commands::{AppInfo, EngineStatus, LoadEvent, ModelStatus};
-
 pub const BINDINGS_PATH: &str = "ui/src/lib/ipc/bindings.ts";
 
 pub fn bindings() -> String {
@@ -13,16 +9,7 @@ pub fn bindings() -> String {
     decls.extend(hearth_store::typescript_declarations());
     decls.extend(hearth_conversation::typescript_declarations());
     decls.extend(hearth_hardware::typescript_declarations());
-    decls.push(crate::monitor::MonitorSample::decl());
-    decls.extend(crate::advisor_commands::typescript_declarations());
-    decls.extend(crate::quantize_commands::typescript_declarations());
-    decls.extend(crate::bench_commands::typescript_declarations());
-    decls.extend(crate::models_commands::typescript_declarations());
-    decls.extend(crate::api_server_commands::typescript_declarations());
-    decls.extend(crate::remote_commands::typescript_declarations());
-    decls.extend(crate::first_run_commands::typescript_declarations());
-    decls.extend([hearth_documents::IndexProgress::decl(), crate::documents_commands::DocumentOutcome::decl()]);
-    decls.extend([EngineStatus::decl(), AppInfo::decl(), ModelStatus::decl(), LoadEvent::decl()]);
+    decls.extend(hearth_core::typescript_declarations());
     let mut out = String::from("// Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.\n\n");
     for d in decls {
         out.push_str("export ");
@@ -44,10 +31,6 @@ mod tests {
             std::fs::write(&path, &fresh).unwrap();
         }
         let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            checked_in == fresh,
-            "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p hearth-app bindings` and commit it",
-            BINDINGS_PATH
-        );
+        assert!(checked_in == fresh, "{} is stale: run `UPDATE_BINDINGS=1 cargo test -p hearth-app bindings` and commit it", BINDINGS_PATH);
     }
 }

@@ -15,7 +15,12 @@ fn post(addr: &str, path: &str, key: Option<&str>, body: &Value) -> (u16, Value)
     let mut s = TcpStream::connect(addr).unwrap();
     let body = serde_json::to_vec(body).unwrap();
     let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
-    write!(s, "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
     s.write_all(&body).unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
@@ -67,10 +72,12 @@ fn the_switch_serves_the_loaded_model_and_records_requests() {
     let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
     let blocker = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let taken = blocker.local_addr().unwrap().port();
-    let err = invoke(&webview, "start_api_server", json!({"settings": {"enabled": true, "port": taken, "api_key": null, "allow_remote": false}})).unwrap_err();
+    let err = invoke(&webview, "start_api_server", json!({"settings": {"enabled": true, "port": taken, "api_key": null, "allow_remote": false}}))
+        .unwrap_err();
     assert_eq!(err["code"], "BUSY", "{err}");
     assert!(err["message"].as_str().unwrap().contains("in use"), "{err}");
-    let on = invoke(&webview, "start_api_server", json!({"settings": {"enabled": true, "port": port, "api_key": "k1", "allow_remote": false}})).unwrap();
+    let on =
+        invoke(&webview, "start_api_server", json!({"settings": {"enabled": true, "port": port, "api_key": "k1", "allow_remote": false}})).unwrap();
     assert_eq!(on["base_url"], base);
     assert_eq!(post(&addr, "/v1/chat/completions", Some("k1"), &chat).0, 200);
 

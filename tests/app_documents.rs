@@ -30,14 +30,11 @@ fn documents_on_a_conversation_answer_with_citations_and_persist() {
         let conv = invoke(&webview, "create_conversation", json!({})).unwrap();
         conv_id = conv["id"].as_i64().unwrap();
         let greedy = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 48});
-        invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": greedy, "template": {"kind": "model"}})).unwrap();
+        invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": greedy, "template": {"kind": "model"}}))
+            .unwrap();
 
-        let outcomes = invoke(
-            &webview,
-            "add_documents",
-            json!({"conversationId": conv_id, "paths": [manual, scan], "onProgress": "__CHANNEL__:2"}),
-        )
-        .unwrap();
+        let outcomes =
+            invoke(&webview, "add_documents", json!({"conversationId": conv_id, "paths": [manual, scan], "onProgress": "__CHANNEL__:2"})).unwrap();
         let outcomes = outcomes.as_array().unwrap();
         assert_eq!(outcomes[0]["document"]["pages"], 3, "{outcomes:?}");
         assert_eq!(outcomes[1]["error"]["code"], "DOCUMENT_NO_TEXT", "{outcomes:?}");
@@ -105,7 +102,12 @@ fn an_embedding_model_from_settings_joins_retrieval() {
     let key = demo_model().file_name().unwrap().to_string_lossy().into_owned();
     assert!(store.chunks_without_embedding(&[doc_id], &key).unwrap().is_empty(), "chunks were not embedded when added");
 
-    let answer = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:3"})).unwrap();
+    let answer = invoke(
+        &webview,
+        "send_message",
+        json!({"conversationId": conv_id, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:3"}),
+    )
+    .unwrap();
     assert_eq!(answer["status"], "complete", "{answer}");
 
     invoke(&webview, "set_ui_preference", json!({"key": "embedding_model", "value": "\"/nonexistent/embed.gguf\""})).unwrap();

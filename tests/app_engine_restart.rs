@@ -28,12 +28,16 @@ fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
     let sender = {
         let webview = webview.clone();
         std::thread::spawn(move || {
-            invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "Write a very long story about a lighthouse keeper.", "onEvent": "__CHANNEL__:2"}))
+            invoke(
+                &webview,
+                "send_message",
+                json!({"conversationId": conv_id, "text": "Write a very long story about a lighthouse keeper.", "onEvent": "__CHANNEL__:2"}),
+            )
         })
     };
     let state = app.state::<AppState>();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while state.generations.lock().unwrap().is_empty() {
+    while state.running_generations().is_empty() {
         assert!(Instant::now() < deadline, "the generation never started");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -59,7 +63,9 @@ fn a_killed_engine_is_reported_the_answer_kept_and_a_restarted_engine_serves() {
 
     let settings = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 16});
     invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": settings, "template": {"kind": "model"}})).unwrap();
-    let answer = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the capital of France?", "onEvent": "__CHANNEL__:4"})).unwrap();
+    let answer =
+        invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the capital of France?", "onEvent": "__CHANNEL__:4"}))
+            .unwrap();
     assert_eq!(answer["status"], "complete", "{answer}");
     assert!(answer["stats"]["gen_tokens"].as_u64().unwrap() > 0);
 

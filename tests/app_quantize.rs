@@ -25,10 +25,12 @@ fn quantize_from_the_app_asks_consent_finishes_and_cancels_cleanly() {
     let src = models.path().join("SmolLM2-135M-Instruct.Q4_1.gguf");
     std::fs::copy(demo_model(), &src).unwrap();
 
-    let err = invoke(&webview, "quantize_model", json!({"path": src, "quant": "Q8_0", "allowRequantize": false, "onEvent": "__CHANNEL__:1"})).unwrap_err();
+    let err =
+        invoke(&webview, "quantize_model", json!({"path": src, "quant": "Q8_0", "allowRequantize": false, "onEvent": "__CHANNEL__:1"})).unwrap_err();
     assert_eq!(err["code"], "REQUANTIZE_NEEDS_CONSENT", "{err}");
 
-    let done = invoke(&webview, "quantize_model", json!({"path": src, "quant": "Q8_0", "allowRequantize": true, "onEvent": "__CHANNEL__:2"})).unwrap();
+    let done =
+        invoke(&webview, "quantize_model", json!({"path": src, "quant": "Q8_0", "allowRequantize": true, "onEvent": "__CHANNEL__:2"})).unwrap();
     assert_eq!(done["output"], models.path().join("SmolLM2-135M-Instruct-Q8_0.gguf").to_str().unwrap());
     assert!(done["size_bytes"].as_u64().unwrap() > 100_000_000, "{done}");
     assert_eq!(done["source_type"], "Q4_1");
@@ -37,11 +39,13 @@ fn quantize_from_the_app_asks_consent_finishes_and_cancels_cleanly() {
     let running = {
         let webview = webview.clone();
         let src = src.clone();
-        std::thread::spawn(move || invoke(&webview, "quantize_model", json!({"path": src, "quant": "IQ4_XS", "allowRequantize": true, "onEvent": "__CHANNEL__:3"})))
+        std::thread::spawn(move || {
+            invoke(&webview, "quantize_model", json!({"path": src, "quant": "IQ4_XS", "allowRequantize": true, "onEvent": "__CHANNEL__:3"}))
+        })
     };
     let state = app.state::<AppState>();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while state.quantize_cancel.lock().unwrap().is_none() {
+    while !state.quantize_running() {
         assert!(Instant::now() < deadline, "the quantization never started");
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -53,7 +57,7 @@ fn quantize_from_the_app_asks_consent_finishes_and_cancels_cleanly() {
     }
     invoke(&webview, "cancel_quantize", json!({})).unwrap();
     let err = running.join().unwrap().unwrap_err();
-    assert_eq!(err["code"], "QUANTIZE_FAILED", "{err}");
-    assert!(err["message"].as_str().unwrap().contains("cancelled"));
+    // A cancel is CANCELLED (it arrived as QUANTIZE_FAILED before: the UI could not tell them apart).
+    assert_eq!(err["code"], "CANCELLED", "{err}");
     assert_eq!(files(models.path()), vec!["SmolLM2-135M-Instruct-Q8_0.gguf", "SmolLM2-135M-Instruct.Q4_1.gguf"]);
 }

@@ -33,7 +33,8 @@ fn chat_with_a_model_on_a_remote_server() {
     let (_app, webview) = app(home.path());
     // Nothing listens here: refused, nothing saved.
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let err = invoke(&webview, "add_remote_server", json!({"name": "gone", "baseUrl": format!("http://127.0.0.1:{closed}"), "apiKey": null})).unwrap_err();
+    let err =
+        invoke(&webview, "add_remote_server", json!({"name": "gone", "baseUrl": format!("http://127.0.0.1:{closed}"), "apiKey": null})).unwrap_err();
     assert_eq!(err["code"], "REMOTE_UNREACHABLE", "{err}");
     let err = invoke(&webview, "add_remote_server", json!({"name": "box", "baseUrl": url, "apiKey": "wrong"})).unwrap_err();
     assert_eq!(err["code"], "REMOTE_UNAUTHORIZED", "{err}");
@@ -53,7 +54,9 @@ fn chat_with_a_model_on_a_remote_server() {
     let conv_id = conv["id"].as_i64().unwrap();
     let greedy = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 16});
     invoke(&webview, "update_conversation", json!({"id": conv_id, "systemPrompt": "", "sampling": greedy, "template": {"kind": "model"}})).unwrap();
-    let answer = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the capital of France?", "onEvent": "__CHANNEL__:1"})).unwrap();
+    let answer =
+        invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "What is the capital of France?", "onEvent": "__CHANNEL__:1"}))
+            .unwrap();
     assert_eq!(answer["status"], "complete", "{answer}");
     assert!(!answer["content"].as_str().unwrap().is_empty());
     assert!(answer["stats"]["prompt_tokens"].as_u64().unwrap() > 10, "the server's usage: {answer}");
@@ -61,20 +64,28 @@ fn chat_with_a_model_on_a_remote_server() {
 
     // Documents with a remote model: the passages go to the server, the answer cites a page.
     let manual = home.path().join("manual.pdf");
-    let pages = ["Hearth user guide.\nThis guide explains the settings.", "Chapter 2: Power.\nThe power supply is rated at 240 watts."].map(String::from);
+    let pages =
+        ["Hearth user guide.\nThis guide explains the settings.", "Chapter 2: Power.\nThe power supply is rated at 240 watts."].map(String::from);
     std::fs::write(&manual, hearth_documents::fixture::text_pdf(&pages)).unwrap();
     let docs_conv = invoke(&webview, "create_conversation", json!({})).unwrap()["id"].as_i64().unwrap();
     let greedy48 = json!({"temperature": 0.0, "top_k": null, "top_p": null, "min_p": null, "repeat_penalty": null, "seed": 1, "max_tokens": 48});
-    invoke(&webview, "update_conversation", json!({"id": docs_conv, "systemPrompt": "", "sampling": greedy48, "template": {"kind": "model"}})).unwrap();
+    invoke(&webview, "update_conversation", json!({"id": docs_conv, "systemPrompt": "", "sampling": greedy48, "template": {"kind": "model"}}))
+        .unwrap();
     let added = invoke(&webview, "add_documents", json!({"conversationId": docs_conv, "paths": [manual], "onProgress": "__CHANNEL__:7"})).unwrap();
     assert_eq!(added[0]["document"]["pages"], 2, "{added}");
-    let cited = invoke(&webview, "send_message", json!({"conversationId": docs_conv, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:8"})).unwrap();
+    let cited = invoke(
+        &webview,
+        "send_message",
+        json!({"conversationId": docs_conv, "text": "What is the power supply rated at?", "onEvent": "__CHANNEL__:8"}),
+    )
+    .unwrap();
     assert_eq!(cited["status"], "complete", "{cited}");
     assert!(cited["stats"]["prompt_tokens"].as_u64().unwrap() > 40, "the document went to the server: {cited}");
     assert_eq!(cited["citations"][0]["page"], 2, "{cited}");
 
     // The Benchmark page on the remote model: measured on the server, kept with the results.
-    let input = json!({"path": info["path"], "n_prompt": 32, "n_gen": 8, "depth": 0, "ttft_prompt": 0, "reps": 1, "threads": null, "gpu_layers": null});
+    let input =
+        json!({"path": info["path"], "n_prompt": 32, "n_gen": 8, "depth": 0, "ttft_prompt": 0, "reps": 1, "threads": null, "gpu_layers": null});
     let report = invoke(&webview, "run_benchmark", json!({"input": input, "onStep": "__CHANNEL__:9"})).unwrap();
     assert!(report["backend"].as_str().unwrap().starts_with("remote 127.0.0.1:"), "{report}");
     assert!(report["tg_tps"].as_f64().unwrap() > 0.0, "{report}");

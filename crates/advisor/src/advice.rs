@@ -228,7 +228,14 @@ fn loss(row: &QuantRow, native_mxfp4: bool) -> f64 {
     }
 }
 
-fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &AdviceRequest, flash_attention: bool, native_mxfp4: bool) -> Result<Recommendation, String> {
+fn recommend(
+    shape: &ModelShape,
+    hw: &HardwareSpec,
+    rows: &[QuantRow],
+    req: &AdviceRequest,
+    flash_attention: bool,
+    native_mxfp4: bool,
+) -> Result<Recommendation, String> {
     let gib = |b: f64| b / GIB;
     let whole = |r: &&QuantRow| matches!(r.fits, Fit::Gpu | Fit::Unified | Fit::Cpu);
     // Keep 5% of the pool free for the desktop and the chat's own growth.
@@ -251,8 +258,7 @@ fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &Adv
     // Split runs are slow: among the good quants (Q4_K_S and better), the best quality of
     // those within 20% of the fastest.
     let split_choice = || {
-        let split: Vec<&QuantRow> =
-            rows.iter().filter(|r| !r.this_file && r.fits == Fit::Partial && loss(r, native_mxfp4) <= 0.045).collect();
+        let split: Vec<&QuantRow> = rows.iter().filter(|r| !r.this_file && r.fits == Fit::Partial && loss(r, native_mxfp4) <= 0.045).collect();
         let fastest = split.iter().map(|r| r.predicted.tg_tps).fold(0.0, f64::max);
         split.into_iter().filter(|r| r.predicted.tg_tps >= 0.8 * fastest).min_by(by_quality)
     };
@@ -262,37 +268,58 @@ fn recommend(shape: &ModelShape, hw: &HardwareSpec, rows: &[QuantRow], req: &Adv
         } else {
             "the best quality".to_string()
         };
-        (best, format!(
-            "{} is {what} that fits in {where_} with {} tokens of context ({:.1} GiB needed), at about {:.0} tok/s.",
-            best.quant, req.ctx, gib(best.memory.total_bytes), best.predicted.tg_tps
-        ))
+        (
+            best,
+            format!(
+                "{} is {what} that fits in {where_} with {} tokens of context ({:.1} GiB needed), at about {:.0} tok/s.",
+                best.quant,
+                req.ctx,
+                gib(best.memory.total_bytes),
+                best.predicted.tg_tps
+            ),
+        )
     } else if let Some(best) = usable.iter().copied().min_by(by_quality) {
-        (best, format!(
+        (
+            best,
+            format!(
             "{} is the best quality that fits in {where_} ({:.1} GiB at {} tokens); no quant that fits reaches {target:.0} tok/s here (about {:.1}).",
             best.quant, gib(best.memory.total_bytes), req.ctx, best.predicted.tg_tps
-        ))
+        ),
+        )
     } else if let Some(best) = split_choice() {
         let split = if best.n_cpu_moe > 0 {
             format!("the experts of {} of {} layers in system RAM", best.n_cpu_moe, shape.layers)
         } else {
             format!("{} of {} layers on the GPU", best.gpu_layers, shape.layers)
         };
-        (best, format!(
-            "Nothing of usable quality fits whole in {where_} at {} tokens; {} runs split, with {split}, at about {:.1} tok/s.",
-            req.ctx, best.quant, best.predicted.tg_tps
-        ))
+        (
+            best,
+            format!(
+                "Nothing of usable quality fits whole in {where_} at {} tokens; {} runs split, with {split}, at about {:.1} tok/s.",
+                req.ctx, best.quant, best.predicted.tg_tps
+            ),
+        )
     } else if let Some(best) = whole_rows.iter().copied().min_by(by_quality) {
-        (best, format!(
+        (
+            best,
+            format!(
             "Only {} fits in {where_} at {} tokens, with a heavy quality loss (KL divergence {:.2} on Llama-3-8B); a smaller model is likely better.",
             best.quant, req.ctx, best.kld.unwrap_or(f64::NAN)
-        ))
+        ),
+        )
     } else {
         return Err(format!(
             "No quant of {} fits this machine at {} tokens of context; a smaller context or a machine with more memory is needed.",
             shape.name, req.ctx
         ));
     };
-    let gpu_layers = if row.fits == Fit::Cpu { 0 } else if row.gpu_layers >= shape.layers { 999 } else { row.gpu_layers };
+    let gpu_layers = if row.fits == Fit::Cpu {
+        0
+    } else if row.gpu_layers >= shape.layers {
+        999
+    } else {
+        row.gpu_layers
+    };
     // Fully on the GPU the weights are copied there anyway; mmap would keep a second copy in the page cache.
     let mmap = !matches!(row.fits, Fit::Gpu | Fit::Unified);
     let kv = req.kv_type.llama_name();

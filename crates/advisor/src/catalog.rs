@@ -183,12 +183,33 @@ mod tests {
     #[test]
     fn the_catalog_parses_and_has_what_the_issue_names() {
         let c = Catalog::load().unwrap();
-        for id in ["gpt-oss-120b", "gpt-oss-20b", "llama-2-7b", "llama-3.1-8b", "llama-3.3-70b", "qwen2.5-7b",
-            "qwen3-30b-a3b", "qwen3-235b-a22b", "gemma-3-4b", "gemma-3-27b", "mistral-small-24b", "deepseek-v3"] {
+        for id in [
+            "gpt-oss-120b",
+            "gpt-oss-20b",
+            "llama-2-7b",
+            "llama-3.1-8b",
+            "llama-3.3-70b",
+            "qwen2.5-7b",
+            "qwen3-30b-a3b",
+            "qwen3-235b-a22b",
+            "gemma-3-4b",
+            "gemma-3-27b",
+            "mistral-small-24b",
+            "deepseek-v3",
+        ] {
             assert!(!c.model(id).unwrap().source.is_empty(), "{id} has no source");
         }
-        for id in ["strix-halo-395-128gb", "dgx-spark", "rtx-5090", "rtx-4090", "rtx-3090", "rtx-pro-6000",
-            "m4-max-128gb", "m3-ultra-512gb", "ddr5-6400-desktop"] {
+        for id in [
+            "strix-halo-395-128gb",
+            "dgx-spark",
+            "rtx-5090",
+            "rtx-4090",
+            "rtx-3090",
+            "rtx-pro-6000",
+            "m4-max-128gb",
+            "m3-ultra-512gb",
+            "ddr5-6400-desktop",
+        ] {
             let h = c.machine(id).unwrap();
             assert!(!h.source.is_empty(), "{id} has no source");
             c.backend(&h.backend).unwrap();

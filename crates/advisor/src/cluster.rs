@@ -97,15 +97,17 @@ pub fn rpc_cluster(
     // A prompt goes through in micro-batches of 512 tokens, each crossing every link.
     let ubatch = crate::UBATCH as f64;
     let pp = e.predicted.pp_tps;
-    let pp_tps = if pp > 0.0 { ubatch / (ubatch / pp + remotes * (link.round_trip_ms / 1000.0 + 2.0 * ubatch * hidden_bytes / link_bytes_per_s)) } else { 0.0 };
-    let machines_needed = (1..=16).find(|&n| {
-        evaluate(shape, Some(q), &pooled(hw, n), backend, ctx, 0, kv_type).is_ok_and(|e| fits_whole(e.placement.fit))
-    });
+    let pp_tps = if pp > 0.0 {
+        ubatch / (ubatch / pp + remotes * (link.round_trip_ms / 1000.0 + 2.0 * ubatch * hidden_bytes / link_bytes_per_s))
+    } else {
+        0.0
+    };
+    let machines_needed =
+        (1..=16).find(|&n| evaluate(shape, Some(q), &pooled(hw, n), backend, ctx, 0, kv_type).is_ok_and(|e| fits_whole(e.placement.fit)));
     let pool = crate::placement::gpu_pool_bytes(hw);
     let model = shape.id.rsplit('/').next().unwrap_or(&shape.id).to_string();
-    let mut commands: Vec<String> = (1..machines)
-        .map(|i| format!("# machine {} (built with -DGGML_RPC=ON): ggml-rpc-server -H 0.0.0.0 -p 50052 -c", i + 1))
-        .collect();
+    let mut commands: Vec<String> =
+        (1..machines).map(|i| format!("# machine {} (built with -DGGML_RPC=ON): ggml-rpc-server -H 0.0.0.0 -p 50052 -c", i + 1)).collect();
     let hosts = (1..machines).map(|i| format!("MACHINE{}:50052", i + 1)).collect::<Vec<_>>().join(",");
     commands.push(format!(
         "# machine 1: llama-server -m {model}-{quant}.gguf -c {ctx} -ngl 99 -fa on{}",

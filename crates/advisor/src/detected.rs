@@ -15,7 +15,10 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
     let from = |id: &str| catalog.machine(id).ok().cloned();
     let known = gpu.and_then(|g| {
         let name = g.name.to_ascii_lowercase();
-        if name.contains("8060s") || name.contains("strix halo") || (g.vendor == "AMD" && g.memory_kind == MemoryKind::Unified && name.contains("1586")) {
+        if name.contains("8060s")
+            || name.contains("strix halo")
+            || (g.vendor == "AMD" && g.memory_kind == MemoryKind::Unified && name.contains("1586"))
+        {
             from("strix-halo-395-128gb")
         } else if name.contains("gb10") {
             from("dgx-spark")

@@ -32,3 +32,20 @@ impl AdvisorError {
         }
     }
 }
+
+impl AdvisorError {
+    /// The protocol's code, for the app and the UI.
+    pub fn error_code(&self) -> hearth_protocol::ErrorCode {
+        use hearth_protocol::ErrorCode;
+        match self {
+            AdvisorError::UnknownModel(_) | AdvisorError::UnknownHardware(_) => ErrorCode::NotFound,
+            AdvisorError::UnknownQuant(_) | AdvisorError::UnknownBackend(_) | AdvisorError::InvalidInput(_) => ErrorCode::BadRequest,
+            AdvisorError::BadModelFile(..) => ErrorCode::InvalidModel,
+            AdvisorError::Catalog(_) => ErrorCode::Internal,
+        }
+    }
+
+    pub fn payload(&self) -> hearth_protocol::ErrorPayload {
+        hearth_protocol::ErrorPayload::new(self.error_code(), self.to_string())
+    }
+}

@@ -9,8 +9,8 @@
 
 mod advice;
 mod calibration;
-mod cluster;
 mod catalog;
+mod cluster;
 mod detected;
 mod error;
 mod evaluation;
@@ -22,16 +22,16 @@ mod speed;
 
 pub use advice::{advise, Advice, AdviceRequest, ModelFacts, QuantRow, Recommendation, Use};
 pub use calibration::{calibrate, Calibrated};
+pub use catalog::{Backend, CalibrationRow, Catalog, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};
 pub use cluster::{rpc_cluster, ClusterSizing, Link};
 pub use detected::this_machine;
-pub use sizing::{compare_hardware, MachineRow};
-pub use catalog::{Backend, Catalog, CalibrationRow, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};
 pub use error::AdvisorError;
-pub use memory::{estimate_memory, kv_cache_bytes, MemoryEstimate, MemoryParams, UBATCH};
 /// The KV cache type, shared with the engine's settings.
 pub use hearth_protocol::KvCacheType;
+pub use memory::{estimate_memory, kv_cache_bytes, MemoryEstimate, MemoryParams, UBATCH};
 pub use model_shape::{ModelShape, TensorClass};
 pub use placement::{place, Fit, Placement};
+pub use sizing::{compare_hardware, MachineRow};
 pub use speed::{predict, Predicted};
 
 /// Bytes in a GiB.

@@ -78,11 +78,8 @@ pub fn estimate_memory(shape: &ModelShape, quant: Option<&QuantSpec>, p: &Memory
     let ub = p.ubatch as f64;
     // Logits for a whole ubatch (f32) dominate small models; then the FFN activations, the
     // attention masks (f16, one per cache), and the logits output buffer of one token.
-    let mut compute = shape.vocab as f64 * ub * 4.0
-        + ub * shape.ffn as f64 * 8.0
-        + full_cells * ub * 2.0
-        + swa_cells * ub * 2.0
-        + shape.vocab as f64 * 4.0;
+    let mut compute =
+        shape.vocab as f64 * ub * 4.0 + ub * shape.ffn as f64 * 8.0 + full_cells * ub * 2.0 + swa_cells * ub * 2.0 + shape.vocab as f64 * 4.0;
     if !p.flash_attention {
         // Without flash attention the KQ matrix of one layer is materialized (f32).
         compute += shape.heads as f64 * full_cells * ub * 4.0;

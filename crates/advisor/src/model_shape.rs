@@ -63,9 +63,7 @@ pub struct ModelShape {
 }
 
 fn bpw(type_name: &str) -> Result<f64, AdvisorError> {
-    GgmlType::from_name(type_name)
-        .map(|t| t.bits_per_weight())
-        .ok_or_else(|| AdvisorError::Catalog(format!("unknown ggml type {type_name}")))
+    GgmlType::from_name(type_name).map(|t| t.bits_per_weight()).ok_or_else(|| AdvisorError::Catalog(format!("unknown ggml type {type_name}")))
 }
 
 impl ModelShape {
@@ -142,10 +140,7 @@ impl ModelShape {
             _ => gguf.arch_u64("vocab_size").unwrap_or(0) as u32,
         };
         let experts = gguf.arch_u64("expert_count").unwrap_or(0) as u32;
-        let ffn = gguf
-            .arch_u64("expert_feed_forward_length")
-            .or_else(|| gguf.arch_u64("feed_forward_length"))
-            .unwrap_or(4 * hidden as u64) as u32;
+        let ffn = gguf.arch_u64("expert_feed_forward_length").or_else(|| gguf.arch_u64("feed_forward_length")).unwrap_or(4 * hidden as u64) as u32;
 
         let mut groups: Vec<TensorGroup> = Vec::new();
         let mut has_output = false;
@@ -174,12 +169,8 @@ impl ModelShape {
             }
         }
         let summary = gguf.summary();
-        let native_expert_type = gguf
-            .tensors
-            .iter()
-            .find(|t| t.name.contains("_exps"))
-            .filter(|t| t.ggml_type.name == "MXFP4")
-            .map(|t| t.ggml_type.name.to_string());
+        let native_expert_type =
+            gguf.tensors.iter().find(|t| t.name.contains("_exps")).filter(|t| t.ggml_type.name == "MXFP4").map(|t| t.ggml_type.name.to_string());
         Ok(ModelShape {
             name: summary.name.clone().unwrap_or_else(|| path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned())),
             id: path.display().to_string(),
@@ -216,13 +207,20 @@ impl ModelShape {
     /// which one row is read — unless it doubles as the output matrix).
     pub fn params_active(&self) -> f64 {
         let embd = if self.tied_embeddings { self.params(TensorClass::TokenEmbd) } else { 0.0 };
-        self.params(TensorClass::Layer) + self.params(TensorClass::Output) + embd + self.params(TensorClass::Other)
+        self.params(TensorClass::Layer)
+            + self.params(TensorClass::Output)
+            + embd
+            + self.params(TensorClass::Other)
             + self.params(TensorClass::Experts) * self.expert_share()
     }
 
     /// The share of routed experts one token uses.
     pub fn expert_share(&self) -> f64 {
-        if self.experts == 0 { 1.0 } else { self.experts_used as f64 / self.experts as f64 }
+        if self.experts == 0 {
+            1.0
+        } else {
+            self.experts_used as f64 / self.experts as f64
+        }
     }
 
     pub fn is_moe(&self) -> bool {

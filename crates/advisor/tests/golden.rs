@@ -86,7 +86,10 @@ fn every_calibration_row_is_predicted_within_fifteen_percent() {
         let p = a.selected.unwrap().predicted;
         let tg = p.tg_tps / row.tg_tps;
         let pp = p.pp_tps / row.pp_tps;
-        println!("{} {} on {}: tg {:.1} vs {:.1} ({tg:.2}x), pp {:.0} vs {:.0} ({pp:.2}x)", row.model, row.quant, row.hardware, p.tg_tps, row.tg_tps, p.pp_tps, row.pp_tps);
+        println!(
+            "{} {} on {}: tg {:.1} vs {:.1} ({tg:.2}x), pp {:.0} vs {:.0} ({pp:.2}x)",
+            row.model, row.quant, row.hardware, p.tg_tps, row.tg_tps, p.pp_tps, row.pp_tps
+        );
         assert!((0.85..1.15).contains(&tg), "tg off for {} on {}: {tg:.2}x", row.model, row.hardware);
         assert!((0.7..1.3).contains(&pp), "pp off for {} on {}: {pp:.2}x", row.model, row.hardware);
     }
@@ -97,16 +100,43 @@ fn nonsense_input_gets_a_clear_error() {
     let c = Catalog::builtin();
     let shape = ModelShape::from_catalog(c.model("llama-3.1-8b").unwrap());
     let hardware = c.machine("rtx-4090").unwrap();
-    let err = advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 0, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None })
-        .unwrap_err();
+    let err = advise(
+        c,
+        &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 0, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("too small"), "{err}");
-    let err = advise(c, &AdviceRequest { shape: &shape, hardware, backend: Some("opencl"), ctx: 4096, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None })
-        .unwrap_err();
+    let err = advise(
+        c,
+        &AdviceRequest {
+            shape: &shape,
+            hardware,
+            backend: Some("opencl"),
+            ctx: 4096,
+            depth: 0,
+            kv_type: KvCacheType::F16,
+            use_case: Use::Chat,
+            quant: None,
+        },
+    )
+    .unwrap_err();
     assert_eq!(err.code(), "UNKNOWN_BACKEND");
     assert_eq!(c.model("gpt-5").unwrap_err().code(), "UNKNOWN_MODEL");
     let cpu = c.machine("ddr5-6400-desktop").unwrap();
-    let err = advise(c, &AdviceRequest { shape: &shape, hardware: cpu, backend: Some("cuda"), ctx: 4096, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None })
-        .unwrap_err();
+    let err = advise(
+        c,
+        &AdviceRequest {
+            shape: &shape,
+            hardware: cpu,
+            backend: Some("cuda"),
+            ctx: 4096,
+            depth: 0,
+            kv_type: KvCacheType::F16,
+            use_case: Use::Chat,
+            quant: None,
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("no GPU"), "{err}");
 }
 
@@ -116,12 +146,24 @@ fn generation_slows_with_depth() {
     let shape = ModelShape::from_catalog(c.model("llama-3.1-8b").unwrap());
     let hardware = c.machine("rtx-4090").unwrap();
     let at = |depth| {
-        advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx: 32768, depth, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: Some("Q4_K_M") })
-            .unwrap()
-            .selected
-            .unwrap()
-            .predicted
-            .tg_tps
+        advise(
+            c,
+            &AdviceRequest {
+                shape: &shape,
+                hardware,
+                backend: None,
+                ctx: 32768,
+                depth,
+                kv_type: KvCacheType::F16,
+                use_case: Use::Chat,
+                quant: Some("Q4_K_M"),
+            },
+        )
+        .unwrap()
+        .selected
+        .unwrap()
+        .predicted
+        .tg_tps
     };
     assert!(at(30000) < at(0) * 0.9);
 }

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use hearth_advisor::{advise, calibrate, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, QuantRow, Use, GIB};
+use hearth_advisor::{
+    advise, calibrate, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, QuantRow, Use, GIB,
+};
 use hearth_hardware::{Probe, Roots};
 
 #[derive(Args)]
@@ -106,7 +108,10 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         let d = Roots::default();
         let replay = a.sysfs_root.is_some() || a.proc_root.is_some();
         let mut probe = if replay {
-            Probe::new(Roots { sysfs: a.sysfs_root.unwrap_or(d.sysfs), proc: a.proc_root.unwrap_or(d.proc) }, Box::new(crate::hardware_command::NoNvidia))
+            Probe::new(
+                Roots { sysfs: a.sysfs_root.unwrap_or(d.sysfs), proc: a.proc_root.unwrap_or(d.proc) },
+                Box::new(crate::hardware_command::NoNvidia),
+            )
         } else {
             Probe::system()
         };
@@ -129,16 +134,19 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         UseArg::LongDocuments => Use::LongDocuments,
         UseArg::Coding => Use::Coding,
     };
-    let advice = advise(catalog, &AdviceRequest {
-        shape: &shape,
-        hardware: &hardware,
-        backend: a.backend.as_deref(),
-        ctx,
-        depth,
-        kv_type,
-        use_case,
-        quant: a.quant.as_deref(),
-    })?;
+    let advice = advise(
+        catalog,
+        &AdviceRequest {
+            shape: &shape,
+            hardware: &hardware,
+            backend: a.backend.as_deref(),
+            ctx,
+            depth,
+            kv_type,
+            use_case,
+            quant: a.quant.as_deref(),
+        },
+    )?;
 
     if let Some(n) = a.machines {
         if n == 0 || n > 64 {

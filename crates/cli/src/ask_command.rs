@@ -15,7 +15,7 @@ use hearth_engine::embeddings::Embedder;
 use hearth_engine::{Engine, GenerationRequest};
 
 use crate::chat_command::Printer;
-use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ChatMessage, Role, SamplingSettings, TemplateChoice};
 use hearth_store::{HearthHome, Passage, Store};
 
 #[derive(Args)]
@@ -85,11 +85,18 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
     let mut records = Vec::new();
     for doc in docs {
         let path = Path::new(doc);
-        let record = index_file(&store, path, &extractor, &counter, &never, |p| {
-            if p.stage == "reading" && (p.page == p.pages || p.page % 50 == 0) {
-                eprintln!("[{}: page {} of {}]", p.document, p.page, p.pages);
-            }
-        })
+        let record = index_file(
+            || &store,
+            path,
+            &extractor,
+            &counter,
+            &never,
+            |p| {
+                if p.stage == "reading" && (p.page == p.pages || p.page % 50 == 0) {
+                    eprintln!("[{}: page {} of {}]", p.document, p.page, p.pages);
+                }
+            },
+        )
         .map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
         if !record.unreadable_pages.is_empty() {
             eprintln!("[{}: pages {:?} could not be read]", record.name, record.unreadable_pages);
@@ -131,17 +138,13 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
 
     let Some(model) = &a.model else { bail!("--model is needed to answer (or --retrieve-only to print the passages)") };
     let mut engine = Engine::new()?;
-    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.placement.gpu_layers, devices: a.placement.devices.clone(), ..Default::default() };
+    let settings = crate::placement_args::launch_settings_for(model, &a.placement.overrides(a.ctx, a.threads))?;
     let info = engine.load(model, &settings, |_| true)?;
     // Room for the answer and the chat template's own tokens.
     let budget = info.context_length.saturating_sub(a.max_tokens + 96);
     let total: u32 = records.iter().map(|d| d.tokens).sum();
     let whole = total + total / 10 < budget;
-    let candidates: Vec<Passage> = if whole {
-        whole_documents(&store, &records, &counter)?
-    } else {
-        retrieve(a.top.max(12))?
-    };
+    let candidates: Vec<Passage> = if whole { whole_documents(&store, &records, &counter)? } else { retrieve(a.top.max(12))? };
     let prompt = question_prompt(question, &candidates, budget, &counter);
     let req = GenerationRequest {
         messages: vec![ChatMessage { role: Role::User, content: prompt.message.clone() }],

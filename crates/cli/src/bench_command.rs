@@ -10,6 +10,7 @@ use anyhow::Context;
 use clap::Args;
 use hearth_engine::bench::{bench, BenchRequest};
 use hearth_hardware::Probe;
+use hearth_protocol::jobs::{write_line, BenchJob, BenchStep, JobLine};
 use hearth_protocol::{ErrorCode, ErrorPayload};
 use hearth_store::{HearthHome, Store};
 
@@ -82,17 +83,25 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
                 let x = &r.report;
                 println!(
                     "{}  {}  {} {}  pp{} {:.1} tok/s  tg{} {:.1} tok/s  ({}, {} threads)",
-                    r.id, r.machine, x.model, x.quant, x.n_prompt, x.pp_tps.unwrap_or(0.0), x.n_gen, x.tg_tps.unwrap_or(0.0), x.backend, x.threads
+                    r.id,
+                    r.machine,
+                    x.model,
+                    x.quant,
+                    x.n_prompt,
+                    x.pp_tps.unwrap_or(0.0),
+                    x.n_gen,
+                    x.tg_tps.unwrap_or(0.0),
+                    x.backend,
+                    x.threads
                 );
             }
         }
         return Ok(());
     }
     let (json, events) = (a.json, a.events);
-    let line = crate::event_lines::emit;
     let mut step = |step: &str| {
         if events {
-            line(serde_json::json!({ "event": "progress", "step": step }));
+            write_line::<BenchJob>(&JobLine::Progress { progress: BenchStep { step: step.to_string() } });
         } else if !json {
             eprintln!("[{step}]");
         }
@@ -118,15 +127,18 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
 
 fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_protocol::BenchReport, ErrorPayload> {
     let model = a.model.clone().expect("clap requires it");
+    // The placement the app saved for this file, unless a flag says otherwise.
+    let saved = crate::placement_args::launch_settings_for(&model, &a.placement.overrides(None, a.threads))
+        .map_err(|e| ErrorPayload::new(ErrorCode::Storage, e.to_string()))?;
     let req = BenchRequest {
         path: model,
         n_prompt: a.n_prompt,
         n_gen: a.n_gen,
         depth: a.depth,
         ttft_prompt: a.ttft_prompt,
-        threads: a.threads,
-        gpu_layers: a.placement.gpu_layers,
-        devices: a.placement.devices.clone(),
+        threads: saved.threads,
+        gpu_layers: saved.gpu_layers,
+        devices: saved.devices,
         reps: a.reps,
     };
     bench(&req, |s| step(s)).map_err(|e| e.payload())
@@ -139,11 +151,10 @@ fn report_bench(
     json: bool,
     events: bool,
 ) -> anyhow::Result<()> {
-    let line = crate::event_lines::emit;
     let report = match result {
         Ok(r) => r,
-        Err(e) if events => {
-            line(serde_json::json!({ "event": "error", "error": e }));
+        Err(error) if events => {
+            write_line::<BenchJob>(&JobLine::Error { error });
             std::process::exit(1);
         }
         Err(e) => anyhow::bail!("{}", e.message),
@@ -152,7 +163,7 @@ fn report_bench(
         open_store()?.add_bench_result(machine, &report)?;
     }
     if events {
-        line(serde_json::json!({ "event": "done", "report": report }));
+        write_line::<BenchJob>(&JobLine::Done { report });
         return Ok(());
     }
     if json {

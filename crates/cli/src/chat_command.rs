@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
-use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ChatMessage, Role, SamplingSettings, TemplateChoice};
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -60,7 +60,7 @@ impl GenerationObserver for Printer {
 }
 
 pub fn run(a: ChatArgs) -> anyhow::Result<()> {
-    let settings = ModelSettings { context_length: a.ctx, threads: a.threads, gpu_layers: a.placement.gpu_layers, devices: a.placement.devices.clone(), ..Default::default() };
+    let settings = crate::placement_args::launch_settings_for(&a.model, &a.placement.overrides(a.ctx, a.threads))?;
     let mut engine = Engine::new()?;
     let info = engine.load(&a.model, &settings, |_| true)?;
     let mut messages = Vec::new();

@@ -61,7 +61,11 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
         bail!("the model ran on the CPU both times: this build or machine has no GPU device to check");
     }
     if !check.passed() {
-        bail!("{} computes this model differently from the CPU ({} real disagreements): its answers cannot be trusted", check.backend, g.real_disagreements());
+        bail!(
+            "{} computes this model differently from the CPU ({} real disagreements): its answers cannot be trusted",
+            check.backend,
+            g.real_disagreements()
+        );
     }
     Ok(())
 }

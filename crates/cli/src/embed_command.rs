@@ -11,7 +11,7 @@ use hearth_engine::embeddings::Embedder;
 use hearth_protocol::{ErrorCode, ErrorPayload};
 use hearth_store::{HearthHome, Store};
 
-use crate::event_lines::emit;
+use hearth_protocol::jobs::{write_line, EmbedJob, EmbedProgress, EmbedReport, JobLine};
 
 #[derive(Args)]
 pub struct EmbedArgs {
@@ -33,7 +33,7 @@ pub fn model_key(model: &std::path::Path) -> String {
 
 pub fn run(a: EmbedArgs) -> anyhow::Result<()> {
     if let Err(error) = embed(&a) {
-        emit(serde_json::json!({ "event": "error", "error": error }));
+        write_line::<EmbedJob>(&JobLine::Error { error });
         std::process::exit(1);
     }
     Ok(())
@@ -47,12 +47,11 @@ fn embed(a: &EmbedArgs) -> Result<(), ErrorPayload> {
         let missing = store.chunks_without_embedding(&a.documents, &key).map_err(|e| e.payload())?;
         let total = missing.len();
         for (i, batch) in missing.chunks(16).enumerate() {
-            emit(serde_json::json!({ "event": "progress", "done": i * 16, "total": total }));
+            let progress = EmbedProgress { done: (i * 16) as u64, total: total as u64 };
+            write_line::<EmbedJob>(&JobLine::Progress { progress });
             let texts: Vec<String> = batch.iter().map(|p| p.text.clone()).collect();
             let vectors = embedder.embed(&texts).map_err(|e| e.payload())?;
-            store
-                .put_embeddings(&key, &batch.iter().map(|p| p.chunk_id).zip(vectors).collect::<Vec<_>>())
-                .map_err(|e| e.payload())?;
+            store.put_embeddings(&key, &batch.iter().map(|p| p.chunk_id).zip(vectors).collect::<Vec<_>>()).map_err(|e| e.payload())?;
         }
     }
     let vector = match &a.query {
@@ -62,6 +61,6 @@ fn embed(a: &EmbedArgs) -> Result<(), ErrorPayload> {
     if vector.as_ref().is_some_and(|v| v.iter().all(|x| *x == 0.0)) {
         return Err(ErrorPayload::new(ErrorCode::BadRequest, "the query has no tokens to embed"));
     }
-    emit(serde_json::json!({ "event": "done", "report": { "model": key, "vector": vector } }));
+    write_line::<EmbedJob>(&JobLine::Done { report: EmbedReport { model: key, vector } });
     Ok(())
 }

@@ -62,12 +62,7 @@ fn opt<T: std::fmt::Display>(v: Option<T>, unit: &str) -> String {
 }
 
 fn print_text(s: &HardwareSnapshot) {
-    println!(
-        "memory  {} used of {} ({} available)",
-        gib(s.memory.used_bytes),
-        gib(s.memory.total_bytes),
-        gib(s.memory.available_bytes)
-    );
+    println!("memory  {} used of {} ({} available)", gib(s.memory.used_bytes), gib(s.memory.total_bytes), gib(s.memory.available_bytes));
     println!(
         "cpu     {} · {} threads · {} load · {} · {}",
         s.cpu.name.as_deref().unwrap_or("-"),

@@ -4,17 +4,16 @@
 mod advise_command;
 mod ask_command;
 mod bench_command;
-mod remote_bench;
 mod chat_command;
 mod devices_command;
 mod dry_run_command;
 mod embed_command;
-mod event_lines;
 mod hardware_command;
 mod inspect_command;
 mod models_command;
 mod placement_args;
 mod quantize_command;
+mod remote_bench;
 mod send_command;
 mod serve_command;
 

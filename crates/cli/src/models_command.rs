@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use hearth_models::{endpoint, list_models, list_repo_files, parse_repo_spec, pull, sidecar, PullRequest};
+use hearth_protocol::jobs::{write_line, JobLine, PullDone, PullJob, PullProgressLine};
 use hearth_store::HearthHome;
 
 #[derive(Args)]
@@ -116,16 +117,24 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
                     last_print = Instant::now();
                     let secs = started.elapsed().as_secs_f64().max(0.001);
                     if json {
-                        println!("{}", serde_json::json!({ "event": "progress", "file": p.file, "done_bytes": p.done_bytes, "total_bytes": p.total_bytes }));
+                        let progress = PullProgressLine { file: p.file.clone(), done_bytes: p.done_bytes, total_bytes: p.total_bytes };
+                        write_line::<PullJob>(&JobLine::Progress { progress });
                     } else {
-                        eprint!("\r{}: {:.1} / {:.1} MiB ({:.1} MiB/s)   ", p.file, p.done_bytes as f64 / 1048576.0, p.total_bytes as f64 / 1048576.0, p.done_bytes as f64 / 1048576.0 / secs);
+                        eprint!(
+                            "\r{}: {:.1} / {:.1} MiB ({:.1} MiB/s)   ",
+                            p.file,
+                            p.done_bytes as f64 / 1048576.0,
+                            p.total_bytes as f64 / 1048576.0,
+                            p.done_bytes as f64 / 1048576.0 / secs
+                        );
                     }
                 }
             }));
             match result {
                 Ok(paths) => {
                     if json {
-                        println!("{}", serde_json::json!({ "event": "done", "paths": paths }));
+                        let paths = paths.iter().map(|p| p.display().to_string()).collect();
+                        write_line::<PullJob>(&JobLine::Done { report: PullDone { paths } });
                     } else {
                         eprintln!();
                         for p in paths {
@@ -135,7 +144,7 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
                 }
                 Err(e) => {
                     if json {
-                        println!("{}", serde_json::json!({ "event": "error", "error": { "code": e.code(), "message": e.to_string() } }));
+                        write_line::<PullJob>(&JobLine::Error { error: e.payload() });
                     }
                     eprintln!();
                     return Err(e).context("the download did not finish");

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use hearth_engine::quantize::{quantize, QuantizeRequest, QuantizeStep};
+use hearth_protocol::jobs::{write_line, JobLine, QuantizeDone, QuantizeEvent, QuantizeJob};
 
 #[derive(Args)]
 pub struct QuantizeArgs {
@@ -29,31 +30,44 @@ pub struct QuantizeArgs {
 pub fn run(a: QuantizeArgs) -> anyhow::Result<()> {
     let req = QuantizeRequest { input: a.input, quant: a.quant, output: a.output, allow_requantize: a.allow_requantize, threads: a.threads };
     let json = a.json;
-    let line = crate::event_lines::emit;
+    let line = |progress| write_line::<QuantizeJob>(&JobLine::Progress { progress });
     let result = quantize(&req, |step| match step {
         QuantizeStep::Started { output, warning } if json => {
-            line(serde_json::json!({ "event": "started", "output": output, "warning": warning }));
+            line(QuantizeEvent::Started { output: output.display().to_string(), warning: warning.map(str::to_string) });
         }
         QuantizeStep::Started { output, .. } => eprintln!("writing {}", output.display()),
-        QuantizeStep::Progress(f) if json => line(serde_json::json!({ "event": "progress", "fraction": f })),
+        QuantizeStep::Progress(fraction) if json => line(QuantizeEvent::Progress { fraction }),
         QuantizeStep::Progress(f) => eprint!("\rquantizing: {:>3.0}%", f * 100.0),
     });
     match result {
         Ok(report) => {
             if json {
-                line(serde_json::json!({ "event": "done", "report": report }));
+                let report = QuantizeDone {
+                    output: report.output.display().to_string(),
+                    size_bytes: report.size_bytes,
+                    seconds: report.seconds,
+                    source_type: report.source_type,
+                    warning: report.warning,
+                };
+                write_line::<QuantizeJob>(&JobLine::Done { report });
             } else {
                 eprintln!();
                 if let Some(w) = &report.warning {
                     eprintln!("warning: {w}");
                 }
-                println!("{} ({:.1} MiB from {}, {:.1} s)", report.output.display(), report.size_bytes as f64 / 1048576.0, report.source_type, report.seconds);
+                println!(
+                    "{} ({:.1} MiB from {}, {:.1} s)",
+                    report.output.display(),
+                    report.size_bytes as f64 / 1048576.0,
+                    report.source_type,
+                    report.seconds
+                );
             }
             Ok(())
         }
         Err(e) => {
             if json {
-                line(serde_json::json!({ "event": "error", "error": e.payload() }));
+                write_line::<QuantizeJob>(&JobLine::Error { error: e.payload() });
                 std::process::exit(1);
             }
             eprintln!();

@@ -3,13 +3,13 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::Args;
-use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
+use hearth_conversation::{TurnAction, TurnEvent};
+use hearth_core::Core;
 use hearth_engine_client::EngineClient;
-use hearth_protocol::{Event, ModelSettings, Request, SamplingSettings};
+use hearth_protocol::SamplingSettings;
 use hearth_store::{HearthHome, Store};
 
 #[derive(Args)]
@@ -61,41 +61,26 @@ pub fn run(a: SendArgs) -> anyhow::Result<()> {
 }
 
 async fn send(a: SendArgs) -> anyhow::Result<()> {
-    let (home, store) = open_store()?;
-    store.recover_interrupted()?;
+    // The app's own use cases: the same model lifecycle (saved settings, last model), the same
+    // turn (documents, embeddings), the same database.
+    let core = Core::new(HearthHome::from_env(), EngineClient::new(std::env::current_exe()?))?;
     let model = match a.model {
-        Some(m) => m,
-        None => store
-            .app_state("last_model")?
-            .map(PathBuf::from)
-            .or_else(|| home.model_files().into_iter().next())
-            .context("no model: pass --model or put a .gguf in the models directory")?,
+        Some(m) => m.display().to_string(),
+        None => core.app_info()?.startup_model.context("no model: pass --model or put a .gguf in the models directory")?,
     };
-    let settings = store.model_settings(&model.display().to_string())?.unwrap_or_else(ModelSettings::default);
     let conversation = match a.conversation {
         Some(id) => id,
         None => {
-            let id = store.create_conversation("New chat")?.id;
+            let c = core.create_conversation()?;
             let sampling = SamplingSettings { temperature: a.temp, seed: a.seed, max_tokens: a.max_tokens, ..Default::default() };
-            store.set_sampling(id, &sampling)?;
-            id
+            core.update_conversation(c.id, &c.system_prompt, &sampling, &c.template)?;
+            c.id
         }
     };
-    let store = Arc::new(Mutex::new(store));
-
-    let engine = EngineClient::new(std::env::current_exe()?);
-    let mut load = engine.request(|id| Request::Load { id, path: model.clone(), settings }).await?;
-    let (model_name, context_length) = loop {
-        match load.next().await {
-            Some(Event::Loaded { model, .. }) => break (model.name, model.context_length),
-            Some(Event::Error { error, .. }) => anyhow::bail!("{}: {}", serde_json::to_string(&error.code)?, error.message),
-            Some(_) => {}
-            None => anyhow::bail!("the engine stopped while loading"),
-        }
-    };
+    core.load_model(&model, None, |_| {}).await.map_err(cli_error)?;
     let stream_text = !a.json;
-    let message = run_turn(&store, &engine, conversation, TurnAction::Send { text: a.text }, TurnModel { name: Some(&model_name), context_length, query_embedding: None }, |ev| {
-        match ev {
+    let message = core
+        .turn(conversation, TurnAction::Send { text: a.text }, |ev| match ev {
             TurnEvent::Token { text } if stream_text => {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
@@ -103,11 +88,10 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
             }
             TurnEvent::ContextTrimmed { dropped_messages } => eprintln!("[{dropped_messages} old messages dropped to fit]"),
             _ => {}
-        }
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!(e.payload().message))?;
-    engine.shutdown().await;
+        })
+        .await
+        .map_err(cli_error)?;
+    core.shutdown().await;
     if a.json {
         println!("{}", serde_json::to_string_pretty(&message)?);
     } else {
@@ -115,4 +99,10 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         eprintln!("[conversation {conversation}, message {}, {:?}]", message.id, message.status);
     }
     Ok(())
+}
+
+/// `CODE: message`, as the CLI has always reported the engine's errors.
+fn cli_error(e: hearth_core::CoreError) -> anyhow::Error {
+    let p = e.payload();
+    anyhow::anyhow!("{}: {}", serde_json::to_value(p.code).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(), p.message)
 }

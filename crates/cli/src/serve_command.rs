@@ -1,6 +1,7 @@
 //! `hearth serve MODEL.gguf [--port 8080] [--host 127.0.0.1] [--api-key K] [--allow-remote]`:
 //! the OpenAI-compatible API (crate `hearth-openai-api`) over an engine process with the model
-//! loaded. Loopback only unless `--allow-remote` is given with a non-loopback `--host`. Prints
+//! loaded (with the settings the app saved for the file, each flag winning).
+//! Loopback only unless `--allow-remote` is given with a non-loopback `--host`. Prints
 //! `listening on http://ADDR` once it accepts connections (with `--port 0`, the port it got).
 
 use std::net::IpAddr;
@@ -9,7 +10,6 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 use hearth_engine_client::EngineClient;
-use hearth_protocol::{Event, ModelSettings, Request};
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -26,6 +26,8 @@ pub struct ServeArgs {
     allow_remote: bool,
     #[arg(long)]
     ctx: Option<u32>,
+    #[arg(long)]
+    threads: Option<u32>,
     #[command(flatten)]
     placement: crate::placement_args::PlacementArgs,
 }
@@ -39,21 +41,12 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
+        let settings = crate::placement_args::launch_settings_for(&a.model, &a.placement.overrides(a.ctx, a.threads))?;
         let engine = EngineClient::new(std::env::current_exe()?);
-        let settings = ModelSettings { context_length: a.ctx, gpu_layers: a.placement.gpu_layers, devices: a.placement.devices.clone(), ..Default::default() };
-        let path = a.model.clone();
-        let mut load = engine.request(|id| Request::Load { id, path, settings }).await?;
-        let model = loop {
-            match load.next().await {
-                Some(Event::Loaded { model, .. }) => break model.name,
-                Some(Event::Error { error, .. }) => bail!("{}", error.message),
-                Some(_) => {}
-                None => bail!("the engine stopped while loading"),
-            }
-        };
+        let model = engine.load(&a.model, &settings, |_| {}).await.map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
         let listener = tokio::net::TcpListener::bind((a.host, a.port)).await?;
         println!("listening on http://{}", listener.local_addr()?);
-        let api = hearth_openai_api::Api::new(engine, model, a.api_key);
+        let api = hearth_openai_api::Api::new(engine, model.name, a.api_key);
         axum::serve(listener, hearth_openai_api::router(api)).await?;
         Ok(())
     })

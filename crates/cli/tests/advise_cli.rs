@@ -44,7 +44,9 @@ fn the_json_has_the_documented_fields() {
 
 #[test]
 fn depth_lowers_the_predicted_generation_speed() {
-    let at = |depth: &str| json(&["--model", "llama-3.1-8b", "--hardware", "rtx-4090", "--quant", "Q4_K_M", "--depth", depth])["predicted"]["tg_tps"].as_f64().unwrap();
+    let at = |depth: &str| {
+        json(&["--model", "llama-3.1-8b", "--hardware", "rtx-4090", "--quant", "Q4_K_M", "--depth", depth])["predicted"]["tg_tps"].as_f64().unwrap()
+    };
     assert!(at("30000") < at("0"));
 }
 

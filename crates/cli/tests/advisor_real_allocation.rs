@@ -11,9 +11,8 @@ use hearth_engine::Engine;
 use hearth_protocol::ModelSettings;
 
 fn model(file: &str, var: &str) -> PathBuf {
-    let path = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models").join(file));
+    let path =
+        std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models").join(file));
     assert!(path.is_file(), "{} is missing: run scripts/fetch-models.sh", path.display());
     path
 }
@@ -25,8 +24,12 @@ fn check(path: PathBuf) {
         let settings = ModelSettings { context_length: Some(ctx), ..Default::default() };
         let info = engine.load(&path, &settings, |_| true).unwrap();
         let real = info.allocated;
-        let est = estimate_memory(&shape, None, &MemoryParams { ctx, kv_type: KvCacheType::F16, ubatch: hearth_advisor::UBATCH, flash_attention: true, overhead_bytes: 0.0 })
-            .unwrap();
+        let est = estimate_memory(
+            &shape,
+            None,
+            &MemoryParams { ctx, kv_type: KvCacheType::F16, ubatch: hearth_advisor::UBATCH, flash_attention: true, overhead_bytes: 0.0 },
+        )
+        .unwrap();
         let real_total = (real.weights_bytes + real.kv_bytes + real.compute_bytes) as f64;
         let ratio = est.total_bytes / real_total;
         println!(

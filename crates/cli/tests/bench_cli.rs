@@ -18,7 +18,20 @@ fn bench_json_has_the_documented_fields_and_sane_figures_and_is_kept() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for k in ["model", "backend", "threads", "load_ms", "ttft_ms", "pp_tps", "pp_tps_stdev", "tg_tps", "tg_tps_stdev", "peak_rss_bytes", "power_w", "joules_per_token"] {
+    for k in [
+        "model",
+        "backend",
+        "threads",
+        "load_ms",
+        "ttft_ms",
+        "pp_tps",
+        "pp_tps_stdev",
+        "tg_tps",
+        "tg_tps_stdev",
+        "peak_rss_bytes",
+        "power_w",
+        "joules_per_token",
+    ] {
         assert!(v.get(k).is_some(), "missing {k}: {v}");
     }
     let num = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} is not a number: {v}"));

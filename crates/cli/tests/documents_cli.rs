@@ -50,10 +50,7 @@ fn poppler_pages_with(pdf: &Path, phrase: &str) -> Vec<u32> {
 
 fn poppler_page_count(pdf: &Path) -> u32 {
     let out = Command::new("pdfinfo").arg(pdf).output().expect("pdfinfo (poppler-utils) is installed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap()))
-        .unwrap()
+    String::from_utf8_lossy(&out.stdout).lines().find_map(|l| l.strip_prefix("Pages:").map(|n| n.trim().parse().unwrap())).unwrap()
 }
 
 #[test]
@@ -61,8 +58,7 @@ fn extraction_keeps_every_page_of_real_pdfs() {
     for pdf in [real_pdf(MIME_SPEC), real_pdf(TASN1)] {
         let out = Command::new(hearth()).args(["extract", pdf.to_str().unwrap()]).output().unwrap();
         assert!(out.status.success());
-        let lines: Vec<Value> =
-            String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
         let pages: Vec<&Value> = lines.iter().filter(|l| l["type"] == "page").collect();
         assert_eq!(pages.len() as u32, poppler_page_count(&pdf), "{}", pdf.display());
         assert_eq!(lines[0]["pages"].as_u64().unwrap() as u32, poppler_page_count(&pdf));
@@ -268,7 +264,8 @@ fn a_thousand_page_pdf_is_read_with_progress() {
     args.extend(["--".into(), big.to_str().unwrap().into()]);
     assert!(Command::new("qpdf").args(&args).status().unwrap().success());
     assert_eq!(poppler_page_count(&big), 1007);
-    let out = hearth_in(home.path(), &["ask", big.to_str().unwrap(), "Which extended attribute can hold a file's MIME type?", "--retrieve-only", "--json"]);
+    let out =
+        hearth_in(home.path(), &["ask", big.to_str().unwrap(), "Which extended attribute can hold a file's MIME type?", "--retrieve-only", "--json"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("page 1000 of 1007") && stderr.contains("page 1007 of 1007"), "{stderr}");

@@ -8,8 +8,8 @@ use std::time::Duration;
 use common::{demo_model, hearth};
 use hearth_engine_client::{EngineClient, EventStream};
 use hearth_protocol::{
-    ChatMessage, ErrorCode, ErrorPayload, Event, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
-    Request, Role, SamplingSettings, StopReason, TemplateChoice,
+    ChatMessage, ErrorCode, ErrorPayload, Event, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Request, Role,
+    SamplingSettings, StopReason, TemplateChoice,
 };
 
 fn rt() -> tokio::runtime::Runtime {
@@ -39,10 +39,7 @@ fn user(text: &str) -> ChatMessage {
 
 async fn generate(engine: &EngineClient, messages: Vec<ChatMessage>, max_tokens: u32) -> EventStream {
     let sampling = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(max_tokens), ..Default::default() };
-    engine
-        .request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model })
-        .await
-        .unwrap()
+    engine.request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model }).await.unwrap()
 }
 
 /// Collects text until `n` tokens arrived, or the stream ended.
@@ -228,10 +225,7 @@ fn a_model_without_a_template_gets_a_clear_error_and_a_builtin_fallback_works() 
             let engine = engine.clone();
             async move {
                 let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(8), ..Default::default() };
-                let mut s = engine
-                    .request(|id| Request::Generate { id, messages: vec![user("Hi")], sampling, template })
-                    .await
-                    .unwrap();
+                let mut s = engine.request(|id| Request::Generate { id, messages: vec![user("Hi")], sampling, template }).await.unwrap();
                 finish(&mut s).await
             }
         };

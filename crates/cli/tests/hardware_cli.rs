@@ -71,13 +71,8 @@ fn a_discrete_amd_card_is_dedicated_plus_shared() {
 fn ddr5_module_sensors_are_memory_temperatures() {
     let j = replay("ddr5-spd5118");
     assert_eq!(j["gpus"], Value::Array(vec![]));
-    let memory: Vec<f64> = j["sensors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["kind"] == "memory")
-        .map(|s| s["temperature_c"].as_f64().unwrap())
-        .collect();
+    let memory: Vec<f64> =
+        j["sensors"].as_array().unwrap().iter().filter(|s| s["kind"] == "memory").map(|s| s["temperature_c"].as_f64().unwrap()).collect();
     assert_eq!(memory, vec![72.25, 74.5]);
     assert_eq!(j["cpu"]["temperature_c"], 81.0, "coretemp's package sensor");
 }
@@ -130,9 +125,8 @@ fn devices_lists_the_cpu_and_a_check_without_a_gpu_fails_clearly() {
     if devices.iter().any(|d| d["backend"] != "CPU" && d["backend"] != "BLAS") {
         return; // a GPU build: the check is the GPU tests' (vulkan_device.rs, cuda_device.rs)
     }
-    let model = std::env::var("HEARTH_TEST_MODEL").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf").to_string()
-    });
+    let model = std::env::var("HEARTH_TEST_MODEL")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf").to_string());
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hearth")).args(["devices", "--check", &model, "--json"]).output().unwrap();
     assert!(!out.status.success());
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

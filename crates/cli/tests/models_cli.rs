@@ -169,9 +169,8 @@ fn a_killed_pull_is_resumed_by_the_next_and_verified() {
     // The first pull, slowed down, is killed once a few MiB are in the partial file.
     let mut child = pull(home.path(), &server.url, "test/repo:demo-Q4_1.gguf").stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    let part_size = || {
-        std::fs::read_dir(&models).ok().into_iter().flatten().flatten().map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).max().unwrap_or(0)
-    };
+    let part_size =
+        || std::fs::read_dir(&models).ok().into_iter().flatten().flatten().map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).max().unwrap_or(0);
     while part_size() < 4 << 20 {
         assert!(Instant::now() < deadline, "the download never started");
         std::thread::sleep(Duration::from_millis(50));

@@ -4,6 +4,7 @@
 
 mod common;
 
+use hearth_protocol::jobs::{read_line, JobLine, QuantizeEvent, QuantizeJob};
 use std::path::Path;
 use std::process::Command;
 
@@ -47,11 +48,19 @@ fn a_q4_k_m_is_made_reports_progress_loads_and_matches_the_advisor_estimate() {
     let (ok, stdout, stderr) = quantize(&[src.to_str().unwrap(), "--type", "Q4_K_M", "--allow-requantize", "--json"]);
     assert!(ok, "{stderr}");
     let events: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let fractions: Vec<f64> = events.iter().filter(|e| e["event"] == "progress").map(|e| e["fraction"].as_f64().unwrap()).collect();
+    // Read back with the types the app reads them with.
+    let typed: Vec<_> = stdout.lines().map(|l| read_line::<QuantizeJob>(l).expect(l)).collect();
+    let fractions: Vec<f32> = typed
+        .iter()
+        .filter_map(|l| match l {
+            JobLine::Progress { progress: QuantizeEvent::Progress { fraction } } => Some(*fraction),
+            _ => None,
+        })
+        .collect();
     assert!(!fractions.is_empty() && fractions.windows(2).all(|w| w[0] <= w[1]), "{fractions:?}");
     assert_eq!(*fractions.last().unwrap(), 1.0);
-    assert_eq!(events[0]["event"], "started");
-    assert_eq!(events[0]["output"], dir.path().join("SmolLM2-135M-Instruct-Q4_K_M.gguf").to_str().unwrap());
+    let started = dir.path().join("SmolLM2-135M-Instruct-Q4_K_M.gguf").display().to_string();
+    assert!(matches!(&typed[0], JobLine::Progress { progress: QuantizeEvent::Started { output, .. } } if *output == started), "{:?}", typed[0]);
     let done = events.last().unwrap();
     assert_eq!(done["event"], "done");
     assert!(done["report"]["warning"].as_str().unwrap().contains("Q4_1"));
@@ -101,8 +110,28 @@ fn bad_requests_get_clear_errors_and_leave_nothing_behind() {
     let cases: Vec<(Vec<String>, &str)> = vec![
         (vec![src.display().to_string(), "--type".into(), "Q9_K".into(), "--allow-requantize".into()], "unknown quant type 'Q9_K'"),
         (vec![truncated.display().to_string(), "--type".into(), "Q8_0".into()], "is not a usable GGUF model"),
-        (vec![src.display().to_string(), "--type".into(), "Q8_0".into(), "--allow-requantize".into(), "--output".into(), taken.display().to_string()], "already exists"),
-        (vec![src.display().to_string(), "--type".into(), "Q8_0".into(), "--allow-requantize".into(), "--output".into(), "/nonexistent-dir/x.gguf".into()], "quantizing failed"),
+        (
+            vec![
+                src.display().to_string(),
+                "--type".into(),
+                "Q8_0".into(),
+                "--allow-requantize".into(),
+                "--output".into(),
+                taken.display().to_string(),
+            ],
+            "already exists",
+        ),
+        (
+            vec![
+                src.display().to_string(),
+                "--type".into(),
+                "Q8_0".into(),
+                "--allow-requantize".into(),
+                "--output".into(),
+                "/nonexistent-dir/x.gguf".into(),
+            ],
+            "quantizing failed",
+        ),
     ];
     for (args, expected) in cases {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -16,7 +16,12 @@ use serde_json::{json, Value};
 fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: &[u8]) -> (u16, String) {
     let mut s = TcpStream::connect(addr).unwrap();
     let auth = key.map(|k| format!("Authorization: Bearer {k}\r\n")).unwrap_or_default();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len()).unwrap();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
     let _ = s.write_all(body);
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
@@ -26,7 +31,10 @@ fn http(addr: &str, method: &str, path: &str, key: Option<&str>, body: &[u8]) ->
 }
 
 fn chat(content: &str, stream: bool) -> Vec<u8> {
-    serde_json::to_vec(&json!({"model": "x", "messages": [{"role": "user", "content": content}], "max_tokens": 12, "temperature": 0, "stream": stream})).unwrap()
+    serde_json::to_vec(
+        &json!({"model": "x", "messages": [{"role": "user", "content": content}], "max_tokens": 12, "temperature": 0, "stream": stream}),
+    )
+    .unwrap()
 }
 
 #[test]
@@ -128,14 +136,22 @@ fn completions_stop_sequences_and_embeddings() {
     let v = post(addr, "/v1/completions", json!({"prompt": "One, two, three, four,", "temperature": 0, "max_tokens": 24, "stop": [stop]}));
     assert_eq!(v["choices"][0]["text"], expected, "stop {stop:?} in {long:?}");
     assert_eq!(v["choices"][0]["finish_reason"], "stop");
-    let body = serde_json::to_vec(&json!({"prompt": "One, two, three, four,", "temperature": 0, "max_tokens": 24, "stop": stop, "stream": true})).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"prompt": "One, two, three, four,", "temperature": 0, "max_tokens": 24, "stop": stop, "stream": true})).unwrap();
     let (_, body) = http(addr, "POST", "/v1/completions", None, &body);
     let (streamed, _) = streamed_text(&body, |c| c["choices"][0]["text"].as_str().map(String::from));
     assert_eq!(streamed, expected);
     // The server goes on after a stop cut a generation short.
-    let v = post(addr, "/v1/chat/completions", json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream_options": {"include_usage": true}}));
+    let v = post(
+        addr,
+        "/v1/chat/completions",
+        json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream_options": {"include_usage": true}}),
+    );
     assert_eq!(v["object"], "chat.completion");
-    let body = serde_json::to_vec(&json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream": true, "stream_options": {"include_usage": true}})).unwrap();
+    let body = serde_json::to_vec(
+        &json!({"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 4, "stream": true, "stream_options": {"include_usage": true}}),
+    )
+    .unwrap();
     let (_, body) = http(addr, "POST", "/v1/chat/completions", None, &body);
     let (_, chunks) = streamed_text(&body, |_| None);
     assert!(chunks.last().unwrap()["usage"]["completion_tokens"].as_u64().unwrap() > 0, "{body}");
@@ -143,12 +159,8 @@ fn completions_stop_sequences_and_embeddings() {
     // Embeddings: one normalized vector per input, in order; equal texts give equal vectors;
     // base64 carries the same floats.
     let v = post(addr, "/v1/embeddings", json!({"input": ["a red apple", "the stock market", "a red apple"]}));
-    let vectors: Vec<Vec<f64>> = v["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
-        .collect();
+    let vectors: Vec<Vec<f64>> =
+        v["data"].as_array().unwrap().iter().map(|d| d["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect();
     assert_eq!(vectors.len(), 3);
     assert_eq!(vectors[0].len(), 576, "SmolLM2-135M's embedding width");
     let norm: f64 = vectors[1].iter().map(|x| x * x).sum::<f64>().sqrt();

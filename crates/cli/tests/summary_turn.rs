@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use common::{demo_model, hearth};
 use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
@@ -29,10 +29,10 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
     let greedy = SamplingSettings { temperature: Some(0.0), max_tokens: Some(48), seed: Some(1), ..Default::default() };
     store.set_sampling(conv.id, &greedy).unwrap();
     let never = AtomicBool::new(false);
-    let doc = index_file(&store, &pdf, &Extractor::new(hearth(), &["extract"]), &TokenCounter::Estimate, &never, |_| {}).unwrap();
+    let doc = index_file(|| &store, &pdf, &Extractor::new(hearth(), &["extract"]), &TokenCounter::Estimate, &never, |_| {}).unwrap();
     assert!(doc.tokens > 1024, "the document ({} tokens) must be longer than the context", doc.tokens);
     store.attach_document(conv.id, doc.id).unwrap();
-    let store = Arc::new(Mutex::new(store));
+    let store = Arc::new(parking_lot::Mutex::new(store));
 
     let engine = EngineClient::new(hearth());
     let settings = ModelSettings { context_length: Some(1024), ..Default::default() };
@@ -48,11 +48,18 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
 
     let mut progress = Vec::new();
     let mut streamed = String::new();
-    let message = run_turn(&store, &engine, conv.id, TurnAction::Summarize { document_id: doc.id }, TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None }, |ev| match ev {
-        TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
-        TurnEvent::Token { text } => streamed.push_str(&text),
-        _ => {}
-    })
+    let message = run_turn(
+        &store,
+        &engine,
+        conv.id,
+        TurnAction::Summarize { document_id: doc.id },
+        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None },
+        |ev| match ev {
+            TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
+            TurnEvent::Token { text } => streamed.push_str(&text),
+            _ => {}
+        },
+    )
     .await
     .unwrap();
     engine.shutdown().await;
@@ -64,6 +71,6 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
     assert_eq!(message.status, MessageStatus::Complete, "{message:?}");
     assert!(!message.content.trim().is_empty());
     assert_eq!(message.content, streamed, "the reduce step is the streamed answer");
-    let messages = store.lock().unwrap().messages(conv.id).unwrap();
+    let messages = store.lock().messages(conv.id).unwrap();
     assert_eq!(messages[0].content, "Summarize history.pdf");
 }

@@ -29,7 +29,11 @@ pub fn sections(chunks: &[Passage], budget: u32) -> Vec<Vec<Passage>> {
 
 fn page_span(section: &[Passage]) -> String {
     let (first, last) = (section.first().map_or(1, |p| p.page), section.last().map_or(1, |p| p.page));
-    if first == last { format!("page {first}") } else { format!("pages {first}-{last}") }
+    if first == last {
+        format!("page {first}")
+    } else {
+        format!("pages {first}-{last}")
+    }
 }
 
 pub fn section_prompt(doc: &DocumentRecord, section: &[Passage]) -> String {
@@ -69,10 +73,7 @@ pub fn reduce_prompt(doc: &DocumentRecord, summaries: &[(String, String)]) -> St
 pub async fn complete(engine: &EngineClient, prompt: String, sampling: &SamplingSettings, template: &TemplateChoice) -> Result<String, ErrorPayload> {
     let sampling = SamplingSettings { max_tokens: Some(SECTION_SUMMARY_TOKENS), ..sampling.clone() };
     let messages = vec![ChatMessage { role: Role::User, content: prompt }];
-    let mut stream = engine
-        .request(|id| Request::Generate { id, messages, sampling, template: template.clone() })
-        .await
-        .map_err(|e| e.payload())?;
+    let mut stream = engine.request(|id| Request::Generate { id, messages, sampling, template: template.clone() }).await.map_err(|e| e.payload())?;
     let mut text = String::new();
     loop {
         match stream.next().await {
@@ -80,9 +81,7 @@ pub async fn complete(engine: &EngineClient, prompt: String, sampling: &Sampling
             Some(Event::Done { .. }) => return Ok(text),
             Some(Event::Error { error, .. }) => return Err(error),
             Some(_) => {}
-            None => {
-                return Err(ErrorPayload::new(hearth_protocol::ErrorCode::EngineDied, "the engine stopped while summarizing"))
-            }
+            None => return Err(ErrorPayload::new(hearth_protocol::ErrorCode::EngineDied, "the engine stopped while summarizing")),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Running one turn.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use hearth_engine_client::EngineClient;
@@ -39,16 +41,31 @@ pub enum TurnEvent {
         #[ts(type = "number")]
         generation_id: u64,
     },
-    ContextTrimmed { dropped_messages: u32 },
+    ContextTrimmed {
+        dropped_messages: u32,
+    },
     /// The question is answered from the conversation's documents: passages retrieved (or the
     /// documents given whole when they fit), put into the prompt with their pages.
-    DocumentsUsed { passages: u32, whole: bool, pages: Vec<u32> },
+    DocumentsUsed {
+        passages: u32,
+        whole: bool,
+        pages: Vec<u32>,
+    },
     /// A summary's map step: `section` of `sections` parts of the document summarized so far.
-    SummaryProgress { section: u32, sections: u32 },
-    PromptDone { prompt_tokens: u32 },
-    Token { text: String },
+    SummaryProgress {
+        section: u32,
+        sections: u32,
+    },
+    PromptDone {
+        prompt_tokens: u32,
+    },
+    Token {
+        text: String,
+    },
     /// The assistant message in its final state: complete, stopped, failed or interrupted.
-    Finished { message: Message },
+    Finished {
+        message: Message,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +91,11 @@ fn title_from(text: &str) -> String {
     if line.chars().count() > 48 {
         title.push('…');
     }
-    if title.is_empty() { NEW_TITLE.to_string() } else { title }
+    if title.is_empty() {
+        NEW_TITLE.to_string()
+    } else {
+        title
+    }
 }
 
 /// Runs one turn to its end. Engine failures do not make this fail: they end the turn with a
@@ -108,7 +129,7 @@ pub async fn run_turn(
 ) -> Result<Message, TurnError> {
     let TurnModel { name: model_name, context_length, query_embedding } = model;
     let (user_message, assistant, mut history, sampling, template, documents) = {
-        let s = store.lock().unwrap();
+        let s = store.lock();
         let conv = s.conversation(conversation_id)?;
         let user_message = match &action {
             TurnAction::Send { text } => {
@@ -165,7 +186,7 @@ pub async fn run_turn(
     let mut sources = Vec::new();
     if let TurnAction::Summarize { document_id } = &action {
         let (doc, chunks) = {
-            let s = store.lock().unwrap();
+            let s = store.lock();
             (s.document(*document_id)?, s.document_chunks(*document_id)?)
         };
         let context = if context_length == 0 { 4096 } else { context_length };
@@ -181,9 +202,9 @@ pub async fn run_turn(
                     Ok(text) => summaries.push((crate::summary::span_of(part), text)),
                     Err(error) => {
                         // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
-                let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
-                let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
-                        let message = store.lock().unwrap().finish_message(assistant.id, "", status, None, Some(&error))?;
+                        let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
+                        let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
+                        let message = store.lock().finish_message(assistant.id, "", status, None, Some(&error))?;
                         emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
                         emit(TurnEvent::Finished { message: message.clone() });
                         return Ok(message);
@@ -210,7 +231,7 @@ pub async fn run_turn(
     } else if !documents.is_empty() {
         if let Some(last) = history.last_mut().filter(|m| m.role == Role::User) {
             let prompt = {
-                let s = store.lock().unwrap();
+                let s = store.lock();
                 document_prompt(&s, &documents, &last.content, context_length, query_embedding.as_ref())?
             };
             emit(TurnEvent::DocumentsUsed {
@@ -224,7 +245,7 @@ pub async fn run_turn(
     }
 
     let finish = |content: &str, status, stats, error: Option<ErrorPayload>| -> Result<Message, TurnError> {
-        let s = store.lock().unwrap();
+        let s = store.lock();
         let message = s.finish_message(assistant.id, content, status, stats, error.as_ref())?;
         if sources.is_empty() || content.trim().is_empty() {
             return Ok(message);
@@ -232,10 +253,7 @@ pub async fn run_turn(
         Ok(s.set_citations(assistant.id, &hearth_documents::cited_pages(content, &sources))?)
     };
 
-    let mut stream = match engine
-        .request(|id| Request::Generate { id, messages: history, sampling, template })
-        .await
-    {
+    let mut stream = match engine.request(|id| Request::Generate { id, messages: history, sampling, template }).await {
         Ok(s) => s,
         Err(e) => {
             let message = finish("", MessageStatus::Failed, None, Some(e.payload()))?;
@@ -258,7 +276,7 @@ pub async fn run_turn(
                 text.push_str(&piece);
                 emit(TurnEvent::Token { text: piece });
                 if last_save.elapsed() >= SAVE_INTERVAL && text.len() != saved_len {
-                    store.lock().unwrap().save_partial(assistant.id, &text)?;
+                    store.lock().save_partial(assistant.id, &text)?;
                     saved_len = text.len();
                     last_save = Instant::now();
                 }

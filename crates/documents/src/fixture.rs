@@ -26,11 +26,8 @@ fn build(pages: Vec<Vec<Operation>>) -> Vec<u8> {
     for operations in pages {
         let content = Content { operations };
         let content_id = doc.add_object(Stream::new(Dictionary::new(), content.encode().expect("content encodes")));
-        let page_id = doc.add_object(dict(&[
-            ("Type", name("Page")),
-            ("Parent", Object::Reference(pages_id)),
-            ("Contents", Object::Reference(content_id)),
-        ]));
+        let page_id =
+            doc.add_object(dict(&[("Type", name("Page")), ("Parent", Object::Reference(pages_id)), ("Contents", Object::Reference(content_id))]));
         kids.push(Object::Reference(page_id));
     }
     let count = kids.len() as i64;

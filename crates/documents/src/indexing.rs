@@ -71,9 +71,11 @@ pub fn read_document(
     })
 }
 
-/// The document for `path` in `store`: found by its content hash, else read and written.
-pub fn index_file(
-    store: &Store,
+/// The document for `path` in the store: found by its content hash, else read and written.
+/// `store` gives the database for the lookup and for the write only, so a caller that shares it
+/// (the app, behind a lock) does not hold it while a long document is read.
+pub fn index_file<S: std::ops::Deref<Target = Store>>(
+    store: impl Fn() -> S,
     path: &Path,
     extractor: &Extractor,
     counter: &TokenCounter,
@@ -81,12 +83,13 @@ pub fn index_file(
     mut progress: impl FnMut(IndexProgress),
 ) -> Result<DocumentRecord, DocumentError> {
     let sha = sha256_file(path)?;
-    if let Some(doc) = store.document_by_sha256(&sha)? {
+    let known = store().document_by_sha256(&sha)?;
+    if let Some(doc) = known {
         progress(IndexProgress { document: doc.name.clone(), stage: "done".into(), page: doc.pages, pages: doc.pages });
         return Ok(doc);
     }
     let new = read_document(path, sha, extractor, counter, cancel, &mut progress)?;
-    let doc = store.add_document(&new)?;
+    let doc = store().add_document(&new)?;
     progress(IndexProgress { document: doc.name.clone(), stage: "done".into(), page: doc.pages, pages: doc.pages });
     Ok(doc)
 }

@@ -88,9 +88,7 @@ impl PageSource {
     /// defeats both comes back empty and `readable: false`.
     pub fn page(&self, number: u32) -> ExtractedPage {
         match self {
-            PageSource::Text(pages) => {
-                ExtractedPage { number, text: pages.get(number as usize - 1).cloned().unwrap_or_default(), readable: true }
-            }
+            PageSource::Text(pages) => ExtractedPage { number, text: pages.get(number as usize - 1).cloned().unwrap_or_default(), readable: true },
             PageSource::Pdf(doc) => {
                 let primary = catch_unwind(AssertUnwindSafe(|| {
                     let mut text = String::new();

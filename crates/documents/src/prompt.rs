@@ -117,9 +117,8 @@ fn words(text: &str) -> HashSet<String> {
 pub fn cited_pages(answer: &str, sources: &[Passage]) -> Vec<Citation> {
     let mut out: Vec<Citation> = Vec::new();
     for (label, doc, page) in parse_citations(answer) {
-        let matching = sources.iter().find(|p| {
-            p.page == page && (doc.is_empty() || p.document.eq_ignore_ascii_case(&doc) || p.document.starts_with(&doc))
-        });
+        let matching =
+            sources.iter().find(|p| p.page == page && (doc.is_empty() || p.document.eq_ignore_ascii_case(&doc) || p.document.starts_with(&doc)));
         if let Some(p) = matching {
             if !out.iter().any(|c| c.document_id == p.document_id && c.page == p.page) {
                 out.push(Citation { label, document_id: p.document_id, document: p.document.clone(), page, text: p.text.clone(), inferred: false });

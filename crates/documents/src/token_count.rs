@@ -36,16 +36,9 @@ impl TokenCounter {
         let (Some(tokens), Some(merges)) = (arrays.get("tokenizer.ggml.tokens"), arrays.get("tokenizer.ggml.merges")) else {
             return Ok(TokenCounter::Estimate);
         };
-        let vocab: tokenizers::models::bpe::Vocab =
-            tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        let merges: Vec<(String, String)> = merges
-            .iter()
-            .filter_map(|m| m.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string())))
-            .collect();
-        let bpe = BPE::builder()
-            .vocab_and_merges(vocab, merges)
-            .build()
-            .map_err(|e| DocumentError::Tokenizer(e.to_string()))?;
+        let vocab: tokenizers::models::bpe::Vocab = tokens.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let merges: Vec<(String, String)> = merges.iter().filter_map(|m| m.split_once(' ').map(|(a, b)| (a.to_string(), b.to_string()))).collect();
+        let bpe = BPE::builder().vocab_and_merges(vocab, merges).build().map_err(|e| DocumentError::Tokenizer(e.to_string()))?;
         let mut tokenizer = Tokenizer::new(bpe);
         tokenizer.with_pre_tokenizer(Some(ByteLevel::new(false, true, true)));
         let model = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();

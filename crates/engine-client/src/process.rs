@@ -155,6 +155,31 @@ impl EngineClient {
         Ok(stream)
     }
 
+    /// Loads a model and waits for it: progress fractions go to `on_progress`; the engine's own
+    /// error (its code kept) or its death while loading is the error.
+    pub async fn load(
+        &self,
+        path: &std::path::Path,
+        settings: &hearth_protocol::ModelSettings,
+        mut on_progress: impl FnMut(f32),
+    ) -> Result<hearth_protocol::ModelInfo, ClientError> {
+        let mut stream = self.request(|id| Request::Load { id, path: path.to_path_buf(), settings: settings.clone() }).await?;
+        loop {
+            match stream.next().await {
+                Some(hearth_protocol::Event::LoadProgress { fraction, .. }) => on_progress(fraction),
+                Some(hearth_protocol::Event::Loaded { model, .. }) => return Ok(*model),
+                Some(hearth_protocol::Event::Error { error, .. }) => return Err(ClientError::Engine(error)),
+                Some(_) => {}
+                None => {
+                    return Err(ClientError::Engine(hearth_protocol::ErrorPayload::new(
+                        hearth_protocol::ErrorCode::EngineDied,
+                        "the engine stopped while loading",
+                    )))
+                }
+            }
+        }
+    }
+
     /// Asks the engine to stop request `id` (a generation or a load). Harmless if it already ended.
     pub async fn cancel(&self, id: u64) {
         if let Some(job) = self.shared.remote_jobs.lock().unwrap().remove(&id) {
@@ -202,11 +227,7 @@ impl EngineClient {
         let exe = &self.shared.exe;
         let spawn_err = |reason: String| ClientError::Spawn { path: exe.display().to_string(), reason };
         let mut cmd = Command::new(exe);
-        cmd.arg("engine")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
+        cmd.arg("engine").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         let mut child = cmd.spawn().map_err(|e| spawn_err(e.to_string()))?;
         let pid = child.id().unwrap_or(0);
         let stdin = child.stdin.take().expect("piped");
@@ -234,9 +255,7 @@ impl EngineClient {
         let (system_info, devices) = match ready {
             Ok(Ok(Some(line))) => match serde_json::from_str::<Event>(&line) {
                 Ok(Event::Ready { protocol, system_info, devices, .. }) if protocol == PROTOCOL_VERSION => (system_info, devices),
-                Ok(Event::Ready { protocol, .. }) => {
-                    return Err(spawn_err(format!("protocol {protocol}, this app speaks {PROTOCOL_VERSION}")))
-                }
+                Ok(Event::Ready { protocol, .. }) => return Err(spawn_err(format!("protocol {protocol}, this app speaks {PROTOCOL_VERSION}"))),
                 Ok(Event::Error { error, .. }) => return Err(spawn_err(error.message)),
                 _ => return Err(spawn_err(format!("unexpected first line {line:?}"))),
             },
@@ -303,10 +322,7 @@ impl EngineClient {
                 }
                 let mut routes = routes.lock().unwrap();
                 for (id, tx) in routes.drain() {
-                    let _ = tx.send(Event::Error {
-                        id: Some(id),
-                        error: ErrorPayload::new(ErrorCode::EngineDied, message.clone()),
-                    });
+                    let _ = tx.send(Event::Error { id: Some(id), error: ErrorPayload::new(ErrorCode::EngineDied, message.clone()) });
                 }
             });
         }

@@ -83,9 +83,10 @@ mod tests {
         .to_vec();
         assert_eq!(from_log(&lines).kv_bytes, 21 * 1048576);
         // In a real load the buffers are what counts (the report describes the same bytes).
-        let real: Vec<String> = ["llama_kv_cache:        CPU KV buffer size =    45.00 MiB", "llama_kv_cache: size =   45.00 MiB (  2048 cells,  30 layers,  1/1 seqs)"]
-            .map(String::from)
-            .to_vec();
+        let real: Vec<String> =
+            ["llama_kv_cache:        CPU KV buffer size =    45.00 MiB", "llama_kv_cache: size =   45.00 MiB (  2048 cells,  30 layers,  1/1 seqs)"]
+                .map(String::from)
+                .to_vec();
         assert_eq!(from_log(&real).kv_bytes, 45 * 1048576);
     }
 }

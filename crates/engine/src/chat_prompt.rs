@@ -41,8 +41,7 @@ impl ChatPrompt {
                 Ok(RenderedPrompt { text, includes_bos: false })
             }
             TemplateChoice::Builtin(name) => {
-                let tmpl = LlamaChatTemplate::new(name)
-                    .map_err(|_| EngineError::TemplateFailed(format!("bad template name {name:?}")))?;
+                let tmpl = LlamaChatTemplate::new(name).map_err(|_| EngineError::TemplateFailed(format!("bad template name {name:?}")))?;
                 let text = self
                     .render_llama(model, Some(tmpl), messages)
                     .map_err(|e| EngineError::TemplateFailed(format!("llama.cpp has no built-in template {name:?} ({e})")))?;
@@ -78,10 +77,7 @@ impl ChatPrompt {
 }
 
 fn probe_messages() -> Vec<ChatMessage> {
-    vec![
-        ChatMessage { role: Role::System, content: "s".into() },
-        ChatMessage { role: Role::User, content: "u".into() },
-    ]
+    vec![ChatMessage { role: Role::System, content: "s".into() }, ChatMessage { role: Role::User, content: "u".into() }]
 }
 
 /// Renders a Hugging Face style Jinja chat template.
@@ -93,8 +89,7 @@ pub fn render_jinja(source: &str, messages: &[ChatMessage], bos: &str, eos: &str
         Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
     });
     env.add_function("strftime_now", |fmt: String| today(&fmt));
-    env.add_template("chat", source)
-        .map_err(|e| EngineError::TemplateFailed(format!("the model's Jinja template does not parse: {e}")))?;
+    env.add_template("chat", source).map_err(|e| EngineError::TemplateFailed(format!("the model's Jinja template does not parse: {e}")))?;
     let tmpl = env.get_template("chat").map_err(|e| EngineError::TemplateFailed(e.to_string()))?;
     tmpl.render(minijinja::context! {
         messages => messages,
@@ -107,15 +102,11 @@ pub fn render_jinja(source: &str, messages: &[ChatMessage], bos: &str, eos: &str
 
 /// Today's date for templates that print it (Llama 3.1 does), for the formats they use.
 fn today(fmt: &str) -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (y, m, d) = civil_from_days((secs / 86_400) as i64);
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    const LONG: [&str; 12] = [
-        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
-    ];
+    const LONG: [&str; 12] =
+        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
     fmt.replace("%d", &format!("{d:02}"))
         .replace("%b", MONTHS[(m - 1) as usize])
         .replace("%B", LONG[(m - 1) as usize])
@@ -146,11 +137,7 @@ pub fn answer_only(text: &str) -> String {
         let mut rest = text;
         while let Some(at) = rest.find(FINAL) {
             rest = &rest[at + FINAL.len()..];
-            let end = ["<|end|>", "<|return|>", "<|start|>", "<|call|>"]
-                .iter()
-                .filter_map(|m| rest.find(m))
-                .min()
-                .unwrap_or(rest.len());
+            let end = ["<|end|>", "<|return|>", "<|start|>", "<|call|>"].iter().filter_map(|m| rest.find(m)).min().unwrap_or(rest.len());
             out.push_str(&rest[..end]);
             rest = &rest[end..];
         }
@@ -194,8 +181,7 @@ pub fn trim_to_fit(
             }
             _ => {
                 return Err(EngineError::ContextOverflow(
-                    "the last message alone does not fit the context; shorten it or load the model with a longer context"
-                        .to_string(),
+                    "the last message alone does not fit the context; shorten it or load the model with a longer context".to_string(),
                 ))
             }
         }
@@ -269,7 +255,11 @@ mod tests {
         assert!(out.contains("<|start|>assistant<|channel|>final<|message|>Hello!<|end|>"), "{out}");
         assert!(out.ends_with("a=1<|start|>assistant"), "{out}");
         // An earlier answer carrying channel tags is refused by such templates; for_template strips them.
-        let raw = vec![msg(Role::User, "Hi"), msg(Role::Assistant, "<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>Hello!"), msg(Role::User, "Again")];
+        let raw = vec![
+            msg(Role::User, "Hi"),
+            msg(Role::Assistant, "<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>Hello!"),
+            msg(Role::User, "Again"),
+        ];
         assert!(render_jinja(t, &raw, "", "").is_err());
         assert!(render_jinja(t, &for_template(&raw), "", "").unwrap().contains("final<|message|>Hello!<|end|>"));
     }

@@ -55,7 +55,11 @@ pub(crate) fn describe(placement: &Placement, gpu_layers: Option<u32>, available
         Placement::CpuOnly => Vec::new(),
         Placement::Devices(indices) => indices.iter().map(|&i| available[i].name.as_str()).collect(),
     };
-    if gpus.is_empty() || gpu_layers == Some(0) { "CPU".into() } else { gpus.join(",") }
+    if gpus.is_empty() || gpu_layers == Some(0) {
+        "CPU".into()
+    } else {
+        gpus.join(",")
+    }
 }
 
 #[cfg(test)]

@@ -62,9 +62,7 @@ pub(crate) fn embed_texts(model: &LlamaModel, threads: u32, texts: &[String]) ->
         // The model's own pooling when it is an embedding model; Mean for the others.
         .with_pooling_type(LlamaPoolingType::Mean);
     let mark = llama_log::mark();
-    let mut ctx = model
-        .new_context(backend()?, params)
-        .map_err(|e| EngineError::ContextFailed(llama_log::failure_since(mark, &e.to_string()).1))?;
+    let mut ctx = model.new_context(backend()?, params).map_err(|e| EngineError::ContextFailed(llama_log::failure_since(mark, &e.to_string()).1))?;
     let vocab = model.vocab();
     let dimensions = model.n_embd() as usize;
     let mut batch = LlamaBatch::new(MAX_TOKENS + 8, 1);

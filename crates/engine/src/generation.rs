@@ -53,13 +53,7 @@ impl Engine {
 
         // Reuse the longest cached prefix; at least the last prompt token is evaluated again
         // because its logits are needed.
-        let mut reused = loaded
-            .cached_tokens
-            .iter()
-            .zip(&tokens)
-            .take_while(|(a, b)| a == b)
-            .count()
-            .min(tokens.len() - 1);
+        let mut reused = loaded.cached_tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count().min(tokens.len() - 1);
         // Sliding-window layers have dropped positions older than about window + ubatch from the
         // end of the cache: the prefix is reusable only if the `window` positions before the cut
         // are still there (llama-server's rule). Otherwise evaluate the whole prompt again.
@@ -102,9 +96,7 @@ impl Engine {
             let end = (start + n_batch).min(tokens.len());
             batch.clear();
             for (i, &t) in tokens.iter().enumerate().take(end).skip(start) {
-                batch
-                    .add(t, i as i32, &[0], i == tokens.len() - 1)
-                    .map_err(|e| EngineError::Internal(e.to_string()))?;
+                batch.add(t, i as i32, &[0], i == tokens.len() - 1).map_err(|e| EngineError::Internal(e.to_string()))?;
             }
             if let Err(e) = loaded.ctx.decode(&mut batch) {
                 loaded.cached_tokens.clear();
@@ -207,9 +199,7 @@ impl TokenPicker {
     pub(crate) fn pick(&mut self, ctx: &llama_cpp_2::context::LlamaContext, idx: i32) -> llama_cpp_2::token::LlamaToken {
         match self {
             TokenPicker::Chain(sampler) => sampler.sample(ctx, idx),
-            TokenPicker::Argmax => {
-                llama_cpp_2::token::LlamaToken(first_argmax(ctx.get_logits_ith(idx)) as i32)
-            }
+            TokenPicker::Argmax => llama_cpp_2::token::LlamaToken(first_argmax(ctx.get_logits_ith(idx)) as i32),
         }
     }
 }
@@ -300,7 +290,11 @@ mod tests {
                     .map(|_| {
                         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
                         let v = (seed >> 40) as f32 / 1e4;
-                        if ties { v.round().min(900.0) } else { v }
+                        if ties {
+                            v.round().min(900.0)
+                        } else {
+                            v
+                        }
                     })
                     .collect();
                 assert_eq!(first_argmax(&xs), plain(&xs), "len {len} ties {ties}");

@@ -8,12 +8,12 @@ pub mod bench;
 mod chat_prompt;
 mod device_choice;
 pub mod embeddings;
-pub mod next_token;
 mod error;
 mod generation;
 mod llama_log;
 mod loaded_model;
 mod memory_check;
+pub mod next_token;
 pub mod quantize;
 pub mod stdio_server;
 

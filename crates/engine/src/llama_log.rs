@@ -99,8 +99,11 @@ pub fn failure_since(mark: u64, api_error: &str) -> (bool, String) {
 fn mentions_out_of_memory(lines: &[String]) -> bool {
     lines.iter().any(|l| {
         let l = l.to_ascii_lowercase();
-        l.contains("out of memory") || l.contains("failed to allocate") || l.contains("unable to allocate")
-            || l.contains("cudamalloc failed") || l.contains("erroroutofdevicememory")
+        l.contains("out of memory")
+            || l.contains("failed to allocate")
+            || l.contains("unable to allocate")
+            || l.contains("cudamalloc failed")
+            || l.contains("erroroutofdevicememory")
     })
 }
 

@@ -132,22 +132,18 @@ impl Engine {
         if let Some((total, available)) = memory_check::system_memory() {
             let kv = memory_check::kv_bytes(&gguf, path, n_ctx, settings.kv_cache_type);
             let weights = gguf.tensors.iter().map(|t| t.bytes).sum();
-            memory_check::check_fits(weights, kv, total, available, backend.supports_gpu_offload())
-                .map_err(EngineError::OutOfMemory)?;
+            memory_check::check_fits(weights, kv, total, available, backend.supports_gpu_offload()).map_err(EngineError::OutOfMemory)?;
         }
 
         let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let cancel_seen = cancelled.clone();
-        let mut params = LlamaModelParams::default()
-            .with_use_mmap(settings.mmap)
-            .with_use_mlock(settings.mlock)
-            .with_progress_callback(move |f| {
-                let go_on = observer.progress(f);
-                if !go_on {
-                    cancel_seen.store(true, std::sync::atomic::Ordering::SeqCst);
-                }
-                go_on
-            });
+        let mut params = LlamaModelParams::default().with_use_mmap(settings.mmap).with_use_mlock(settings.mlock).with_progress_callback(move |f| {
+            let go_on = observer.progress(f);
+            if !go_on {
+                cancel_seen.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+            go_on
+        });
         params = place_layers(params, settings.gpu_layers, &placement)?;
         // `--n-cpu-moe N`: the experts of layers 0..N stay in CPU memory. llama.cpp keeps a
         // pointer to each pattern, so the strings live until the load is over.
@@ -174,11 +170,9 @@ impl Engine {
         let threads = settings.threads.unwrap_or_else(default_threads).max(1);
         let ctx_params = context_params(settings, n_ctx, threads);
         let mark = llama_log::mark();
-        let ctx = model.new_context(backend, ctx_params).map_err(|e| {
-            match llama_log::failure_since(mark, &e.to_string()) {
-                (true, why) => EngineError::OutOfMemory(format!("not enough memory for a {n_ctx}-token context: {why}")),
-                (false, why) => EngineError::ContextFailed(why),
-            }
+        let ctx = model.new_context(backend, ctx_params).map_err(|e| match llama_log::failure_since(mark, &e.to_string()) {
+            (true, why) => EngineError::OutOfMemory(format!("not enough memory for a {n_ctx}-token context: {why}")),
+            (false, why) => EngineError::ContextFailed(why),
         })?;
         // SAFETY: `ctx` borrows the boxed model, whose heap address never changes; `LoadedModel`
         // declares `ctx` before `model`, so the context is dropped first.
@@ -197,9 +191,7 @@ impl Engine {
             path: path.display().to_string(),
             name: summary.name.clone().unwrap_or_else(|| file_name(path)),
             architecture: summary.architecture.clone().unwrap_or_else(|| "unknown".into()),
-            quant: summary.file_type.clone().unwrap_or_else(|| {
-                summary.quant_types.first().map_or("unknown".into(), |q| q.ggml_type.clone())
-            }),
+            quant: summary.file_type.clone().unwrap_or_else(|| summary.quant_types.first().map_or("unknown".into(), |q| q.ggml_type.clone())),
             size_bytes: gguf.file_size,
             parameters: model.n_params(),
             layers: model.n_layer(),
@@ -266,9 +258,7 @@ fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &P
 /// Validates a GGUF before llama.cpp sees it.
 fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
     GgufFile::open(path).map_err(|e| match e {
-        GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            EngineError::ModelNotFound(path.display().to_string())
-        }
+        GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => EngineError::ModelNotFound(path.display().to_string()),
         other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
     })
 }

@@ -34,7 +34,10 @@ pub fn check_fits(weights: u64, kv: u64, total: u64, available: u64, gpu_offload
     if need > total {
         return Err(format!(
             "the model needs about {} (weights {} + KV cache {}) but this machine has {} of memory in all",
-            size_text(need), size_text(weights), size_text(kv), size_text(total)
+            size_text(need),
+            size_text(weights),
+            size_text(kv),
+            size_text(total)
         ));
     }
     // With a GPU backend the weights may live in VRAM, so system RAM alone does not decide.
@@ -42,7 +45,10 @@ pub fn check_fits(weights: u64, kv: u64, total: u64, available: u64, gpu_offload
         return Err(format!(
             "the model needs about {} (weights {} + KV cache {}) but only {} of memory is available now; \
              close other programs, choose a smaller quant or a shorter context",
-            size_text(need), size_text(weights), size_text(kv), size_text(available)
+            size_text(need),
+            size_text(weights),
+            size_text(kv),
+            size_text(available)
         ));
     }
     Ok(())

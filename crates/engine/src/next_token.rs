@@ -116,10 +116,7 @@ impl Engine {
         let tokens = loaded.model.vocab().tokenize(text.as_bytes(), true, false);
         let n_batch = loaded.ctx.n_batch() as usize;
         if tokens.len() > n_batch || tokens.len() > loaded.ctx.n_ctx() as usize {
-            return Err(EngineError::ContextOverflow(format!(
-                "the text is {} tokens; one batch of this context holds {n_batch}",
-                tokens.len()
-            )));
+            return Err(EngineError::ContextOverflow(format!("the text is {} tokens; one batch of this context holds {n_batch}", tokens.len())));
         }
         // The cache holds a chat's prefix; this evaluation replaces it.
         loaded.cached_tokens.clear();

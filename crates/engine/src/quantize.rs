@@ -55,11 +55,7 @@ const FLOAT_TYPES: [&str; 3] = ["F32", "F16", "BF16"];
 /// The source's dominant type and, when it is already quantized, the warning the user must accept.
 pub fn source_check(gguf: &GgufFile, target: &str) -> (String, Option<String>) {
     let summary = gguf.summary();
-    let source = summary
-        .file_type
-        .clone()
-        .or_else(|| summary.quant_types.first().map(|q| q.ggml_type.clone()))
-        .unwrap_or_else(|| "unknown".into());
+    let source = summary.file_type.clone().or_else(|| summary.quant_types.first().map(|q| q.ggml_type.clone())).unwrap_or_else(|| "unknown".into());
     let dominant = summary.quant_types.first().map_or("F32", |q| q.ggml_type.as_str());
     if FLOAT_TYPES.contains(&dominant) {
         return (source, None);
@@ -111,8 +107,7 @@ pub fn quantize(req: &QuantizeRequest, mut report: impl FnMut(QuantizeStep)) -> 
     let started = Instant::now();
     let name = req.input.display().to_string();
     let gguf = GgufFile::open(&req.input).map_err(|e| EngineError::InvalidModel(format!("{name} is not a usable GGUF model: {e}")))?;
-    let ftype = file_type_id(&req.quant)
-        .ok_or_else(|| EngineError::QuantizeFailed(format!("unknown quant type '{}'", req.quant)))?;
+    let ftype = file_type_id(&req.quant).ok_or_else(|| EngineError::QuantizeFailed(format!("unknown quant type '{}'", req.quant)))?;
     let (source_type, warning) = source_check(&gguf, &req.quant);
     if let Some(w) = &warning {
         if !req.allow_requantize {
@@ -139,8 +134,10 @@ pub fn quantize(req: &QuantizeRequest, mut report: impl FnMut(QuantizeStep)) -> 
     }
     let part = output.with_extension("gguf.part");
     report(QuantizeStep::Started { output: &output, warning: warning.as_deref() });
-    let c_in = CString::new(req.input.as_os_str().as_encoded_bytes()).map_err(|_| EngineError::QuantizeFailed("the input path has a NUL byte".into()))?;
-    let c_out = CString::new(part.as_os_str().as_encoded_bytes()).map_err(|_| EngineError::QuantizeFailed("the output path has a NUL byte".into()))?;
+    let c_in =
+        CString::new(req.input.as_os_str().as_encoded_bytes()).map_err(|_| EngineError::QuantizeFailed("the input path has a NUL byte".into()))?;
+    let c_out =
+        CString::new(part.as_os_str().as_encoded_bytes()).map_err(|_| EngineError::QuantizeFailed("the output path has a NUL byte".into()))?;
     let (allow_requantize, nthread) = (req.allow_requantize, req.threads.map_or(0, |t| t as i32));
 
     // llama.cpp reports each tensor in its log; a watcher turns the newest report into progress.
@@ -209,7 +206,10 @@ mod tests {
 
     #[test]
     fn the_output_is_named_after_the_quant() {
-        assert_eq!(default_output(Path::new("/m/SmolLM2-135M-Instruct.Q4_1.gguf"), "Q8_0", "Q4_1"), PathBuf::from("/m/SmolLM2-135M-Instruct-Q8_0.gguf"));
+        assert_eq!(
+            default_output(Path::new("/m/SmolLM2-135M-Instruct.Q4_1.gguf"), "Q8_0", "Q4_1"),
+            PathBuf::from("/m/SmolLM2-135M-Instruct-Q8_0.gguf")
+        );
         assert_eq!(default_output(Path::new("/m/gpt-oss-20b-F16.gguf"), "MXFP4", "F16"), PathBuf::from("/m/gpt-oss-20b-MXFP4.gguf"));
         assert_eq!(default_output(Path::new("/m/model.gguf"), "Q4_K_M", "BF16"), PathBuf::from("/m/model-Q4_K_M.gguf"));
     }

@@ -57,12 +57,7 @@ pub fn serve() -> std::io::Result<()> {
             return Ok(());
         }
     };
-    sink.send(&Event::Ready {
-        protocol: PROTOCOL_VERSION,
-        pid: std::process::id(),
-        system_info: Engine::system_info(),
-        devices: Engine::devices(),
-    });
+    sink.send(&Event::Ready { protocol: PROTOCOL_VERSION, pid: std::process::id(), system_info: Engine::system_info(), devices: Engine::devices() });
 
     let cancel_target = Arc::new(AtomicU64::new(NO_CANCEL));
     let (tx, rx) = mpsc::channel::<Request>();
@@ -83,10 +78,9 @@ pub fn serve() -> std::io::Result<()> {
                             break;
                         }
                     }
-                    Err(e) => sink.send(&Event::Error {
-                        id: None,
-                        error: ErrorPayload::new(ErrorCode::BadRequest, format!("unreadable request: {e}")),
-                    }),
+                    Err(e) => {
+                        sink.send(&Event::Error { id: None, error: ErrorPayload::new(ErrorCode::BadRequest, format!("unreadable request: {e}")) })
+                    }
                 }
             }
             // stdin closed: the app is gone. Do not outlive it, even mid-generation.

@@ -10,9 +10,9 @@ use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, Templa
 
 /// Gemma 3 270M (sliding window 512), fetched by `scripts/fetch-models.sh`.
 fn gemma() -> PathBuf {
-    let path = std::env::var_os("HEARTH_TEST_GEMMA").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/gemma-3-270m-Q4_K_M.gguf")
-    });
+    let path = std::env::var_os("HEARTH_TEST_GEMMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/gemma-3-270m-Q4_K_M.gguf"));
     assert!(path.is_file(), "Gemma 3 270M is missing at {}: run scripts/fetch-models.sh", path.display());
     path
 }

@@ -53,18 +53,12 @@ const TYPES: &[(u32, &str, u64, u64)] = &[
 
 impl GgmlType {
     pub fn from_id(id: u32) -> Option<GgmlType> {
-        TYPES
-            .iter()
-            .find(|t| t.0 == id)
-            .map(|&(id, name, block_size, type_size)| GgmlType { id, name, block_size, type_size })
+        TYPES.iter().find(|t| t.0 == id).map(|&(id, name, block_size, type_size)| GgmlType { id, name, block_size, type_size })
     }
 
     /// A type by its name (`Q4_K`, case-insensitive).
     pub fn from_name(name: &str) -> Option<GgmlType> {
-        TYPES
-            .iter()
-            .find(|t| t.1.eq_ignore_ascii_case(name))
-            .map(|&(id, name, block_size, type_size)| GgmlType { id, name, block_size, type_size })
+        TYPES.iter().find(|t| t.1.eq_ignore_ascii_case(name)).map(|&(id, name, block_size, type_size)| GgmlType { id, name, block_size, type_size })
     }
 
     /// Bits per weight of this type's block layout.

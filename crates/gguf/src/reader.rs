@@ -77,10 +77,7 @@ struct Cursor<R> {
 impl<R: Read> Cursor<R> {
     fn need(&self, n: u64, what: &str) -> Result<(), GgufError> {
         if self.pos.checked_add(n).is_none_or(|end| end > self.len) {
-            return Err(GgufError::Truncated(format!(
-                "{what} needs {n} bytes at offset {} but the file has {} bytes",
-                self.pos, self.len
-            )));
+            return Err(GgufError::Truncated(format!("{what} needs {n} bytes at offset {} but the file has {} bytes", self.pos, self.len)));
         }
         Ok(())
     }
@@ -88,9 +85,7 @@ impl<R: Read> Cursor<R> {
     fn bytes<const N: usize>(&mut self, what: &str) -> Result<[u8; N], GgufError> {
         self.need(N as u64, what)?;
         let mut buf = [0u8; N];
-        self.inner
-            .read_exact(&mut buf)
-            .map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
+        self.inner.read_exact(&mut buf).map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
         self.pos += N as u64;
         Ok(buf)
     }
@@ -106,17 +101,14 @@ impl<R: Read> Cursor<R> {
         let len = self.u64(what)?;
         self.need(len, what)?;
         let mut buf = vec![0u8; len as usize];
-        self.inner
-            .read_exact(&mut buf)
-            .map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
+        self.inner.read_exact(&mut buf).map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
         self.pos += len;
         String::from_utf8(buf).map_err(|_| GgufError::Corrupt(format!("{what} is not UTF-8")))
     }
 
     fn skip(&mut self, n: u64, what: &str) -> Result<(), GgufError> {
         self.need(n, what)?;
-        std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink())
-            .map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
+        std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink()).map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
         self.pos += n;
         Ok(())
     }
@@ -251,9 +243,7 @@ impl GgufFile {
         // A tensor entry is at least 24 bytes, a key-value entry at least 13: bound the counts
         // by the file size before looping over them.
         if tensor_count > len / 24 || kv_count > len / 13 {
-            return Err(GgufError::Corrupt(format!(
-                "{tensor_count} tensors and {kv_count} metadata entries cannot fit in {len} bytes"
-            )));
+            return Err(GgufError::Corrupt(format!("{tensor_count} tensors and {kv_count} metadata entries cannot fit in {len} bytes")));
         }
 
         let mut metadata = BTreeMap::new();
@@ -276,16 +266,15 @@ impl GgufFile {
                 dims.push(c.u64(&name)?);
             }
             let type_id = c.u32(&name)?;
-            let ggml_type = GgmlType::from_id(type_id)
-                .ok_or_else(|| GgufError::Corrupt(format!("tensor {name} has unknown type {type_id}")))?;
+            let ggml_type = GgmlType::from_id(type_id).ok_or_else(|| GgufError::Corrupt(format!("tensor {name} has unknown type {type_id}")))?;
             let offset = c.u64(&name)?;
             let elements = dims
                 .iter()
                 .try_fold(1u64, |acc, &d| acc.checked_mul(d))
                 .ok_or_else(|| GgufError::Corrupt(format!("tensor {name}: dimensions overflow")))?;
-            let bytes = ggml_type.bytes_for(elements).ok_or_else(|| {
-                GgufError::Corrupt(format!("tensor {name}: {elements} elements is not whole {} blocks", ggml_type.name))
-            })?;
+            let bytes = ggml_type
+                .bytes_for(elements)
+                .ok_or_else(|| GgufError::Corrupt(format!("tensor {name}: {elements} elements is not whole {} blocks", ggml_type.name)))?;
             tensors.push(TensorInfo { name, dims, ggml_type, offset, elements, bytes });
         }
 

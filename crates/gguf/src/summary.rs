@@ -43,12 +43,7 @@ impl GgufFile {
                     q.tensors += 1;
                     q.bytes += t.bytes;
                 }
-                None => by_type.push(QuantShare {
-                    ggml_type: t.ggml_type.name.to_string(),
-                    tensors: 1,
-                    bytes: t.bytes,
-                    share: 0.0,
-                }),
+                None => by_type.push(QuantShare { ggml_type: t.ggml_type.name.to_string(), tensors: 1, bytes: t.bytes, share: 0.0 }),
             }
         }
         let total: u64 = by_type.iter().map(|q| q.bytes).sum();

@@ -50,7 +50,9 @@ fn read_card(roots: &Roots, dev: &std::path::Path) -> GpuSnapshot {
         .unwrap_or_else(|| format!("AMD GPU {:04x}", device_id.unwrap_or(0)));
     let gib = |b: u64| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64);
     let note = if unified {
-        let mut n = String::from("Integrated GPU: VRAM is the BIOS carve-out and GTT is system RAM the GPU maps; together they are the pool llama.cpp can use.");
+        let mut n = String::from(
+            "Integrated GPU: VRAM is the BIOS carve-out and GTT is system RAM the GPU maps; together they are the pool llama.cpp can use.",
+        );
         if let Some(pages) = pages_limit {
             n.push_str(&format!(" GTT is capped by ttm pages_limit ({}).", gib(pages * 4096)));
         }

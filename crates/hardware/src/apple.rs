@@ -68,7 +68,8 @@ mod tests {
 
     #[test]
     fn the_working_set_limit_is_the_addressable_pool() {
-        let system = MemorySnapshot { total_bytes: Some(128 << 30), available_bytes: Some(100 << 30), used_bytes: Some(28 << 30), source: "sysinfo".into() };
+        let system =
+            MemorySnapshot { total_bytes: Some(128 << 30), available_bytes: Some(100 << 30), used_bytes: Some(28 << 30), source: "sysinfo".into() };
         let r = MetalReading { name: "Apple M4 Max".into(), unified_memory: true, working_set_limit_bytes: 96 << 30, allocated_bytes: 0 };
         let g = snapshot(&r, &system);
         assert_eq!(g.memory_kind, MemoryKind::Unified);

@@ -10,11 +10,7 @@ pub struct CpuTimes {
 
 pub fn name(roots: &Roots) -> Option<String> {
     let text = sysfs::text(&roots.proc.join("cpuinfo"))?;
-    text.lines()
-        .find(|l| l.starts_with("model name"))
-        .and_then(|l| l.split_once(':'))
-        .map(|(_, v)| v.trim().to_string())
-        .filter(|v| !v.is_empty())
+    text.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string()).filter(|v| !v.is_empty())
 }
 
 pub fn logical_cores(roots: &Roots) -> Option<u32> {

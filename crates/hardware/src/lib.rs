@@ -193,12 +193,5 @@ impl Probe {
 }
 
 pub fn typescript_declarations() -> Vec<String> {
-    vec![
-        MemorySnapshot::decl(),
-        CpuSnapshot::decl(),
-        MemoryKind::decl(),
-        GpuSnapshot::decl(),
-        SensorReading::decl(),
-        HardwareSnapshot::decl(),
-    ]
+    vec![MemorySnapshot::decl(), CpuSnapshot::decl(), MemoryKind::decl(), GpuSnapshot::decl(), SensorReading::decl(), HardwareSnapshot::decl()]
 }

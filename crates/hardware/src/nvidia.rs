@@ -10,7 +10,10 @@ use crate::{GpuSnapshot, MemoryKind, MemorySnapshot};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum NvidiaMemory {
-    Dedicated { total: u64, used: u64 },
+    Dedicated {
+        total: u64,
+        used: u64,
+    },
     /// NVML answered "not supported" (unified memory).
     NotSupported,
     Unknown,
@@ -131,7 +134,14 @@ mod tests {
     }
 
     fn device(memory: NvidiaMemory) -> NvidiaDevice {
-        NvidiaDevice { name: "GPU".into(), memory, utilization_percent: Some(5.0), temperature_c: Some(40.0), power_w: Some(30.0), clock_mhz: Some(1500) }
+        NvidiaDevice {
+            name: "GPU".into(),
+            memory,
+            utilization_percent: Some(5.0),
+            temperature_c: Some(40.0),
+            power_w: Some(30.0),
+            clock_mhz: Some(1500),
+        }
     }
 
     #[test]

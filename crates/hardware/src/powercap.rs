@@ -33,11 +33,7 @@ pub fn power_w(a: &EnergySample, b: &EnergySample) -> Option<f64> {
     if secs <= 0.0 {
         return None;
     }
-    let delta = if b.microjoules >= a.microjoules {
-        b.microjoules - a.microjoules
-    } else {
-        b.microjoules + b.range? - a.microjoules
-    };
+    let delta = if b.microjoules >= a.microjoules { b.microjoules - a.microjoules } else { b.microjoules + b.range? - a.microjoules };
     // A static replayed tree gives 0 J: that is "no measurement", not 0 W.
     (delta > 0).then(|| delta as f64 / 1e6 / secs)
 }

@@ -21,11 +21,7 @@ pub fn hex(path: &Path) -> Option<u32> {
 /// Entries of `dir` whose name starts with `prefix`, sorted.
 pub fn entries(dir: &Path, prefix: &str) -> Vec<std::path::PathBuf> {
     let Ok(rd) = std::fs::read_dir(dir) else { return Vec::new() };
-    let mut v: Vec<_> = rd
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
-        .map(|e| e.path())
-        .collect();
+    let mut v: Vec<_> = rd.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(prefix)).map(|e| e.path()).collect();
     v.sort();
     v
 }

@@ -69,10 +69,7 @@ pub async fn pull(req: &PullRequest, mut progress: impl FnMut(&PullProgress)) ->
     let wanted = shards(&req.file, &files);
     let mut plan = Vec::new();
     for name in &wanted {
-        let f = files
-            .iter()
-            .find(|f| &f.path == name)
-            .ok_or_else(|| ModelsError::NotFound(format!("{} has no file {name}", req.repo)))?;
+        let f = files.iter().find(|f| &f.path == name).ok_or_else(|| ModelsError::NotFound(format!("{} has no file {name}", req.repo)))?;
         plan.push(f.clone());
     }
     std::fs::create_dir_all(&req.dest_dir).map_err(|e| io(&req.dest_dir.display().to_string(), e))?;

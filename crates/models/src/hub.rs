@@ -79,11 +79,7 @@ pub async fn list_repo_files(endpoint: &str, repo: &str, token: Option<&str>) ->
     Ok(entries
         .into_iter()
         .filter(|e| e.kind == "file" && e.path.to_ascii_lowercase().ends_with(".gguf"))
-        .map(|e| HubFile {
-            size: e.lfs.as_ref().map_or(e.size, |l| l.size),
-            sha256: e.lfs.map(|l| l.oid),
-            path: e.path,
-        })
+        .map(|e| HubFile { size: e.lfs.as_ref().map_or(e.size, |l| l.size), sha256: e.lfs.map(|l| l.oid), path: e.path })
         .collect())
 }
 

@@ -3,6 +3,8 @@
 //! restarts (HTTP Range into a `.part` file), verify the sha256 Hugging Face publishes for LFS
 //! files, check free space first, and move a file into place only when it is verified.
 
+use hearth_protocol::{ErrorCode, ErrorPayload};
+
 mod access_token;
 mod download;
 mod hub;
@@ -36,18 +38,27 @@ pub enum ModelsError {
 }
 
 impl ModelsError {
-    pub fn code(&self) -> &'static str {
+    pub fn error_code(&self) -> ErrorCode {
         match self {
-            ModelsError::Network(_) => "NETWORK",
-            ModelsError::NotFound(_) => "NOT_FOUND",
-            ModelsError::Unauthorized(_) => "UNAUTHORIZED",
-            ModelsError::Server(_) => "SERVER",
-            ModelsError::Verification(_) => "VERIFICATION_FAILED",
-            ModelsError::DiskFull(_) => "DISK_FULL",
-            ModelsError::Io(_) => "IO",
-            ModelsError::BadRequest(_) => "BAD_REQUEST",
-            ModelsError::Keyring(_) => "KEYRING",
+            ModelsError::Network(_) => ErrorCode::Network,
+            ModelsError::NotFound(_) => ErrorCode::NotFound,
+            ModelsError::Unauthorized(_) => ErrorCode::Unauthorized,
+            ModelsError::Server(_) => ErrorCode::ServerFailed,
+            ModelsError::Verification(_) => ErrorCode::VerificationFailed,
+            ModelsError::DiskFull(_) => ErrorCode::DiskFull,
+            ModelsError::Io(_) => ErrorCode::Io,
+            ModelsError::BadRequest(_) => ErrorCode::BadRequest,
+            ModelsError::Keyring(_) => ErrorCode::Keyring,
         }
+    }
+
+    /// The protocol's code as text (`NOT_FOUND`), as the UI and the CLI's JSON see it.
+    pub fn code(&self) -> String {
+        serde_json::to_value(self.error_code()).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    }
+
+    pub fn payload(&self) -> ErrorPayload {
+        ErrorPayload::new(self.error_code(), self.to_string())
     }
 }
 

@@ -54,7 +54,18 @@ pub fn list_models(dirs: &[PathBuf]) -> Vec<LibraryModel> {
         }
         let name = shard_of(&stem).map_or(stem.clone(), |(b, _)| b.to_string());
         let sha256 = std::fs::read_to_string(sidecar(&path)).ok().map(|s| s.trim().to_string());
-        let mut m = LibraryModel { name, path: path.clone(), files: vec![path.clone()], size_bytes: size, architecture: None, quant: None, parameters: None, context_length: None, sha256, problem: None };
+        let mut m = LibraryModel {
+            name,
+            path: path.clone(),
+            files: vec![path.clone()],
+            size_bytes: size,
+            architecture: None,
+            quant: None,
+            parameters: None,
+            context_length: None,
+            sha256,
+            problem: None,
+        };
         match GgufFile::open(&path) {
             Ok(g) => {
                 let s = g.summary();

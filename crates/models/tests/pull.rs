@@ -77,7 +77,8 @@ fn handle(mut stream: TcpStream, data: &[u8], modes: &Mutex<VecDeque<Mode>>, ran
             data.len(),
             data.len()
         );
-        let _ = write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+        let _ =
+            write!(stream, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
         return;
     }
     if path != "/test/repo/resolve/main/demo-Q4_1.gguf" {
@@ -217,9 +218,7 @@ fn unknown_repos_and_files_are_clear_errors() {
 fn a_remote_header_is_read_from_the_first_bytes() {
     let data = Arc::new(std::fs::read(demo_model()).unwrap());
     let server = serve(data.clone());
-    let header = rt()
-        .block_on(hearth_models::fetch_gguf_header(&server.url, "test/repo", "demo-Q4_1.gguf", None, data.len() as u64))
-        .unwrap();
+    let header = rt().block_on(hearth_models::fetch_gguf_header(&server.url, "test/repo", "demo-Q4_1.gguf", None, data.len() as u64)).unwrap();
     let local = hearth_gguf::GgufFile::open(&demo_model()).unwrap();
     assert_eq!(header.architecture(), Some("llama"));
     assert_eq!(header.tensors.len(), local.tensors.len());

@@ -188,7 +188,6 @@ impl Answer {
             }
         }
     }
-
 }
 
 struct Output {
@@ -229,8 +228,7 @@ impl Output {
             Shape::Completion => json!({ "index": 0, "text": text.unwrap_or(""), "logprobs": null, "finish_reason": finish_reason }),
         };
         SseEvent::default().data(
-            json!({ "id": self.id, "object": self.object(true), "created": self.created, "model": self.model, "choices": [choice] })
-                .to_string(),
+            json!({ "id": self.id, "object": self.object(true), "created": self.created, "model": self.model, "choices": [choice] }).to_string(),
         )
     }
 

@@ -90,6 +90,5 @@ pub(crate) fn error(status: StatusCode, kind: &str, code: &str, message: &str) -
 pub(crate) fn refused(api: &Api, headers: &HeaderMap) -> Option<Response> {
     let key = api.api_key.as_ref()?;
     let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    (given != Some(key.as_str()))
-        .then(|| error(StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_api_key", "a missing or wrong API key"))
+    (given != Some(key.as_str())).then(|| error(StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_api_key", "a missing or wrong API key"))
 }

@@ -34,4 +34,3 @@ pub struct BenchReport {
     pub power_w: Option<f64>,
     pub joules_per_token: Option<f64>,
 }
-

@@ -62,6 +62,20 @@ pub enum ErrorCode {
     RemoteUnauthorized,
     /// A remote server answered with an error of its own.
     RemoteFailed,
+    /// A server (Hugging Face or a mirror) could not be reached, or the connection dropped.
+    Network,
+    /// A server refused the request without a valid access token (a gated or private repo).
+    Unauthorized,
+    /// A downloaded file did not match the checksum its server published.
+    VerificationFailed,
+    /// The OS keyring (Secret Service, Keychain, Credential Manager) is missing or failed.
+    Keyring,
+    /// A server (Hugging Face or a mirror) answered with an error of its own.
+    ServerFailed,
+    /// Reading or writing a file failed (permissions, a missing folder).
+    Io,
+    /// A child process Hearth runs (quantize, bench, embed, dry run) failed or died.
+    JobFailed,
     /// Any other failure.
     Internal,
 }

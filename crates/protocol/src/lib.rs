@@ -5,14 +5,15 @@
 
 mod bench;
 mod error;
+pub mod jobs;
 mod settings;
 mod wire;
 
 pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
 pub use settings::{
-    AllocatedMemory, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role,
-    SamplingSettings, StopReason, TemplateChoice,
+    AllocatedMemory, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role, SamplingSettings,
+    StopReason, TemplateChoice,
 };
 pub use wire::{Event, Request, PROTOCOL_VERSION};
 
@@ -35,5 +36,7 @@ pub fn typescript_declarations() -> Vec<String> {
         BenchReport::decl(),
         GenerationStats::decl(),
         StopReason::decl(),
+        jobs::QuantizeEvent::decl(),
+        jobs::QuantizeDone::decl(),
     ]
 }

@@ -13,8 +13,14 @@ pub const PROTOCOL_VERSION: u32 = 4;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
-    Load { id: u64, path: PathBuf, settings: ModelSettings },
-    Unload { id: u64 },
+    Load {
+        id: u64,
+        path: PathBuf,
+        settings: ModelSettings,
+    },
+    Unload {
+        id: u64,
+    },
     Generate {
         id: u64,
         messages: Vec<ChatMessage>,
@@ -24,9 +30,14 @@ pub enum Request {
     },
     /// One normalized vector per text from the loaded model (its own pooling when it is an
     /// embedding model, else the mean over tokens); answered by `Embeddings`.
-    Embed { id: u64, texts: Vec<String> },
+    Embed {
+        id: u64,
+        texts: Vec<String>,
+    },
     /// Stops the generation or load with this id; the partial answer stays.
-    Cancel { id: u64 },
+    Cancel {
+        id: u64,
+    },
     Shutdown,
 }
 
@@ -43,18 +54,45 @@ pub enum Event {
         #[serde(default)]
         devices: Vec<ComputeDevice>,
     },
-    LoadProgress { id: u64, fraction: f32 },
-    Loaded { id: u64, model: Box<ModelInfo> },
-    Unloaded { id: u64 },
+    LoadProgress {
+        id: u64,
+        fraction: f32,
+    },
+    Loaded {
+        id: u64,
+        model: Box<ModelInfo>,
+    },
+    Unloaded {
+        id: u64,
+    },
     /// Old turns were dropped to fit the context.
-    ContextTrimmed { id: u64, dropped_messages: u32 },
+    ContextTrimmed {
+        id: u64,
+        dropped_messages: u32,
+    },
     /// Prompt evaluated; generation begins.
-    PromptDone { id: u64, prompt_tokens: u32 },
-    Token { id: u64, text: String },
-    Done { id: u64, stats: GenerationStats },
+    PromptDone {
+        id: u64,
+        prompt_tokens: u32,
+    },
+    Token {
+        id: u64,
+        text: String,
+    },
+    Done {
+        id: u64,
+        stats: GenerationStats,
+    },
     /// The vectors of an `Embed`, in order, with the tokens they cost.
-    Embeddings { id: u64, vectors: Vec<Vec<f32>>, tokens: u32 },
-    Error { id: Option<u64>, error: ErrorPayload },
+    Embeddings {
+        id: u64,
+        vectors: Vec<Vec<f32>>,
+        tokens: u32,
+    },
+    Error {
+        id: Option<u64>,
+        error: ErrorPayload,
+    },
 }
 
 impl Event {

@@ -143,7 +143,13 @@ impl Answer {
         }
     }
 
-    async fn run(&mut self, endpoint: &Endpoint, model: &str, messages: &[ChatMessage], sampling: &SamplingSettings) -> Result<StopReason, RemoteError> {
+    async fn run(
+        &mut self,
+        endpoint: &Endpoint,
+        model: &str,
+        messages: &[ChatMessage],
+        sampling: &SamplingSettings,
+    ) -> Result<StopReason, RemoteError> {
         let host = endpoint.host();
         let client = endpoint.client()?;
         let req = endpoint.authorized(client.post(format!("{}/chat/completions", endpoint.base_url))).json(&request_body(model, messages, sampling));

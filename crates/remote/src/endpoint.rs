@@ -140,13 +140,8 @@ pub async fn list_models(endpoint: &Endpoint) -> Result<Vec<RemoteModel>, Remote
     if !res.status().is_success() {
         return Err(endpoint.status_error(res).await);
     }
-    let v: serde_json::Value = res
-        .json()
-        .await
-        .map_err(|e| RemoteError::BadResponse { host: endpoint.host(), why: e.to_string() })?;
-    let data = v["data"]
-        .as_array()
-        .ok_or_else(|| RemoteError::BadResponse { host: endpoint.host(), why: "no `data` list of models".into() })?;
+    let v: serde_json::Value = res.json().await.map_err(|e| RemoteError::BadResponse { host: endpoint.host(), why: e.to_string() })?;
+    let data = v["data"].as_array().ok_or_else(|| RemoteError::BadResponse { host: endpoint.host(), why: "no `data` list of models".into() })?;
     Ok(data
         .iter()
         .filter_map(|m| {

@@ -37,9 +37,49 @@ fn passage_row(r: &Row) -> rusqlite::Result<Passage> {
 /// Words that carry no meaning for retrieval; left out of the full-text query so that BM25
 /// ranks by the words that do.
 const STOPWORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "in", "is", "it",
-    "its", "me", "of", "on", "or", "say", "says", "tell", "that", "the", "this", "to", "was", "what", "when", "where",
-    "which", "who", "why", "with", "you", "about", "document", "page", "according",
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "by",
+    "can",
+    "do",
+    "does",
+    "for",
+    "from",
+    "how",
+    "i",
+    "in",
+    "is",
+    "it",
+    "its",
+    "me",
+    "of",
+    "on",
+    "or",
+    "say",
+    "says",
+    "tell",
+    "that",
+    "the",
+    "this",
+    "to",
+    "was",
+    "what",
+    "when",
+    "where",
+    "which",
+    "who",
+    "why",
+    "with",
+    "you",
+    "about",
+    "document",
+    "page",
+    "according",
 ];
 
 /// A question turned into an FTS5 query: its meaningful words, each quoted (so no word can be
@@ -120,10 +160,8 @@ impl Store {
     /// Takes a document off a conversation; its index stays for other conversations (and for the
     /// same file added again) until no conversation uses it.
     pub fn detach_document(&self, conversation_id: i64, document_id: i64) -> Result<(), StoreError> {
-        self.conn.execute(
-            "DELETE FROM conversation_documents WHERE conversation_id = ?1 AND document_id = ?2",
-            params![conversation_id, document_id],
-        )?;
+        self.conn
+            .execute("DELETE FROM conversation_documents WHERE conversation_id = ?1 AND document_id = ?2", params![conversation_id, document_id])?;
         self.conn.execute(
             "DELETE FROM documents WHERE id = ?1 AND NOT EXISTS (SELECT 1 FROM conversation_documents WHERE document_id = ?1)",
             [document_id],
@@ -279,9 +317,7 @@ mod tests {
     fn search_ranks_the_page_that_holds_the_words_first() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
-        let d = store
-            .add_document(&doc("aa", &["The cat sleeps on the mat.", "Water boils at one hundred degrees.", "Engines need fuel."]))
-            .unwrap();
+        let d = store.add_document(&doc("aa", &["The cat sleeps on the mat.", "Water boils at one hundred degrees.", "Engines need fuel."])).unwrap();
         assert_eq!((d.pages, d.kind.as_str()), (3, "pdf"));
         let hits = store.search_chunks("When does water boil?", &[d.id], 5).unwrap();
         assert_eq!(hits[0].page, 2, "{hits:?}");

@@ -34,11 +34,8 @@ impl HearthHome {
     /// The `.gguf` files directly in the models directory, sorted by name.
     pub fn model_files(&self) -> Vec<PathBuf> {
         let Ok(entries) = std::fs::read_dir(self.models()) else { return Vec::new() };
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("gguf")))
-            .collect();
+        let mut files: Vec<PathBuf> =
+            entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("gguf"))).collect();
         files.sort();
         files
     }

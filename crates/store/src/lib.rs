@@ -7,11 +7,13 @@ mod home;
 mod records;
 mod schema;
 mod store;
+mod typed_settings;
 
-pub use home::HearthHome;
 pub use documents::fts_query;
+pub use home::HearthHome;
 pub use records::{BenchRecord, Citation, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
 pub use store::Store;
+pub use typed_settings::Setting;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -83,10 +83,7 @@ impl Store {
     fn migrate(&self) -> Result<(), StoreError> {
         let version: usize = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if version > MIGRATIONS.len() {
-            return Err(StoreError::Corrupt(format!(
-                "the database is from a newer Hearth (schema {version}, this one knows {})",
-                MIGRATIONS.len()
-            )));
+            return Err(StoreError::Corrupt(format!("the database is from a newer Hearth (schema {version}, this one knows {})", MIGRATIONS.len())));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let tx = self.conn.unchecked_transaction()?;
@@ -107,10 +104,7 @@ impl Store {
 
     pub fn create_conversation(&self, title: &str) -> Result<Conversation, StoreError> {
         let now = now_ms();
-        self.conn.execute(
-            "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
-            params![title, now],
-        )?;
+        self.conn.execute("INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)", params![title, now])?;
         self.conversation(self.conn.last_insert_rowid())
     }
 
@@ -123,9 +117,7 @@ impl Store {
 
     /// Newest first.
     pub fn conversations(&self) -> Result<Vec<Conversation>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations ORDER BY updated_at DESC, id DESC"))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations ORDER BY updated_at DESC, id DESC"))?;
         let rows = stmt.query_map([], conversation_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -163,10 +155,7 @@ impl Store {
     }
 
     fn touch_with(&self, set: &str, id: i64, value: &str) -> Result<(), StoreError> {
-        let n = self.conn.execute(
-            &format!("UPDATE conversations SET {set}, updated_at = ?3 WHERE id = ?1"),
-            params![id, value, now_ms()],
-        )?;
+        let n = self.conn.execute(&format!("UPDATE conversations SET {set}, updated_at = ?3 WHERE id = ?1"), params![id, value, now_ms()])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("conversation {id}")));
         }
@@ -184,9 +173,7 @@ impl Store {
     // ---- messages ----
 
     pub fn messages(&self, conversation_id: i64) -> Result<Vec<Message>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY id"))?;
+        let mut stmt = self.conn.prepare(&format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?1 ORDER BY id"))?;
         let rows = stmt.query_map([conversation_id], message_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
@@ -280,10 +267,8 @@ impl Store {
     // ---- settings ----
 
     pub fn model_settings(&self, model_path: &str) -> Result<Option<ModelSettings>, StoreError> {
-        let s: Option<String> = self
-            .conn
-            .query_row("SELECT settings_json FROM model_settings WHERE path = ?1", [model_path], |r| r.get(0))
-            .optional()?;
+        let s: Option<String> =
+            self.conn.query_row("SELECT settings_json FROM model_settings WHERE path = ?1", [model_path], |r| r.get(0)).optional()?;
         Ok(s.map(|s| parse_json(&s)))
     }
 
@@ -309,12 +294,10 @@ impl Store {
 
     /// Results, oldest first; only this machine's when `machine` is given.
     pub fn bench_results(&self, machine: Option<&str>) -> Result<Vec<BenchRecord>, StoreError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, machine, created_at, report_json FROM bench_results WHERE ?1 IS NULL OR machine = ?1 ORDER BY created_at, id",
-        )?;
-        let rows = stmt.query_map([machine], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?))
-        })?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, machine, created_at, report_json FROM bench_results WHERE ?1 IS NULL OR machine = ?1 ORDER BY created_at, id")?;
+        let rows = stmt.query_map([machine], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?, r.get::<_, String>(3)?)))?;
         let mut out = Vec::new();
         for row in rows {
             let (id, machine, created_at, report) = row?;

@@ -25,10 +25,7 @@ fn conversations_survive_reopening_the_database() {
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0].content, "hello");
     assert_eq!(s.conversation(id).unwrap().system_prompt, "be brief");
-    let journal: String = rusqlite::Connection::open(&path)
-        .unwrap()
-        .pragma_query_value(None, "journal_mode", |r| r.get(0))
-        .unwrap();
+    let journal: String = rusqlite::Connection::open(&path).unwrap().pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
     assert_eq!(journal, "wal");
 }
 

@@ -46,6 +46,7 @@ export function installFakeBackend() {
   const stopRequested = new Set<number>();
   let generation = 100;
   let lastDeath: string | null = null;
+  let lastAutoRestart = 0;
   const docs: (DocumentRecord & { conversation: number })[] = [];
   (window as any).__fake = { conversations, messages, docs };
   // The engine's compute devices: this machine's CPU unless a test set others first
@@ -117,7 +118,7 @@ export function installFakeBackend() {
         return tokenStored ? "keyring" : "none";
       case "set_hf_token":
         // As the real command on a machine without a Secret Service.
-        if ((window as any).__noKeyring) throw { code: "INTERNAL", message: "the OS keyring is not available (no Secret Service on the session bus); on Linux it needs a Secret Service such as GNOME Keyring or KWallet — or set HF_TOKEN in the environment" };
+        if ((window as any).__noKeyring) throw { code: "KEYRING", message: "the OS keyring is not available (no Secret Service on the session bus); on Linux it needs a Secret Service such as GNOME Keyring or KWallet — or set HF_TOKEN in the environment" };
         tokenStored = true;
         return null;
       case "clear_hf_token":
@@ -130,6 +131,20 @@ export function installFakeBackend() {
         return MODEL.path;
       case "model_status":
         return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices() } };
+      case "check_engine": {
+        // As hearth-core's restart policy: a dead engine is restarted, at most once a minute.
+        const status = () => ({ model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices() } });
+        if (lastDeath === null || Date.now() - lastAutoRestart < 60_000) return { status: status(), notice: null, error: null };
+        lastAutoRestart = Date.now();
+        const death = lastDeath;
+        if ((window as any).__fake.failRestarts > 0) {
+          (window as any).__fake.failRestarts -= 1;
+          return { status: status(), notice: null, error: { code: "ENGINE_UNAVAILABLE", message: "the engine could not be started (/usr/lib/hearth/hearth): it exited at start (crashed on an unsupported CPU instruction (SIGILL))" } };
+        }
+        lastDeath = null;
+        model = { ...MODEL };
+        return { status: status(), notice: `${death}. Hearth restarted the engine and reloaded the model; the conversation is kept.`, error: null };
+      }
       case "model_settings":
         return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, n_cpu_moe: null, devices: [] };
       case "watch_hardware": {
@@ -249,7 +264,7 @@ export function installFakeBackend() {
           await new Promise((r) => setTimeout(r, (window as any).__fake.quantizeStepMs ?? 30));
           if ((window as any).__fake.cancelQuantize) {
             (window as any).__fake.cancelQuantize = false;
-            throw { code: "QUANTIZE_FAILED", message: "quantizing was cancelled" };
+            throw { code: "CANCELLED", message: "quantizing was cancelled" };
           }
           args.onEvent.onmessage({ kind: "progress", fraction: f });
         }

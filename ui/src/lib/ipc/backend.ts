@@ -12,6 +12,7 @@ import type {
   ApiServerSettings,
   ApiServerStatus,
   DocumentOutcome,
+  EngineCheck,
   DocumentRecord,
   IndexProgress,
   LibraryEntry,
@@ -87,6 +88,8 @@ function loadChannel(onProgress: (fraction: number) => void): Channel<LoadEvent>
 export const loadModel = (path: string, settings: ModelSettings | null, onProgress: (fraction: number) => void) =>
   invoke<ModelInfo>("load_model", { path, settings, onProgress: loadChannel(onProgress) });
 export const modelStatus = () => invoke<ModelStatus>("model_status");
+/** The status poll: Rust restarts a dead engine (and reloads its model) when its policy allows. */
+export const checkEngine = (onProgress: (fraction: number) => void) => invoke<EngineCheck>("check_engine", { onProgress: loadChannel(onProgress) });
 export const modelSettings = (path: string) => invoke<ModelSettings>("model_settings", { path });
 export const restartEngine = (onProgress: (fraction: number) => void) =>
   invoke<ModelInfo | null>("restart_engine", { onProgress: loadChannel(onProgress) });

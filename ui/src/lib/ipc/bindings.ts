@@ -1,6 +1,6 @@
 // Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.
 
-export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "REMOTE_UNREACHABLE" | "REMOTE_UNAUTHORIZED" | "REMOTE_FAILED" | "INTERNAL";
+export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "REMOTE_UNREACHABLE" | "REMOTE_UNAUTHORIZED" | "REMOTE_FAILED" | "NETWORK" | "UNAUTHORIZED" | "VERIFICATION_FAILED" | "KEYRING" | "SERVER_FAILED" | "IO" | "JOB_FAILED" | "INTERNAL";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
@@ -121,6 +121,10 @@ tg_tps: number, total_ms: number,
 dropped_messages: number, stop_reason: StopReason, };
 
 export type StopReason = "end_of_turn" | "max_tokens" | "context_full" | "cancelled";
+
+export type QuantizeEvent = { "kind": "started", output: string, warning: string | null, } | { "kind": "progress", fraction: number, };
+
+export type QuantizeDone = { output: string, size_bytes: number, seconds: number, source_type: string, warning: string | null, };
 
 export type MessageStatus = "complete" | "streaming" | "stopped" | "interrupted" | "failed";
 
@@ -325,10 +329,6 @@ export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, g
  */
 tokens_per_joule: number | null, };
 
-export type QuantizeEvent = { "kind": "started", output: string, warning: string | null, } | { "kind": "progress", fraction: number, };
-
-export type QuantizeDone = { output: string, size_bytes: number, seconds: number, source_type: string, warning: string | null, };
-
 export type BenchInput = { path: string, n_prompt: number, n_gen: number, depth: number, ttft_prompt: number, reps: number, threads: number | null, gpu_layers: number | null, 
 /**
  * The devices the GPU layers go to (llama.cpp's names; `CPU`: none); empty: every GPU.
@@ -467,4 +467,14 @@ export type ModelStatus = { model: ModelInfo | null,
 wanted_path: string | null, engine: EngineStatus, };
 
 export type LoadEvent = { "kind": "progress", fraction: number, };
+
+export type EngineCheck = { status: ModelStatus, 
+/**
+ * Said when Hearth restarted a dead engine by itself and the model came back.
+ */
+notice: string | null, 
+/**
+ * Why the automatic restart failed, when it did (a restart by hand is then up to the user).
+ */
+error: ErrorPayload | null, };
 

@@ -1,0 +1,185 @@
+//! Hearth's OpenAI-compatible API (crate `hearth-openai-api`) over the core's engine: start and
+//! stop it (it serves whatever model is loaded, its name following each load), remember its
+//! settings, start it again at launch when it was on, and keep the latest requests for the
+//! Server page.
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use hearth_openai_api::{Api, ApiRequestRecord};
+use hearth_protocol::ErrorCode;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::settings::ApiServer;
+use crate::{Core, CoreError, Result};
+
+/// Requests kept for the Server page.
+const RECENT: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ApiServerSettings {
+    /// Started at launch when it was on at exit.
+    pub enabled: bool,
+    pub port: u16,
+    /// Clients must send `Authorization: Bearer KEY`; empty or absent: no key.
+    pub api_key: Option<String>,
+    /// Listen on every interface (other machines can reach the model), not only 127.0.0.1.
+    pub allow_remote: bool,
+}
+
+impl Default for ApiServerSettings {
+    fn default() -> Self {
+        // llama-server's port; LM Studio uses 1234, Jan 1337, Ollama 11434.
+        ApiServerSettings { enabled: false, port: 8080, api_key: None, allow_remote: false }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ApiServerStatus {
+    pub settings: ApiServerSettings,
+    /// `http://ADDR/v1` while it runs.
+    pub base_url: Option<String>,
+    /// Why it last failed to start, if it did.
+    pub error: Option<String>,
+    /// The latest requests, newest last.
+    pub recent: Vec<ApiRequestRecord>,
+}
+
+/// The server while it runs.
+pub(crate) struct RunningApi {
+    api: Arc<Api>,
+    address: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for RunningApi {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct ApiServerSlot {
+    running: Option<RunningApi>,
+    error: Option<String>,
+    recent: Arc<Mutex<VecDeque<ApiRequestRecord>>>,
+}
+
+impl Core {
+    pub fn api_server_status(&self) -> Result<ApiServerStatus> {
+        let settings = self.store.lock().setting::<ApiServer>()?;
+        let slot = self.api_server.lock();
+        let recent = slot.recent.lock().iter().cloned().collect();
+        Ok(ApiServerStatus {
+            settings,
+            base_url: slot.running.as_ref().map(|r| format!("http://{}/v1", r.address)),
+            error: slot.error.clone(),
+            recent,
+        })
+    }
+
+    /// Binds and serves; the model name is the loaded model's (updated on each load).
+    async fn serve_api(&self, settings: &ApiServerSettings) -> Result<()> {
+        let host = if settings.allow_remote { IpAddr::V4(Ipv4Addr::UNSPECIFIED) } else { IpAddr::V4(Ipv4Addr::LOCALHOST) };
+        let mut bound = tokio::net::TcpListener::bind((host, settings.port)).await;
+        // A server just stopped lets go of its port from its own task: give it a moment.
+        for _ in 0..10 {
+            match &bound {
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    bound = tokio::net::TcpListener::bind((host, settings.port)).await;
+                }
+                _ => break,
+            }
+        }
+        let listener = bound.map_err(|e| {
+            let why = if e.kind() == std::io::ErrorKind::AddrInUse {
+                format!("port {} is already in use by another program: choose another port", settings.port)
+            } else {
+                format!("cannot listen on {host}:{}: {e}", settings.port)
+            };
+            CoreError::new(ErrorCode::Busy, why)
+        })?;
+        let address = listener.local_addr().map_err(|e| CoreError::new(ErrorCode::Io, e.to_string()))?;
+        let model = self.loaded().map(|(name, _)| name).unwrap_or_default();
+        let api = Api::new(self.engine.clone(), model, settings.api_key.clone());
+
+        let recent = self.api_server.lock().recent.clone();
+        let mut records = api.subscribe();
+        tokio::spawn(async move {
+            // Each record replaces the earlier state of the same request.
+            while let Ok(record) = records.recv().await {
+                let mut recent = recent.lock();
+                match recent.iter_mut().find(|r| r.id == record.id) {
+                    Some(r) => *r = record,
+                    None => recent.push_back(record),
+                }
+                while recent.len() > RECENT {
+                    recent.pop_front();
+                }
+            }
+        });
+
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let router = hearth_openai_api::router(api.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        let mut slot = self.api_server.lock();
+        slot.running = Some(RunningApi { api, address, shutdown: Some(tx) });
+        slot.error = None;
+        Ok(())
+    }
+
+    /// Starts the server (stopping a running one first) and remembers it as on.
+    pub async fn start_api_server(&self, settings: ApiServerSettings) -> Result<ApiServerStatus> {
+        let settings = ApiServerSettings { enabled: true, api_key: settings.api_key.filter(|k| !k.trim().is_empty()), ..settings };
+        drop(self.api_server.lock().running.take());
+        self.store.lock().set_setting::<ApiServer>(&settings)?;
+        if let Err(e) = self.serve_api(&settings).await {
+            self.api_server.lock().error = Some(e.payload().message);
+            return Err(e);
+        }
+        self.api_server_status()
+    }
+
+    pub fn stop_api_server(&self) -> Result<ApiServerStatus> {
+        drop(self.api_server.lock().running.take());
+        let store = self.store.lock();
+        let settings = ApiServerSettings { enabled: false, ..store.setting::<ApiServer>()? };
+        store.set_setting::<ApiServer>(&settings)?;
+        drop(store);
+        self.api_server_status()
+    }
+
+    /// Every request's changes as they happen, while the server runs (none when it is off).
+    pub fn api_requests(&self) -> Option<tokio::sync::broadcast::Receiver<ApiRequestRecord>> {
+        self.api_server.lock().running.as_ref().map(|r| r.api.subscribe())
+    }
+
+    /// At launch: starts the server when it was on; a failure is kept for the Server page to show.
+    pub async fn start_api_server_if_enabled(&self) {
+        let Ok(settings) = self.store.lock().setting::<ApiServer>() else { return };
+        if settings.enabled {
+            if let Err(e) = self.serve_api(&settings).await {
+                self.api_server.lock().error = Some(e.payload().message);
+            }
+        }
+    }
+
+    /// After a model loads (or a remote one is chosen): the API lists it under its name.
+    pub(crate) fn api_model_changed(&self, name: &str) {
+        if let Some(r) = self.api_server.lock().running.as_ref() {
+            r.api.set_model(name.to_string());
+        }
+    }
+}

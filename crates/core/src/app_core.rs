@@ -1,0 +1,99 @@
+//! [`Core`]: what Hearth holds between calls (the home directory, the database, the engine
+//! process, the loaded model, the running generations and jobs, the API server). The app keeps one
+//! for its lifetime; a CLI command makes one for its run.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
+
+use hearth_conversation::SharedStore;
+use hearth_engine_client::EngineClient;
+use hearth_store::{HearthHome, Store};
+use parking_lot::Mutex;
+
+use crate::jobs::CancelSlot;
+use crate::model::{ModelSlot, RestartPolicy};
+use crate::Result;
+
+pub struct Core {
+    pub home: HearthHome,
+    pub store: SharedStore,
+    pub engine: EngineClient,
+    pub(crate) model: Mutex<ModelSlot>,
+    /// A load is under way (the restart policy leaves the engine alone meanwhile).
+    pub(crate) loading: AtomicBool,
+    pub(crate) restart_policy: Mutex<RestartPolicy>,
+    /// Generation ids of turns now running (one per conversation at most).
+    pub(crate) generations: Mutex<Vec<u64>>,
+    /// The hardware watch now streaming; a newer watch stops older ones.
+    pub(crate) hardware_watch: Arc<AtomicU64>,
+    pub(crate) quantize_cancel: CancelSlot,
+    pub(crate) bench_cancel: CancelSlot,
+    pub(crate) pull_cancel: CancelSlot,
+    pub(crate) documents_cancel: Arc<AtomicBool>,
+    pub(crate) api_server: Mutex<crate::api_server::ApiServerSlot>,
+    /// Where the app's bundled files are (the demo model in `demo/`), when it has any.
+    resource_dir: Mutex<Option<PathBuf>>,
+}
+
+/// The `hearth` binary that serves as the engine and runs jobs: `$HEARTH_ENGINE`, else beside
+/// this executable.
+pub fn engine_executable() -> PathBuf {
+    if let Some(p) = std::env::var_os("HEARTH_ENGINE").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    // `cargo test` binaries live in target/<profile>/deps; the engine is one level up.
+    let candidates = [dir.join("hearth"), dir.parent().map(|p| p.join("hearth")).unwrap_or_default()];
+    candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| candidates[0].clone())
+}
+
+impl Core {
+    /// Hearth's home from `$HEARTH_HOME` (else `~/.local/share/hearth`) and the engine found by
+    /// [`engine_executable`].
+    pub fn from_env() -> Result<Core> {
+        Self::new(HearthHome::from_env(), EngineClient::new(engine_executable()))
+    }
+
+    pub fn new(home: HearthHome, engine: EngineClient) -> Result<Core> {
+        let store = Store::open(&home.database())?;
+        // Answers that were streaming when the last process died stay, marked interrupted.
+        store.recover_interrupted()?;
+        Ok(Core {
+            home,
+            store: Arc::new(Mutex::new(store)),
+            engine,
+            model: Mutex::new(ModelSlot::default()),
+            loading: AtomicBool::new(false),
+            restart_policy: Mutex::new(RestartPolicy::default()),
+            generations: Mutex::new(Vec::new()),
+            hardware_watch: Arc::new(AtomicU64::new(0)),
+            quantize_cancel: CancelSlot::default(),
+            bench_cancel: CancelSlot::default(),
+            pull_cancel: CancelSlot::default(),
+            documents_cancel: Arc::new(AtomicBool::new(false)),
+            api_server: Mutex::new(Default::default()),
+            resource_dir: Mutex::new(None),
+        })
+    }
+
+    /// The app's bundled resources (set by the shell once it knows them).
+    pub fn set_resource_dir(&self, dir: Option<PathBuf>) {
+        *self.resource_dir.lock() = dir;
+    }
+
+    pub(crate) fn resource_dir(&self) -> Option<PathBuf> {
+        self.resource_dir.lock().clone()
+    }
+
+    /// Generation ids of the turns now running.
+    pub fn running_generations(&self) -> Vec<u64> {
+        self.generations.lock().clone()
+    }
+
+    /// Stops the engine process (at the app's exit).
+    pub async fn shutdown(&self) {
+        self.engine.shutdown().await;
+    }
+}

@@ -1,0 +1,92 @@
+//! Conversations and their turns: list, search, create, rename, delete, per-conversation
+//! settings, and a turn (send, regenerate, edit and resend, summarize a document) run through
+//! `hearth-conversation` with the question's embedding when documents and an embedding model are
+//! set. UI preferences (the look of the app, not the product's settings) are kept here too.
+
+use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
+use hearth_protocol::{ErrorCode, SamplingSettings, TemplateChoice};
+use hearth_store::{Conversation, Message};
+
+use crate::{Core, CoreError, Result};
+
+impl Core {
+    pub fn list_conversations(&self, query: Option<&str>) -> Result<Vec<Conversation>> {
+        let store = self.store.lock();
+        Ok(match query.map(str::trim).filter(|q| !q.is_empty()) {
+            Some(q) => store.search_conversations(q)?,
+            None => store.conversations()?,
+        })
+    }
+
+    pub fn create_conversation(&self) -> Result<Conversation> {
+        Ok(self.store.lock().create_conversation("New chat")?)
+    }
+
+    pub fn rename_conversation(&self, id: i64, title: &str) -> Result<Conversation> {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(CoreError::new(ErrorCode::BadRequest, "a conversation needs a name"));
+        }
+        Ok(self.store.lock().rename_conversation(id, title)?)
+    }
+
+    pub fn delete_conversation(&self, id: i64) -> Result<()> {
+        Ok(self.store.lock().delete_conversation(id)?)
+    }
+
+    pub fn messages(&self, conversation_id: i64) -> Result<Vec<Message>> {
+        Ok(self.store.lock().messages(conversation_id)?)
+    }
+
+    pub fn update_conversation(&self, id: i64, system_prompt: &str, sampling: &SamplingSettings, template: &TemplateChoice) -> Result<Conversation> {
+        let store = self.store.lock();
+        store.set_system_prompt(id, system_prompt)?;
+        store.set_sampling(id, sampling)?;
+        Ok(store.set_template(id, template)?)
+    }
+
+    /// One turn on a conversation with the loaded model; every event goes to `on_event` (a closed
+    /// window is no reason to stop saving the answer, so a sink that fails is ignored).
+    pub async fn turn(&self, conversation_id: i64, action: TurnAction, mut on_event: impl FnMut(TurnEvent)) -> Result<Message> {
+        self.reload_if_dead().await?;
+        let Some((model_name, context_length)) = self.loaded() else {
+            return Err(CoreError::new(ErrorCode::NoModel, "load a model first"));
+        };
+        let query_embedding = self.query_embedding(conversation_id, &action).await?;
+        let mut my_generation = None;
+        let model = TurnModel { name: Some(&model_name), context_length, query_embedding };
+        let result = run_turn(&self.store, &self.engine, conversation_id, action, model, |ev| {
+            if let TurnEvent::Started { generation_id, .. } = &ev {
+                my_generation = Some(*generation_id);
+                self.generations.lock().push(*generation_id);
+            }
+            on_event(ev);
+        })
+        .await;
+        if let Some(id) = my_generation {
+            self.generations.lock().retain(|g| *g != id);
+        }
+        let message = result?;
+        self.model_died(message.error.as_ref());
+        Ok(message)
+    }
+
+    /// Stops every running generation; their partial answers are kept.
+    pub async fn stop_generation(&self) {
+        for id in self.running_generations() {
+            self.engine.cancel(id).await;
+        }
+    }
+
+    /// A UI preference (JSON text) kept in the database with the settings.
+    pub fn ui_preference(&self, key: &str) -> Result<Option<String>> {
+        Ok(self.store.lock().app_state(&format!("ui.{key}"))?)
+    }
+
+    pub fn set_ui_preference(&self, key: &str, value: &str) -> Result<()> {
+        if serde_json::from_str::<serde_json::Value>(value).is_err() {
+            return Err(CoreError::new(ErrorCode::BadRequest, format!("the preference {key} is not JSON")));
+        }
+        Ok(self.store.lock().set_app_state(&format!("ui.{key}"), value)?)
+    }
+}

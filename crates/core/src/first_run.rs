@@ -1,0 +1,118 @@
+//! The first run: with no model present, Hearth offers the demo model that ships with it
+//! (SmolLM2-135M-Instruct Q4_1: small, for trying Hearth) and a few downloads the advisor
+//! recommends for this machine (catalog models with a known GGUF repo, each with its verdict).
+
+use std::path::PathBuf;
+
+use hearth_advisor::{advise, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, Use};
+use hearth_protocol::ErrorCode;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::advisor::VERDICT_CTX;
+use crate::{Core, CoreError, Result};
+
+pub const DEMO_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// Fewer tokens a second than this is no first model to start with.
+const MIN_TG_TPS: f64 = 5.0;
+const OFFERS: usize = 3;
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DemoModel {
+    pub path: String,
+    #[ts(type = "number")]
+    pub size_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RecommendedDownload {
+    pub model: String,
+    /// The Hugging Face repo to list files from (Models page).
+    pub repo: String,
+    pub quant: String,
+    #[ts(type = "number")]
+    pub size_bytes: f64,
+    pub fits: Fit,
+    pub predicted_tg_tps: f64,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FirstRunOffer {
+    pub demo: Option<DemoModel>,
+    pub recommendations: Vec<RecommendedDownload>,
+    /// The machine the recommendations are for.
+    pub machine: String,
+}
+
+/// Catalog models with a GGUF repo, advised for `machine`: those that fit and run at least
+/// `MIN_TG_TPS`, the biggest first.
+pub(crate) fn recommended(machine: &HardwareSpec) -> Vec<RecommendedDownload> {
+    let catalog = Catalog::builtin();
+    let mut offers: Vec<(f64, RecommendedDownload)> = catalog
+        .models
+        .iter()
+        .filter_map(|m| {
+            let repo = m.gguf_repo.clone()?;
+            let shape = ModelShape::from_catalog(m);
+            let req = AdviceRequest {
+                shape: &shape,
+                hardware: machine,
+                backend: None,
+                ctx: VERDICT_CTX,
+                depth: 0,
+                kv_type: KvCacheType::F16,
+                use_case: Use::Chat,
+                quant: None,
+            };
+            let row = advise(catalog, &req).ok()?.selected?;
+            let good = row.fits != Fit::No && row.predicted.tg_tps >= MIN_TG_TPS;
+            good.then(|| {
+                let offer = RecommendedDownload {
+                    model: m.name.clone(),
+                    repo,
+                    quant: row.quant.clone(),
+                    size_bytes: row.memory.weights_bytes,
+                    fits: row.fits,
+                    predicted_tg_tps: row.predicted.tg_tps,
+                    source: m.gguf_repo_source.clone().unwrap_or_default(),
+                };
+                (m.params_total, offer)
+            })
+        })
+        .collect();
+    offers.sort_by(|a, b| b.0.total_cmp(&a.0));
+    offers.into_iter().take(OFFERS).map(|(_, o)| o).collect()
+}
+
+impl Core {
+    /// The demo model that came with the app: `$HEARTH_DEMO_MODEL` (set by scripts/run-app.sh),
+    /// else `demo/` in the app's resources.
+    fn demo_path(&self) -> Option<PathBuf> {
+        let from_env = std::env::var_os("HEARTH_DEMO_MODEL").map(PathBuf::from);
+        let bundled = self.resource_dir().map(|d| d.join("demo").join(DEMO_FILE));
+        [from_env, bundled].into_iter().flatten().find(|p| p.is_file())
+    }
+
+    /// What to offer when there is no model (probes the machine: call off the UI thread).
+    pub fn first_run_offer(&self) -> FirstRunOffer {
+        let demo = self.demo_path().map(|p| DemoModel { size_bytes: p.metadata().map(|m| m.len()).unwrap_or(0), path: p.display().to_string() });
+        let machine = self.this_machine();
+        FirstRunOffer { demo, recommendations: recommended(&machine), machine: machine.name }
+    }
+
+    /// Puts the demo model in Hearth's models directory (a copy: the app's own file stays as it
+    /// is) and returns its path there, for the UI to load.
+    pub async fn use_demo_model(&self) -> Result<String> {
+        let demo = self.demo_path().ok_or_else(|| CoreError::new(ErrorCode::NotFound, "the demo model is not part of this installation"))?;
+        let target = self.home.models().join(DEMO_FILE);
+        if !target.is_file() {
+            let io = |e: std::io::Error| CoreError::new(ErrorCode::Io, format!("copying the demo model: {e}"));
+            std::fs::create_dir_all(self.home.models()).map_err(io)?;
+            let part = target.with_extension("gguf.part");
+            tokio::fs::copy(&demo, &part).await.map_err(io)?;
+            std::fs::rename(&part, &target).map_err(io)?;
+        }
+        Ok(target.display().to_string())
+    }
+}

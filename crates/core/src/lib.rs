@@ -1,0 +1,50 @@
+//! Hearth's use cases, shared by the app's shell (`src-tauri/`, one line per command) and the
+//! `hearth` CLI: the loaded model's lifecycle with its restart policy, conversations and turns,
+//! documents, the library with the advisor's verdicts, the first-run offer, the API server,
+//! remote servers, benchmark / quantize / embed / dry-run jobs in child processes, and typed
+//! settings. Nothing here links llama.cpp or knows Tauri: models run in the `hearth engine`
+//! process that [`Core`] spawns, and progress goes to plain callbacks.
+
+mod advisor;
+mod api_server;
+mod app_core;
+mod bench;
+mod conversations;
+mod documents;
+mod error;
+mod first_run;
+pub mod jobs;
+mod library;
+mod model;
+mod monitor;
+mod quantize;
+mod remote;
+pub mod settings;
+
+pub use advisor::{calibrated_machine, AdviseInput, AdvisorCatalog, CatalogEntry, HardwareChoice, ModelChoice};
+pub use api_server::{ApiServerSettings, ApiServerStatus};
+pub use app_core::{engine_executable, Core};
+pub use bench::{BenchInput, BenchResults};
+pub use documents::DocumentOutcome;
+pub use error::{CoreError, Result};
+pub use first_run::{DemoModel, FirstRunOffer, RecommendedDownload, DEMO_FILE};
+pub use library::{clear_hf_token, hf_token_status, reveal_model, set_hf_token, LibraryEntry, PullEvent, RepoFile, TransferRate};
+pub use model::{AppInfo, EngineCheck, EngineStatus, LoadEvent, ModelStatus, RestartPolicy};
+pub use monitor::MonitorSample;
+pub use remote::{RemoteModelView, RemoteServer, RemoteServerModels};
+
+/// TypeScript declarations of every type the core hands the UI.
+pub fn typescript_declarations() -> Vec<String> {
+    use ts_rs::TS;
+    let mut decls = vec![MonitorSample::decl()];
+    decls.extend(advisor::typescript_declarations());
+    decls.extend([BenchInput::decl(), BenchResults::decl()]);
+    decls.extend([LibraryEntry::decl(), RepoFile::decl(), PullEvent::decl()]);
+    decls.extend(hearth_openai_api::typescript_declarations());
+    decls.extend([ApiServerSettings::decl(), ApiServerStatus::decl()]);
+    decls.extend([RemoteServer::decl(), RemoteModelView::decl(), RemoteServerModels::decl()]);
+    decls.extend([DemoModel::decl(), RecommendedDownload::decl(), FirstRunOffer::decl()]);
+    decls.extend([hearth_documents::IndexProgress::decl(), DocumentOutcome::decl()]);
+    decls.extend([EngineStatus::decl(), AppInfo::decl(), ModelStatus::decl(), LoadEvent::decl(), EngineCheck::decl()]);
+    decls
+}

@@ -1,0 +1,120 @@
+//! The core's use cases over the real engine process and the demo model, with no Tauri at all:
+//! what the shell and the CLI both rely on.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use hearth_conversation::TurnAction;
+use hearth_core::{engine_executable, Core};
+use hearth_engine_client::EngineClient;
+use hearth_protocol::{ErrorCode, SamplingSettings, TemplateChoice};
+use hearth_store::{HearthHome, MessageStatus};
+
+fn demo_model() -> PathBuf {
+    let path = std::env::var_os("HEARTH_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
+    assert!(path.is_file(), "the demo model is missing at {}: run scripts/fetch-models.sh", path.display());
+    path
+}
+
+fn core(home: &std::path::Path) -> Core {
+    let engine = engine_executable();
+    assert!(engine.is_file(), "the engine binary is missing at {}: cargo build -p hearth-cli", engine.display());
+    Core::new(HearthHome::at(home), EngineClient::new(engine)).unwrap()
+}
+
+fn wait_for_death(core: &Core) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while core.engine_status().running {
+        assert!(Instant::now() < deadline, "the engine's death went unnoticed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_model_lifecycle_turns_and_the_restart_policy_work_without_a_shell() {
+    let home = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let core = core(home.path());
+    let demo = demo_model().display().to_string();
+    rt.block_on(async {
+        let info = core.load_model(&demo, None, |_| {}).await.unwrap();
+        assert_eq!(info.architecture, "llama");
+        assert_eq!(core.app_info().unwrap().startup_model.as_deref(), Some(demo.as_str()), "the last model is remembered");
+
+        // A damaged file is refused with its code, and the loaded model stays.
+        let broken = home.path().join("broken.gguf");
+        std::fs::write(&broken, b"GGUF\x03\x00\x00\x00garbage").unwrap();
+        let err = core.load_model(&broken.display().to_string(), None, |_| {}).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::InvalidModel, "{err}");
+        assert_eq!(core.model_status().model.map(|m| m.path), Some(demo.clone()));
+
+        // A turn.
+        let conv = core.create_conversation().unwrap();
+        let greedy = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(8), ..Default::default() };
+        core.update_conversation(conv.id, "", &greedy, &TemplateChoice::Model).unwrap();
+        let answer = core.turn(conv.id, TurnAction::Send { text: "What is the capital of France?".into() }, |_| {}).await.unwrap();
+        assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+
+        // The engine killed while idle: the policy restarts it and reloads the model, once.
+        let pid = core.engine_status().pid.unwrap();
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        wait_for_death(&core);
+        let check = core.check_engine(|_| {}).await;
+        assert!(check.notice.as_deref().is_some_and(|n| n.contains("SIGKILL") && n.contains("restarted")), "{check:?}");
+        assert_eq!(check.status.model.map(|m| m.path), Some(demo.clone()));
+
+        // A second death within the minute is left to the user (no restart loop).
+        let pid = core.engine_status().pid.unwrap();
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        wait_for_death(&core);
+        let check = core.check_engine(|_| {}).await;
+        assert_eq!(check.notice, None);
+        assert!(check.status.model.is_none());
+        assert!(!check.status.engine.running);
+
+        // …but a message sent meanwhile brings the model back first.
+        let answer = core.turn(conv.id, TurnAction::Send { text: "And of Italy?".into() }, |_| {}).await.unwrap();
+        assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+        core.shutdown().await;
+    });
+}
+
+#[test]
+fn a_cancelled_job_is_cancelled_not_failed() {
+    // The code the UI switches on for a paused download or a stopped job (it was a
+    // QUANTIZE_FAILED/"BAD_REQUEST" with a message before).
+    let home = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let core = std::sync::Arc::new(core(home.path()));
+    let demo = demo_model().display().to_string();
+    rt.block_on(async {
+        let running = {
+            let core = core.clone();
+            tokio::spawn(async move {
+                let input = hearth_core::BenchInput {
+                    path: demo,
+                    n_prompt: 64,
+                    n_gen: 512,
+                    depth: 0,
+                    ttft_prompt: 0,
+                    reps: 20,
+                    threads: None,
+                    gpu_layers: None,
+                    devices: vec![],
+                };
+                core.run_benchmark(&input, |_| {}).await
+            })
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !core.benchmark_running() {
+            assert!(Instant::now() < deadline, "the benchmark never started");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        core.cancel_benchmark();
+        let err = running.await.unwrap().unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
+    });
+}

@@ -1,0 +1,170 @@
+// Conversations and the open one's messages: listing and searching, turns streamed over a
+// channel (send, regenerate, edit and resend, summarize), the notices a turn raises.
+import * as ipc from "../ipc/backend";
+import type { Conversation, ErrorPayload, Message, TurnEvent } from "../ipc/backend";
+import { model } from "./model.svelte";
+import { documents } from "./documents.svelte";
+
+class ChatStore {
+  conversations = $state<Conversation[]>([]);
+  query = $state("");
+  activeId = $state<number | null>(null);
+  messages = $state<Message[]>([]);
+  draft = $state("");
+  busy = $state(false);
+  streamingId = $state<number | null>(null);
+  notice = $state<string | null>(null);
+  error = $state<ErrorPayload | null>(null);
+  /** Called after messages change (the view scrolls to the end). */
+  onChange: () => void = () => {};
+
+  get active(): Conversation | null {
+    return this.conversations.find((c) => c.id === this.activeId) ?? null;
+  }
+  get lastAssistantId(): number | null {
+    return [...this.messages].reverse().find((m) => m.role === "assistant")?.id ?? null;
+  }
+
+  async refresh() {
+    try {
+      this.conversations = await ipc.listConversations(this.query);
+    } catch (e) {
+      this.error = ipc.asError(e);
+    }
+  }
+
+  async select(id: number) {
+    this.activeId = id;
+    this.notice = null;
+    this.error = null;
+    this.messages = await ipc.getMessages(id);
+    await documents.show(id);
+    this.onChange();
+  }
+
+  async create() {
+    const c = await ipc.createConversation();
+    this.query = "";
+    await this.refresh();
+    await this.select(c.id);
+  }
+
+  async rename(id: number, title: string) {
+    try {
+      await ipc.renameConversation(id, title);
+    } catch (e) {
+      this.error = ipc.asError(e);
+    }
+    await this.refresh();
+  }
+
+  async remove(id: number) {
+    await ipc.deleteConversation(id);
+    if (this.activeId === id) {
+      this.activeId = null;
+      this.messages = [];
+    }
+    await this.refresh();
+  }
+
+  async saveSettings(systemPrompt: string, sampling: ipc.SamplingSettings, template: ipc.TemplateChoice) {
+    if (this.activeId === null) return;
+    await ipc.updateConversation(this.activeId, systemPrompt, sampling, template);
+    await this.refresh();
+  }
+
+  onTurnEvent = (e: TurnEvent) => {
+    switch (e.kind) {
+      case "started": {
+        this.draft = "";
+        if (e.user_message) {
+          const i = this.messages.findIndex((m) => m.id === e.user_message!.id);
+          // An edited message: everything after it was replaced.
+          this.messages = i >= 0 ? [...this.messages.slice(0, i), e.user_message] : [...this.messages, e.user_message];
+        }
+        this.messages = [...this.messages, e.assistant_message];
+        this.streamingId = e.assistant_message.id;
+        break;
+      }
+      case "context_trimmed":
+        this.notice = `The conversation is longer than the context: the ${e.dropped_messages} oldest message(s) were left out of this answer.`;
+        break;
+      case "token": {
+        const m = this.messages.find((x) => x.id === this.streamingId);
+        if (m) m.content += e.text;
+        break;
+      }
+      case "finished":
+        this.messages = this.messages.map((m) => (m.id === e.message.id ? e.message : m));
+        this.streamingId = null;
+        break;
+      case "prompt_done":
+        break;
+      case "summary_progress":
+        this.notice =
+          e.section < e.sections
+            ? `The document is longer than the context: summarizing it in ${e.sections} parts (part ${e.section + 1} of ${e.sections})…`
+            : `Combining the summaries of ${e.sections} parts…`;
+        break;
+      case "documents_used": {
+        const pages = [...new Set(e.pages)].sort((a, b) => a - b);
+        this.notice = e.whole
+          ? `Answering from the whole document${documents.list.length > 1 ? "s" : ""} (${pages.length} pages).`
+          : `Answering from ${e.passages} passage${e.passages === 1 ? "" : "s"} of the documents (pages ${pages.join(", ")}).`;
+        break;
+      }
+    }
+    this.onChange();
+  };
+
+  async runTurn(start: () => Promise<Message>) {
+    this.busy = true;
+    this.error = null;
+    this.notice = null;
+    try {
+      const final = await start();
+      if (final.error?.code === "ENGINE_DIED") await model.refresh();
+    } catch (e) {
+      this.error = ipc.asError(e);
+    } finally {
+      this.busy = false;
+      this.streamingId = null;
+      await this.refresh();
+    }
+  }
+
+  async send() {
+    const text = this.draft;
+    if (!text.trim()) return;
+    if (this.activeId === null) {
+      const c = await ipc.createConversation();
+      this.activeId = c.id;
+      this.messages = [];
+    }
+    const id = this.activeId;
+    await this.runTurn(() => ipc.sendMessage(id, text, this.onTurnEvent));
+  }
+
+  async regenerateLast() {
+    if (this.activeId === null) return;
+    const id = this.activeId;
+    // The old answer is replaced by the new one.
+    const lastUser = [...this.messages].reverse().find((m) => m.role === "user");
+    if (lastUser) this.messages = this.messages.slice(0, this.messages.indexOf(lastUser) + 1);
+    await this.runTurn(() => ipc.regenerate(id, this.onTurnEvent));
+  }
+
+  async editAndResend(messageId: number, text: string) {
+    if (this.activeId === null) return;
+    const id = this.activeId;
+    await this.runTurn(() => ipc.editAndResend(id, messageId, text, this.onTurnEvent));
+  }
+
+  async summarize(documentId: number) {
+    if (this.activeId === null || !model.status?.model) return;
+    const id = this.activeId;
+    await this.runTurn(() => ipc.summarizeDocument(id, documentId, this.onTurnEvent));
+  }
+}
+
+export const chat = new ChatStore();

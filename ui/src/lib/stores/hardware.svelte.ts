@@ -1,0 +1,33 @@
+// The hardware monitor's state: the latest sample, ten minutes of history and the temperature
+// limits the user set (kept in the database with the other preferences).
+import * as ipc from "../ipc/backend";
+import { emptySeries, pushSample } from "../monitor-history";
+import { WARN_AT_C } from "../hardware-warnings";
+
+class HardwareStore {
+  sample = $state<ipc.MonitorSample | null>(null);
+  /** Not reactive itself: the charts redraw on `version`. */
+  readonly history = emptySeries();
+  version = $state(0);
+  limits = $state<Record<string, number>>({ ...WARN_AT_C });
+  #limitsLoaded = false;
+
+  async start() {
+    ipc
+      .watchHardware((s) => {
+        this.sample = s;
+        pushSample(this.history, s);
+        this.version++;
+      })
+      .catch(() => {});
+    this.limits = { ...WARN_AT_C, ...(await ipc.loadPreference<Record<string, number>>("warn_limits", {}).catch(() => ({}))) };
+    this.#limitsLoaded = true;
+  }
+
+  /** Called from an effect whenever the limits change. */
+  saveLimits(limits: Record<string, number>) {
+    if (this.#limitsLoaded) ipc.savePreference("warn_limits", limits).catch(() => {});
+  }
+}
+
+export const hardware = new HardwareStore();
