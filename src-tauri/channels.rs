@@ -5,8 +5,8 @@ use tauri::ipc::{Channel, IpcResponse};
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
 /// Forwards every item of `source` (nothing when there is none) until `channel` stops accepting.
-pub fn forward<T: IpcResponse + Clone + Send + 'static>(source: Option<Receiver<T>>, channel: Channel<T>) {
-    let Some(mut source) = source else { return };
+pub fn forward<T: IpcResponse + Clone + Send + 'static>(source: Option<Receiver<T>>, channel: Channel<T>) -> hearth_core::Result<()> {
+    let Some(mut source) = source else { return Ok(()) };
     tauri::async_runtime::spawn(async move {
         loop {
             match source.recv().await {
@@ -20,4 +20,5 @@ pub fn forward<T: IpcResponse + Clone + Send + 'static>(source: Option<Receiver<
             }
         }
     });
+    Ok(())
 }

@@ -104,7 +104,7 @@ pub async fn edit_and_resend(
 
 #[tauri::command]
 pub async fn stop_generation(core: State<'_, Core>) -> Result<()> {
-    Ok(core.stop_generation().await)
+    core.stop_generation().await
 }
 
 #[tauri::command]
@@ -204,7 +204,7 @@ pub async fn quantize_model(
 
 #[tauri::command]
 pub async fn cancel_quantize(core: State<'_, Core>) -> Result<()> {
-    Ok(core.cancel_quantize())
+    core.cancel_quantize()
 }
 
 #[tauri::command]
@@ -214,7 +214,7 @@ pub async fn run_benchmark(core: State<'_, Core>, input: BenchInput, on_step: Ch
 
 #[tauri::command]
 pub async fn cancel_benchmark(core: State<'_, Core>) -> Result<()> {
-    Ok(core.cancel_benchmark())
+    core.cancel_benchmark()
 }
 
 #[tauri::command]
@@ -281,7 +281,7 @@ pub async fn pull_model(core: State<'_, Core>, spec: String, file: String, on_pr
 
 #[tauri::command]
 pub async fn cancel_pull(core: State<'_, Core>) -> Result<()> {
-    Ok(core.pause_pull())
+    core.pause_pull()
 }
 
 // Documents.
@@ -298,7 +298,7 @@ pub async fn add_documents(
 
 #[tauri::command]
 pub async fn cancel_documents(core: State<'_, Core>) -> Result<()> {
-    Ok(core.cancel_documents())
+    core.cancel_documents()
 }
 
 #[tauri::command]
@@ -336,7 +336,7 @@ pub async fn api_server_status(core: State<'_, Core>) -> Result<ApiServerStatus>
 /// Streams every request's changes until the page closes (the channel stops accepting).
 #[tauri::command]
 pub async fn watch_api_requests(core: State<'_, Core>, on_request: Channel<ApiRequestRecord>) -> Result<()> {
-    Ok(crate::channels::forward(core.api_requests(), on_request))
+    crate::channels::forward(core.api_requests(), on_request)
 }
 
 // Remote servers.

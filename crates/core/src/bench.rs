@@ -68,8 +68,9 @@ impl Core {
         self.bench_cancel.is_armed()
     }
 
-    pub fn cancel_benchmark(&self) {
+    pub fn cancel_benchmark(&self) -> Result<()> {
         self.bench_cancel.cancel();
+        Ok(())
     }
 
     pub async fn bench_results(&self, all_machines: bool) -> Result<BenchResults> {

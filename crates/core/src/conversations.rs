@@ -72,10 +72,11 @@ impl Core {
     }
 
     /// Stops every running generation; their partial answers are kept.
-    pub async fn stop_generation(&self) {
+    pub async fn stop_generation(&self) -> Result<()> {
         for id in self.running_generations() {
             self.engine.cancel(id).await;
         }
+        Ok(())
     }
 
     /// A UI preference (JSON text) kept in the database with the settings.

@@ -141,8 +141,9 @@ impl Core {
     }
 
     /// Stops adding documents: the file being read is dropped, those already added stay.
-    pub fn cancel_documents(&self) {
+    pub fn cancel_documents(&self) -> Result<()> {
         self.documents_cancel.store(true, Ordering::Relaxed);
+        Ok(())
     }
 
     pub fn conversation_documents(&self, conversation_id: i64) -> Result<Vec<DocumentRecord>> {

@@ -56,6 +56,13 @@ pub(crate) fn join_error(what: &str, e: tokio::task::JoinError) -> CoreError {
 
 pub type Result<T> = std::result::Result<T, CoreError>;
 
+/// Crosses to the UI (and the CLI's JSON) as `{code, message}`.
+impl serde::Serialize for CoreError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.payload().serialize(s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,12 +80,5 @@ mod tests {
         for (error, code) in cases {
             assert_eq!(error.code(), code, "{error}");
         }
-    }
-}
-
-/// Crosses to the UI (and the CLI's JSON) as `{code, message}`.
-impl serde::Serialize for CoreError {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        self.payload().serialize(s)
     }
 }

@@ -228,8 +228,9 @@ impl Core {
         Ok(result?.into_iter().map(|p| p.display().to_string()).collect())
     }
 
-    pub fn pause_pull(&self) {
+    pub fn pause_pull(&self) -> Result<()> {
         self.pull_cancel.cancel();
+        Ok(())
     }
 }
 

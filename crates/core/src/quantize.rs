@@ -42,7 +42,8 @@ impl Core {
         self.quantize_cancel.is_armed()
     }
 
-    pub fn cancel_quantize(&self) {
+    pub fn cancel_quantize(&self) -> Result<()> {
         self.quantize_cancel.cancel();
+        Ok(())
     }
 }

@@ -113,7 +113,7 @@ fn a_cancelled_job_is_cancelled_not_failed() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
-        core.cancel_benchmark();
+        core.cancel_benchmark().unwrap();
         let err = running.await.unwrap().unwrap_err();
         assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
     });
