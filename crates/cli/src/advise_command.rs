@@ -6,9 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{Args, ValueEnum};
-use hearth_advisor::{
-    advise, calibrate, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, QuantRow, Use, GIB,
-};
+use hearth_advisor::{advise, compare_hardware, Advice, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, QuantRow, Use, GIB};
 use hearth_hardware::{Probe, Roots};
 
 #[derive(Args)]
@@ -116,10 +114,9 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
             Probe::system()
         };
         let snapshot = probe.snapshot(Duration::from_millis(0));
-        let detected = this_machine(catalog, &snapshot);
         // This machine's own benchmark results, where there are some, replace assumptions.
         let reports: Vec<_> = if replay { Vec::new() } else { crate::bench_command::kept_reports(&snapshot.machine_label()) };
-        calibrate(catalog, &detected, &reports).map_or(detected, |c| c.hardware)
+        hearth_core::calibrated_machine(&snapshot, &reports)
     } else {
         catalog.machine(&a.hardware)?.clone()
     };

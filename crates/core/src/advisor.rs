@@ -7,10 +7,9 @@ use hearth_advisor::{
     advise, calibrate, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelShape, QuantRow,
     Recommendation, Use,
 };
-use hearth_hardware::Probe;
+use hearth_hardware::{HardwareSnapshot, Probe};
 use hearth_protocol::jobs::DryRunJob;
-use hearth_protocol::{AllocatedMemory, ErrorCode, FlashAttention, KvCacheType, ModelSettings};
-use hearth_store::Store;
+use hearth_protocol::{AllocatedMemory, BenchReport, ErrorCode, FlashAttention, KvCacheType, ModelSettings};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -62,36 +61,24 @@ pub struct AdviseInput {
 }
 
 /// The context verdicts in the library and the first-run offer are sized for: a comfortable chat.
-pub(crate) const VERDICT_CTX: u32 = 8192;
+const VERDICT_CTX: u32 = 8192;
 
-/// This machine, calibrated by the benchmark results kept for it where there are any. The CLI's
-/// `advise` and the app share it.
-pub fn calibrated_machine(store: &Store) -> HardwareSpec {
-    calibrated(|label| store.bench_results(Some(label)))
+/// This machine as the advisor sees it: the snapshot's hardware, calibrated by the benchmark
+/// results kept for it where there are any. The CLI's `advise` (which may replay a snapshot) and
+/// the app share it.
+pub fn calibrated_machine(snapshot: &HardwareSnapshot, kept: &[BenchReport]) -> HardwareSpec {
+    let spec = this_machine(Catalog::builtin(), snapshot);
+    calibrate(Catalog::builtin(), &spec, kept).map_or(spec, |c| c.hardware)
 }
 
-/// The probe runs before `kept_runs` is asked for this machine's label (the app locks the
-/// database only for that read).
-fn calibrated(kept_runs: impl FnOnce(&str) -> std::result::Result<Vec<hearth_store::BenchRecord>, hearth_store::StoreError>) -> HardwareSpec {
-    let snapshot = Probe::system().snapshot(std::time::Duration::ZERO);
-    let spec = this_machine(Catalog::builtin(), &snapshot);
-    let reports: Vec<_> = kept_runs(&snapshot.machine_label()).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default();
-    calibrate(Catalog::builtin(), &spec, &reports).map_or(spec, |c| c.hardware)
+/// The question the library's verdicts and the first-run offer ask: a chat at 8K context.
+pub(crate) fn verdict_request<'a>(shape: &'a ModelShape, machine: &'a HardwareSpec) -> AdviceRequest<'a> {
+    AdviceRequest { shape, hardware: machine, backend: None, ctx: VERDICT_CTX, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None }
 }
 
-/// The advisor's row for this very file (`shape` read from it) on `machine` at the verdict context.
+/// The advisor's row for this very file (`shape` read from it) on `machine`.
 pub(crate) fn verdict_for(shape: &ModelShape, machine: &HardwareSpec) -> Option<QuantRow> {
-    let req = AdviceRequest {
-        shape,
-        hardware: machine,
-        backend: None,
-        ctx: VERDICT_CTX,
-        depth: 0,
-        kv_type: KvCacheType::F16,
-        use_case: Use::Chat,
-        quant: None,
-    };
-    advise(Catalog::builtin(), &req).ok()?.rows.into_iter().find(|r| r.this_file)
+    advise(Catalog::builtin(), &verdict_request(shape, machine)).ok()?.rows.into_iter().find(|r| r.this_file)
 }
 
 fn shape_of(model: &ModelChoice) -> Result<ModelShape> {
@@ -104,7 +91,11 @@ fn shape_of(model: &ModelChoice) -> Result<ModelShape> {
 impl Core {
     /// This machine as the advisor sees it, calibrated by its kept benchmark runs.
     pub fn this_machine(&self) -> HardwareSpec {
-        calibrated(|label| self.store.lock().bench_results(Some(label)))
+        // The probe runs without the database locked; only the kept runs are read under it.
+        let snapshot = Probe::system().snapshot(std::time::Duration::ZERO);
+        let kept: Vec<BenchReport> =
+            self.store.lock().bench_results(Some(&snapshot.machine_label())).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default();
+        calibrated_machine(&snapshot, &kept)
     }
 
     fn hardware_of(&self, choice: &HardwareChoice) -> Result<HardwareSpec> {

@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use hearth_advisor::{advise, AdviceRequest, Catalog, Fit, HardwareSpec, KvCacheType, ModelShape, Use};
+use hearth_advisor::{advise, Catalog, Fit, HardwareSpec, ModelShape};
 use hearth_protocol::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::advisor::VERDICT_CTX;
+use crate::advisor::verdict_request;
 use crate::{Core, CoreError, Result};
 
 pub const DEMO_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -55,17 +55,7 @@ pub(crate) fn recommended(machine: &HardwareSpec) -> Vec<RecommendedDownload> {
         .filter_map(|m| {
             let repo = m.gguf_repo.clone()?;
             let shape = ModelShape::from_catalog(m);
-            let req = AdviceRequest {
-                shape: &shape,
-                hardware: machine,
-                backend: None,
-                ctx: VERDICT_CTX,
-                depth: 0,
-                kv_type: KvCacheType::F16,
-                use_case: Use::Chat,
-                quant: None,
-            };
-            let row = advise(catalog, &req).ok()?.selected?;
+            let row = advise(catalog, &verdict_request(&shape, machine)).ok()?.selected?;
             let good = row.fits != Fit::No && row.predicted.tg_tps >= MIN_TG_TPS;
             good.then(|| {
                 let offer = RecommendedDownload {
