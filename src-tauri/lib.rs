@@ -10,70 +10,93 @@ pub mod typescript;
 use hearth_core::Core;
 use tauri::{Manager, Runtime};
 
+/// Every command, listed once: registered with Tauri and described to TypeScript.
+macro_rules! with_commands {
+    ($then:ident) => {
+        $then!(
+            app_info,
+            list_conversations,
+            create_conversation,
+            rename_conversation,
+            delete_conversation,
+            get_messages,
+            update_conversation,
+            send_message,
+            regenerate,
+            summarize_document,
+            edit_and_resend,
+            stop_generation,
+            load_model,
+            model_status,
+            check_engine,
+            model_settings,
+            restart_engine,
+            ui_preference,
+            set_ui_preference,
+            watch_hardware,
+            advisor_catalog,
+            advise_model,
+            compare_machines,
+            apply_advice,
+            dry_run_model,
+            quantize_model,
+            cancel_quantize,
+            run_benchmark,
+            cancel_benchmark,
+            bench_results,
+            library,
+            remove_model,
+            reveal_model,
+            list_model_folders,
+            add_model_folder,
+            remove_model_folder,
+            repo_files,
+            hf_token_status,
+            set_hf_token,
+            clear_hf_token,
+            pull_model,
+            cancel_pull,
+            add_documents,
+            cancel_documents,
+            conversation_documents,
+            remove_document,
+            document_page,
+            start_api_server,
+            stop_api_server,
+            api_server_status,
+            watch_api_requests,
+            list_remote_servers,
+            add_remote_server,
+            remove_remote_server,
+            remote_models,
+            use_remote_model,
+            first_run_offer,
+            use_demo_model
+        )
+    };
+}
+
 /// Registers every command and plugin on `builder`; generic over the runtime so tests can pass
 /// `tauri::test::mock_builder()`.
 pub fn configure<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> tauri::Builder<R> {
     use commands::*;
-    builder.plugin(tauri_plugin_dialog::init()).manage(core).invoke_handler(tauri::generate_handler![
-        app_info,
-        list_conversations,
-        create_conversation,
-        rename_conversation,
-        delete_conversation,
-        get_messages,
-        update_conversation,
-        send_message,
-        regenerate,
-        summarize_document,
-        edit_and_resend,
-        stop_generation,
-        load_model,
-        model_status,
-        check_engine,
-        model_settings,
-        restart_engine,
-        ui_preference,
-        set_ui_preference,
-        watch_hardware,
-        advisor_catalog,
-        advise_model,
-        compare_machines,
-        apply_advice,
-        dry_run_model,
-        quantize_model,
-        cancel_quantize,
-        run_benchmark,
-        cancel_benchmark,
-        bench_results,
-        library,
-        remove_model,
-        reveal_model,
-        list_model_folders,
-        add_model_folder,
-        remove_model_folder,
-        repo_files,
-        hf_token_status,
-        set_hf_token,
-        clear_hf_token,
-        pull_model,
-        cancel_pull,
-        add_documents,
-        cancel_documents,
-        conversation_documents,
-        remove_document,
-        document_page,
-        start_api_server,
-        stop_api_server,
-        api_server_status,
-        watch_api_requests,
-        list_remote_servers,
-        add_remote_server,
-        remove_remote_server,
-        remote_models,
-        use_remote_model,
-        first_run_offer,
-        use_demo_model,
-    ])
+    macro_rules! handler {
+        ($($name:ident),*) => {
+            tauri::generate_handler![$($name),*]
+        };
+    }
+    builder.plugin(tauri_plugin_dialog::init()).manage(core).invoke_handler(with_commands!(handler))
+}
+
+/// The TypeScript signature of every command (see `typescript.rs`).
+pub fn command_signatures() -> Vec<typescript::CommandSignature> {
+    use commands::*;
+    macro_rules! signatures {
+        ($($name:ident),*) => {
+            vec![$($name::signature()),*]
+        };
+    }
+    with_commands!(signatures)
 }
 
 pub fn run() {

@@ -1,4 +1,4 @@
-import type { ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { Commands, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
 // Recorded from `hearth advise --model gpt-oss-120b --hardware strix-halo-395-128gb --ctx 32768 --json`
@@ -14,6 +14,8 @@ import benchSmol from "./bench-smollm2.json";
 import firstRunOffer from "./first-run-offer.json";
 
 type Chan = { onmessage: (m: unknown) => void };
+/** The commands of the Rust side (generated from their signatures), and the dialog plugin's. */
+type FakeCommand = keyof Commands | "plugin:dialog|open";
 
 const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
@@ -109,7 +111,8 @@ export function installFakeBackend() {
   }
 
   return async (cmd: string, args: any): Promise<unknown> => {
-    switch (cmd) {
+    const command = cmd as FakeCommand;
+    switch (command) {
       case "app_info":
         // A first run (set by the test before the page loads): no model in Hearth's directory yet.
         if ((window as any).__firstRun && !demoCopied) return { home: "/tmp/hearth", models_dir: "/tmp/hearth/models", model_files: [], startup_model: null };
@@ -424,8 +427,11 @@ export function installFakeBackend() {
       case "stop_generation":
         stopRequested.add(generation);
         return null;
-      default:
-        throw { code: "INTERNAL", message: `the fake backend has no command ${cmd}` };
+      default: {
+        // Every command Rust has is answered above: a new one fails the type check until it is.
+        const unanswered: never = command;
+        throw { code: "INTERNAL", message: `the fake backend has no command ${unanswered}` };
+      }
     }
   };
 }

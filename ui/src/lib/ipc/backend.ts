@@ -1,5 +1,5 @@
 // Every call into the Rust side lives here. Components import these functions, never `invoke`.
-import { invoke, Channel } from "@tauri-apps/api/core";
+import { invoke, Channel, type InvokeArgs } from "@tauri-apps/api/core";
 import { open } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
@@ -11,6 +11,7 @@ import type {
   ApiRequestRecord,
   ApiServerSettings,
   ApiServerStatus,
+  Commands,
   DocumentOutcome,
   EngineCheck,
   DocumentRecord,
@@ -47,21 +48,31 @@ import type {
 
 export type * from "./bindings";
 
+type CommandName = keyof Commands;
+type ArgsOf<K extends CommandName> = Commands[K]["args"];
+
+/** Every command goes through here: its name, arguments and result are read from its Rust
+ * signature (the `Commands` interface generated into bindings.ts), so a renamed argument or a
+ * changed result fails the type check instead of the call. */
+function call<K extends CommandName>(cmd: K, ...args: keyof ArgsOf<K> extends never ? [] : [ArgsOf<K>]): Promise<Commands[K]["result"]> {
+  return invoke<Commands[K]["result"]>(cmd, args[0] as InvokeArgs | undefined);
+}
+
 /** Every failure from Rust arrives as `{code, message}`; anything else is wrapped into one. */
 export function asError(e: unknown): ErrorPayload {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as ErrorPayload;
   return { code: "INTERNAL", message: String(e) };
 }
 
-export const appInfo = () => invoke<AppInfo>("app_info");
+export const appInfo = () => call("app_info");
 
-export const listConversations = (query?: string) => invoke<Conversation[]>("list_conversations", { query: query ?? null });
-export const createConversation = () => invoke<Conversation>("create_conversation");
-export const renameConversation = (id: number, title: string) => invoke<Conversation>("rename_conversation", { id, title });
-export const deleteConversation = (id: number) => invoke<void>("delete_conversation", { id });
-export const getMessages = (conversationId: number) => invoke<Message[]>("get_messages", { conversationId });
+export const listConversations = (query?: string) => call("list_conversations", { query: query ?? null });
+export const createConversation = () => call("create_conversation");
+export const renameConversation = (id: number, title: string) => call("rename_conversation", { id, title });
+export const deleteConversation = (id: number) => call("delete_conversation", { id });
+export const getMessages = (conversationId: number) => call("get_messages", { conversationId });
 export const updateConversation = (id: number, systemPrompt: string, sampling: SamplingSettings, template: TemplateChoice) =>
-  invoke<Conversation>("update_conversation", { id, systemPrompt, sampling, template });
+  call("update_conversation", { id, systemPrompt, sampling, template });
 
 function turnChannel(onEvent: (e: TurnEvent) => void): Channel<TurnEvent> {
   const channel = new Channel<TurnEvent>();
@@ -70,14 +81,14 @@ function turnChannel(onEvent: (e: TurnEvent) => void): Channel<TurnEvent> {
 }
 
 export const sendMessage = (conversationId: number, text: string, onEvent: (e: TurnEvent) => void) =>
-  invoke<Message>("send_message", { conversationId, text, onEvent: turnChannel(onEvent) });
+  call("send_message", { conversationId, text, onEvent: turnChannel(onEvent) });
 export const regenerate = (conversationId: number, onEvent: (e: TurnEvent) => void) =>
-  invoke<Message>("regenerate", { conversationId, onEvent: turnChannel(onEvent) });
+  call("regenerate", { conversationId, onEvent: turnChannel(onEvent) });
 export const editAndResend = (conversationId: number, messageId: number, text: string, onEvent: (e: TurnEvent) => void) =>
-  invoke<Message>("edit_and_resend", { conversationId, messageId, text, onEvent: turnChannel(onEvent) });
+  call("edit_and_resend", { conversationId, messageId, text, onEvent: turnChannel(onEvent) });
 export const summarizeDocument = (conversationId: number, documentId: number, onEvent: (e: TurnEvent) => void) =>
-  invoke<Message>("summarize_document", { conversationId, documentId, onEvent: turnChannel(onEvent) });
-export const stopGeneration = () => invoke<void>("stop_generation");
+  call("summarize_document", { conversationId, documentId, onEvent: turnChannel(onEvent) });
+export const stopGeneration = () => call("stop_generation");
 
 function loadChannel(onProgress: (fraction: number) => void): Channel<LoadEvent> {
   const channel = new Channel<LoadEvent>();
@@ -86,26 +97,26 @@ function loadChannel(onProgress: (fraction: number) => void): Channel<LoadEvent>
 }
 
 export const loadModel = (path: string, settings: ModelSettings | null, onProgress: (fraction: number) => void) =>
-  invoke<ModelInfo>("load_model", { path, settings, onProgress: loadChannel(onProgress) });
-export const modelStatus = () => invoke<ModelStatus>("model_status");
+  call("load_model", { path, settings, onProgress: loadChannel(onProgress) });
+export const modelStatus = () => call("model_status");
 /** The status poll: Rust restarts a dead engine (and reloads its model) when its policy allows. */
-export const checkEngine = (onProgress: (fraction: number) => void) => invoke<EngineCheck>("check_engine", { onProgress: loadChannel(onProgress) });
-export const modelSettings = (path: string) => invoke<ModelSettings>("model_settings", { path });
+export const checkEngine = (onProgress: (fraction: number) => void) => call("check_engine", { onProgress: loadChannel(onProgress) });
+export const modelSettings = (path: string) => call("model_settings", { path });
 export const restartEngine = (onProgress: (fraction: number) => void) =>
-  invoke<ModelInfo | null>("restart_engine", { onProgress: loadChannel(onProgress) });
+  call("restart_engine", { onProgress: loadChannel(onProgress) });
 
 /** UI preferences, kept in Hearth's database with the other settings. */
 export async function loadPreference<T>(key: string, fallback: T): Promise<T> {
-  const raw = await invoke<string | null>("ui_preference", { key });
+  const raw = await call("ui_preference", { key });
   return raw ? (JSON.parse(raw) as T) : fallback;
 }
-export const savePreference = (key: string, value: unknown) => invoke<void>("set_ui_preference", { key, value: JSON.stringify(value) });
+export const savePreference = (key: string, value: unknown) => call("set_ui_preference", { key, value: JSON.stringify(value) });
 
 /** Streams a hardware sample about once a second (a newer call replaces the older stream). */
 export function watchHardware(onSample: (s: MonitorSample) => void): Promise<void> {
   const channel = new Channel<MonitorSample>();
   channel.onmessage = onSample;
-  return invoke<void>("watch_hardware", { onSample: channel });
+  return call("watch_hardware", { onSample: channel });
 }
 
 /** The native file dialog, filtered to GGUF models. */
@@ -148,80 +159,80 @@ export async function pickDocuments(): Promise<string[]> {
 export function addDocuments(conversationId: number, paths: string[], onProgress: (p: IndexProgress) => void): Promise<DocumentOutcome[]> {
   const channel = new Channel<IndexProgress>();
   channel.onmessage = onProgress;
-  return invoke<DocumentOutcome[]>("add_documents", { conversationId, paths, onProgress: channel });
+  return call("add_documents", { conversationId, paths, onProgress: channel });
 }
-export const cancelDocuments = () => invoke<void>("cancel_documents");
-export const conversationDocuments = (conversationId: number) => invoke<DocumentRecord[]>("conversation_documents", { conversationId });
-export const removeDocument = (conversationId: number, documentId: number) => invoke<void>("remove_document", { conversationId, documentId });
-export const documentPage = (documentId: number, page: number) => invoke<string>("document_page", { documentId, page });
+export const cancelDocuments = () => call("cancel_documents");
+export const conversationDocuments = (conversationId: number) => call("conversation_documents", { conversationId });
+export const removeDocument = (conversationId: number, documentId: number) => call("remove_document", { conversationId, documentId });
+export const documentPage = (documentId: number, page: number) => call("document_page", { documentId, page });
 
 // The advisor.
-export const advisorCatalog = () => invoke<AdvisorCatalog>("advisor_catalog");
-export const adviseModel = (input: AdviseInput) => invoke<Advice>("advise_model", { input });
+export const advisorCatalog = () => call("advisor_catalog");
+export const adviseModel = (input: AdviseInput) => call("advise_model", { input });
 export const compareMachines = (model: ModelChoice, quant: string, ctx: number, depth: number, custom: HardwareSpec | null) =>
-  invoke<MachineRow[]>("compare_machines", { model, quant, ctx, depth, custom });
+  call("compare_machines", { model, quant, ctx, depth, custom });
 export const applyAdvice = (path: string, recommendation: Recommendation) =>
-  invoke<ModelSettings>("apply_advice", { path, recommendation });
+  call("apply_advice", { path, recommendation });
 export function quantizeModel(path: string, quant: string, allowRequantize: boolean, onEvent: (e: QuantizeEvent) => void): Promise<QuantizeDone> {
   const channel = new Channel<QuantizeEvent>();
   channel.onmessage = onEvent;
-  return invoke<QuantizeDone>("quantize_model", { path, quant, allowRequantize, onEvent: channel });
+  return call("quantize_model", { path, quant, allowRequantize, onEvent: channel });
 }
-export const cancelQuantize = () => invoke<void>("cancel_quantize");
+export const cancelQuantize = () => call("cancel_quantize");
 // The model library and downloads.
-export const library = () => invoke<LibraryEntry[]>("library");
-export const removeModel = (path: string) => invoke<void>("remove_model", { path });
-export const revealModel = (path: string) => invoke<void>("reveal_model", { path });
-export const modelFolders = () => invoke<string[]>("list_model_folders");
-export const addModelFolder = (path: string) => invoke<string[]>("add_model_folder", { path });
-export const removeModelFolder = (path: string) => invoke<string[]>("remove_model_folder", { path });
+export const library = () => call("library");
+export const removeModel = (path: string) => call("remove_model", { path });
+export const revealModel = (path: string) => call("reveal_model", { path });
+export const modelFolders = () => call("list_model_folders");
+export const addModelFolder = (path: string) => call("add_model_folder", { path });
+export const removeModelFolder = (path: string) => call("remove_model_folder", { path });
 /** The native folder dialog. */
 export async function pickFolder(): Promise<string | null> {
   const picked = await open({ multiple: false, directory: true });
   return typeof picked === "string" ? picked : null;
 }
-export const repoFiles = (spec: string) => invoke<RepoFile[]>("repo_files", { spec });
+export const repoFiles = (spec: string) => call("repo_files", { spec });
 export function pullModel(spec: string, file: string, onProgress: (e: PullEvent) => void): Promise<string[]> {
   const channel = new Channel<PullEvent>();
   channel.onmessage = onProgress;
-  return invoke<string[]>("pull_model", { spec, file, onProgress: channel });
+  return call("pull_model", { spec, file, onProgress: channel });
 }
-export const cancelPull = () => invoke<void>("cancel_pull");
+export const cancelPull = () => call("cancel_pull");
 
 // The benchmark.
 export function runBenchmark(input: BenchInput, onStep: (step: string) => void): Promise<BenchReport> {
   const channel = new Channel<string>();
   channel.onmessage = onStep;
-  return invoke<BenchReport>("run_benchmark", { input, onStep: channel });
+  return call("run_benchmark", { input, onStep: channel });
 }
-export const cancelBenchmark = () => invoke<void>("cancel_benchmark");
-export const benchResults = (allMachines: boolean) => invoke<BenchResults>("bench_results", { allMachines });
-export const dryRunModel = (path: string, ctx: number, kvType: KvCacheType) => invoke<AllocatedMemory>("dry_run_model", { path, ctx, kvType });
+export const cancelBenchmark = () => call("cancel_benchmark");
+export const benchResults = (allMachines: boolean) => call("bench_results", { allMachines });
+export const dryRunModel = (path: string, ctx: number, kvType: KvCacheType) => call("dry_run_model", { path, ctx, kvType });
 
 // Hearth's OpenAI-compatible API server (the Server page).
-export const apiServerStatus = () => invoke<ApiServerStatus>("api_server_status");
-export const startApiServer = (settings: ApiServerSettings) => invoke<ApiServerStatus>("start_api_server", { settings });
-export const stopApiServer = () => invoke<ApiServerStatus>("stop_api_server");
+export const apiServerStatus = () => call("api_server_status");
+export const startApiServer = (settings: ApiServerSettings) => call("start_api_server", { settings });
+export const stopApiServer = () => call("stop_api_server");
 /** Every change of every API request while the server runs (the page's live list). */
 export function watchApiRequests(onRequest: (r: ApiRequestRecord) => void): Promise<void> {
   const channel = new Channel<ApiRequestRecord>();
   channel.onmessage = onRequest;
-  return invoke<void>("watch_api_requests", { onRequest: channel });
+  return call("watch_api_requests", { onRequest: channel });
 }
 
 // Remote servers (OpenAI-compatible endpoints) whose models chat like local ones.
-export const listRemoteServers = () => invoke<RemoteServer[]>("list_remote_servers");
+export const listRemoteServers = () => call("list_remote_servers");
 export const addRemoteServer = (name: string, baseUrl: string, apiKey: string | null) =>
-  invoke<RemoteServerModels>("add_remote_server", { name, baseUrl, apiKey });
-export const removeRemoteServer = (name: string) => invoke<void>("remove_remote_server", { name });
-export const remoteModels = (name: string) => invoke<RemoteModelView[]>("remote_models", { name });
-export const useRemoteModel = (name: string, model: string) => invoke<ModelInfo>("use_remote_model", { name, model });
+  call("add_remote_server", { name, baseUrl, apiKey });
+export const removeRemoteServer = (name: string) => call("remove_remote_server", { name });
+export const remoteModels = (name: string) => call("remote_models", { name });
+export const useRemoteModel = (name: string, model: string) => call("use_remote_model", { name, model });
 
 // The first run: the demo model and the advisor's recommended downloads.
-export const firstRunOffer = () => invoke<FirstRunOffer>("first_run_offer");
-export const useDemoModel = () => invoke<string>("use_demo_model");
+export const firstRunOffer = () => call("first_run_offer");
+export const useDemoModel = () => call("use_demo_model");
 
 // The Hugging Face access token, kept in the OS keyring.
-export const hfTokenStatus = () => invoke<string>("hf_token_status");
-export const setHfToken = (token: string) => invoke<void>("set_hf_token", { token });
-export const clearHfToken = () => invoke<void>("clear_hf_token");
+export const hfTokenStatus = () => call("hf_token_status");
+export const setHfToken = (token: string) => call("set_hf_token", { token });
+export const clearHfToken = () => call("clear_hf_token");

@@ -1,5 +1,7 @@
 // Generated from the Rust types by `src-tauri/typescript.rs`. Do not edit.
 
+import type { Channel } from "@tauri-apps/api/core";
+
 export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "REMOTE_UNREACHABLE" | "REMOTE_UNAUTHORIZED" | "REMOTE_FAILED" | "NETWORK" | "UNAUTHORIZED" | "VERIFICATION_FAILED" | "KEYRING" | "SERVER_FAILED" | "IO" | "JOB_FAILED" | "INTERNAL";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
@@ -478,3 +480,63 @@ notice: string | null,
  */
 error: ErrorPayload | null, };
 
+export interface Commands {
+  app_info: { args: {}; result: AppInfo };
+  list_conversations: { args: { query: string | null }; result: Array<Conversation> };
+  create_conversation: { args: {}; result: Conversation };
+  rename_conversation: { args: { id: number; title: string }; result: Conversation };
+  delete_conversation: { args: { id: number }; result: void };
+  get_messages: { args: { conversationId: number }; result: Array<Message> };
+  update_conversation: { args: { id: number; systemPrompt: string; sampling: SamplingSettings; template: TemplateChoice }; result: Conversation };
+  send_message: { args: { conversationId: number; text: string; onEvent: Channel<TurnEvent> }; result: Message };
+  regenerate: { args: { conversationId: number; onEvent: Channel<TurnEvent> }; result: Message };
+  summarize_document: { args: { conversationId: number; documentId: number; onEvent: Channel<TurnEvent> }; result: Message };
+  edit_and_resend: { args: { conversationId: number; messageId: number; text: string; onEvent: Channel<TurnEvent> }; result: Message };
+  stop_generation: { args: {}; result: void };
+  load_model: { args: { path: string; settings: ModelSettings | null; onProgress: Channel<LoadEvent> }; result: ModelInfo };
+  model_status: { args: {}; result: ModelStatus };
+  check_engine: { args: { onProgress: Channel<LoadEvent> }; result: EngineCheck };
+  model_settings: { args: { path: string }; result: ModelSettings };
+  restart_engine: { args: { onProgress: Channel<LoadEvent> }; result: ModelInfo | null };
+  ui_preference: { args: { key: string }; result: string | null };
+  set_ui_preference: { args: { key: string; value: string }; result: void };
+  watch_hardware: { args: { onSample: Channel<MonitorSample> }; result: void };
+  advisor_catalog: { args: {}; result: AdvisorCatalog };
+  advise_model: { args: { input: AdviseInput }; result: Advice };
+  compare_machines: { args: { model: ModelChoice; quant: string; ctx: number; depth: number; custom: HardwareSpec | null }; result: Array<MachineRow> };
+  apply_advice: { args: { path: string; recommendation: Recommendation }; result: ModelSettings };
+  dry_run_model: { args: { path: string; ctx: number; kvType: KvCacheType }; result: AllocatedMemory };
+  quantize_model: { args: { path: string; quant: string; allowRequantize: boolean; onEvent: Channel<QuantizeEvent> }; result: QuantizeDone };
+  cancel_quantize: { args: {}; result: void };
+  run_benchmark: { args: { input: BenchInput; onStep: Channel<string> }; result: BenchReport };
+  cancel_benchmark: { args: {}; result: void };
+  bench_results: { args: { allMachines: boolean }; result: BenchResults };
+  library: { args: {}; result: Array<LibraryEntry> };
+  remove_model: { args: { path: string }; result: void };
+  reveal_model: { args: { path: string }; result: void };
+  list_model_folders: { args: {}; result: Array<string> };
+  add_model_folder: { args: { path: string }; result: Array<string> };
+  remove_model_folder: { args: { path: string }; result: Array<string> };
+  repo_files: { args: { spec: string }; result: Array<RepoFile> };
+  hf_token_status: { args: {}; result: string };
+  set_hf_token: { args: { token: string }; result: void };
+  clear_hf_token: { args: {}; result: void };
+  pull_model: { args: { spec: string; file: string; onProgress: Channel<PullEvent> }; result: Array<string> };
+  cancel_pull: { args: {}; result: void };
+  add_documents: { args: { conversationId: number; paths: Array<string>; onProgress: Channel<IndexProgress> }; result: Array<DocumentOutcome> };
+  cancel_documents: { args: {}; result: void };
+  conversation_documents: { args: { conversationId: number }; result: Array<DocumentRecord> };
+  remove_document: { args: { conversationId: number; documentId: number }; result: void };
+  document_page: { args: { documentId: number; page: number }; result: string };
+  start_api_server: { args: { settings: ApiServerSettings }; result: ApiServerStatus };
+  stop_api_server: { args: {}; result: ApiServerStatus };
+  api_server_status: { args: {}; result: ApiServerStatus };
+  watch_api_requests: { args: { onRequest: Channel<ApiRequestRecord> }; result: void };
+  list_remote_servers: { args: {}; result: Array<RemoteServer> };
+  add_remote_server: { args: { name: string; baseUrl: string; apiKey: string | null }; result: RemoteServerModels };
+  remove_remote_server: { args: { name: string }; result: void };
+  remote_models: { args: { name: string }; result: Array<RemoteModelView> };
+  use_remote_model: { args: { name: string; model: string }; result: ModelInfo };
+  first_run_offer: { args: {}; result: FirstRunOffer };
+  use_demo_model: { args: {}; result: string };
+}
