@@ -57,6 +57,7 @@ fn the_benchmark_runs_on_the_chosen_device() {
     let report = on(json!(["CPU"])).unwrap();
     assert!(report["backend"].as_str().unwrap().eq_ignore_ascii_case("cpu"), "{report}");
     let err = on(json!(["Vulkan7"])).unwrap_err();
+    assert_eq!(err["code"], "LOAD_FAILED", "{err}");
     assert!(err["message"].as_str().unwrap().contains("\"Vulkan7\""), "{err}");
     let kept = invoke(&webview, "bench_results", json!({"allMachines": true})).unwrap();
     assert_eq!(kept["records"].as_array().unwrap().len(), 1, "{kept}");

@@ -112,6 +112,8 @@ fn an_embedding_model_from_settings_joins_retrieval() {
 
     invoke(&webview, "set_ui_preference", json!({"key": "embedding_model", "value": "\"/nonexistent/embed.gguf\""})).unwrap();
     let err = invoke(&webview, "send_message", json!({"conversationId": conv_id, "text": "And the fan?", "onEvent": "__CHANNEL__:4"})).unwrap_err();
+    // The embedding child's own code (its model file is missing), not a catch-all.
+    assert_eq!(err["code"], "MODEL_NOT_FOUND", "{err}");
     assert!(err["message"].as_str().unwrap().contains("embedding model"), "{err}");
     let messages = invoke(&webview, "get_messages", json!({"conversationId": conv_id})).unwrap();
     assert_eq!(messages.as_array().unwrap().len(), 2, "nothing was stored for the failed question");

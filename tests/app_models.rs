@@ -25,6 +25,7 @@ fn user_folders_join_the_library_and_models_are_shown_in_their_folder() {
     let (_app, webview) = app(home.path());
     assert_eq!(invoke(&webview, "library", json!({})).unwrap().as_array().unwrap().len(), 0);
     let err = invoke(&webview, "add_model_folder", json!({"path": "/nonexistent/models"})).unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND", "{err}");
     assert!(err["message"].as_str().unwrap().contains("is not a folder"));
     let folders = invoke(&webview, "add_model_folder", json!({"path": mine.path()})).unwrap();
     assert_eq!(folders.as_array().unwrap().len(), 1);
@@ -35,6 +36,7 @@ fn user_folders_join_the_library_and_models_are_shown_in_their_folder() {
     assert_eq!(library[0]["in_hearth_dir"], false);
     assert_eq!(library[0]["architecture"], "llama");
     let err = invoke(&webview, "remove_model", json!({"path": library[0]["path"]})).unwrap_err();
+    assert_eq!(err["code"], "NOT_FOUND", "{err}");
     assert!(err["message"].as_str().unwrap().contains("is not a model in"), "a user's file is never deleted by Hearth");
 
     invoke(&webview, "reveal_model", json!({"path": library[0]["path"]})).unwrap();
