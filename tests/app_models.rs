@@ -54,3 +54,29 @@ fn user_folders_join_the_library_and_models_are_shown_in_their_folder() {
     assert_eq!(invoke(&webview, "library", json!({})).unwrap().as_array().unwrap().len(), 0);
     assert!(mine.path().join("my-model.gguf").exists(), "the folder's files are untouched");
 }
+
+#[test]
+fn a_gguf_bomb_in_the_models_directory_is_listed_with_its_problem_and_the_app_stays_up() {
+    // Regression (issue 17): the library parsed the header of a sparse 200 GB file claiming as many
+    // tensors as its size allows in the app's own process, and the allocation aborted the app.
+    let home = tempfile::tempdir().unwrap();
+    let models = home.path().join("models");
+    std::fs::create_dir_all(&models).unwrap();
+    let len = 200u64 << 30;
+    let mut b = Vec::new();
+    b.extend_from_slice(b"GGUF");
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.extend_from_slice(&(len / 24).to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes());
+    std::fs::write(models.join("bomb.gguf"), &b).unwrap();
+    std::fs::OpenOptions::new().write(true).open(models.join("bomb.gguf")).unwrap().set_len(len).unwrap();
+
+    let (_app, webview) = app(home.path());
+    let library = invoke(&webview, "library", json!({})).unwrap();
+    assert_eq!(library.as_array().unwrap().len(), 1, "{library}");
+    assert!(library[0]["problem"].as_str().is_some_and(|p| p.contains("damaged")), "{library}");
+    let err = invoke(&webview, "load_model", json!({"path": library[0]["path"], "settings": null, "onProgress": "__CHANNEL__:1"})).unwrap_err();
+    assert_eq!(err["code"], "INVALID_MODEL", "{err}");
+    // Still up and answering.
+    assert_eq!(invoke(&webview, "app_info", json!({})).unwrap()["model_files"].as_array().unwrap().len(), 1);
+}

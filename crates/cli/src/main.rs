@@ -74,7 +74,19 @@ enum Command {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+/// An error ends the command with one readable line (its causes joined), exit code 1: never a
+/// backtrace, even with `RUST_BACKTRACE` set (anyhow would print one from `main`'s `Err`).
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if !matches!(cli.command, Command::Engine) {
         // `hearth advise | head` should end quietly, as command-line tools do. (The engine keeps

@@ -1,6 +1,8 @@
 //! The GGUF parser. Every count and length read from the file is checked against the bytes the
 //! file really has, so damaged input ends in a [`GgufError`], never in a huge allocation or a
-//! read past the end.
+//! read past the end. A count that fits the file's size still allocates only as entries are
+//! really read (a sparse file can claim billions of tensors in bytes it does not hold), and
+//! strings have a cap of their own.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -12,6 +14,10 @@ use crate::{GgmlType, GgufError};
 /// Arrays longer than this keep only their length (tokenizer vocabularies have 50k-260k entries).
 const KEPT_ARRAY_LEN: u64 = 64;
 const MAX_DIMS: u32 = 4;
+/// No metadata string is longer (the largest real ones, chat templates, are tens of KiB).
+pub const MAX_STRING_LEN: u64 = 16 << 20;
+/// Entries reserved ahead of reading them: the rest grow as they are really read.
+const RESERVE_AHEAD: u64 = 4096;
 
 /// A metadata value. Long arrays keep only their element type and length.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -100,8 +106,16 @@ impl<R: Read> Cursor<R> {
     fn string(&mut self, what: &str) -> Result<String, GgufError> {
         let len = self.u64(what)?;
         self.need(len, what)?;
-        let mut buf = vec![0u8; len as usize];
-        self.inner.read_exact(&mut buf).map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
+        if len > MAX_STRING_LEN {
+            return Err(GgufError::Corrupt(format!("{what}: a string of {len} bytes (at most {MAX_STRING_LEN})")));
+        }
+        // Read, not reserved: a reader that holds fewer bytes than the file claims (a remote
+        // header's first megabytes) grows the buffer only by what it really has.
+        let mut buf = Vec::new();
+        (&mut self.inner).take(len).read_to_end(&mut buf).map_err(|e| GgufError::Truncated(format!("{what}: {e}")))?;
+        if (buf.len() as u64) < len {
+            return Err(GgufError::Truncated(format!("{what} needs {len} bytes at offset {} but only {} were there", self.pos, buf.len())));
+        }
         self.pos += len;
         String::from_utf8(buf).map_err(|_| GgufError::Corrupt(format!("{what} is not UTF-8")))
     }
@@ -198,7 +212,7 @@ pub fn read_string_arrays(path: &Path, keys: &[&str]) -> Result<BTreeMap<String,
             let n = c.u64(&key)?;
             c.need(n, &key)?;
             if elem == 8 {
-                let mut items = Vec::with_capacity(n as usize);
+                let mut items = Vec::with_capacity(n.min(RESERVE_AHEAD) as usize);
                 for _ in 0..n {
                     items.push(c.string(&key)?);
                 }
@@ -249,12 +263,19 @@ impl GgufFile {
         let mut metadata = BTreeMap::new();
         for i in 0..kv_count {
             let key = c.string(&format!("metadata key {i}"))?;
+            // As llama.cpp's own reader: a key is named and said once. (Without this, a sparse
+            // file's zero bytes read as the same empty key billions of times.)
+            if key.is_empty() || metadata.contains_key(&key) {
+                return Err(GgufError::Corrupt(format!("metadata entry {i} has an empty or repeated key {key:?}")));
+            }
             let ty = c.u32(&key)?;
             let value = c.value(ty, &key, 0)?;
             metadata.insert(key, value);
         }
 
-        let mut tensors = Vec::with_capacity(tensor_count as usize);
+        // Regression: `with_capacity(tensor_count)` for a sparse 200 GB file claiming as many
+        // tensors as its size allows asked for a terabyte and aborted the process.
+        let mut tensors = Vec::with_capacity(tensor_count.min(RESERVE_AHEAD) as usize);
         for i in 0..tensor_count {
             let name = c.string(&format!("tensor {i} name"))?;
             let n_dims = c.u32(&name)?;
