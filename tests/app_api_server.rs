@@ -72,6 +72,11 @@ fn the_switch_serves_the_loaded_model_and_records_requests() {
     let port: u16 = addr.rsplit(':').next().unwrap().parse().unwrap();
     let blocker = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap();
     let taken = blocker.local_addr().unwrap().port();
+    // Other machines only with a key (issue 17): refused before anything listens.
+    let err =
+        invoke(&webview, "start_api_server", json!({"settings": {"enabled": true, "port": 0, "api_key": "  ", "allow_remote": true}})).unwrap_err();
+    assert_eq!(err["code"], "BAD_REQUEST", "{err}");
+    assert!(err["message"].as_str().unwrap().contains("needs an API key"), "{err}");
     let err = invoke(&webview, "start_api_server", json!({"settings": {"enabled": true, "port": taken, "api_key": null, "allow_remote": false}}))
         .unwrap_err();
     assert_eq!(err["code"], "BUSY", "{err}");

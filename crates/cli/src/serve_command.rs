@@ -18,10 +18,14 @@ pub struct ServeArgs {
     port: u16,
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// Clients must send `Authorization: Bearer KEY`.
-    #[arg(long = "api-key")]
+    /// Clients must send `Authorization: Bearer KEY`. A key on the command line is visible to
+    /// every user of the machine: prefer `--api-key-file` or `$HEARTH_API_KEY`.
+    #[arg(long = "api-key", conflicts_with = "api_key_file")]
     api_key: Option<String>,
-    /// Listen on a non-loopback address (other machines can then reach the model).
+    /// A file holding the API key (its first line).
+    #[arg(long = "api-key-file", value_name = "PATH")]
+    api_key_file: Option<PathBuf>,
+    /// Listen on a non-loopback address (other machines can then reach the model); needs a key.
     #[arg(long = "allow-remote")]
     allow_remote: bool,
     #[arg(long)]
@@ -32,12 +36,26 @@ pub struct ServeArgs {
     placement: crate::placement_args::PlacementArgs,
 }
 
+/// The key: `--api-key`, else the first line of `--api-key-file`, else `$HEARTH_API_KEY`.
+fn api_key(a: &ServeArgs) -> anyhow::Result<Option<String>> {
+    let key = match (&a.api_key, &a.api_key_file) {
+        (Some(k), _) => Some(k.clone()),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("reading the API key from {}: {e}", file.display()))?;
+            Some(text.lines().next().unwrap_or("").trim().to_string())
+        }
+        (None, None) => std::env::var("HEARTH_API_KEY").ok(),
+    };
+    Ok(key.filter(|k| !k.is_empty()))
+}
+
 pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     if !a.host.is_loopback() && !a.allow_remote {
-        bail!("--host {} is reachable from other machines: add --allow-remote to mean it (and set --api-key)", a.host);
+        bail!("--host {} is reachable from other machines: add --allow-remote to mean it (and set an API key)", a.host);
     }
-    if !a.host.is_loopback() && a.api_key.is_none() {
-        eprintln!("warning: serving on {} without --api-key: anyone who can reach it can use the model", a.host);
+    let key = api_key(&a)?;
+    if a.allow_remote && key.is_none() {
+        bail!("--allow-remote needs an API key (--api-key-file, $HEARTH_API_KEY or --api-key): without one any machine that reaches this one, or a web page in its browser, could use the model");
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
@@ -46,7 +64,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         let model = engine.load(&a.model, &settings, |_| {}).await.map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
         let listener = tokio::net::TcpListener::bind((a.host, a.port)).await?;
         println!("listening on http://{}", listener.local_addr()?);
-        let api = hearth_openai_api::Api::new(engine, model.name, a.api_key);
+        let api = hearth_openai_api::Api::new(engine, model.name, key, a.allow_remote);
         axum::serve(listener, hearth_openai_api::router(api)).await?;
         Ok(())
     })

@@ -186,3 +186,48 @@ fn a_non_loopback_address_needs_allow_remote() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A request as a browser sends it: `Host` and `Origin` of its choosing.
+fn http_as(addr: &str, host: &str, origin: Option<&str>) -> u16 {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+    write!(s, "GET /v1/models HTTP/1.1\r\nHost: {host}\r\n{origin}Connection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn a_loopback_server_refuses_a_foreign_host_or_origin_dns_rebinding() {
+    // Regression (issue 17): `hearth serve` answered `Host: evil.example` with 200 and the model
+    // list, so a web page that rebinds its name to 127.0.0.1 could use the model.
+    let server = serve_demo(&[]);
+    let port = server.addr().rsplit(':').next().unwrap().to_string();
+    assert_eq!(http_as(server.addr(), &format!("evil.example:{port}"), None), 403);
+    assert_eq!(http_as(server.addr(), "evil.example", None), 403);
+    assert_eq!(http_as(server.addr(), &format!("127.0.0.1:{port}"), Some("https://evil.example")), 403);
+    assert_eq!(http_as(server.addr(), &format!("127.0.0.1:{port}"), None), 200);
+    assert_eq!(http_as(server.addr(), &format!("localhost:{port}"), Some(&format!("http://localhost:{port}"))), 200);
+}
+
+#[test]
+fn other_machines_need_a_key_which_can_come_from_a_file_or_the_environment() {
+    let model = demo_model();
+    let out = Command::new(hearth())
+        .env_remove("HEARTH_API_KEY")
+        .args(["serve", model.to_str().unwrap(), "--host", "0.0.0.0", "--allow-remote", "--port", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs an API key"), "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A key from a file: open to any Host, and the key is required.
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("key");
+    std::fs::write(&key_file, "from-a-file\n").unwrap();
+    let server = serve_demo(&["--api-key-file", key_file.to_str().unwrap()]);
+    let (status, _) = http(server.addr(), "GET", "/v1/models", Some("from-a-file"), b"");
+    assert_eq!(status, 200);
+    let (status, _) = http(server.addr(), "GET", "/v1/models", Some("from-a-fil"), b"");
+    assert_eq!(status, 401);
+}

@@ -107,7 +107,7 @@ impl Core {
         })?;
         let address = listener.local_addr().map_err(|e| CoreError::new(ErrorCode::Io, e.to_string()))?;
         let model = self.loaded().map(|(name, _)| name).unwrap_or_default();
-        let api = Api::new(self.engine.clone(), model, settings.api_key.clone());
+        let api = Api::new(self.engine.clone(), model, settings.api_key.clone(), settings.allow_remote);
 
         let recent = self.api_server.lock().recent.clone();
         let mut records = api.subscribe();
@@ -143,6 +143,10 @@ impl Core {
     /// Starts the server (stopping a running one first) and remembers it as on.
     pub async fn start_api_server(&self, settings: ApiServerSettings) -> Result<ApiServerStatus> {
         let settings = ApiServerSettings { enabled: true, api_key: settings.api_key.filter(|k| !k.trim().is_empty()), ..settings };
+        if settings.allow_remote && settings.api_key.is_none() {
+            // Without a key any machine that reaches this one (or a page in its browser) could use it.
+            return Err(CoreError::new(ErrorCode::BadRequest, "letting other machines use the model needs an API key"));
+        }
         drop(self.api_server.lock().running.take());
         self.store.lock().set_setting::<ApiServer>(&settings)?;
         if let Err(e) = self.serve_api(&settings).await {

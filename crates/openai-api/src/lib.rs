@@ -4,9 +4,11 @@
 //! and `POST /v1/embeddings` with the loaded model. One engine request at a time, in arrival
 //! order (the engine runs one). An optional API key; errors in OpenAI's shape
 //! (`{"error":{message,type,code}}`) with 4xx for bad input: malformed JSON 400, bodies over
-//! 4 MiB 413, unknown routes 404, a wrong key 401. Every request is recorded as it happens
+//! 4 MiB 413, unknown routes 404, a wrong key 401, a foreign `Host`/`Origin` on a loopback-only
+//! server 403. Every request is recorded as it happens
 //! (`Api::subscribe`) for the app's request view.
 
+mod access;
 mod answer;
 mod handlers;
 mod request_log;
@@ -22,6 +24,7 @@ use axum::{Json, Router};
 use hearth_engine_client::EngineClient;
 use serde_json::json;
 
+pub use access::is_loopback_name;
 pub use request_log::{ApiRequestRecord, RequestState};
 
 const BODY_LIMIT: usize = 4 << 20;
@@ -32,6 +35,9 @@ pub struct Api {
     /// loads another model.
     model: RwLock<String>,
     pub api_key: Option<String>,
+    /// Open to other machines: any `Host` is taken (the key is then required by whoever starts
+    /// the server); otherwise only this machine's names (see `access.rs`).
+    pub allow_remote: bool,
     /// One engine request at a time; tokio's mutex is fair, so requests are served in arrival
     /// order.
     queue: Arc<tokio::sync::Mutex<()>>,
@@ -39,11 +45,12 @@ pub struct Api {
 }
 
 impl Api {
-    pub fn new(engine: EngineClient, model: String, api_key: Option<String>) -> Arc<Api> {
+    pub fn new(engine: EngineClient, model: String, api_key: Option<String>, allow_remote: bool) -> Arc<Api> {
         Arc::new(Api {
             engine,
             model: RwLock::new(model),
             api_key: api_key.filter(|k| !k.is_empty()),
+            allow_remote,
             queue: Arc::new(tokio::sync::Mutex::new(())),
             log: request_log::RequestLog::new(),
         })
@@ -73,6 +80,7 @@ pub fn router(api: Arc<Api>) -> Router {
         .route("/v1/embeddings", post(handlers::embeddings))
         .fallback(|| async { error(StatusCode::NOT_FOUND, "invalid_request_error", "unknown_url", "no such route") })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(api.clone(), access::guard))
         .with_state(api)
 }
 
@@ -89,6 +97,6 @@ pub(crate) fn error(status: StatusCode, kind: &str, code: &str, message: &str) -
 /// `None` when the request may go on, else the 401 to answer.
 pub(crate) fn refused(api: &Api, headers: &HeaderMap) -> Option<Response> {
     let key = api.api_key.as_ref()?;
-    let given = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    (given != Some(key.as_str())).then(|| error(StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_api_key", "a missing or wrong API key"))
+    (!access::key_matches(key, headers))
+        .then(|| error(StatusCode::UNAUTHORIZED, "invalid_request_error", "invalid_api_key", "a missing or wrong API key"))
 }

@@ -404,6 +404,8 @@ export function installFakeBackend() {
           server.error = "port 1234 is already in use by another program: choose another port";
           throw { code: "BUSY", message: server.error };
         }
+        // As hearth-core: other machines only with a key.
+        if (args.settings.allow_remote && !args.settings.api_key) throw { code: "BAD_REQUEST", message: "letting other machines use the model needs an API key" };
         server.settings = { ...args.settings, enabled: true };
         server.base_url = `http://127.0.0.1:${args.settings.port}/v1`;
         server.error = null;
