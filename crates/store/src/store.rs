@@ -67,8 +67,12 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.display().to_string(), source })?;
+            private(dir, 0o700)?;
         }
         let conn = Connection::open(path)?;
+        // Conversations, documents and keys are the user's alone (issue 17): the home 0700, the
+        // database 0600 (SQLite gives its WAL and shared-memory files the database's mode).
+        private(path, 0o600)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // WAL with synchronous=NORMAL survives a killed process (not a power cut) and keeps
         // the once-a-second streaming writes cheap.
@@ -319,5 +323,48 @@ impl Store {
             params![key, value],
         )?;
         Ok(())
+    }
+}
+
+/// Makes `path` readable by its owner only (Unix; elsewhere the platform's defaults stay).
+fn private(path: &Path, mode: u32) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let io = |source| StoreError::Io { path: path.display().to_string(), source };
+        let current = std::fs::metadata(path).map_err(io)?.permissions().mode() & 0o777;
+        if current & !mode != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(io)?;
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod permission_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::Store;
+
+    fn mode(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_home_and_the_database_are_the_users_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("hearth");
+        let _store = Store::open(&home.join("hearth.db")).unwrap();
+        assert_eq!(mode(&home), 0o700);
+        assert_eq!(mode(&home.join("hearth.db")), 0o600);
+
+        // A home an older Hearth made world-readable is closed at the next start.
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(home.join("hearth.db"), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _store = Store::open(&home.join("hearth.db")).unwrap();
+        assert_eq!(mode(&home), 0o700);
+        assert_eq!(mode(&home.join("hearth.db")), 0o600);
     }
 }
