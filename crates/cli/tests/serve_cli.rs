@@ -231,3 +231,25 @@ fn other_machines_need_a_key_which_can_come_from_a_file_or_the_environment() {
     let (status, _) = http(server.addr(), "GET", "/v1/models", Some("from-a-fil"), b"");
     assert_eq!(status, 401);
 }
+
+#[test]
+fn thousands_of_messages_are_trimmed_or_refused_at_once_and_the_next_request_is_served() {
+    // Regression (issue 17): 20,000 one-word messages (700 KB) got no answer in 300 s, the engine
+    // computing after the client left and the next request waiting behind it. A small context,
+    // so that what is measured is the fitting, not llama.cpp reading 8K tokens on two cores.
+    let server = serve_demo(&["--ctx", "512"]);
+    let messages =
+        |n: usize| -> Vec<Value> { (0..n).map(|i| json!({"role": if i % 2 == 0 { "user" } else { "assistant" }, "content": "word"})).collect() };
+    let body = |n: usize| serde_json::to_vec(&json!({"model": "x", "messages": messages(n), "max_tokens": 4, "temperature": 0})).unwrap();
+    let started = std::time::Instant::now();
+    let (status, reply) = http(server.addr(), "POST", "/v1/chat/completions", None, &body(20_001));
+    assert_eq!(status, 400, "{reply}");
+    assert!(reply.contains("too_many_messages"), "{reply}");
+    // Under the cap: trimmed to the context by bisection, answered.
+    let (status, reply) = http(server.addr(), "POST", "/v1/chat/completions", None, &body(4_001));
+    assert_eq!(status, 200, "{reply}");
+    // A hang detector, not a benchmark: one-per-message re-rendering took minutes.
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+    let (status, reply) = http(server.addr(), "POST", "/v1/chat/completions", None, &chat("What is the capital of France?", false));
+    assert_eq!(status, 200, "{reply}");
+}

@@ -161,31 +161,48 @@ pub fn for_template(messages: &[ChatMessage]) -> Vec<ChatMessage> {
         .collect()
 }
 
-/// Drops the oldest turns (never the system prompt, never the last message) until `fits` says
-/// the conversation fits. Returns the kept messages and how many were dropped.
+/// The messages that fit: the oldest turns dropped first, system messages and the last message
+/// always kept. `fits` renders and counts a candidate; the number to drop is found by bisection,
+/// so a long conversation costs a few renders, not one per dropped message (a request of 20,000
+/// short messages once kept the engine busy for minutes). `cancelled` is asked between renders.
 pub fn trim_to_fit(
     messages: &[ChatMessage],
     mut fits: impl FnMut(&[ChatMessage]) -> Result<bool, EngineError>,
+    cancelled: impl Fn() -> bool,
 ) -> Result<(Vec<ChatMessage>, u32), EngineError> {
-    let mut kept = messages.to_vec();
-    let mut dropped = 0;
-    loop {
-        if fits(&kept)? {
-            return Ok((kept, dropped));
+    if fits(messages)? {
+        return Ok((messages.to_vec(), 0));
+    }
+    // The turns that may go, oldest first: every non-system message but the last one.
+    let last = messages.len().saturating_sub(1);
+    let droppable: Vec<usize> = (0..last).filter(|&i| messages[i].role != Role::System).collect();
+    // Dropping the first `k` of them keeps the system messages and everything from the next one on.
+    let without = |k: usize| -> Vec<ChatMessage> {
+        let cut = droppable.get(k).copied().unwrap_or(last);
+        messages.iter().enumerate().filter(|(i, m)| m.role == Role::System || *i >= cut).map(|(_, m)| m.clone()).collect()
+    };
+    let overflow = || {
+        EngineError::ContextOverflow(
+            "the last message alone does not fit the context; shorten it or load the model with a longer context".to_string(),
+        )
+    };
+    if droppable.is_empty() || !fits(&without(droppable.len()))? {
+        return Err(overflow());
+    }
+    // The fewest drops that fit: fewer never fit, more always do.
+    let (mut lo, mut hi) = (1, droppable.len());
+    while lo < hi {
+        if cancelled() {
+            return Err(EngineError::Cancelled);
         }
-        let first_turn = kept.iter().position(|m| m.role != Role::System);
-        match first_turn {
-            Some(i) if i + 1 < kept.len() => {
-                kept.remove(i);
-                dropped += 1;
-            }
-            _ => {
-                return Err(EngineError::ContextOverflow(
-                    "the last message alone does not fit the context; shorten it or load the model with a longer context".to_string(),
-                ))
-            }
+        let mid = lo + (hi - lo) / 2;
+        if fits(&without(mid))? {
+            hi = mid;
+        } else {
+            lo = mid + 1;
         }
     }
+    Ok((without(lo), lo as u32))
 }
 
 #[cfg(test)]
@@ -286,7 +303,7 @@ mod tests {
     #[test]
     fn trimming_drops_oldest_turns_and_keeps_the_system_prompt() {
         let msgs = vec![msg(Role::System, "sys"), msg(Role::User, "a"), msg(Role::Assistant, "b"), msg(Role::User, "c")];
-        let (kept, dropped) = trim_to_fit(&msgs, |m| Ok(m.len() <= 2)).unwrap();
+        let (kept, dropped) = trim_to_fit(&msgs, |m| Ok(m.len() <= 2), || false).unwrap();
         assert_eq!(dropped, 2);
         assert_eq!(kept, vec![msg(Role::System, "sys"), msg(Role::User, "c")]);
     }
@@ -294,7 +311,67 @@ mod tests {
     #[test]
     fn trimming_never_drops_the_last_message() {
         let msgs = vec![msg(Role::User, "a"), msg(Role::User, "b")];
-        let err = trim_to_fit(&msgs, |_| Ok(false)).unwrap_err();
+        let err = trim_to_fit(&msgs, |_| Ok(false), || false).unwrap_err();
         assert!(matches!(err, EngineError::ContextOverflow(_)));
+    }
+
+    #[test]
+    fn trimming_a_long_conversation_takes_a_few_renders_not_one_per_message() {
+        // Regression (issue 17): 20,000 one-word messages re-rendered the whole prompt once per
+        // dropped message and wedged the engine.
+        let mut msgs = vec![msg(Role::System, "sys")];
+        msgs.extend((0..20_000).map(|i| msg(if i % 2 == 0 { Role::User } else { Role::Assistant }, "word")));
+        let mut renders = 0;
+        let (kept, dropped) = trim_to_fit(
+            &msgs,
+            |m| {
+                renders += 1;
+                Ok(m.len() <= 101)
+            },
+            || false,
+        )
+        .unwrap();
+        assert_eq!(kept.len(), 101);
+        assert_eq!(kept[0], msg(Role::System, "sys"));
+        assert_eq!(kept.last(), msgs.last());
+        assert_eq!(dropped, 19_900);
+        assert!(renders <= 20, "{renders} renders");
+    }
+
+    #[test]
+    fn trimming_gives_the_same_answer_as_dropping_one_at_a_time() {
+        let msgs: Vec<ChatMessage> = (0..40)
+            .map(|i| {
+                msg(
+                    if i % 7 == 0 {
+                        Role::System
+                    } else if i % 2 == 0 {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
+                    &"x".repeat(i + 1),
+                )
+            })
+            .collect();
+        let budget = 300;
+        let fits = |m: &[ChatMessage]| Ok(m.iter().map(|m| m.content.len()).sum::<usize>() <= budget);
+        let (kept, dropped) = trim_to_fit(&msgs, fits, || false).unwrap();
+        // One at a time, as before.
+        let mut one = msgs.clone();
+        let mut n = 0;
+        while !fits(&one).unwrap() {
+            let i = one.iter().position(|m| m.role != Role::System).unwrap();
+            one.remove(i);
+            n += 1;
+        }
+        assert_eq!((kept, dropped), (one, n));
+    }
+
+    #[test]
+    fn trimming_stops_when_cancelled() {
+        let msgs: Vec<ChatMessage> = (0..1000).map(|_| msg(Role::User, "w")).collect();
+        let err = trim_to_fit(&msgs, |m| Ok(m.len() <= 3), || true).unwrap_err();
+        assert!(matches!(err, EngineError::Cancelled));
     }
 }

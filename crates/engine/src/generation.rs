@@ -39,11 +39,37 @@ impl Engine {
 
         let mut tokens = Vec::new();
         let messages = for_template(&req.messages);
-        let (_, dropped) = trim_to_fit(&messages, |msgs| {
-            let rendered = loaded.prompt.render(&loaded.model, &req.template, msgs)?;
+        let trimmed = trim_to_fit(
+            &messages,
+            |msgs| {
+                let rendered = loaded.prompt.render(&loaded.model, &req.template, msgs)?;
+                tokens = loaded.model.vocab().tokenize(rendered.text.as_bytes(), !rendered.includes_bos, true);
+                Ok(tokens.len() + reserve <= n_ctx)
+            },
+            || obs.cancelled(),
+        );
+        let (kept, dropped) = match trimmed {
+            // Stopped while fitting a long prompt: a stopped generation with nothing said.
+            Err(EngineError::Cancelled) => {
+                return Ok(GenerationStats {
+                    prompt_tokens: 0,
+                    prompt_evaluated: 0,
+                    gen_tokens: 0,
+                    ttft_ms: 0.0,
+                    pp_tps: 0.0,
+                    tg_tps: 0.0,
+                    total_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    dropped_messages: 0,
+                    stop_reason: StopReason::Cancelled,
+                })
+            }
+            other => other?,
+        };
+        if dropped > 0 {
+            // The bisection's last render may have been of a candidate that did not fit.
+            let rendered = loaded.prompt.render(&loaded.model, &req.template, &kept)?;
             tokens = loaded.model.vocab().tokenize(rendered.text.as_bytes(), !rendered.includes_bos, true);
-            Ok(tokens.len() + reserve <= n_ctx)
-        })?;
+        }
         if dropped > 0 {
             obs.trimmed(dropped);
         }

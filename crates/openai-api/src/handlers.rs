@@ -15,6 +15,9 @@ use serde_json::{json, Value};
 use crate::answer::{self, Job, Shape};
 use crate::{error, refused, Api};
 
+/// The most messages a chat request may carry.
+const MAX_MESSAGES: usize = 4096;
+
 /// OpenAI's default `max_tokens` for `/v1/completions`.
 const COMPLETIONS_DEFAULT_MAX_TOKENS: u32 = 16;
 
@@ -141,6 +144,11 @@ pub(crate) async fn chat_completions(State(api): State<Arc<Api>>, headers: Heade
     };
     if req.messages.is_empty() {
         return bad_request("invalid_body", "messages is empty");
+    }
+    if req.messages.len() > MAX_MESSAGES {
+        // A conversation that long is a request meant to keep the engine busy: refused before it
+        // queues (longer real ones are trimmed to the context by the engine anyway).
+        return bad_request("too_many_messages", &format!("{} messages (at most {MAX_MESSAGES})", req.messages.len()));
     }
     let mut messages = Vec::new();
     for m in &req.messages {
