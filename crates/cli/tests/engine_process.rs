@@ -296,3 +296,46 @@ fn an_unknown_device_is_refused_and_the_loaded_model_keeps_serving() {
         engine.shutdown().await;
     });
 }
+
+/// Starts `sleep 30` with the PID `pid` (Linux: the next PID is set through
+/// /proc/sys/kernel/ns_last_pid, which needs root), retrying when another process takes it first.
+fn sleeper_with_pid(pid: u32) -> std::process::Child {
+    for _ in 0..100 {
+        std::fs::write("/proc/sys/kernel/ns_last_pid", (pid - 1).to_string())
+            .expect("this test sets the next PID through /proc/sys/kernel/ns_last_pid and must run as root (CI does)");
+        let child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        if child.id() == pid {
+            return child;
+        }
+        let mut child = child;
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("could not start a process with PID {pid}");
+}
+
+#[test]
+fn a_restart_never_signals_a_process_that_took_a_dead_engines_pid() {
+    // Regression (issue 17): restart sent SIGKILL to the old engine's PID even when that engine
+    // had died and its PID had gone to another program.
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        load(&engine, ModelSettings::default()).await.unwrap();
+        let old = engine.pid().unwrap();
+        unsafe { libc::kill(old as i32, libc::SIGKILL) };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while engine.state().running {
+            assert!(std::time::Instant::now() < deadline, "the death went unnoticed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The engine is reaped; a sleeper now holds its PID.
+        let mut sleeper = sleeper_with_pid(old);
+        engine.restart().await.unwrap();
+        assert_ne!(engine.pid(), Some(old));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(sleeper.try_wait().unwrap().is_none(), "the restart killed the program holding the old engine's PID");
+        let _ = sleeper.kill();
+        let _ = sleeper.wait();
+        engine.shutdown().await;
+    });
+}

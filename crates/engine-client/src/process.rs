@@ -197,7 +197,11 @@ impl EngineClient {
     pub async fn restart(&self) -> Result<(), ClientError> {
         let mut guard = self.shared.running.lock().await;
         if let Some(old) = guard.take() {
-            kill(old.pid);
+            // Only an engine that still lives: a dead one's PID may already belong to another
+            // program. (While `alive` holds, the child is not reaped, so its PID is still ours.)
+            if old.alive.load(Ordering::SeqCst) {
+                kill(old.pid);
+            }
         }
         *guard = Some(self.spawn().await?);
         Ok(())
@@ -215,7 +219,9 @@ impl EngineClient {
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
-            kill(running.pid);
+            if running.alive.load(Ordering::SeqCst) {
+                kill(running.pid);
+            }
         }
     }
 
