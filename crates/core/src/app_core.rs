@@ -34,6 +34,16 @@ pub struct Core {
     pub(crate) api_server: Mutex<crate::api_server::ApiServerSlot>,
     /// Where the app's bundled files are (the demo model in `demo/`), when it has any.
     resource_dir: Mutex<Option<PathBuf>>,
+    /// Held while this process is the home's first Hearth (see `claim_home`).
+    _home_lock: Option<std::fs::File>,
+}
+
+/// The lock a Hearth process holds on its home while it runs: `Some` when no other Hearth (the
+/// app, `hearth send`) has the home. Only such a process may take answers left `streaming` for
+/// interrupted; another one's may be streaming right now.
+fn claim_home(home: &HearthHome) -> Option<std::fs::File> {
+    let file = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(home.root().join("hearth.lock")).ok()?;
+    file.try_lock().ok().map(|()| file)
 }
 
 /// The `hearth` binary that serves as the engine and runs jobs: `$HEARTH_ENGINE`, else beside
@@ -58,8 +68,12 @@ impl Core {
 
     pub fn new(home: HearthHome, engine: EngineClient) -> Result<Core> {
         let store = Store::open(&home.database())?;
-        // Answers that were streaming when the last process died stay, marked interrupted.
-        store.recover_interrupted()?;
+        let home_lock = claim_home(&home);
+        // Answers that were streaming when the last process died stay, marked interrupted; not
+        // while another Hearth runs on this home (its answer may be streaming now).
+        if home_lock.is_some() {
+            store.recover_interrupted()?;
+        }
         Ok(Core {
             home,
             store: Arc::new(Mutex::new(store)),
@@ -75,6 +89,7 @@ impl Core {
             documents_cancel: Arc::new(AtomicBool::new(false)),
             api_server: Mutex::new(Default::default()),
             resource_dir: Mutex::new(None),
+            _home_lock: home_lock,
         })
     }
 

@@ -118,3 +118,26 @@ fn a_cancelled_job_is_cancelled_not_failed() {
         assert_eq!(err.code(), ErrorCode::Cancelled, "{err}");
     });
 }
+
+#[test]
+fn a_second_hearth_on_the_same_home_leaves_the_first_ones_streaming_answer_alone() {
+    // Regression (issue 17): `hearth send` started while the app streamed an answer marked that
+    // answer interrupted (every process took every `streaming` message for a dead one's).
+    let home = tempfile::tempdir().unwrap();
+    let first = core(home.path());
+    let conv = first.create_conversation().unwrap();
+    let streaming = {
+        let store = first.store.lock();
+        store.add_message(conv.id, hearth_protocol::Role::User, "q", MessageStatus::Complete, None).unwrap();
+        store.add_message(conv.id, hearth_protocol::Role::Assistant, "", MessageStatus::Streaming, Some("m")).unwrap()
+    };
+    assert_eq!(streaming.status, MessageStatus::Streaming);
+
+    let second = core(home.path());
+    assert_eq!(second.messages(conv.id).unwrap()[1].status, MessageStatus::Streaming, "the first Hearth's answer was taken for dead");
+    drop(second);
+    drop(first);
+    // The next Hearth after both: the answer's writer is gone, so it is interrupted.
+    let third = core(home.path());
+    assert_eq!(third.messages(conv.id).unwrap()[1].status, MessageStatus::Interrupted);
+}
