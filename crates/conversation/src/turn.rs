@@ -128,8 +128,9 @@ pub async fn run_turn(
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
     let TurnModel { name: model_name, context_length, query_embedding } = model;
-    let (user_message, assistant, mut history, sampling, template, documents) = {
-        let s = store.lock();
+    // The question stored, older answers replaced, the answer's row made: one unit, so an edit is
+    // never kept without its resend (or the other way round) when something fails midway.
+    let (user_message, assistant, mut history, sampling, template, documents) = store.lock().atomically(|s| -> Result<_, TurnError> {
         let conv = s.conversation(conversation_id)?;
         let user_message = match &action {
             TurnAction::Send { text } => {
@@ -178,8 +179,8 @@ pub async fn run_turn(
         let history = s.chat_history(conversation_id)?;
         let documents = s.conversation_documents(conversation_id)?;
         let assistant = s.add_message(conversation_id, Role::Assistant, "", MessageStatus::Streaming, model_name)?;
-        (user_message, assistant, history, conv.sampling, conv.template, documents)
-    };
+        Ok((user_message, assistant, history, conv.sampling, conv.template, documents))
+    })?;
 
     // The last question, with the passages that answer it, replaces the question sent to the
     // engine (the stored message stays as the user typed it).

@@ -119,7 +119,7 @@ impl Store {
             return Ok(existing);
         }
         let tokens: u32 = doc.chunks.iter().map(|c| c.tokens).sum();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = crate::store::Atomic::begin(&self.conn)?;
         tx.execute(
             "INSERT INTO documents (sha256, name, path, kind, pages, tokens, unreadable_pages_json, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -220,7 +220,7 @@ impl Store {
 
     /// Stores embeddings (little-endian f32) of chunks from `model`, in one transaction.
     pub fn put_embeddings(&self, model: &str, vectors: &[(i64, Vec<f32>)]) -> Result<(), StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = crate::store::Atomic::begin(&self.conn)?;
         {
             let mut put = tx.prepare("INSERT OR REPLACE INTO chunk_embeddings (chunk_id, model, vector) VALUES (?1, ?2, ?3)")?;
             for (chunk, v) in vectors {

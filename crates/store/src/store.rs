@@ -198,7 +198,7 @@ impl Store {
         model: Option<&str>,
     ) -> Result<Message, StoreError> {
         let now = now_ms();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = Atomic::begin(&self.conn)?;
         let n = tx.execute("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", params![conversation_id, now])?;
         if n == 0 {
             return Err(StoreError::NotFound(format!("conversation {conversation_id}")));
@@ -366,5 +366,87 @@ mod permission_tests {
         let _store = Store::open(&home.join("hearth.db")).unwrap();
         assert_eq!(mode(&home), 0o700);
         assert_eq!(mode(&home.join("hearth.db")), 0o600);
+    }
+}
+
+/// A unit of work that nests: an SQLite savepoint, so a method that is atomic by itself stays
+/// atomic inside a larger unit (`Store::atomically`), which a plain transaction cannot (SQLite
+/// refuses a BEGIN inside another). Dropped without `commit`, everything since it began is undone.
+pub(crate) struct Atomic<'a> {
+    conn: &'a Connection,
+    done: bool,
+}
+
+impl<'a> Atomic<'a> {
+    pub(crate) fn begin(conn: &'a Connection) -> Result<Atomic<'a>, StoreError> {
+        conn.execute_batch("SAVEPOINT hearth_unit")?;
+        Ok(Atomic { conn, done: false })
+    }
+
+    pub(crate) fn commit(mut self) -> Result<(), StoreError> {
+        self.done = true;
+        Ok(self.conn.execute_batch("RELEASE hearth_unit")?)
+    }
+}
+
+impl std::ops::Deref for Atomic<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Atomic<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK TO hearth_unit; RELEASE hearth_unit");
+        }
+    }
+}
+
+impl Store {
+    /// Runs `work` as one unit: all of it is stored, or none of it (an error, a panic or a crash
+    /// midway undoes the rest). For multi-step edits: edit and delete, regenerate's delete and
+    /// insert.
+    pub fn atomically<T, E: From<StoreError>>(&self, work: impl FnOnce(&Store) -> Result<T, E>) -> Result<T, E> {
+        let unit = Atomic::begin(&self.conn)?;
+        let value = work(self)?;
+        unit.commit()?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod atomic_tests {
+    use hearth_protocol::Role;
+
+    use super::Store;
+    use crate::{MessageStatus, StoreError};
+
+    #[test]
+    fn a_unit_that_fails_midway_leaves_nothing_of_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("h.db")).unwrap();
+        let c = s.create_conversation("c").unwrap();
+        let q = s.add_message(c.id, Role::User, "question", MessageStatus::Complete, None).unwrap();
+        s.add_message(c.id, Role::Assistant, "answer", MessageStatus::Complete, None).unwrap();
+        // Edit and resend: the edit, the delete and the new answer's row, then a failure.
+        let r: Result<(), StoreError> = s.atomically(|s| {
+            s.edit_message(q.id, "edited")?;
+            s.delete_messages_after(c.id, q.id)?;
+            s.add_message(c.id, Role::Assistant, "", MessageStatus::Streaming, None)?;
+            Err(StoreError::Corrupt("a failure midway".into()))
+        });
+        assert!(r.is_err());
+        let messages = s.messages(c.id).unwrap();
+        assert_eq!(messages.iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["question", "answer"]);
+        // And a unit that succeeds keeps all of it.
+        s.atomically(|s| -> Result<(), StoreError> {
+            s.edit_message(q.id, "edited")?;
+            s.delete_messages_after(c.id, q.id)?;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(s.messages(c.id).unwrap().iter().map(|m| m.content.as_str()).collect::<Vec<_>>(), ["edited"]);
     }
 }
