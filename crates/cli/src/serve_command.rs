@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Listen on a non-loopback address (other machines can then reach the model); needs a key.
     #[arg(long = "allow-remote")]
     allow_remote: bool,
+    /// Requests that may wait for the model at once; more are refused with 429 (Retry-After).
+    #[arg(long, default_value_t = 32)]
+    queue: usize,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -65,6 +68,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind((a.host, a.port)).await?;
         println!("listening on http://{}", listener.local_addr()?);
         let api = hearth_openai_api::Api::new(engine, model.name, key, a.allow_remote);
+        api.set_max_waiting(a.queue);
         axum::serve(listener, hearth_openai_api::router(api)).await?;
         Ok(())
     })

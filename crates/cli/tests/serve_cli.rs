@@ -253,3 +253,47 @@ fn thousands_of_messages_are_trimmed_or_refused_at_once_and_the_next_request_is_
     let (status, reply) = http(server.addr(), "POST", "/v1/chat/completions", None, &chat("What is the capital of France?", false));
     assert_eq!(status, 200, "{reply}");
 }
+
+#[test]
+fn a_full_queue_refuses_with_429_and_retry_after_and_recovers() {
+    // Issue 17: the queue had no bound; any number of clients could wait on the engine.
+    let server = serve_demo(&["--queue", "1"]);
+    let long = || {
+        serde_json::to_vec(
+            &json!({"model": "x", "messages": [{"role": "user", "content": "Write a long story."}], "max_tokens": 200, "temperature": 0}),
+        )
+        .unwrap()
+    };
+    // One generating, one waiting: the queue of one is full.
+    let addr = server.addr().to_string();
+    let busy: Vec<_> = (0..2)
+        .map(|i| {
+            let addr = addr.clone();
+            let body = long();
+            std::thread::sleep(std::time::Duration::from_millis(300 * i));
+            std::thread::spawn(move || http(&addr, "POST", "/v1/chat/completions", None, &body).0)
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut s = TcpStream::connect(server.addr()).unwrap();
+    let body = long();
+    write!(
+        s,
+        "POST /v1/chat/completions HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        server.addr(),
+        body.len()
+    )
+    .unwrap();
+    s.write_all(&body).unwrap();
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 429"), "{reply}");
+    assert!(reply.to_ascii_lowercase().contains("retry-after: 5"), "{reply}");
+    assert!(reply.contains("queue_full"), "{reply}");
+    for b in busy {
+        assert_eq!(b.join().unwrap(), 200);
+    }
+    // Drained: served again.
+    let (status, _) = http(server.addr(), "POST", "/v1/chat/completions", None, &chat("Hi", false));
+    assert_eq!(status, 200);
+}

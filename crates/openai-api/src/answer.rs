@@ -42,7 +42,13 @@ fn now() -> u64 {
 
 pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
     let mut tracker = api.log.start(&job.route, &job.model, job.stream);
-    let turn = api.queue.clone().lock_owned().await;
+    let turn = match api.take_turn().await {
+        Ok(t) => t,
+        Err(refused) => {
+            tracker.finish(429, None, None, Some("the queue is full".into()));
+            return refused;
+        }
+    };
     tracker.running();
     let (messages, sampling, template) = (job.messages, job.sampling, job.template);
     let stream = match api.engine.request(|id| Request::Generate { id, messages, sampling, template }).await {

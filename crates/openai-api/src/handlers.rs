@@ -217,7 +217,13 @@ pub(crate) async fn embeddings(State(api): State<Arc<Api>>, headers: HeaderMap, 
     };
     let model = req.model.unwrap_or_else(|| api.model());
     let mut tracker = api.log.start("POST /v1/embeddings", &model, false);
-    let _turn = api.queue.clone().lock_owned().await;
+    let _turn = match api.take_turn().await {
+        Ok(t) => t,
+        Err(refused) => {
+            tracker.finish(429, None, None, Some("the queue is full".into()));
+            return refused;
+        }
+    };
     tracker.running();
     let texts_sent = texts.clone();
     let mut stream = match api.engine.request(|id| Request::Embed { id, texts: texts_sent }).await {

@@ -5,7 +5,7 @@
 //! order (the engine runs one). An optional API key; errors in OpenAI's shape
 //! (`{"error":{message,type,code}}`) with 4xx for bad input: malformed JSON 400, bodies over
 //! 4 MiB 413, unknown routes 404, a wrong key 401, a foreign `Host`/`Origin` on a loopback-only
-//! server 403. Every request is recorded as it happens
+//! server 403, a full queue 429 with `Retry-After`. Every request is recorded as it happens
 //! (`Api::subscribe`) for the app's request view.
 
 mod access;
@@ -28,6 +28,8 @@ pub use access::is_loopback_name;
 pub use request_log::{ApiRequestRecord, RequestState};
 
 const BODY_LIMIT: usize = 4 << 20;
+/// Requests that may wait for the engine at once (beyond the one it serves).
+const DEFAULT_MAX_WAITING: usize = 32;
 
 pub struct Api {
     pub engine: EngineClient,
@@ -41,6 +43,9 @@ pub struct Api {
     /// One engine request at a time; tokio's mutex is fair, so requests are served in arrival
     /// order.
     queue: Arc<tokio::sync::Mutex<()>>,
+    /// Requests waiting for their turn, and how many may wait before more are refused (429).
+    waiting: Arc<std::sync::atomic::AtomicUsize>,
+    max_waiting: std::sync::atomic::AtomicUsize,
     log: request_log::RequestLog,
 }
 
@@ -52,6 +57,8 @@ impl Api {
             api_key: api_key.filter(|k| !k.is_empty()),
             allow_remote,
             queue: Arc::new(tokio::sync::Mutex::new(())),
+            waiting: Arc::default(),
+            max_waiting: std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_WAITING),
             log: request_log::RequestLog::new(),
         })
     }
@@ -64,6 +71,38 @@ impl Api {
         if let Ok(mut m) = self.model.write() {
             *m = name;
         }
+    }
+
+    /// How many requests may wait for the engine before more are refused with 429.
+    pub fn set_max_waiting(&self, n: usize) {
+        self.max_waiting.store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The engine's turn for one request, in arrival order; `Err` (429, Retry-After) when the
+    /// queue is full, so that a flood of clients cannot grow it without bound.
+    pub(crate) async fn take_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, Response> {
+        use std::sync::atomic::Ordering;
+        /// Counts a request as waiting until it has its turn or its client left.
+        struct Waiting(Arc<std::sync::atomic::AtomicUsize>);
+        impl Drop for Waiting {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        let max = self.max_waiting.load(Ordering::SeqCst);
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= max {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            let mut refused = error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limit_error",
+                "queue_full",
+                &format!("{max} requests are already waiting for the model: try again shortly"),
+            );
+            refused.headers_mut().insert("retry-after", axum::http::HeaderValue::from_static("5"));
+            return Err(refused);
+        }
+        let _waiting = Waiting(self.waiting.clone());
+        Ok(self.queue.clone().lock_owned().await)
     }
 
     /// Every change of every request's state from now on.
