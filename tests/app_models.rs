@@ -62,14 +62,7 @@ fn a_gguf_bomb_in_the_models_directory_is_listed_with_its_problem_and_the_app_st
     let home = tempfile::tempdir().unwrap();
     let models = home.path().join("models");
     std::fs::create_dir_all(&models).unwrap();
-    let len = 200u64 << 30;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"GGUF");
-    b.extend_from_slice(&3u32.to_le_bytes());
-    b.extend_from_slice(&(len / 24).to_le_bytes());
-    b.extend_from_slice(&0u64.to_le_bytes());
-    std::fs::write(models.join("bomb.gguf"), &b).unwrap();
-    std::fs::OpenOptions::new().write(true).open(models.join("bomb.gguf")).unwrap().set_len(len).unwrap();
+    hearth_gguf::write_gguf_bomb(&models.join("bomb.gguf"), 200 << 30).unwrap();
 
     let (_app, webview) = app(home.path());
     let library = invoke(&webview, "library", json!({})).unwrap();

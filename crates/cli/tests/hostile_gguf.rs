@@ -11,20 +11,8 @@ use common::hearth;
 
 /// The bomb in `dir`: a valid start, then counts sized by the file's length.
 fn bomb(dir: &std::path::Path) -> std::path::PathBuf {
-    let len = 200u64 << 30;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"GGUF");
-    b.extend_from_slice(&3u32.to_le_bytes());
-    b.extend_from_slice(&(len / 24).to_le_bytes());
-    b.extend_from_slice(&1u64.to_le_bytes());
-    b.extend_from_slice(&20u64.to_le_bytes());
-    b.extend_from_slice(b"general.architecture");
-    b.extend_from_slice(&8u32.to_le_bytes());
-    b.extend_from_slice(&5u64.to_le_bytes());
-    b.extend_from_slice(b"llama");
     let path = dir.join("bomb.gguf");
-    std::fs::write(&path, &b).unwrap();
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len).unwrap();
+    hearth_gguf::write_gguf_bomb(&path, 200 << 30).unwrap();
     path
 }
 

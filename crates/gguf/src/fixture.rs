@@ -29,3 +29,26 @@ pub fn minimal_header(elements: u64) -> Vec<u8> {
     }
     b
 }
+
+/// The start of a GGUF v3 header whose counts are `tensor_count` and `kv_count`, nothing after.
+pub fn greedy_header(tensor_count: u64, kv_count: u64) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(b"GGUF");
+    b.extend_from_slice(&3u32.to_le_bytes());
+    b.extend_from_slice(&tensor_count.to_le_bytes());
+    b.extend_from_slice(&kv_count.to_le_bytes());
+    b
+}
+
+/// Issue 17's hostile file: a header naming the llama architecture and claiming as many tensors
+/// as `len` bytes could hold, written at `path` as a sparse file of `len` bytes (no disk used).
+pub fn write_gguf_bomb(path: &std::path::Path, len: u64) -> std::io::Result<()> {
+    let mut b = greedy_header(len / 24, 1);
+    b.extend_from_slice(&20u64.to_le_bytes());
+    b.extend_from_slice(b"general.architecture");
+    b.extend_from_slice(&8u32.to_le_bytes());
+    b.extend_from_slice(&5u64.to_le_bytes());
+    b.extend_from_slice(b"llama");
+    std::fs::write(path, &b)?;
+    std::fs::OpenOptions::new().write(true).open(path)?.set_len(len)
+}

@@ -9,7 +9,7 @@ mod ggml_type;
 mod reader;
 mod summary;
 
-pub use fixture::minimal_header;
+pub use fixture::{greedy_header, minimal_header, write_gguf_bomb};
 pub use ggml_type::{file_type_id, file_type_name, GgmlType};
 pub use reader::{read_string_arrays, GgufFile, MetaValue, TensorInfo};
 pub use summary::{ModelSummary, QuantShare};

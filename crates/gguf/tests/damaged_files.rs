@@ -71,15 +71,7 @@ fn every_single_byte_flip_ends_cleanly() {
     }
 }
 
-/// Bytes of a GGUF header whose counts claim what a file of `len` bytes could hold at most.
-fn greedy_header(tensor_count: u64, kv_count: u64) -> Vec<u8> {
-    let mut b = Vec::new();
-    b.extend_from_slice(b"GGUF");
-    b.extend_from_slice(&3u32.to_le_bytes());
-    b.extend_from_slice(&tensor_count.to_le_bytes());
-    b.extend_from_slice(&kv_count.to_le_bytes());
-    b
-}
+use hearth_gguf::greedy_header;
 
 /// A sparse file: `header`, then zeros up to `len` bytes that take no disk.
 fn sparse_file(dir: &std::path::Path, header: &[u8], len: u64) -> std::path::PathBuf {
@@ -107,13 +99,8 @@ fn a_sparse_file_claiming_as_many_tensors_as_its_size_allows_is_refused_without_
     limit_address_space();
     let dir = tempfile::tempdir().unwrap();
     let len = 200u64 << 30;
-    let mut header = greedy_header(len / 24, 1);
-    header.extend_from_slice(&20u64.to_le_bytes());
-    header.extend_from_slice(b"general.architecture");
-    header.extend_from_slice(&8u32.to_le_bytes());
-    header.extend_from_slice(&5u64.to_le_bytes());
-    header.extend_from_slice(b"llama");
-    let path = sparse_file(dir.path(), &header, len);
+    let path = dir.path().join("bomb.gguf");
+    hearth_gguf::write_gguf_bomb(&path, len).unwrap();
     let started = std::time::Instant::now();
     let err = GgufFile::open(&path).unwrap_err();
     assert!(matches!(err, GgufError::Corrupt(_)), "{err}");
