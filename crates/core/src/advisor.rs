@@ -71,6 +71,15 @@ pub fn calibrated_machine(snapshot: &HardwareSnapshot, kept: &[BenchReport]) -> 
     calibrate(Catalog::builtin(), &spec, kept).map_or(spec, |c| c.hardware)
 }
 
+/// This machine, calibrated by the runs kept in `store` (blocking: it probes the hardware). The
+/// probe runs without the database locked; only the kept runs are read under it.
+pub(crate) fn machine_with_runs_in(store: &hearth_conversation::SharedStore) -> HardwareSpec {
+    let snapshot = Probe::system().snapshot(std::time::Duration::ZERO);
+    let kept: Vec<BenchReport> =
+        store.lock().bench_results(Some(&snapshot.machine_label())).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default();
+    calibrated_machine(&snapshot, &kept)
+}
+
 /// The question the library's verdicts and the first-run offer ask: a chat at 8K context.
 pub(crate) fn verdict_request<'a>(shape: &'a ModelShape, machine: &'a HardwareSpec) -> AdviceRequest<'a> {
     AdviceRequest { shape, hardware: machine, backend: None, ctx: VERDICT_CTX, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant: None }
@@ -91,11 +100,7 @@ fn shape_of(model: &ModelChoice) -> Result<ModelShape> {
 impl Core {
     /// This machine as the advisor sees it, calibrated by its kept benchmark runs.
     pub fn this_machine(&self) -> HardwareSpec {
-        // The probe runs without the database locked; only the kept runs are read under it.
-        let snapshot = Probe::system().snapshot(std::time::Duration::ZERO);
-        let kept: Vec<BenchReport> =
-            self.store.lock().bench_results(Some(&snapshot.machine_label())).map(|v| v.into_iter().map(|r| r.report).collect()).unwrap_or_default();
-        calibrated_machine(&snapshot, &kept)
+        machine_with_runs_in(&self.store)
     }
 
     fn hardware_of(&self, choice: &HardwareChoice) -> Result<HardwareSpec> {

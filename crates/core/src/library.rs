@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use hearth_advisor::{Fit, ModelShape};
+use hearth_advisor::{Fit, HardwareSpec, ModelShape};
 use hearth_models::{endpoint, fetch_gguf_header, list_models, list_repo_files, parse_repo_spec, pull, shard_of, sidecar, HubFile, PullRequest};
 use hearth_protocol::ErrorCode;
 use serde::Serialize;
@@ -157,7 +157,13 @@ impl Core {
 
     /// The advisor's row for a remote model: the headers of all its shards (tensors merged into
     /// the first), judged for this machine.
-    async fn remote_verdict(&self, repo: &str, shards: &[&HubFile], token: Option<&str>) -> std::result::Result<(Fit, f64), String> {
+    async fn remote_verdict(
+        &self,
+        repo: &str,
+        shards: &[&HubFile],
+        token: Option<&str>,
+        machine: &HardwareSpec,
+    ) -> std::result::Result<(Fit, f64), String> {
         let mut merged: Option<hearth_gguf::GgufFile> = None;
         for f in shards {
             let header = fetch_gguf_header(&endpoint(), repo, &f.path, token, f.size).await.map_err(|e| e.to_string())?;
@@ -168,7 +174,7 @@ impl Core {
         }
         let gguf = merged.ok_or("no files")?;
         let shape = ModelShape::from_gguf(&gguf, std::path::Path::new(&shards[0].path)).map_err(|e| e.to_string())?;
-        let row = verdict_for(&shape, &self.this_machine()).ok_or("the advisor has no row for this file")?;
+        let row = verdict_for(&shape, machine).ok_or("the advisor has no row for this file")?;
         Ok((row.fits, row.predicted.tg_tps))
     }
 
@@ -177,6 +183,11 @@ impl Core {
         let (repo, _) = parse_repo_spec(spec)?;
         let token = access_token().await?;
         let files = list_repo_files(&endpoint(), &repo, token.as_deref()).await?;
+        // The machine is probed once for all the repo's files.
+        let store = self.store.clone();
+        let machine = tokio::task::spawn_blocking(move || crate::advisor::machine_with_runs_in(&store))
+            .await
+            .map_err(|e| join_error("reading the machine", e))?;
         let mut out = Vec::new();
         for f in &files {
             let stem = f.path.trim_end_matches(".gguf").trim_end_matches(".GGUF");
@@ -189,7 +200,7 @@ impl Core {
             let (fits, predicted_tg_tps, verdict_problem) = if shards.is_empty() {
                 (None, None, None)
             } else {
-                match self.remote_verdict(&repo, &shards, token.as_deref()).await {
+                match self.remote_verdict(&repo, &shards, token.as_deref(), &machine).await {
                     Ok((fits, tps)) => (Some(fits), Some(tps), None),
                     Err(why) => (None, None, Some(why)),
                 }
@@ -234,15 +245,19 @@ impl Core {
     }
 }
 
-/// The Hugging Face token (environment first, then the keyring), read off the async threads.
+/// The Hugging Face token (environment first, then the keyring) and where it came from, read off
+/// the async threads.
+async fn token_and_source() -> Result<(Option<String>, hearth_models::TokenSource)> {
+    tokio::task::spawn_blocking(hearth_models::access_token).await.map_err(|e| join_error("reading the access token", e))
+}
+
 async fn access_token() -> Result<Option<String>> {
-    let (token, _) = tokio::task::spawn_blocking(hearth_models::access_token).await.map_err(|e| join_error("reading the access token", e))?;
-    Ok(token)
+    Ok(token_and_source().await?.0)
 }
 
 /// Where the Hugging Face token in use comes from: `environment`, `keyring` or `none`.
 pub async fn hf_token_status() -> Result<String> {
-    let (_, source) = tokio::task::spawn_blocking(hearth_models::access_token).await.map_err(|e| join_error("reading the access token", e))?;
+    let (_, source) = token_and_source().await?;
     Ok(serde_json::to_value(source).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
 }
 

@@ -1,22 +1,16 @@
 //! The core's use cases over the real engine process and the demo model, with no Tauri at all:
 //! what the shell and the CLI both rely on.
 
-use std::path::PathBuf;
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{demo_model, rt};
 use hearth_conversation::TurnAction;
 use hearth_core::{engine_executable, Core};
 use hearth_engine_client::EngineClient;
 use hearth_protocol::{ErrorCode, SamplingSettings, TemplateChoice};
 use hearth_store::{HearthHome, MessageStatus};
-
-fn demo_model() -> PathBuf {
-    let path = std::env::var_os("HEARTH_TEST_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
-    assert!(path.is_file(), "the demo model is missing at {}: run scripts/fetch-models.sh", path.display());
-    path
-}
 
 fn core(home: &std::path::Path) -> Core {
     let engine = engine_executable();
@@ -35,7 +29,7 @@ fn wait_for_death(core: &Core) {
 #[test]
 fn the_model_lifecycle_turns_and_the_restart_policy_work_without_a_shell() {
     let home = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = rt();
     let core = core(home.path());
     let demo = demo_model().display().to_string();
     rt.block_on(async {
@@ -86,7 +80,7 @@ fn a_cancelled_job_is_cancelled_not_failed() {
     // The code the UI switches on for a paused download or a stopped job (it was a
     // QUANTIZE_FAILED/"BAD_REQUEST" with a message before).
     let home = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = rt();
     let core = std::sync::Arc::new(core(home.path()));
     let demo = demo_model().display().to_string();
     rt.block_on(async {

@@ -3,28 +3,19 @@
 //! and the demo model's copy, remote servers refused when unreachable, the API server's
 //! lifecycle and its remembered settings.
 
+mod common;
+
 use std::path::PathBuf;
 
+use common::{demo_model, rt};
 use hearth_core::{ApiServerSettings, Core};
 use hearth_engine_client::EngineClient;
 use hearth_protocol::ErrorCode;
 use hearth_store::HearthHome;
 
-fn demo_model() -> PathBuf {
-    let path = std::env::var_os("HEARTH_TEST_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"));
-    assert!(path.is_file(), "the demo model is missing at {}: run scripts/fetch-models.sh", path.display());
-    path
-}
-
 /// A core whose engine is never started by these tests.
 fn core_at(home: &std::path::Path) -> Core {
     Core::new(HearthHome::at(home), EngineClient::new(PathBuf::from("/nonexistent/hearth"))).unwrap()
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
 #[test]
