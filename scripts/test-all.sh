@@ -9,6 +9,7 @@ cd "$repo"
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hearth/target}"
 export HEARTH_TEST_MODEL="${HEARTH_TEST_MODEL:-${HEARTH_CACHE:-$repo/.cache}/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
+export HEARTH_FIXTURES="${HEARTH_FIXTURES:-${HEARTH_CACHE:-$repo/.cache}/fixtures}"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 declare -A result

@@ -113,7 +113,7 @@ impl ModelShape {
     }
 
     pub fn from_gguf_file(path: &Path) -> Result<ModelShape, AdvisorError> {
-        let gguf = GgufFile::open(path).map_err(|e| AdvisorError::BadModelFile(path.display().to_string(), e.to_string()))?;
+        let gguf = GgufFile::open_model(path).map_err(|e| AdvisorError::BadModelFile(path.display().to_string(), e.to_string()))?;
         ModelShape::from_gguf(&gguf, path)
     }
 

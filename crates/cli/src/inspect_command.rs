@@ -5,7 +5,7 @@ use std::path::Path;
 use hearth_gguf::GgufFile;
 
 pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
-    let gguf = GgufFile::open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let gguf = GgufFile::open_model(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let s = gguf.summary();
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
@@ -16,7 +16,8 @@ pub fn run(path: &Path, json: bool) -> anyhow::Result<()> {
     println!("name          {}", s.name.as_deref().unwrap_or("-"));
     println!("architecture  {}", s.architecture.as_deref().unwrap_or("-"));
     println!("file type     {}", s.file_type.as_deref().unwrap_or("-"));
-    println!("size          {:.1} MiB (GGUF v{})", s.file_size_bytes as f64 / 1048576.0, s.gguf_version);
+    let shards = if s.shards > 1 { format!(", {} shards", s.shards) } else { String::new() };
+    println!("size          {:.1} MiB (GGUF v{}{shards})", s.file_size_bytes as f64 / 1048576.0, s.gguf_version);
     println!("parameters    {:.1} M", s.parameters as f64 / 1e6);
     println!("layers        {}", opt(s.layers));
     println!("heads         {} (KV heads {})", opt(s.heads), opt(s.kv_heads));

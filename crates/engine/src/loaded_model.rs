@@ -257,7 +257,7 @@ fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &P
 
 /// Validates a GGUF before llama.cpp sees it.
 fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
-    GgufFile::open(path).map_err(|e| match e {
+    GgufFile::open_model(path).map_err(|e| match e {
         GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => EngineError::ModelNotFound(path.display().to_string()),
         other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
     })

@@ -106,7 +106,7 @@ pub fn quantize(req: &QuantizeRequest, mut report: impl FnMut(QuantizeStep)) -> 
     backend()?;
     let started = Instant::now();
     let name = req.input.display().to_string();
-    let gguf = GgufFile::open(&req.input).map_err(|e| EngineError::InvalidModel(format!("{name} is not a usable GGUF model: {e}")))?;
+    let gguf = GgufFile::open_model(&req.input).map_err(|e| EngineError::InvalidModel(format!("{name} is not a usable GGUF model: {e}")))?;
     let ftype = file_type_id(&req.quant).ok_or_else(|| EngineError::QuantizeFailed(format!("unknown quant type '{}'", req.quant)))?;
     let (source_type, warning) = source_check(&gguf, &req.quant);
     if let Some(w) = &warning {

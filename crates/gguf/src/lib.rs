@@ -7,11 +7,14 @@
 mod fixture;
 mod ggml_type;
 mod reader;
+mod split;
+mod structure;
 mod summary;
 
 pub use fixture::{greedy_header, minimal_header, write_gguf_bomb};
 pub use ggml_type::{file_type_id, file_type_name, GgmlType};
 pub use reader::{read_string_arrays, GgufFile, MetaValue, TensorInfo};
+pub use split::{shard_path, split_name};
 pub use summary::{ModelSummary, QuantShare};
 
 /// Why a file is not a usable GGUF.
@@ -27,4 +30,7 @@ pub enum GgufError {
     Truncated(String),
     #[error("the file is damaged: {0}")]
     Corrupt(String),
+    /// A split model whose shards do not make one model (named in the message).
+    #[error("{0}")]
+    Split(String),
 }

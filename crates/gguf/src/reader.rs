@@ -72,6 +72,8 @@ pub struct GgufFile {
     pub metadata: BTreeMap<String, MetaValue>,
     pub tensors: Vec<TensorInfo>,
     pub data_offset: u64,
+    /// 1, or the number of shards merged by [`GgufFile::open_model`].
+    pub shard_count: u32,
 }
 
 struct Cursor<R> {
@@ -317,7 +319,7 @@ impl GgufFile {
                 }
             }
         }
-        Ok(GgufFile { version, file_size: len, metadata, tensors, data_offset })
+        Ok(GgufFile { version, file_size: len, metadata, tensors, data_offset, shard_count: 1 })
     }
 
     pub fn get(&self, key: &str) -> Option<&MetaValue> {

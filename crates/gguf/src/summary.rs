@@ -20,6 +20,8 @@ pub struct ModelSummary {
     pub file_type: Option<String>,
     pub gguf_version: u32,
     pub file_size_bytes: u64,
+    /// 1, or how many files a split model is.
+    pub shards: u32,
     pub parameters: u64,
     pub tensor_count: usize,
     pub quant_types: Vec<QuantShare>,
@@ -67,6 +69,7 @@ impl GgufFile {
                 .map(|f| file_type_name(f as u32).map_or_else(|| format!("unknown ({f})"), str::to_string)),
             gguf_version: self.version,
             file_size_bytes: self.file_size,
+            shards: self.shard_count,
             parameters: self.tensors.iter().map(|t| t.elements).sum(),
             tensor_count: self.tensors.len(),
             quant_types: by_type,

@@ -66,7 +66,7 @@ pub fn list_models(dirs: &[PathBuf]) -> Vec<LibraryModel> {
             sha256,
             problem: None,
         };
-        match GgufFile::open(&path) {
+        match GgufFile::open_model(&path) {
             Ok(g) => {
                 let s = g.summary();
                 m.architecture = s.architecture;

@@ -70,3 +70,19 @@ pub fn serve_demo(extra: &[&str]) -> ServerProcess {
     std::mem::forget(home);
     ServerProcess { child, url }
 }
+
+/// A model written by `scripts/fixtures.sh` (the README's set-up runs it) under `.cache/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    let dir = std::env::var_os("HEARTH_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/fixtures"));
+    let path = dir.join(name);
+    assert!(path.exists(), "the test fixture {} is missing: run scripts/fixtures.sh", path.display());
+    path
+}
+
+/// The demo model split in three shards by gguf-py's writer: (first shard, all shards).
+pub fn split_demo_model() -> (PathBuf, Vec<PathBuf>) {
+    let shards: Vec<PathBuf> = (1..=3).map(|n| fixture(&format!("split/SmolLM2-135M-Instruct.Q4_1-{n:05}-of-00003.gguf"))).collect();
+    (shards[0].clone(), shards)
+}

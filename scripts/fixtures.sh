@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Test models that cannot be downloaded here, written by tests/fixtures/make_models.py with
+# gguf-py from the vendored llama.cpp tree (the b11434 sdist, scripts/llama-sdist.sh), into
+# .cache/fixtures/: the demo model split in three shards, a tiny random-weight gpt-oss with
+# MXFP4 experts, and gpt-oss's real chat template. Also the Python (numpy, jinja2, gguf-py) the
+# template tests render with. Idempotent; a few seconds.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cache="${HEARTH_CACHE:-$repo/.cache}"
+fixtures="$cache/fixtures"
+venv="${HEARTH_FIXTURES_VENV:-$HOME/.cache/hearth/fixtures-venv}"
+demo="$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+llama=$("$repo/scripts/llama-sdist.sh" gguf-py models/templates/openai-gpt-oss-120b.jinja)
+venv_stamp="numpy jinja2 gguf-py b11434"
+stamp="$venv_stamp; $(sha256sum "$repo/tests/fixtures/make_models.py" | cut -c1-16)"
+if [ "$(cat "$venv/STAMP" 2>/dev/null)" != "$venv_stamp" ]; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet numpy jinja2 "$llama/gguf-py"
+  echo "$venv_stamp" > "$venv/STAMP"
+fi
+if [ "$(cat "$fixtures/STAMP" 2>/dev/null)" != "$stamp" ]; then
+  rm -rf "$fixtures"
+  mkdir -p "$fixtures/split"
+  cp "$llama/models/templates/openai-gpt-oss-120b.jinja" "$fixtures/"
+  "$venv/bin/python" "$repo/tests/fixtures/make_models.py" split "$demo" "$fixtures/split" 3 >/dev/null
+  "$venv/bin/python" "$repo/tests/fixtures/make_models.py" gpt-oss "$demo" "$fixtures/tiny-gpt-oss-MXFP4.gguf" \
+    "$fixtures/openai-gpt-oss-120b.jinja" >/dev/null
+  echo "$stamp" > "$fixtures/STAMP"
+fi
+echo "fixtures ok: $fixtures"
