@@ -49,6 +49,9 @@ pub struct AskArgs {
     threads: Option<u32>,
     #[command(flatten)]
     placement: crate::placement_args::PlacementArgs,
+    /// How hard a reasoning model thinks (gpt-oss: low, medium, high).
+    #[arg(long = "reasoning-effort")]
+    reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
     #[arg(long)]
     json: bool,
 }
@@ -147,16 +150,24 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
     let candidates: Vec<Passage> = if whole { whole_documents(&store, &records, &counter)? } else { retrieve(a.top.max(12))? };
     let prompt = question_prompt(question, &candidates, budget, &counter);
     let req = GenerationRequest {
-        messages: vec![ChatMessage { role: Role::User, content: prompt.message.clone() }],
-        sampling: SamplingSettings { temperature: Some(a.temp), seed: Some(a.seed), max_tokens: Some(a.max_tokens), ..Default::default() },
+        messages: vec![ChatMessage { role: Role::User, content: prompt.message.clone(), reasoning: None }],
+        sampling: SamplingSettings {
+            temperature: Some(a.temp),
+            seed: Some(a.seed),
+            max_tokens: Some(a.max_tokens),
+            reasoning_effort: a.reasoning_effort,
+            ..Default::default()
+        },
         template: TemplateChoice::Model,
     };
-    let mut answer = Printer { stream: !a.json, text: String::new() };
+    let mut answer = Printer::new(!a.json);
     let stats = engine.generate(&req, &mut answer)?;
+    answer.finish();
     let citations = cited_pages(&answer.text, &prompt.sources);
     if a.json {
         let out = serde_json::json!({
             "answer": answer.text,
+            "reasoning": answer.reasoning,
             "citations": citations,
             "passages": prompt.sources.iter().map(passage_json).collect::<Vec<_>>(),
             "whole_documents": whole,

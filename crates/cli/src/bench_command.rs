@@ -128,19 +128,13 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
 fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_protocol::BenchReport, ErrorPayload> {
     let model = a.model.clone().expect("clap requires it");
     // The placement the app saved for this file, unless a flag says otherwise.
-    let saved = crate::placement_args::launch_settings_for(&model, &a.placement.overrides(None, a.threads))
+    let mut settings = crate::placement_args::launch_settings_for(&model, &a.placement.overrides(None, a.threads))
         .map_err(|e| ErrorPayload::new(ErrorCode::Storage, e.to_string()))?;
-    let req = BenchRequest {
-        path: model,
-        n_prompt: a.n_prompt,
-        n_gen: a.n_gen,
-        depth: a.depth,
-        ttft_prompt: a.ttft_prompt,
-        threads: saved.threads,
-        gpu_layers: saved.gpu_layers,
-        devices: saved.devices,
-        reps: a.reps,
-    };
+    if a.placement.batch.is_none() {
+        // llama-bench's default batch: the whole prompt in one call when it fits.
+        settings.batch_size = settings.batch_size.max(2048);
+    }
+    let req = BenchRequest { path: model, n_prompt: a.n_prompt, n_gen: a.n_gen, depth: a.depth, ttft_prompt: a.ttft_prompt, settings, reps: a.reps };
     bench(&req, |s| step(s)).map_err(|e| e.payload())
 }
 

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
-use hearth_protocol::{ChatMessage, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::reasoning::Piece;
+use hearth_protocol::{ChatMessage, ReasoningEffort, ReasoningParser, Role, SamplingSettings, TemplateChoice, TextPart, ToolCall};
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -30,15 +31,68 @@ pub struct ChatArgs {
     /// A llama.cpp built-in template name (chatml, llama3, gemma, ...) for models without one.
     #[arg(long)]
     template: Option<String>,
+    /// How hard a reasoning model thinks (gpt-oss: low, medium, high), for templates that take it.
+    #[arg(long = "reasoning-effort")]
+    reasoning_effort: Option<ReasoningEffort>,
     /// Print one JSON object at the end instead of streaming text.
     #[arg(long)]
     json: bool,
 }
 
-/// Collects the answer, streaming it to stdout unless `stream` is off (`--json`). Also `ask`'s.
+/// Collects the answer apart from its reasoning (split as the engine process splits it),
+/// streaming the answer to stdout and the reasoning to stderr unless `stream` is off (`--json`).
+/// Also `ask`'s.
 pub(crate) struct Printer {
     pub(crate) stream: bool,
     pub(crate) text: String,
+    pub(crate) reasoning: String,
+    pub(crate) tool_calls: Vec<ToolCall>,
+    /// The exact text handed to the tokenizer.
+    pub(crate) prompt: String,
+    pub(crate) template_notice: Option<String>,
+    parser: ReasoningParser,
+}
+
+impl Printer {
+    pub(crate) fn new(stream: bool) -> Printer {
+        Printer {
+            stream,
+            text: String::new(),
+            reasoning: String::new(),
+            tool_calls: Vec::new(),
+            prompt: String::new(),
+            template_notice: None,
+            parser: ReasoningParser::new(),
+        }
+    }
+
+    fn take(&mut self, pieces: Vec<Piece>) {
+        for piece in pieces {
+            match piece {
+                Piece::Text(TextPart::Answer, t) => {
+                    self.text.push_str(&t);
+                    if self.stream {
+                        let mut out = std::io::stdout().lock();
+                        let _ = out.write_all(t.as_bytes());
+                        let _ = out.flush();
+                    }
+                }
+                Piece::Text(TextPart::Reasoning, t) => {
+                    self.reasoning.push_str(&t);
+                    if self.stream {
+                        eprint!("{t}");
+                    }
+                }
+                Piece::ToolCall(call) => self.tool_calls.push(call),
+            }
+        }
+    }
+
+    /// The end of the answer: what the parser still held.
+    pub(crate) fn finish(&mut self) {
+        let rest = self.parser.finish();
+        self.take(rest);
+    }
 }
 
 impl GenerationObserver for Printer {
@@ -47,15 +101,18 @@ impl GenerationObserver for Printer {
     }
     fn prompt_done(&mut self, _: u32) {}
     fn token(&mut self, text: &str) {
-        self.text.push_str(text);
-        if self.stream {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-        }
+        let pieces = self.parser.push(text);
+        self.take(pieces);
     }
     fn cancelled(&self) -> bool {
         false
+    }
+    fn prompt_rendered(&mut self, prompt: &str, notice: Option<&str>) {
+        self.prompt = prompt.to_string();
+        self.template_notice = notice.map(str::to_string);
+        if let Some(n) = notice {
+            eprintln!("[{n}]");
+        }
     }
 }
 
@@ -65,16 +122,23 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
     let info = engine.load(&a.model, &settings, |_| true)?;
     let mut messages = Vec::new();
     if let Some(system) = a.system {
-        messages.push(ChatMessage { role: Role::System, content: system });
+        messages.push(ChatMessage { role: Role::System, content: system, reasoning: None });
     }
-    messages.push(ChatMessage { role: Role::User, content: a.prompt });
+    messages.push(ChatMessage { role: Role::User, content: a.prompt, reasoning: None });
     let req = GenerationRequest {
         messages,
-        sampling: SamplingSettings { temperature: a.temp, seed: a.seed, max_tokens: a.max_tokens, ..Default::default() },
+        sampling: SamplingSettings {
+            temperature: a.temp,
+            seed: a.seed,
+            max_tokens: a.max_tokens,
+            reasoning_effort: a.reasoning_effort,
+            ..Default::default()
+        },
         template: a.template.map_or(TemplateChoice::Model, TemplateChoice::Builtin),
     };
-    let mut printer = Printer { stream: !a.json, text: String::new() };
+    let mut printer = Printer::new(!a.json);
     let stats = engine.generate(&req, &mut printer)?;
+    printer.finish();
     if a.json {
         let out = serde_json::json!({
             "model": info.name,
@@ -89,6 +153,11 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "tg_tps": stats.tg_tps,
             "stop_reason": stats.stop_reason,
             "text": printer.text,
+            "reasoning": printer.reasoning,
+            "tool_calls": printer.tool_calls,
+            "prompt": printer.prompt,
+            "template": info.chat_template,
+            "template_notice": printer.template_notice,
         });
         println!("{out}");
     } else {

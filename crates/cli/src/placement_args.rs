@@ -5,7 +5,7 @@ use std::path::Path;
 
 use clap::Args;
 use hearth_core::settings::{launch_settings, SettingsOverrides};
-use hearth_protocol::ModelSettings;
+use hearth_protocol::{FlashAttention, KvCacheType, ModelSettings};
 use hearth_store::{HearthHome, Store};
 
 #[derive(Args, Clone)]
@@ -17,12 +17,53 @@ pub struct PlacementArgs {
     /// `--device Vulkan0` or `--device CUDA0,CUDA1`; `--device CPU` keeps the model on the CPU.
     #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',')]
     pub devices: Vec<String>,
+    /// Keep the routed experts of the first N layers in CPU memory (MoE models larger than the GPU).
+    #[arg(long = "n-cpu-moe", value_name = "N")]
+    pub n_cpu_moe: Option<u32>,
+    /// The KV cache type: f16, q8_0 or q4_0.
+    #[arg(long = "kv", value_parser = parse_kv)]
+    pub kv: Option<KvCacheType>,
+    /// Flash attention: auto, on or off.
+    #[arg(long = "flash-attn", value_parser = parse_flash)]
+    pub flash_attn: Option<FlashAttention>,
+    /// The logical batch for prompt processing.
+    #[arg(long)]
+    pub batch: Option<u32>,
+    /// The physical batch (default min(batch, 512)).
+    #[arg(long)]
+    pub ubatch: Option<u32>,
+    /// Read the whole file into memory instead of mapping it.
+    #[arg(long = "no-mmap")]
+    pub no_mmap: bool,
+    /// Lock the weights in RAM (never swapped out).
+    #[arg(long)]
+    pub mlock: bool,
+}
+
+fn parse_kv(s: &str) -> Result<KvCacheType, String> {
+    serde_json::from_value(serde_json::Value::from(s.to_ascii_lowercase())).map_err(|_| format!("{s:?}: the KV cache type is f16, q8_0 or q4_0"))
+}
+
+fn parse_flash(s: &str) -> Result<FlashAttention, String> {
+    serde_json::from_value(serde_json::Value::from(s.to_ascii_lowercase())).map_err(|_| format!("{s:?}: flash attention is auto, on or off"))
 }
 
 impl PlacementArgs {
     /// These flags with the context and thread flags of the command, as overrides.
     pub fn overrides(&self, context_length: Option<u32>, threads: Option<u32>) -> SettingsOverrides {
-        SettingsOverrides { context_length, threads, gpu_layers: self.gpu_layers, devices: self.devices.clone() }
+        SettingsOverrides {
+            context_length,
+            threads,
+            gpu_layers: self.gpu_layers,
+            devices: self.devices.clone(),
+            n_cpu_moe: self.n_cpu_moe,
+            kv_cache_type: self.kv,
+            flash_attention: self.flash_attn,
+            batch_size: self.batch,
+            ubatch_size: self.ubatch,
+            mmap: self.no_mmap.then_some(false),
+            mlock: self.mlock.then_some(true),
+        }
     }
 }
 

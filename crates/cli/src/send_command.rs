@@ -9,7 +9,7 @@ use clap::Args;
 use hearth_conversation::{TurnAction, TurnEvent};
 use hearth_core::Core;
 use hearth_engine_client::EngineClient;
-use hearth_protocol::SamplingSettings;
+use hearth_protocol::{SamplingSettings, TextPart};
 use hearth_store::{HearthHome, Store};
 
 #[derive(Args)]
@@ -31,6 +31,9 @@ pub struct SendArgs {
     /// Max tokens for a new conversation.
     #[arg(long = "max-tokens")]
     max_tokens: Option<u32>,
+    /// How hard a reasoning model thinks (gpt-oss: low, medium, high); kept with the conversation.
+    #[arg(long = "reasoning-effort")]
+    reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
     /// Print the final message as JSON.
     #[arg(long)]
     json: bool,
@@ -69,10 +72,23 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         None => core.app_info()?.startup_model.context("no model: pass --model or put a .gguf in the models directory")?,
     };
     let conversation = match a.conversation {
-        Some(id) => id,
+        Some(id) => {
+            if let Some(effort) = a.reasoning_effort {
+                let c = core.conversation(id)?;
+                let sampling = SamplingSettings { reasoning_effort: Some(effort), ..c.sampling };
+                core.update_conversation(id, &c.system_prompt, &sampling, &c.template)?;
+            }
+            id
+        }
         None => {
             let c = core.create_conversation()?;
-            let sampling = SamplingSettings { temperature: a.temp, seed: a.seed, max_tokens: a.max_tokens, ..Default::default() };
+            let sampling = SamplingSettings {
+                temperature: a.temp,
+                seed: a.seed,
+                max_tokens: a.max_tokens,
+                reasoning_effort: a.reasoning_effort,
+                ..Default::default()
+            };
             core.update_conversation(c.id, &c.system_prompt, &sampling, &c.template)?;
             c.id
         }
@@ -81,11 +97,12 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
     let stream_text = !a.json;
     let message = core
         .turn(conversation, TurnAction::Send { text: a.text }, |ev| match ev {
-            TurnEvent::Token { text } if stream_text => {
+            TurnEvent::Token { text, part: TextPart::Answer } if stream_text => {
                 let mut out = std::io::stdout().lock();
                 let _ = out.write_all(text.as_bytes());
                 let _ = out.flush();
             }
+            TurnEvent::Token { text, part: TextPart::Reasoning } if stream_text => eprint!("{text}"),
             TurnEvent::ContextTrimmed { dropped_messages } => eprintln!("[{dropped_messages} old messages dropped to fit]"),
             _ => {}
         })

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// Requests that may wait for the model at once; more are refused with 429 (Retry-After).
     #[arg(long, default_value_t = 32)]
     queue: usize,
+    /// The reasoning effort (low, medium, high) of requests that name none.
+    #[arg(long = "reasoning-effort")]
+    reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -69,6 +72,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         println!("listening on http://{}", listener.local_addr()?);
         let api = hearth_openai_api::Api::new(engine, model.name, key, a.allow_remote);
         api.set_max_waiting(a.queue);
+        api.set_default_reasoning_effort(a.reasoning_effort);
         axum::serve(listener, hearth_openai_api::router(api)).await?;
         Ok(())
     })

@@ -56,7 +56,7 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
         TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None },
         |ev| match ev {
             TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
-            TurnEvent::Token { text } => streamed.push_str(&text),
+            TurnEvent::Token { text, .. } => streamed.push_str(&text),
             _ => {}
         },
     )

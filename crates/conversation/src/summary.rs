@@ -5,7 +5,7 @@
 //! steps report progress.
 
 use hearth_engine_client::EngineClient;
-use hearth_protocol::{ChatMessage, ErrorPayload, Event, Request, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ChatMessage, ErrorPayload, Event, Request, Role, SamplingSettings, TemplateChoice, TextPart};
 use hearth_store::{DocumentRecord, Passage};
 
 /// Tokens a section summary may take.
@@ -72,12 +72,12 @@ pub fn reduce_prompt(doc: &DocumentRecord, summaries: &[(String, String)]) -> St
 /// One answer from the engine, whole (no streaming to the user).
 pub async fn complete(engine: &EngineClient, prompt: String, sampling: &SamplingSettings, template: &TemplateChoice) -> Result<String, ErrorPayload> {
     let sampling = SamplingSettings { max_tokens: Some(SECTION_SUMMARY_TOKENS), ..sampling.clone() };
-    let messages = vec![ChatMessage { role: Role::User, content: prompt }];
+    let messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
     let mut stream = engine.request(|id| Request::Generate { id, messages, sampling, template: template.clone() }).await.map_err(|e| e.payload())?;
     let mut text = String::new();
     loop {
         match stream.next().await {
-            Some(Event::Token { text: piece, .. }) => text.push_str(&piece),
+            Some(Event::Token { text: piece, part: TextPart::Answer, .. }) => text.push_str(&piece),
             Some(Event::Done { .. }) => return Ok(text),
             Some(Event::Error { error, .. }) => return Err(error),
             Some(_) => {}

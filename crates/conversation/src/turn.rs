@@ -6,7 +6,7 @@ use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
 use hearth_engine_client::EngineClient;
-use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, Role, StopReason};
+use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, Role, StopReason, TextPart};
 use hearth_store::{Message, MessageStatus, Store, StoreError};
 use serde::Serialize;
 use ts_rs::TS;
@@ -32,6 +32,8 @@ pub enum TurnAction {
 /// What the caller sees while a turn runs.
 #[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+// `Started` carries two messages once per turn; boxing them would only move the cost.
+#[allow(clippy::large_enum_variant)]
 pub enum TurnEvent {
     Started {
         /// The user's message as stored (absent for regenerate).
@@ -59,8 +61,10 @@ pub enum TurnEvent {
     PromptDone {
         prompt_tokens: u32,
     },
+    /// A piece of the answer, or of its reasoning (`part`).
     Token {
         text: String,
+        part: TextPart,
     },
     /// The assistant message in its final state: complete, stopped, failed or interrupted.
     Finished {
@@ -205,7 +209,7 @@ pub async fn run_turn(
                         // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
                         let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
                         let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
-                        let message = store.lock().finish_message(assistant.id, "", status, None, Some(&error))?;
+                        let message = store.lock().finish_message(assistant.id, "", "", status, None, Some(&error))?;
                         emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
                         emit(TurnEvent::Finished { message: message.clone() });
                         return Ok(message);
@@ -227,7 +231,7 @@ pub async fn run_turn(
             }
             crate::summary::reduce_prompt(&doc, &summaries)
         };
-        history = vec![hearth_protocol::ChatMessage { role: Role::User, content: prompt }];
+        history = vec![hearth_protocol::ChatMessage { role: Role::User, content: prompt, reasoning: None }];
         sources = chunks;
     } else if !documents.is_empty() {
         if let Some(last) = history.last_mut().filter(|m| m.role == Role::User) {
@@ -245,9 +249,9 @@ pub async fn run_turn(
         }
     }
 
-    let finish = |content: &str, status, stats, error: Option<ErrorPayload>| -> Result<Message, TurnError> {
+    let finish = |content: &str, reasoning: &str, status, stats, error: Option<ErrorPayload>| -> Result<Message, TurnError> {
         let s = store.lock();
-        let message = s.finish_message(assistant.id, content, status, stats, error.as_ref())?;
+        let message = s.finish_message(assistant.id, content, reasoning, status, stats, error.as_ref())?;
         if sources.is_empty() || content.trim().is_empty() {
             return Ok(message);
         }
@@ -257,7 +261,7 @@ pub async fn run_turn(
     let mut stream = match engine.request(|id| Request::Generate { id, messages: history, sampling, template }).await {
         Ok(s) => s,
         Err(e) => {
-            let message = finish("", MessageStatus::Failed, None, Some(e.payload()))?;
+            let message = finish("", "", MessageStatus::Failed, None, Some(e.payload()))?;
             emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
             emit(TurnEvent::Finished { message: message.clone() });
             return Ok(message);
@@ -266,19 +270,24 @@ pub async fn run_turn(
     emit(TurnEvent::Started { user_message, assistant_message: assistant.clone(), generation_id: stream.id });
 
     let mut text = String::new();
+    let mut reasoning = String::new();
     let mut last_save = Instant::now();
     let mut saved_len = 0;
     let message = loop {
         let Some(event) = stream.next().await else {
-            break finish(&text, MessageStatus::Interrupted, None, Some(ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped answering")))?;
+            let died = ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped answering");
+            break finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(died))?;
         };
         match event {
-            Event::Token { text: piece, .. } => {
-                text.push_str(&piece);
-                emit(TurnEvent::Token { text: piece });
-                if last_save.elapsed() >= SAVE_INTERVAL && text.len() != saved_len {
-                    store.lock().save_partial(assistant.id, &text)?;
-                    saved_len = text.len();
+            Event::Token { text: piece, part, .. } => {
+                match part {
+                    TextPart::Answer => text.push_str(&piece),
+                    TextPart::Reasoning => reasoning.push_str(&piece),
+                }
+                emit(TurnEvent::Token { text: piece, part });
+                if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
+                    store.lock().save_partial(assistant.id, &text, &reasoning)?;
+                    saved_len = text.len() + reasoning.len();
                     last_save = Instant::now();
                 }
             }
@@ -286,13 +295,13 @@ pub async fn run_turn(
             Event::PromptDone { prompt_tokens, .. } => emit(TurnEvent::PromptDone { prompt_tokens }),
             Event::Done { stats, .. } => {
                 let status = if stats.stop_reason == StopReason::Cancelled { MessageStatus::Stopped } else { MessageStatus::Complete };
-                break finish(&text, status, Some(&stats), None)?;
+                break finish(&text, &reasoning, status, Some(&stats), None)?;
             }
             Event::Error { error, .. } => {
                 // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
                 let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
                 let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
-                break finish(&text, status, None, Some(error))?;
+                break finish(&text, &reasoning, status, None, Some(error))?;
             }
             _ => {}
         }

@@ -18,6 +18,10 @@ impl Core {
         })
     }
 
+    pub fn conversation(&self, id: i64) -> Result<Conversation> {
+        Ok(self.store.lock().conversation(id)?)
+    }
+
     pub fn create_conversation(&self) -> Result<Conversation> {
         Ok(self.store.lock().create_conversation("New chat")?)
     }

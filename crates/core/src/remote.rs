@@ -131,6 +131,8 @@ impl Core {
             sampling_defaults: SamplingSettings::default(),
             allocated: AllocatedMemory::default(),
             backend: format!("remote {}", endpoint.host()),
+            reasoning_effort: false,
+            memory_notice: None,
         };
         self.engine.set_remote(Some(RemoteTarget { endpoint, model: model.to_string() }));
         {

@@ -52,6 +52,14 @@ pub struct SettingsOverrides {
     pub threads: Option<u32>,
     pub gpu_layers: Option<u32>,
     pub devices: Vec<String>,
+    pub n_cpu_moe: Option<u32>,
+    pub kv_cache_type: Option<hearth_protocol::KvCacheType>,
+    pub flash_attention: Option<hearth_protocol::FlashAttention>,
+    pub batch_size: Option<u32>,
+    pub ubatch_size: Option<u32>,
+    /// `Some(false)`: read the whole file into memory instead of mapping it.
+    pub mmap: Option<bool>,
+    pub mlock: Option<bool>,
 }
 
 /// The settings saved for a model file: looked up by the path as given, then by its canonical
@@ -87,6 +95,17 @@ impl SettingsOverrides {
         if !self.devices.is_empty() {
             settings.devices = self.devices.clone();
         }
+        if self.n_cpu_moe.is_some() {
+            settings.n_cpu_moe = self.n_cpu_moe;
+        }
+        if self.ubatch_size.is_some() {
+            settings.ubatch_size = self.ubatch_size;
+        }
+        settings.kv_cache_type = self.kv_cache_type.unwrap_or(settings.kv_cache_type);
+        settings.flash_attention = self.flash_attention.unwrap_or(settings.flash_attention);
+        settings.batch_size = self.batch_size.unwrap_or(settings.batch_size);
+        settings.mmap = self.mmap.unwrap_or(settings.mmap);
+        settings.mlock = self.mlock.unwrap_or(settings.mlock);
         settings
     }
 }

@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use hearth_hardware::Probe;
-use hearth_protocol::{BenchReport, FlashAttention, ModelSettings, SamplingSettings};
+use hearth_protocol::{BenchReport, ModelSettings, SamplingSettings};
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
@@ -26,10 +26,9 @@ pub struct BenchRequest {
     pub depth: u32,
     /// Prompt length for the time-to-first-token run; 0 skips it.
     pub ttft_prompt: u32,
-    pub threads: Option<u32>,
-    pub gpu_layers: Option<u32>,
-    /// The devices the GPU layers go to (llama.cpp's names); empty: every GPU.
-    pub devices: Vec<String>,
+    /// How the model is loaded (the app's saved settings with the command's flags); the
+    /// context is sized for the runs.
+    pub settings: ModelSettings,
     pub reps: u32,
 }
 
@@ -64,16 +63,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
         return Err(EngineError::Internal("--reps must be at least 1".into()));
     }
     let n_ctx = (req.depth + req.n_prompt.max(req.n_gen)).max(req.ttft_prompt).max(64) + 64;
-    let settings = ModelSettings {
-        context_length: Some(n_ctx),
-        threads: req.threads,
-        gpu_layers: req.gpu_layers,
-        devices: req.devices.clone(),
-        flash_attention: FlashAttention::Auto,
-        // llama-bench's default batch: the whole prompt in one call when it fits.
-        batch_size: 2048,
-        ..Default::default()
-    };
+    let settings = ModelSettings { context_length: Some(n_ctx), ..req.settings.clone() };
     let mut engine = Engine::new()?;
     progress("loading");
     let info = engine.load(&req.path, &settings, |_| true)?;

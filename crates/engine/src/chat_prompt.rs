@@ -1,11 +1,13 @@
-//! Turning a conversation into the prompt text the model expects. The GGUF's own template is
-//! tried first with llama.cpp's built-in matcher (fast, covers the common families); templates it
-//! does not recognise (newer ones such as gpt-oss's Harmony format) are rendered with minijinja.
-//! A model without a template gets a clear error unless the user picked a built-in one.
+//! Turning a conversation into the prompt text the model expects. A model's own Jinja template
+//! is rendered as Hugging Face transformers renders it (`jinja_template`), with the reasoning
+//! effort and template variables the request carries; llama.cpp's built-in matcher is the
+//! fallback when the template fails, and says so. A model without a template gets a clear error
+//! unless the user picked a built-in one.
 
-use hearth_protocol::{ChatMessage, Role, TemplateChoice};
+use hearth_protocol::{ChatMessage, Role, SamplingSettings, TemplateChoice};
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 
+use crate::jinja_template::{self, TemplateInput};
 use crate::EngineError;
 
 /// The rendered prompt.
@@ -13,6 +15,8 @@ pub struct RenderedPrompt {
     pub text: String,
     /// Jinja templates usually write the BOS token themselves; llama.cpp's do not.
     pub includes_bos: bool,
+    /// Why the model's own template was not used (it failed and llama.cpp's matcher rendered).
+    pub notice: Option<String>,
 }
 
 pub struct ChatPrompt {
@@ -27,25 +31,36 @@ impl ChatPrompt {
     pub fn describe(&self, model: &LlamaModel) -> String {
         match &self.model_template {
             None => "none".to_string(),
-            Some(_) => match self.render_llama(model, model.chat_template(None).ok(), &probe_messages()) {
-                Ok(_) => "llama.cpp".to_string(),
-                Err(_) => "jinja".to_string(),
+            Some(_) => match self.render(model, &TemplateChoice::Model, &probe_messages(), &SamplingSettings::default()) {
+                Ok(r) if r.notice.is_none() => "jinja".to_string(),
+                _ => "llama.cpp".to_string(),
             },
         }
     }
 
-    pub fn render(&self, model: &LlamaModel, choice: &TemplateChoice, messages: &[ChatMessage]) -> Result<RenderedPrompt, EngineError> {
+    /// Whether the model's template reads `reasoning_effort` (gpt-oss's does).
+    pub fn supports_reasoning_effort(&self) -> bool {
+        self.model_template.as_deref().is_some_and(|t| jinja_template::reads_variable(t, "reasoning_effort"))
+    }
+
+    pub fn render(
+        &self,
+        model: &LlamaModel,
+        choice: &TemplateChoice,
+        messages: &[ChatMessage],
+        sampling: &SamplingSettings,
+    ) -> Result<RenderedPrompt, EngineError> {
         match choice {
             TemplateChoice::Raw => {
                 let text = messages.iter().map(|m| m.content.as_str()).collect::<String>();
-                Ok(RenderedPrompt { text, includes_bos: false })
+                Ok(RenderedPrompt { text, includes_bos: false, notice: None })
             }
             TemplateChoice::Builtin(name) => {
                 let tmpl = LlamaChatTemplate::new(name).map_err(|_| EngineError::TemplateFailed(format!("bad template name {name:?}")))?;
                 let text = self
                     .render_llama(model, Some(tmpl), messages)
                     .map_err(|e| EngineError::TemplateFailed(format!("llama.cpp has no built-in template {name:?} ({e})")))?;
-                Ok(RenderedPrompt { text, includes_bos: false })
+                Ok(RenderedPrompt { text, includes_bos: false, notice: None })
             }
             TemplateChoice::Model => {
                 let Some(source) = &self.model_template else {
@@ -55,19 +70,35 @@ impl ChatPrompt {
                             .to_string(),
                     ));
                 };
-                if let Ok(text) = self.render_llama(model, model.chat_template(None).ok(), messages) {
-                    return Ok(RenderedPrompt { text, includes_bos: false });
+                let input = TemplateInput {
+                    messages: template_messages(messages),
+                    tools: None,
+                    add_generation_prompt: true,
+                    bos_token: self.bos_token.clone(),
+                    eos_token: self.eos_token.clone(),
+                    kwargs: template_kwargs(sampling),
+                };
+                match jinja_template::render(source, &input) {
+                    Ok(text) => {
+                        let includes_bos = !self.bos_token.is_empty() && text.starts_with(&self.bos_token);
+                        Ok(RenderedPrompt { text, includes_bos, notice: None })
+                    }
+                    Err(jinja_error) => match self.render_llama(model, model.chat_template(None).ok(), messages) {
+                        Ok(text) => Ok(RenderedPrompt {
+                            text,
+                            includes_bos: false,
+                            notice: Some(format!("{jinja_error}; llama.cpp's built-in template for this model was used instead")),
+                        }),
+                        Err(_) => Err(jinja_error),
+                    },
                 }
-                let text = render_jinja(source, messages, &self.bos_token, &self.eos_token)?;
-                let includes_bos = !self.bos_token.is_empty() && text.starts_with(&self.bos_token);
-                Ok(RenderedPrompt { text, includes_bos })
             }
         }
     }
 
     fn render_llama(&self, model: &LlamaModel, tmpl: Option<LlamaChatTemplate>, messages: &[ChatMessage]) -> Result<String, String> {
         let tmpl = tmpl.ok_or("no template")?;
-        let chat = messages
+        let chat = for_template(messages)
             .iter()
             .map(|m| LlamaChatMessage::new(m.role.as_str().to_string(), m.content.clone()))
             .collect::<Result<Vec<_>, _>>()
@@ -77,54 +108,44 @@ impl ChatPrompt {
 }
 
 fn probe_messages() -> Vec<ChatMessage> {
-    vec![ChatMessage { role: Role::System, content: "s".into() }, ChatMessage { role: Role::User, content: "u".into() }]
+    vec![
+        ChatMessage { role: Role::System, content: "s".into(), reasoning: None },
+        ChatMessage { role: Role::User, content: "u".into(), reasoning: None },
+    ]
 }
 
-/// Renders a Hugging Face style Jinja chat template.
-pub fn render_jinja(source: &str, messages: &[ChatMessage], bos: &str, eos: &str) -> Result<String, EngineError> {
-    let mut env = minijinja::Environment::new();
-    minijinja_contrib::add_to_environment(&mut env);
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
-    env.add_function("raise_exception", |msg: String| -> Result<String, minijinja::Error> {
-        Err(minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, msg))
-    });
-    env.add_function("strftime_now", |fmt: String| today(&fmt));
-    env.add_template("chat", source).map_err(|e| EngineError::TemplateFailed(format!("the model's Jinja template does not parse: {e}")))?;
-    let tmpl = env.get_template("chat").map_err(|e| EngineError::TemplateFailed(e.to_string()))?;
-    tmpl.render(minijinja::context! {
-        messages => messages,
-        add_generation_prompt => true,
-        bos_token => bos,
-        eos_token => eos,
-    })
-    .map_err(|e| EngineError::TemplateFailed(format!("the model's Jinja template failed: {e}")))
+/// The template's extra variables: `chat_template_kwargs`, then the reasoning effort.
+pub fn template_kwargs(sampling: &SamplingSettings) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut kwargs = sampling.template_kwargs.clone().unwrap_or_default();
+    if let Some(effort) = sampling.reasoning_effort {
+        kwargs.insert("reasoning_effort".into(), serde_json::Value::from(effort.as_str()));
+    }
+    kwargs
 }
 
-/// Today's date for templates that print it (Llama 3.1 does), for the formats they use.
-fn today(fmt: &str) -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    const LONG: [&str; 12] =
-        ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
-    fmt.replace("%d", &format!("{d:02}"))
-        .replace("%b", MONTHS[(m - 1) as usize])
-        .replace("%B", LONG[(m - 1) as usize])
-        .replace("%m", &format!("{m:02}"))
-        .replace("%Y", &y.to_string())
-}
-
-/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// The conversation as Jinja templates take it: an earlier answer's reasoning apart from its
+/// text, as `thinking` (gpt-oss) and `reasoning_content` (Qwen3, DeepSeek), for the template to
+/// keep or drop as the model was trained.
+pub fn template_messages(messages: &[ChatMessage]) -> Vec<serde_json::Value> {
+    messages
+        .iter()
+        .map(|m| match m.role {
+            Role::Assistant => {
+                // Turns stored before answers were split still carry their markup.
+                let (reasoning, answer) = match &m.reasoning {
+                    Some(r) => (Some(r.clone()), m.content.clone()),
+                    None => hearth_protocol::split_reasoning(&m.content),
+                };
+                let mut v = serde_json::json!({"role": "assistant", "content": answer});
+                if let Some(r) = reasoning.filter(|r| !r.is_empty()) {
+                    v["thinking"] = r.clone().into();
+                    v["reasoning_content"] = r.into();
+                }
+                v
+            }
+            _ => serde_json::json!({"role": m.role.as_str(), "content": m.content}),
+        })
+        .collect()
 }
 
 /// The answer part of an earlier assistant turn, as templates expect it back: reasoning is
@@ -155,7 +176,7 @@ pub fn for_template(messages: &[ChatMessage]) -> Vec<ChatMessage> {
     messages
         .iter()
         .map(|m| match m.role {
-            Role::Assistant => ChatMessage { role: m.role, content: answer_only(&m.content) },
+            Role::Assistant => ChatMessage { role: m.role, content: answer_only(&m.content), reasoning: None },
             _ => m.clone(),
         })
         .collect()
@@ -210,7 +231,20 @@ mod tests {
     use super::*;
 
     fn msg(role: Role, content: &str) -> ChatMessage {
-        ChatMessage { role, content: content.into() }
+        ChatMessage { role, content: content.into(), reasoning: None }
+    }
+
+    /// The model-template path without a model: the messages as templates get them.
+    fn render_jinja(t: &str, messages: &[ChatMessage], bos: &str, eos: &str) -> Result<String, EngineError> {
+        let input = TemplateInput {
+            messages: template_messages(messages),
+            tools: None,
+            add_generation_prompt: true,
+            bos_token: bos.into(),
+            eos_token: eos.into(),
+            kwargs: Default::default(),
+        };
+        jinja_template::render(t, &input)
     }
 
     #[test]
@@ -277,14 +311,12 @@ mod tests {
             msg(Role::Assistant, "<|channel|>analysis<|message|>x<|end|><|start|>assistant<|channel|>final<|message|>Hello!"),
             msg(Role::User, "Again"),
         ];
-        assert!(render_jinja(t, &raw, "", "").is_err());
-        assert!(render_jinja(t, &for_template(&raw), "", "").unwrap().contains("final<|message|>Hello!<|end|>"));
-    }
-
-    #[test]
-    fn strftime_dates_are_real_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(20_418), (2025, 11, 26));
+        // An earlier answer stored with its channel markup reaches the template split: the
+        // answer as content, the reasoning as `thinking`.
+        assert!(render_jinja(t, &raw, "", "").unwrap().contains("final<|message|>Hello!<|end|>"));
+        let messages = template_messages(&raw);
+        assert_eq!(messages[1]["content"], "Hello!");
+        assert_eq!(messages[1]["thinking"], "x");
     }
 
     #[test]

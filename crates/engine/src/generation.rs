@@ -8,7 +8,7 @@ use hearth_protocol::{ChatMessage, GenerationStats, SamplingSettings, StopReason
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 
-use crate::chat_prompt::{for_template, trim_to_fit};
+use crate::chat_prompt::trim_to_fit;
 use crate::{llama_log, Engine, EngineError};
 
 pub struct GenerationRequest {
@@ -24,6 +24,8 @@ pub trait GenerationObserver {
     fn token(&mut self, text: &str);
     /// Polled between batches and tokens.
     fn cancelled(&self) -> bool;
+    /// The exact text handed to the tokenizer, and why the model's own template was not used.
+    fn prompt_rendered(&mut self, _prompt: &str, _template_notice: Option<&str>) {}
 }
 
 /// Tokens kept free for the answer when deciding whether old turns must go.
@@ -38,12 +40,13 @@ impl Engine {
         let reserve = req.sampling.max_tokens.map_or(ANSWER_RESERVE, |m| m as usize).clamp(1, n_ctx / 4);
 
         let mut tokens = Vec::new();
-        let messages = for_template(&req.messages);
+        let mut rendered = None;
         let trimmed = trim_to_fit(
-            &messages,
+            &req.messages,
             |msgs| {
-                let rendered = loaded.prompt.render(&loaded.model, &req.template, msgs)?;
-                tokens = loaded.model.vocab().tokenize(rendered.text.as_bytes(), !rendered.includes_bos, true);
+                let r = loaded.prompt.render(&loaded.model, &req.template, msgs, &req.sampling)?;
+                tokens = loaded.model.vocab().tokenize(r.text.as_bytes(), !r.includes_bos, true);
+                rendered = Some(r);
                 Ok(tokens.len() + reserve <= n_ctx)
             },
             || obs.cancelled(),
@@ -61,14 +64,20 @@ impl Engine {
                     total_ms: started.elapsed().as_secs_f64() * 1000.0,
                     dropped_messages: 0,
                     stop_reason: StopReason::Cancelled,
+                    template_notice: None,
                 })
             }
             other => other?,
         };
         if dropped > 0 {
             // The bisection's last render may have been of a candidate that did not fit.
-            let rendered = loaded.prompt.render(&loaded.model, &req.template, &kept)?;
-            tokens = loaded.model.vocab().tokenize(rendered.text.as_bytes(), !rendered.includes_bos, true);
+            let r = loaded.prompt.render(&loaded.model, &req.template, &kept, &req.sampling)?;
+            tokens = loaded.model.vocab().tokenize(r.text.as_bytes(), !r.includes_bos, true);
+            rendered = Some(r);
+        }
+        let template_notice = rendered.as_ref().and_then(|r| r.notice.clone());
+        if let Some(r) = &rendered {
+            obs.prompt_rendered(&r.text, r.notice.as_deref());
         }
         if dropped > 0 {
             obs.trimmed(dropped);
@@ -113,6 +122,7 @@ impl Engine {
             total_ms: 0.0,
             dropped_messages: dropped,
             stop_reason: StopReason::Cancelled,
+            template_notice,
         };
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {

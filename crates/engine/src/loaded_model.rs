@@ -129,10 +129,16 @@ impl Engine {
         self.loaded = None;
 
         let n_ctx = context_length(&gguf, settings);
-        if let Some((total, available)) = memory_check::system_memory() {
+        let mut memory_notice = None;
+        if let Some(pools) = memory_check::Pools::read(&hearth_hardware::Roots::default()) {
             let kv = memory_check::kv_bytes(&gguf, path, n_ctx, settings.kv_cache_type);
-            let weights = gguf.tensors.iter().map(|t| t.bytes).sum();
-            memory_check::check_fits(weights, kv, total, available, backend.supports_gpu_offload()).map_err(EngineError::OutOfMemory)?;
+            let gpu = backend.supports_gpu_offload() && placement != Placement::CpuOnly && settings.gpu_layers != Some(0);
+            let need = memory_check::split(&gguf, kv, gpu, settings.gpu_layers, settings.n_cpu_moe.unwrap_or(0));
+            match memory_check::judge(need, &pools) {
+                memory_check::Verdict::Refused(why) => return Err(EngineError::OutOfMemory(why)),
+                memory_check::Verdict::Tight(why) => memory_notice = Some(why),
+                memory_check::Verdict::Fits => {}
+            }
         }
 
         let cancelled = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -203,6 +209,8 @@ impl Engine {
             sampling_defaults: sampling_defaults(&gguf),
             allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
             backend: device_choice::describe(&placement, settings.gpu_layers, &devices),
+            reasoning_effort: prompt.supports_reasoning_effort(),
+            memory_notice,
         };
         self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)
@@ -274,7 +282,7 @@ fn context_params(settings: &ModelSettings, n_ctx: u32, threads: u32) -> LlamaCo
     LlamaContextParams::default()
         .with_n_ctx(NonZeroU32::new(n_ctx))
         .with_n_batch(batch)
-        .with_n_ubatch(batch.min(hearth_advisor::UBATCH))
+        .with_n_ubatch(settings.ubatch_size.map_or(batch.min(hearth_advisor::UBATCH), |u| u.clamp(32, batch)))
         .with_n_threads(threads as i32)
         .with_n_threads_batch(threads as i32)
         .with_flash_attention_policy(match settings.flash_attention {
@@ -313,5 +321,7 @@ fn sampling_defaults(gguf: &GgufFile) -> SamplingSettings {
         repeat_penalty: f("penalty_repeat").map(|v| v as f32),
         seed: None,
         max_tokens: None,
+        reasoning_effort: None,
+        template_kwargs: None,
     }
 }

@@ -11,7 +11,8 @@ use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, PROTOCOL_VERSION};
+use hearth_protocol::reasoning::Piece;
+use hearth_protocol::{ErrorCode, ErrorPayload, Event, ReasoningParser, Request, TemplateChoice, TextPart, PROTOCOL_VERSION};
 
 use crate::{Engine, EngineError, GenerationObserver, GenerationRequest};
 
@@ -118,9 +119,14 @@ pub fn serve() -> std::io::Result<()> {
                 Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
             },
             Request::Generate { id, messages, sampling, template } => {
-                let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone() };
+                // A raw completion is text as the model wrote it; a chat answer is split into
+                // reasoning, answer and tool calls here, once, for every client.
+                let parser = (template != TemplateChoice::Raw).then(ReasoningParser::new);
+                let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone(), parser };
                 let req = GenerationRequest { messages, sampling, template };
-                match engine.generate(&req, &mut observer) {
+                let result = engine.generate(&req, &mut observer);
+                observer.finish();
+                match result {
                     Ok(stats) => sink.send(&Event::Done { id, stats }),
                     Err(EngineError::Cancelled) => {}
                     Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
@@ -135,6 +141,25 @@ struct StreamObserver {
     id: u64,
     sink: EventSink,
     cancel_target: Arc<AtomicU64>,
+    parser: Option<ReasoningParser>,
+}
+
+impl StreamObserver {
+    fn send(&self, pieces: Vec<Piece>) {
+        for piece in pieces {
+            match piece {
+                Piece::Text(part, text) => self.sink.send(&Event::Token { id: self.id, text, part }),
+                Piece::ToolCall(call) => self.sink.send(&Event::ToolCall { id: self.id, call }),
+            }
+        }
+    }
+
+    /// Sends what the parser still holds (the end of the answer, or of a stopped one).
+    fn finish(&mut self) {
+        if let Some(pieces) = self.parser.as_mut().map(ReasoningParser::finish) {
+            self.send(pieces);
+        }
+    }
 }
 
 impl GenerationObserver for StreamObserver {
@@ -145,7 +170,13 @@ impl GenerationObserver for StreamObserver {
         self.sink.send(&Event::PromptDone { id: self.id, prompt_tokens });
     }
     fn token(&mut self, text: &str) {
-        self.sink.send(&Event::Token { id: self.id, text: text.to_string() });
+        match self.parser.as_mut() {
+            Some(parser) => {
+                let pieces = parser.push(text);
+                self.send(pieces);
+            }
+            None => self.sink.send(&Event::Token { id: self.id, text: text.to_string(), part: TextPart::Answer }),
+        }
     }
     fn cancelled(&self) -> bool {
         self.cancel_target.load(Ordering::SeqCst) == self.id || self.sink.broken.load(Ordering::SeqCst)

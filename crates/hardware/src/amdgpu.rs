@@ -45,6 +45,11 @@ fn read_card(roots: &Roots, dev: &std::path::Path) -> GpuSnapshot {
         (None, b) => b,
     };
     let pages_limit = sysfs::number::<u64>(&roots.sysfs.join("module/ttm/parameters/pages_limit"));
+    // What the GPU can really map: the GTT size, unless ttm's page limit is lower.
+    let gtt_usable = match (gtt_total, pages_limit) {
+        (Some(gtt), Some(pages)) => Some(gtt.min(pages.saturating_mul(4096))),
+        (gtt, _) => gtt,
+    };
     let name = sysfs::text(&dev.join("product_name"))
         .or_else(|| known.map(|(_, n)| n.to_string()))
         .unwrap_or_else(|| format!("AMD GPU {:04x}", device_id.unwrap_or(0)));
@@ -66,7 +71,7 @@ fn read_card(roots: &Roots, dev: &std::path::Path) -> GpuSnapshot {
         memory_kind: if unified { MemoryKind::Unified } else { MemoryKind::DedicatedAndShared },
         dedicated_total_bytes: vram_total,
         shared_total_bytes: gtt_total,
-        addressable_total_bytes: sum(vram_total, gtt_total),
+        addressable_total_bytes: sum(vram_total, gtt_usable),
         used_bytes: sum(vram_used, gtt_used),
         utilization_percent: sysfs::number::<f64>(&dev.join("gpu_busy_percent")),
         temperature_c: from_hwmon("temp1_input").map(|m| m / 1000.0),

@@ -192,6 +192,21 @@ impl Probe {
     }
 }
 
+/// The GPUs of the machine under `roots` (amdgpu sysfs, NVML, Metal), without sampling load:
+/// what the pre-load memory check compares a model with.
+pub fn gpu_snapshots(roots: &Roots) -> Vec<GpuSnapshot> {
+    let memory = memory::read(roots);
+    let mut gpus = amdgpu::read_all(roots);
+    // NVML belongs to the real machine; a replayed root has no NVIDIA GPU.
+    if roots.sysfs == std::path::Path::new("/sys") {
+        gpus.extend(nvidia::snapshots(&NvmlSource::load(), &memory));
+        if let Some(metal) = apple::read() {
+            gpus.push(apple::snapshot(&metal, &memory));
+        }
+    }
+    gpus
+}
+
 pub fn typescript_declarations() -> Vec<String> {
     vec![MemorySnapshot::decl(), CpuSnapshot::decl(), MemoryKind::decl(), GpuSnapshot::decl(), SensorReading::decl(), HardwareSnapshot::decl()]
 }

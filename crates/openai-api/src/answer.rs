@@ -12,7 +12,7 @@ use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hearth_engine_client::{EngineClient, EventStream};
-use hearth_protocol::{ChatMessage, Event, Request, SamplingSettings, StopReason, TemplateChoice};
+use hearth_protocol::{ChatMessage, Event, Request, SamplingSettings, StopReason, TemplateChoice, TextPart};
 use serde_json::{json, Value};
 
 use crate::request_log::Tracker;
@@ -125,8 +125,17 @@ impl Usage {
 
 enum Piece {
     Text(String),
-    End { finish_reason: &'static str, usage: Usage },
-    Failed { code: &'static str, message: String },
+    /// The model's reasoning (Harmony's analysis channel, `<think>`), sent apart from the
+    /// answer as `reasoning_content`, as llama-server and vLLM send it.
+    Reasoning(String),
+    End {
+        finish_reason: &'static str,
+        usage: Usage,
+    },
+    Failed {
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// The engine's events turned into the pieces a client sees, `stop` sequences applied.
@@ -163,6 +172,10 @@ impl Answer {
         loop {
             match self.stream.next().await {
                 Some(Event::PromptDone { prompt_tokens, .. }) => self.prompt_tokens = prompt_tokens,
+                Some(Event::Token { text, part: TextPart::Reasoning, .. }) => {
+                    self.completion_tokens += 1;
+                    return Piece::Reasoning(text);
+                }
                 Some(Event::Token { text, .. }) => {
                     self.completion_tokens += 1;
                     let (out, stopped) = self.stop.push(&text);
@@ -204,9 +217,15 @@ struct Output {
 }
 
 impl Output {
-    fn whole(&self, text: &str, finish_reason: &str, usage: &Usage) -> Value {
+    fn whole(&self, text: &str, reasoning: &str, finish_reason: &str, usage: &Usage) -> Value {
         let choice = match self.shape {
-            Shape::Chat => json!({ "index": 0, "message": { "role": "assistant", "content": text }, "finish_reason": finish_reason }),
+            Shape::Chat => {
+                let mut message = json!({ "role": "assistant", "content": text });
+                if !reasoning.is_empty() {
+                    message["reasoning_content"] = reasoning.into();
+                }
+                json!({ "index": 0, "message": message, "finish_reason": finish_reason })
+            }
             Shape::Completion => json!({ "index": 0, "text": text, "logprobs": null, "finish_reason": finish_reason }),
         };
         json!({ "id": self.id, "object": self.object(false), "created": self.created, "model": self.model,
@@ -222,12 +241,17 @@ impl Output {
     }
 
     fn chunk(&self, text: Option<&str>, first: bool, finish_reason: Option<&str>) -> SseEvent {
+        self.chunk_of(text, TextPart::Answer, first, finish_reason)
+    }
+
+    fn chunk_of(&self, text: Option<&str>, part: TextPart, first: bool, finish_reason: Option<&str>) -> SseEvent {
         let choice = match self.shape {
             Shape::Chat => {
-                let delta = match (first, text) {
-                    (true, _) => json!({ "role": "assistant", "content": "" }),
-                    (false, Some(t)) => json!({ "content": t }),
-                    (false, None) => json!({}),
+                let delta = match (first, text, part) {
+                    (true, _, _) => json!({ "role": "assistant", "content": "" }),
+                    (false, Some(t), TextPart::Answer) => json!({ "content": t }),
+                    (false, Some(t), TextPart::Reasoning) => json!({ "reasoning_content": t }),
+                    (false, None, _) => json!({}),
                 };
                 json!({ "index": 0, "delta": delta, "finish_reason": finish_reason })
             }
@@ -249,12 +273,14 @@ impl Output {
 
 async fn whole_answer(mut answer: Answer, out: Output, mut tracker: Tracker) -> Response {
     let mut text = String::new();
+    let mut reasoning = String::new();
     loop {
         match answer.next().await {
             Piece::Text(t) => text.push_str(&t),
+            Piece::Reasoning(t) => reasoning.push_str(&t),
             Piece::End { finish_reason, usage } => {
                 tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
-                return Json(out.whole(&text, finish_reason, &usage)).into_response();
+                return Json(out.whole(&text, &reasoning, finish_reason, &usage)).into_response();
             }
             Piece::Failed { code, message } => {
                 tracker.finish(500, None, None, Some(message.clone()));
@@ -281,6 +307,7 @@ fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_
             };
             let events = match piece {
                 Piece::Text(t) => vec![out.chunk(Some(&t), false, None)],
+                Piece::Reasoning(t) => vec![out.chunk_of(Some(&t), TextPart::Reasoning, false, None)],
                 Piece::End { finish_reason, usage } => {
                     tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
                     let mut evs = vec![out.chunk(None, false, Some(finish_reason))];

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
-use hearth_protocol::{ChatMessage, Event, Request, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ChatMessage, Event, ReasoningEffort, Request, Role, SamplingSettings, TemplateChoice};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -44,6 +44,12 @@ pub(crate) struct CommonFields {
     seed: Option<u32>,
     #[serde(default)]
     stop: Option<StopField>,
+    /// OpenAI's `low` / `medium` / `high`, for templates that read it (gpt-oss's).
+    #[serde(default)]
+    reasoning_effort: Option<String>,
+    /// Extra variables for the model's chat template, as llama-server and vLLM take them.
+    #[serde(default)]
+    chat_template_kwargs: Option<std::collections::BTreeMap<String, Value>>,
 }
 
 #[derive(Deserialize)]
@@ -71,6 +77,9 @@ struct InMessage {
     role: String,
     #[serde(default)]
     content: Value,
+    /// An earlier answer's reasoning, as llama-server returns it.
+    #[serde(default)]
+    reasoning_content: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -107,19 +116,30 @@ fn body_error(rejection: JsonRejection) -> Response {
     error(status, "invalid_request_error", "invalid_body", &rejection.body_text())
 }
 
-/// The job of a chat or text completion; `Err` is the `invalid_stop` message.
-fn job(api: &Api, route: &str, common: CommonFields, default_max_tokens: Option<u32>) -> Result<Job, &'static str> {
+/// The job of a chat or text completion; `Err` is the 400 answer's (code, message).
+fn job(api: &Api, route: &str, common: CommonFields, default_max_tokens: Option<u32>) -> Result<Job, (&'static str, String)> {
     let stop = match common.stop {
         None => Vec::new(),
         Some(StopField::One(s)) => vec![s],
         Some(StopField::Many(v)) if v.len() <= 4 => v,
-        Some(StopField::Many(_)) => return Err("at most 4 stop sequences"),
+        Some(StopField::Many(_)) => return Err(("invalid_stop", "at most 4 stop sequences".into())),
+    };
+    // `chat_template_kwargs.reasoning_effort` is the same setting, as llama-server reads it.
+    let effort = common
+        .reasoning_effort
+        .clone()
+        .or_else(|| common.chat_template_kwargs.as_ref().and_then(|k| k.get("reasoning_effort")).and_then(Value::as_str).map(String::from));
+    let reasoning_effort = match effort {
+        None => api.default_reasoning_effort(),
+        Some(e) => Some(e.parse::<ReasoningEffort>().map_err(|m| ("invalid_reasoning_effort", m))?),
     };
     let sampling = SamplingSettings {
         temperature: common.temperature,
         top_p: common.top_p,
         seed: common.seed,
         max_tokens: common.max_completion_tokens.or(common.max_tokens).or(default_max_tokens),
+        reasoning_effort,
+        template_kwargs: common.chat_template_kwargs,
         ..Default::default()
     };
     Ok(Job {
@@ -158,11 +178,12 @@ pub(crate) async fn chat_completions(State(api): State<Arc<Api>>, headers: Heade
             "assistant" => Role::Assistant,
             other => return bad_request("invalid_role", &format!("unknown role '{other}'")),
         };
-        messages.push(ChatMessage { role, content: text_of(&m.content) });
+        let reasoning = m.reasoning_content.clone().filter(|r| role == Role::Assistant && !r.is_empty());
+        messages.push(ChatMessage { role, content: text_of(&m.content), reasoning });
     }
     let mut job = match job(&api, "POST /v1/chat/completions", req.common, None) {
         Ok(j) => j,
-        Err(e) => return bad_request("invalid_stop", e),
+        Err((code, message)) => return bad_request(code, &message),
     };
     job.messages = messages;
     answer::run(api, job, Shape::Chat).await
@@ -187,10 +208,10 @@ pub(crate) async fn completions(State(api): State<Arc<Api>>, headers: HeaderMap,
     }
     let mut job = match job(&api, "POST /v1/completions", req.common, Some(COMPLETIONS_DEFAULT_MAX_TOKENS)) {
         Ok(j) => j,
-        Err(e) => return bad_request("invalid_stop", e),
+        Err((code, message)) => return bad_request(code, &message),
     };
     // The text as it is: a completion continues the prompt, no chat template around it.
-    job.messages = vec![ChatMessage { role: Role::User, content: prompt }];
+    job.messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
     job.template = TemplateChoice::Raw;
     answer::run(api, job, Shape::Completion).await
 }

@@ -47,6 +47,8 @@ pub struct Api {
     waiting: Arc<std::sync::atomic::AtomicUsize>,
     max_waiting: std::sync::atomic::AtomicUsize,
     log: request_log::RequestLog,
+    /// The reasoning effort of requests that name none (`hearth serve --reasoning-effort`).
+    default_reasoning_effort: RwLock<Option<hearth_protocol::ReasoningEffort>>,
 }
 
 impl Api {
@@ -60,7 +62,18 @@ impl Api {
             waiting: Arc::default(),
             max_waiting: std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_WAITING),
             log: request_log::RequestLog::new(),
+            default_reasoning_effort: RwLock::new(None),
         })
+    }
+
+    pub fn set_default_reasoning_effort(&self, effort: Option<hearth_protocol::ReasoningEffort>) {
+        if let Ok(mut e) = self.default_reasoning_effort.write() {
+            *e = effort;
+        }
+    }
+
+    pub(crate) fn default_reasoning_effort(&self) -> Option<hearth_protocol::ReasoningEffort> {
+        self.default_reasoning_effort.read().ok().and_then(|e| *e)
     }
 
     pub fn model(&self) -> String {

@@ -6,14 +6,16 @@
 mod bench;
 mod error;
 pub mod jobs;
+pub mod reasoning;
 mod settings;
 mod wire;
 
 pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
+pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
-    AllocatedMemory, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, Role, SamplingSettings,
-    StopReason, TemplateChoice,
+    AllocatedMemory, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, ReasoningEffort, Role,
+    SamplingSettings, StopReason, TemplateChoice,
 };
 pub use wire::{Event, Request, PROTOCOL_VERSION};
 
@@ -29,6 +31,9 @@ pub fn typescript_declarations() -> Vec<String> {
         KvCacheType::decl(),
         ModelSettings::decl(),
         SamplingSettings::decl(),
+        ReasoningEffort::decl(),
+        TextPart::decl(),
+        ToolCall::decl(),
         TemplateChoice::decl(),
         ModelInfo::decl(),
         AllocatedMemory::decl(),

@@ -25,6 +25,11 @@ impl Role {
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
+    /// An earlier answer's reasoning, kept apart from its text; the template decides whether
+    /// the model sees it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reasoning: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
@@ -81,6 +86,10 @@ pub struct ModelSettings {
     pub mmap: bool,
     pub mlock: bool,
     pub batch_size: u32,
+    /// The physical batch (llama.cpp's `--ubatch-size`); `None` means min(batch, 512). Bigger
+    /// ubatches speed up prompt processing of MoE models on GPUs, at the cost of compute memory.
+    #[serde(default)]
+    pub ubatch_size: Option<u32>,
     /// Keep the routed experts of the first N layers in CPU memory (llama.cpp's `--n-cpu-moe`),
     /// so that a MoE model larger than the GPU runs with everything else on the GPU.
     #[serde(default)]
@@ -108,6 +117,7 @@ impl Default for ModelSettings {
             mmap: true,
             mlock: false,
             batch_size: 512,
+            ubatch_size: None,
             n_cpu_moe: None,
             devices: Vec::new(),
         }
@@ -127,6 +137,43 @@ pub struct SamplingSettings {
     pub repeat_penalty: Option<f32>,
     pub seed: Option<u32>,
     pub max_tokens: Option<u32>,
+    /// How hard a reasoning model thinks, for templates that read `reasoning_effort` (gpt-oss's
+    /// `Reasoning: low|medium|high`); `None` is the template's own default.
+    pub reasoning_effort: Option<ReasoningEffort>,
+    /// Extra variables for the model's Jinja template (the API's `chat_template_kwargs`).
+    #[ts(type = "Record<string, unknown> | null")]
+    pub template_kwargs: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+}
+
+/// OpenAI's `reasoning_effort`, as gpt-oss's template takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum ReasoningEffort {
+    Low,
+    Medium,
+    High,
+}
+
+impl ReasoningEffort {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReasoningEffort::Low => "low",
+            ReasoningEffort::Medium => "medium",
+            ReasoningEffort::High => "high",
+        }
+    }
+}
+
+impl std::str::FromStr for ReasoningEffort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "low" => Ok(ReasoningEffort::Low),
+            "medium" => Ok(ReasoningEffort::Medium),
+            "high" => Ok(ReasoningEffort::High),
+            other => Err(format!("reasoning effort must be low, medium or high, not {other:?}")),
+        }
+    }
 }
 
 /// Which chat template renders the prompt.
@@ -171,6 +218,12 @@ pub struct ModelInfo {
     /// Where the layers run: `CPU`, or the GPU devices used (e.g. `Vulkan0`).
     #[serde(default)]
     pub backend: String,
+    /// The model's template reads `reasoning_effort` (gpt-oss's does): offer the setting.
+    #[serde(default)]
+    pub reasoning_effort: bool,
+    /// A tight fit found by the pre-load memory check (it loaded; little is left).
+    #[serde(default)]
+    pub memory_notice: Option<String>,
 }
 
 /// A device llama.cpp can compute on (its ggml backend devices).
@@ -229,4 +282,9 @@ pub struct GenerationStats {
     /// Old messages dropped so that the conversation fits the context.
     pub dropped_messages: u32,
     pub stop_reason: StopReason,
+    /// Why the model's own chat template was not used for this answer (it failed; llama.cpp's
+    /// built-in one rendered instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub template_notice: Option<String>,
 }

@@ -3,11 +3,14 @@
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-use crate::{ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
+use crate::{
+    ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice, TextPart, ToolCall,
+};
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
 /// 4: `ModelSettings.devices` (an engine that ignored it would run on the wrong device).
-pub const PROTOCOL_VERSION: u32 = 4;
+/// 5: answers arrive split (`Token.part`, `ToolCall`), markup removed by the engine.
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// App to engine. `id` is chosen by the app and echoed in every event the request causes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,9 +78,17 @@ pub enum Event {
         id: u64,
         prompt_tokens: u32,
     },
+    /// A piece of the answer, or of its reasoning (markup removed by the engine).
     Token {
         id: u64,
         text: String,
+        #[serde(default, skip_serializing_if = "TextPart::is_answer")]
+        part: TextPart,
+    },
+    /// The model asked for a function call (Harmony's commentary to `functions.NAME`).
+    ToolCall {
+        id: u64,
+        call: ToolCall,
     },
     Done {
         id: u64,
@@ -106,6 +117,7 @@ impl Event {
             | Event::ContextTrimmed { id, .. }
             | Event::PromptDone { id, .. }
             | Event::Token { id, .. }
+            | Event::ToolCall { id, .. }
             | Event::Done { id, .. }
             | Event::Embeddings { id, .. } => Some(*id),
             Event::Error { id, .. } => *id,
@@ -122,7 +134,7 @@ mod tests {
     fn requests_round_trip_as_single_lines() {
         let req = Request::Generate {
             id: 7,
-            messages: vec![ChatMessage { role: crate::Role::User, content: "hi\nthere".into() }],
+            messages: vec![ChatMessage { role: crate::Role::User, content: "hi\nthere".into(), reasoning: None }],
             sampling: SamplingSettings { seed: Some(3), ..Default::default() },
             template: TemplateChoice::Builtin("chatml".into()),
         };

@@ -1,14 +1,16 @@
 //! One chat answer from a remote server, streamed (`POST /v1/chat/completions` with
 //! `stream: true`, Server-Sent Events) and turned into engine protocol events. Reasoning that
-//! servers send apart (`reasoning_content`, as vLLM and llama-server do) is wrapped in
-//! `<think>…</think>` so that the app shows it as it shows a local model's reasoning.
+//! servers send apart (`reasoning_content`, as vLLM and llama-server do) arrives as reasoning;
+//! content that still carries `<think>` or Harmony markup (a server that does not split it) is
+//! split here as the local engine splits it.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
-use hearth_protocol::{ChatMessage, Event, GenerationStats, Role, SamplingSettings, StopReason};
+use hearth_protocol::reasoning::Piece;
+use hearth_protocol::{ChatMessage, Event, GenerationStats, ReasoningParser, Role, SamplingSettings, StopReason, TextPart};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
@@ -90,7 +92,7 @@ struct Answer {
     started: Instant,
     first_token: Option<Instant>,
     pieces: u32,
-    in_reasoning: bool,
+    content: ReasoningParser,
     usage: Option<(u32, u32)>,
     /// llama-server's own speeds (`timings`), when it sends them.
     server_speeds: Option<(f64, f64)>,
@@ -98,10 +100,19 @@ struct Answer {
 
 impl Answer {
     fn new(id: u64, events: mpsc::UnboundedSender<Event>) -> Answer {
-        Answer { id, events, started: Instant::now(), first_token: None, pieces: 0, in_reasoning: false, usage: None, server_speeds: None }
+        Answer {
+            id,
+            events,
+            started: Instant::now(),
+            first_token: None,
+            pieces: 0,
+            content: ReasoningParser::new(),
+            usage: None,
+            server_speeds: None,
+        }
     }
 
-    fn token(&mut self, text: String) {
+    fn token(&mut self, text: String, part: TextPart) {
         if text.is_empty() {
             return;
         }
@@ -110,7 +121,18 @@ impl Answer {
             let _ = self.events.send(Event::PromptDone { id: self.id, prompt_tokens: 0 });
         }
         self.pieces += 1;
-        let _ = self.events.send(Event::Token { id: self.id, text });
+        let _ = self.events.send(Event::Token { id: self.id, text, part });
+    }
+
+    fn send(&mut self, pieces: Vec<Piece>) {
+        for piece in pieces {
+            match piece {
+                Piece::Text(part, text) => self.token(text, part),
+                Piece::ToolCall(call) => {
+                    let _ = self.events.send(Event::ToolCall { id: self.id, call });
+                }
+            }
+        }
     }
 
     fn chunk(&mut self, v: &Value) -> Option<StopReason> {
@@ -127,14 +149,11 @@ impl Answer {
         let delta = &choice["delta"];
         let reasoning = delta["reasoning_content"].as_str().or(delta["reasoning"].as_str()).unwrap_or("");
         if !reasoning.is_empty() {
-            let text = if self.in_reasoning { reasoning.to_string() } else { format!("<think>{reasoning}") };
-            self.in_reasoning = true;
-            self.token(text);
+            self.token(reasoning.to_string(), TextPart::Reasoning);
         }
         if let Some(content) = delta["content"].as_str().filter(|c| !c.is_empty()) {
-            let text = if self.in_reasoning { format!("</think>{content}") } else { content.to_string() };
-            self.in_reasoning = false;
-            self.token(text);
+            let pieces = self.content.push(content);
+            self.send(pieces);
         }
         match choice["finish_reason"].as_str() {
             Some("length") => Some(StopReason::MaxTokens),
@@ -197,9 +216,8 @@ impl Answer {
     }
 
     fn finish(mut self, outcome: Result<StopReason, RemoteError>) {
-        if self.in_reasoning {
-            self.token("</think>".into());
-        }
+        let rest = self.content.finish();
+        self.send(rest);
         let event = match outcome {
             Ok(stop_reason) => Event::Done { id: self.id, stats: self.stats(stop_reason) },
             Err(e) => Event::Error { id: Some(self.id), error: e.payload() },
@@ -228,6 +246,7 @@ impl Answer {
             total_ms,
             dropped_messages: 0,
             stop_reason,
+            template_notice: None,
         }
     }
 }
@@ -237,7 +256,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reasoning_sent_apart_is_wrapped_and_usage_read() {
+    fn reasoning_sent_apart_stays_apart_and_usage_is_read() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let mut a = Answer::new(7, tx);
         a.chunk(&json!({"choices": [{"delta": {"reasoning_content": "Let me"}}]}));
@@ -251,12 +270,13 @@ mod tests {
         let mut done = None;
         while let Ok(ev) = rx.try_recv() {
             match ev {
+                Event::Token { text: t, part: TextPart::Reasoning, .. } => text.push_str(&format!("[{t}]")),
                 Event::Token { text: t, .. } => text.push_str(&t),
                 Event::Done { stats, .. } => done = Some(stats),
                 _ => {}
             }
         }
-        assert_eq!(text, "<think>Let me think.</think>Paris.");
+        assert_eq!(text, "[Let me][ think.]Paris.");
         let stats = done.unwrap();
         assert_eq!((stats.prompt_tokens, stats.gen_tokens), (12, 5));
         assert_eq!(stats.stop_reason, StopReason::MaxTokens);

@@ -69,6 +69,9 @@ pub struct Message {
     pub created_at: i64,
     /// For an answer from documents: the pages it cites, with the passages behind them.
     pub citations: Vec<Citation>,
+    /// An answer's reasoning, apart from its text (empty for other messages and for answers
+    /// stored before the engine split them, whose `content` still carries the markup).
+    pub reasoning: String,
 }
 
 /// A page an answer cites, with the passage of that page that was in its prompt.

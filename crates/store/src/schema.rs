@@ -88,4 +88,6 @@ pub const MIGRATIONS: &[&str] = &[
         vector BLOB NOT NULL,
         PRIMARY KEY (chunk_id, model)
     );",
+    // 4: an answer's reasoning kept apart from its text (the engine splits them).
+    "ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';",
 ];

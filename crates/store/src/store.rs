@@ -27,7 +27,7 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
 }
 
 const CONVERSATION_COLUMNS: &str = "id, title, system_prompt, sampling_json, template_json, created_at, updated_at";
-const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, stats_json, error_json, model, created_at, citations_json";
+const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, stats_json, error_json, model, created_at, citations_json, reasoning";
 
 fn conversation_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -58,6 +58,7 @@ fn message_row(r: &Row) -> rusqlite::Result<Message> {
         model: r.get(7)?,
         created_at: r.get(8)?,
         citations: r.get::<_, Option<String>>(9)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+        reasoning: r.get(10)?,
     })
 }
 
@@ -213,8 +214,8 @@ impl Store {
     }
 
     /// Saves the text of a message being streamed (called about once a second).
-    pub fn save_partial(&self, id: i64, content: &str) -> Result<(), StoreError> {
-        self.conn.execute("UPDATE messages SET content = ?2 WHERE id = ?1", params![id, content])?;
+    pub fn save_partial(&self, id: i64, content: &str, reasoning: &str) -> Result<(), StoreError> {
+        self.conn.execute("UPDATE messages SET content = ?2, reasoning = ?3 WHERE id = ?1", params![id, content, reasoning])?;
         Ok(())
     }
 
@@ -228,13 +229,14 @@ impl Store {
         &self,
         id: i64,
         content: &str,
+        reasoning: &str,
         status: MessageStatus,
         stats: Option<&GenerationStats>,
         error: Option<&ErrorPayload>,
     ) -> Result<Message, StoreError> {
         self.conn.execute(
-            "UPDATE messages SET content = ?2, status = ?3, stats_json = ?4, error_json = ?5 WHERE id = ?1",
-            params![id, content, status.as_str(), stats.map(json), error.map(json)],
+            "UPDATE messages SET content = ?2, status = ?3, stats_json = ?4, error_json = ?5, reasoning = ?6 WHERE id = ?1",
+            params![id, content, status.as_str(), stats.map(json), error.map(json), reasoning],
         )?;
         self.message(id)
     }
@@ -257,13 +259,14 @@ impl Store {
         let conv = self.conversation(conversation_id)?;
         let mut out = Vec::new();
         if !conv.system_prompt.trim().is_empty() {
-            out.push(ChatMessage { role: Role::System, content: conv.system_prompt });
+            out.push(ChatMessage { role: Role::System, content: conv.system_prompt, reasoning: None });
         }
         for m in self.messages(conversation_id)? {
             if m.status == MessageStatus::Failed && m.content.is_empty() {
                 continue;
             }
-            out.push(ChatMessage { role: m.role, content: m.content });
+            let reasoning = (!m.reasoning.is_empty()).then_some(m.reasoning);
+            out.push(ChatMessage { role: m.role, content: m.content, reasoning });
         }
         Ok(out)
     }

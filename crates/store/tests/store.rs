@@ -50,7 +50,7 @@ fn interrupted_streams_are_marked_on_recovery() {
     let (_d, s) = fresh();
     let c = s.create_conversation("x").unwrap();
     let m = s.add_message(c.id, Role::Assistant, "", MessageStatus::Streaming, Some("m")).unwrap();
-    s.save_partial(m.id, "partial answ").unwrap();
+    s.save_partial(m.id, "partial answ", "").unwrap();
     assert_eq!(s.recover_interrupted().unwrap(), 1);
     let m = s.message(m.id).unwrap();
     assert_eq!(m.status, MessageStatus::Interrupted);

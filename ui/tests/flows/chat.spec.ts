@@ -165,3 +165,32 @@ test("the monitor panel charts the last minutes and the warning limit can be set
   await expect(page.getByTestId("hw-hot")).toHaveCount(0);
   await expect.poll(async () => JSON.parse(await page.evaluate(() => (window as any).__fake.prefs?.warn_limits ?? "{}")).memory).toBe(95);
 });
+
+test("a reasoning model: its effort is set per conversation and its reasoning shows apart from the answer", async ({ page }) => {
+  await page.evaluate(() => ((window as any).__fake.nextPick = "/models/gpt-oss-120b-MXFP4-00001-of-00002.gguf"));
+  await page.getByTestId("open-model").click();
+  await expect(page.getByTestId("model-name")).toHaveText("gpt-oss-120b");
+  await page.getByTestId("composer").fill("What is the capital of France?");
+  await page.getByTestId("composer").press("Enter");
+  await expect(page.locator('[data-role="assistant"]').last().getByTestId("answer")).toHaveText("The capital of France is Paris.");
+  await page.getByTestId("toggle-settings").click();
+  await page.getByTestId("reasoning-effort").selectOption("high");
+  await page.getByTestId("save-conversation").click();
+  await page.getByTestId("toggle-settings").click();
+  await page.getByTestId("composer").fill("What is the capital of France?");
+  await page.getByTestId("composer").press("Enter");
+  const answer = page.locator('[data-role="assistant"]').last();
+  await expect(answer.getByTestId("answer")).toHaveText("The capital of France is Paris.");
+  await expect(answer.getByTestId("answer")).not.toContainText("Effort");
+  await answer.getByTestId("reasoning").locator("summary").click();
+  await expect(answer.getByTestId("reasoning")).toContainText("Effort: high.");
+});
+
+test("a model whose template reads no reasoning effort offers none", async ({ page }) => {
+  await page.getByTestId("composer").fill("What is the capital of France?");
+  await page.getByTestId("composer").press("Enter");
+  await expect(page.locator('[data-role="assistant"]').last().getByTestId("answer")).toHaveText("The capital of France is Paris.");
+  await page.getByTestId("toggle-settings").click();
+  await expect(page.getByTestId("system-prompt")).toBeVisible();
+  await expect(page.getByTestId("reasoning-effort")).toHaveCount(0);
+});

@@ -20,9 +20,9 @@ type FakeCommand = keyof Commands | "plugin:dialog|open";
 const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
   size_bytes: 98362432, parameters: 134515008, layers: 30, trained_context: 8192, context_length: 8192, threads: 2,
-  chat_template: "llama.cpp", load_ms: 120,
+  chat_template: "jinja", load_ms: 120, reasoning_effort: false, memory_notice: null,
   allocated: { weights_bytes: 96573850, kv_bytes: 188743680, compute_bytes: 115165102 }, backend: "CPU",
-  sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null },
+  sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null, reasoning_effort: null, template_kwargs: null },
 };
 
 /** What the fake model answers to a prompt. */
@@ -67,7 +67,7 @@ export function installFakeBackend() {
 
   const conv = (id: number) => conversations.find((c) => c.id === id)!;
   const msg = (conversation_id: number, role: Message["role"], content: string, status: Message["status"] = "complete"): Message => {
-    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now(), citations: [] };
+    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now(), citations: [], reasoning: "" };
     messages.push(m);
     conv(conversation_id).updated_at = Date.now() + nextId;
     return m;
@@ -81,7 +81,7 @@ export function installFakeBackend() {
     if (prompt.includes("crash")) {
       // The engine dies mid-answer: the partial text stays, marked interrupted.
       a.content = "Half an ans";
-      channel.onmessage({ kind: "token", text: a.content } satisfies TurnEvent);
+      channel.onmessage({ kind: "token", text: a.content, part: "answer" } satisfies TurnEvent);
       lastDeath = "the engine stopped (aborted inside llama.cpp (SIGABRT)): GGML_ASSERT(n_tokens > 0) failed";
       model = null;
       a.status = "interrupted";
@@ -97,11 +97,20 @@ export function installFakeBackend() {
       pieces = ["When idle, the fan ", "spins at 1200 RPM ", "[p. 2]."];
       citations = [{ label: "p. 2", document_id: mine[0].id, document: mine[0].name, page: 2, text: "The fan spins at 1200 RPM when idle.", inferred: false }];
     }
+    if (model?.reasoning_effort) {
+      // The engine sends the analysis channel apart from the answer (crates/protocol/src/reasoning.rs).
+      const effort = conv(conversationId).sampling.reasoning_effort ?? "medium";
+      for (const piece of ["The user asks a capital. ", `Effort: ${effort}.`]) {
+        await new Promise((r) => setTimeout(r, 15));
+        a.reasoning += piece;
+        channel.onmessage({ kind: "token", text: piece, part: "reasoning" } satisfies TurnEvent);
+      }
+    }
     for (const piece of pieces) {
       await new Promise((r) => setTimeout(r, 15));
       if (stopRequested.has(gid)) { stopped = true; break; }
       a.content += piece;
-      channel.onmessage({ kind: "token", text: piece } satisfies TurnEvent);
+      channel.onmessage({ kind: "token", text: piece, part: "answer" } satisfies TurnEvent);
     }
     a.status = stopped ? "stopped" : "complete";
     a.citations = citations;
@@ -184,6 +193,10 @@ export function installFakeBackend() {
         (window as any).__fake.lastLoadSettings = args.settings;
         if (args.settings) (window as any).__fake.modelSettings = args.settings;
         model = { ...MODEL, path: args.path, context_length: args.settings?.context_length ?? MODEL.context_length, backend: on.length ? on.join(",") : "CPU" };
+        if (args.path.includes("gpt-oss")) {
+          // A reasoning model whose template reads `reasoning_effort` (crates/engine/src/chat_prompt.rs).
+          model = { ...model, name: "gpt-oss-120b", architecture: "gpt-oss", quant: "MXFP4_MOE", reasoning_effort: true };
+        }
         return model;
       }
       case "list_conversations": {

@@ -9,7 +9,7 @@ import type { Message } from "../../src/lib/ipc/bindings";
 
 function assistant(content: string, extra: Partial<Message> = {}): Message {
   return {
-    id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null, citations: [],
+    id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null, citations: [], reasoning: "",
     model: "SmolLM2", created_at: 0, ...extra,
   };
 }

@@ -53,10 +53,15 @@ impl Drop for ServerProcess {
 /// `hearth serve` with the demo model on a free loopback port (`extra` arguments added), once it
 /// listens.
 pub fn serve_demo(extra: &[&str]) -> ServerProcess {
+    serve_model(&demo_model(), extra)
+}
+
+/// `hearth serve MODEL --port 0` in a home of its own.
+pub fn serve_model(model: &std::path::Path, extra: &[&str]) -> ServerProcess {
     use std::io::BufRead;
     let home = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(hearth())
-        .args(["serve", demo_model().to_str().unwrap(), "--port", "0"])
+        .args(["serve", model.to_str().unwrap(), "--port", "0"])
         .args(extra)
         .env("HEARTH_HOME", home.path())
         .stdout(std::process::Stdio::piped())

@@ -8,7 +8,12 @@ export type ErrorPayload = { code: ErrorCode, message: string, };
 
 export type Role = "system" | "user" | "assistant";
 
-export type ChatMessage = { role: Role, content: string, };
+export type ChatMessage = { role: Role, content: string, 
+/**
+ * An earlier answer's reasoning, kept apart from its text; the template decides whether
+ * the model sees it again.
+ */
+reasoning?: string, };
 
 export type FlashAttention = "auto" | "on" | "off";
 
@@ -29,6 +34,11 @@ threads: number | null,
  */
 gpu_layers: number | null, flash_attention: FlashAttention, kv_cache_type: KvCacheType, mmap: boolean, mlock: boolean, batch_size: number, 
 /**
+ * The physical batch (llama.cpp's `--ubatch-size`); `None` means min(batch, 512). Bigger
+ * ubatches speed up prompt processing of MoE models on GPUs, at the cost of compute memory.
+ */
+ubatch_size: number | null, 
+/**
  * Keep the routed experts of the first N layers in CPU memory (llama.cpp's `--n-cpu-moe`),
  * so that a MoE model larger than the GPU runs with everything else on the GPU.
  */
@@ -44,7 +54,26 @@ export type SamplingSettings = {
 /**
  * 0 means greedy.
  */
-temperature: number | null, top_k: number | null, top_p: number | null, min_p: number | null, repeat_penalty: number | null, seed: number | null, max_tokens: number | null, };
+temperature: number | null, top_k: number | null, top_p: number | null, min_p: number | null, repeat_penalty: number | null, seed: number | null, max_tokens: number | null, 
+/**
+ * How hard a reasoning model thinks, for templates that read `reasoning_effort` (gpt-oss's
+ * `Reasoning: low|medium|high`); `None` is the template's own default.
+ */
+reasoning_effort: ReasoningEffort | null, 
+/**
+ * Extra variables for the model's Jinja template (the API's `chat_template_kwargs`).
+ */
+template_kwargs: Record<string, unknown> | null, };
+
+export type ReasoningEffort = "low" | "medium" | "high";
+
+export type TextPart = "answer" | "reasoning";
+
+export type ToolCall = { name: string, 
+/**
+ * The arguments as the model wrote them (JSON for gpt-oss's `<|constrain|>json`).
+ */
+arguments: string, };
 
 export type TemplateChoice = { "kind": "model" } | { "kind": "builtin", "name": string } | { "kind": "raw" };
 
@@ -72,7 +101,15 @@ allocated: AllocatedMemory,
 /**
  * Where the layers run: `CPU`, or the GPU devices used (e.g. `Vulkan0`).
  */
-backend: string, };
+backend: string, 
+/**
+ * The model's template reads `reasoning_effort` (gpt-oss's does): offer the setting.
+ */
+reasoning_effort: boolean, 
+/**
+ * A tight fit found by the pre-load memory check (it loaded; little is left).
+ */
+memory_notice: string | null, };
 
 export type AllocatedMemory = { weights_bytes: number, kv_bytes: number, 
 /**
@@ -120,7 +157,12 @@ tg_tps: number, total_ms: number,
 /**
  * Old messages dropped so that the conversation fits the context.
  */
-dropped_messages: number, stop_reason: StopReason, };
+dropped_messages: number, stop_reason: StopReason, 
+/**
+ * Why the model's own chat template was not used for this answer (it failed; llama.cpp's
+ * built-in one rendered instead).
+ */
+template_notice?: string, };
 
 export type StopReason = "end_of_turn" | "max_tokens" | "context_full" | "cancelled";
 
@@ -138,7 +180,12 @@ model: string | null, created_at: number,
 /**
  * For an answer from documents: the pages it cites, with the passages behind them.
  */
-citations: Array<Citation>, };
+citations: Array<Citation>, 
+/**
+ * An answer's reasoning, apart from its text (empty for other messages and for answers
+ * stored before the engine split them, whose `content` still carries the markup).
+ */
+reasoning: string, };
 
 export type Conversation = { id: number, title: string, system_prompt: string, sampling: SamplingSettings, template: TemplateChoice, created_at: number, updated_at: number, };
 
@@ -198,7 +245,7 @@ user_message: Message | null, assistant_message: Message,
 /**
  * Pass to `stop_generation`.
  */
-generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "summary_progress", section: number, sections: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, } | { "kind": "finished", message: Message, };
+generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "summary_progress", section: number, sections: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, part: TextPart, } | { "kind": "finished", message: Message, };
 
 export type MemorySnapshot = { total_bytes: number | null, available_bytes: number | null, used_bytes: number | null, source: string, };
 

@@ -91,7 +91,8 @@ class ChatStore {
         break;
       case "token": {
         const m = this.messages.find((x) => x.id === this.streamingId);
-        if (m) m.content += e.text;
+        if (m && e.part === "reasoning") m.reasoning += e.text;
+        else if (m) m.content += e.text;
         break;
       }
       case "finished":
