@@ -10,8 +10,9 @@ export HEARTH_LLAMA_SERVER
 # The rust layer's own build (every test target of the workspace: the same features, so nothing is
 # built again; naming one test target would unify other features and rebuild llama.cpp), with
 # only this ignored test run.
-test=llama_server_lists_streams_stops_refuses_and_dies_cleanly
 out="$(mktemp)"
-cargo test --workspace -- --ignored --test-threads=1 "$test" 2>&1 | tee "$out"
-# A filter that matches nothing would pass silently: the test must have run and passed.
-grep -q "^test $test ... ok" "$out" || { echo "$test did not run and pass"; exit 1; }
+cargo test --workspace -- --ignored --test-threads=1 llama_server_ 2>&1 | tee "$out"
+# A filter that matches nothing would pass silently: each test must have run and passed.
+for test in llama_server_lists_streams_stops_refuses_and_dies_cleanly llama_server_renders_gpt_oss_as_hearth_does; do
+  grep -q "^test $test ... ok" "$out" || { echo "$test did not run and pass"; exit 1; }
+done

@@ -131,3 +131,79 @@ fn the_api_takes_the_reasoning_effort() {
     assert_eq!(code, "400", "{body}");
     assert!(body.contains("invalid_reasoning_effort"), "{body}");
 }
+
+/// The Harmony fixture: a gpt-oss that answers every prompt with the analysis channel "Let me
+/// think about it" and the answer "Paris is the capital of France." (scripts/fixtures.sh).
+fn harmony_gpt_oss() -> PathBuf {
+    fixture("harmony-gpt-oss-MXFP4.gguf")
+}
+
+fn curl(url: &str, body: &Value) -> String {
+    let out = Command::new("curl").args(["-sf", "-H", "Content-Type: application/json", "-d", &body.to_string(), url]).output().unwrap();
+    assert!(out.status.success(), "curl {url} failed");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_api_sends_reasoning_apart_from_the_answer_whole_and_streamed() {
+    let server = serve_model(&harmony_gpt_oss(), &[]);
+    let url = format!("{}/v1/chat/completions", server.url);
+    let ask = json!({"messages": [{"role": "user", "content": "What is the capital of France?"}], "temperature": 0});
+    let whole: Value = serde_json::from_str(&curl(&url, &ask)).unwrap();
+    let message = &whole["choices"][0]["message"];
+    assert_eq!(message["content"], "Paris is the capital of France.", "{whole}");
+    assert_eq!(message["reasoning_content"], "Let me think about it", "{whole}");
+    assert_eq!(whole["choices"][0]["finish_reason"], "stop");
+
+    let mut streamed = ask.clone();
+    streamed["stream"] = json!(true);
+    let sse = curl(&url, &streamed);
+    let (mut content, mut reasoning) = (String::new(), String::new());
+    for data in sse.lines().filter_map(|l| l.strip_prefix("data: ")).filter(|d| *d != "[DONE]") {
+        let chunk: Value = serde_json::from_str(data).unwrap();
+        let delta = &chunk["choices"][0]["delta"];
+        content.push_str(delta["content"].as_str().unwrap_or(""));
+        reasoning.push_str(delta["reasoning_content"].as_str().unwrap_or(""));
+    }
+    assert_eq!((content.as_str(), reasoning.as_str()), ("Paris is the capital of France.", "Let me think about it"), "{sse}");
+    assert!(!sse.contains("<|channel|>") && !sse.contains("<|message|>"), "markup leaked: {sse}");
+
+    // A raw completion is the model's text as it is, markup and all.
+    let raw: Value = serde_json::from_str(&curl(
+        &format!("{}/v1/completions", server.url),
+        &json!({"prompt": "<|start|>user<|message|>Hi<|end|><|start|>assistant", "max_tokens": 4, "temperature": 0}),
+    ))
+    .unwrap();
+    assert_eq!(raw["choices"][0]["text"], "<|channel|>analysis<|message|>Let", "{raw}");
+}
+
+#[test]
+fn a_conversation_stores_the_reasoning_apart_and_the_cli_prints_both() {
+    let home = tempfile::tempdir().unwrap();
+    let model = harmony_gpt_oss();
+    let send = |extra: &[&str]| {
+        let out = Command::new(hearth())
+            .args(["send", "What is the capital of France?", "--model", model.to_str().unwrap(), "--json"])
+            .args(extra)
+            .env("HEARTH_HOME", home.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let first = send(&["--reasoning-effort", "low"]);
+    assert_eq!(first["content"], "Paris is the capital of France.", "{first}");
+    assert_eq!(first["reasoning"], "Let me think about it");
+    // The next turn goes back through the template with the earlier answer split.
+    let id = first["conversation_id"].as_i64().unwrap().to_string();
+    let second = send(&["--conversation", &id]);
+    assert_eq!(second["content"], "Paris is the capital of France.");
+    let list = Command::new(hearth()).args(["conversations", "--json"]).env("HEARTH_HOME", home.path()).output().unwrap();
+    let conversations: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(conversations[0]["sampling"]["reasoning_effort"], "low", "the effort is kept with the conversation");
+
+    // `hearth chat` streams the answer to stdout and the reasoning to stderr.
+    let out = Command::new(hearth()).args(["chat", model.to_str().unwrap(), "--prompt", "Hi"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Paris is the capital of France.");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Let me think about it"));
+}

@@ -17,11 +17,17 @@ use hearth_protocol::{ChatMessage, ErrorCode, Event, GenerationStats, Request, R
 
 /// llama.cpp's llama-server with the demo model on a free loopback port, once it is ready.
 fn llama_server(api_key: &str) -> ServerProcess {
+    llama_server_with(&demo_model(), &["--api-key", api_key])
+}
+
+/// llama-server with `model` and `extra` flags, once it is ready.
+fn llama_server_with(model: &std::path::Path, extra: &[&str]) -> ServerProcess {
     let binary = std::env::var("HEARTH_LLAMA_SERVER").expect("HEARTH_LLAMA_SERVER: the llama-server binary (scripts/llama-server-test.sh)");
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = Command::new(binary)
-        .args(["-m", demo_model().to_str().unwrap(), "--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--api-key", api_key, "-c", "2048", "-t", "2", "-np", "1", "--no-webui"])
+        .args(["-m", model.to_str().unwrap(), "--host", "127.0.0.1", "--port", &port.to_string()])
+        .args(extra)
+        .args(["-c", "2048", "-t", "2", "-np", "1", "--no-webui"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -244,4 +250,45 @@ fn a_benchmark_runs_against_a_remote_server() {
     let out = bench("wrong");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("refused the API key"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Issue 15, item 2: Hearth's prompt for gpt-oss equals llama-server's `/apply-template` with
+/// `--jinja` (llama.cpp's own Jinja engine over the same template), for each reasoning effort, with
+/// and without a developer message. The model is the Harmony fixture (scripts/fixtures.sh).
+#[test]
+#[ignore = "needs llama-server: scripts/llama-server-test.sh builds it from the vendored llama.cpp and runs this"]
+fn llama_server_renders_gpt_oss_as_hearth_does() {
+    let model = common::fixture("harmony-gpt-oss-MXFP4.gguf");
+    let server = llama_server_with(&model, &["--jinja"]);
+    let cases: [(Option<&str>, Option<&str>); 4] =
+        [(None, None), (Some("low"), None), (Some("medium"), Some("Be brief.")), (Some("high"), Some("Answer in French."))];
+    for (effort, system) in cases {
+        let mut messages = Vec::new();
+        if let Some(s) = system {
+            messages.push(serde_json::json!({"role": "system", "content": s}));
+        }
+        messages.push(serde_json::json!({"role": "user", "content": "What is the capital of France?"}));
+        let mut body = serde_json::json!({"messages": messages});
+        if let Some(e) = effort {
+            body["chat_template_kwargs"] = serde_json::json!({"reasoning_effort": e});
+        }
+        let out = Command::new("curl")
+            .args(["-sf", "-H", "Content-Type: application/json", "-d", &body.to_string()])
+            .arg(format!("{}/apply-template", server.url))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "apply-template failed");
+        let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut args = vec!["chat", model.to_str().unwrap(), "--prompt", "What is the capital of France?", "--max-tokens", "1", "--json"];
+        if let Some(s) = system {
+            args.extend(["--system", s]);
+        }
+        if let Some(e) = effort {
+            args.extend(["--reasoning-effort", e]);
+        }
+        let ours = Command::new(hearth()).args(&args).output().unwrap();
+        assert!(ours.status.success(), "{}", String::from_utf8_lossy(&ours.stderr));
+        let ours: serde_json::Value = serde_json::from_slice(&ours.stdout).unwrap();
+        assert_eq!(ours["prompt"], theirs["prompt"], "effort {effort:?}, system {system:?}");
+    }
 }
