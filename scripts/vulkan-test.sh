@@ -41,7 +41,8 @@ vulkaninfo --summary 2>/dev/null | grep -E "deviceName|driverName" || true
 out="$(mktemp)"
 cargo test -p hearth-engine --features vulkan --test vulkan_device -- --ignored --test-threads=1 --show-output 2>&1 | tee "$out"
 # Both tests must have run (ggml prints to stderr, so a test's "ok" may land on a later line).
-for test in the_vulkan_device_predicts_what_the_cpu_predicts a_chat_answer_is_generated_on_the_chosen_device_and_cpu_keeps_it_off_the_gpu; do
+for test in the_vulkan_device_predicts_what_the_cpu_predicts a_chat_answer_is_generated_on_the_chosen_device_and_cpu_keeps_it_off_the_gpu \
+  gpt_oss_runs_on_vulkan_with_its_experts_on_the_gpu_or_kept_on_the_cpu; do
   grep -q "^test $test \.\.\. " "$out" || { echo "$test did not run"; exit 1; }
 done
-grep -q "^test result: ok\. 2 passed" "$out" || { echo "the Vulkan tests did not all pass"; exit 1; }
+grep -q "^test result: ok\. 3 passed" "$out" || { echo "the Vulkan tests did not all pass"; exit 1; }

@@ -12,6 +12,7 @@ mod bench;
 mod conversations;
 mod documents;
 mod error;
+mod first_load;
 mod first_run;
 pub mod jobs;
 mod library;

@@ -147,9 +147,25 @@ impl Core {
         if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gguf")) {
             return Err(CoreError::new(ErrorCode::InvalidModel, format!("{} is not a .gguf file", path.display())));
         }
-        let settings = match settings {
+        let saved = match settings {
+            Some(s) => Some(s),
+            None => crate::settings::saved_model_settings(&self.store.lock(), &path)?,
+        };
+        let settings = match saved {
             Some(s) => s,
-            None => crate::settings::saved_model_settings(&self.store.lock(), &path)?.unwrap_or_default(),
+            // The first load of this file: the advisor's settings for it on this machine (the
+            // header read and the hardware probe off the async runtime).
+            None => {
+                let (store, file) = (self.store.clone(), path.clone());
+                tokio::task::spawn_blocking(move || {
+                    let machine = crate::advisor::machine_with_runs_in(&store);
+                    hearth_advisor::ModelShape::from_gguf_file(&file)
+                        .map(|shape| crate::first_load::first_load_settings(&shape, &machine, None))
+                        .unwrap_or_default()
+                })
+                .await
+                .unwrap_or_default()
+            }
         };
         self.load(path, settings, on_progress).await
     }

@@ -35,6 +35,11 @@ fn the_model_lifecycle_turns_and_the_restart_policy_work_without_a_shell() {
     rt.block_on(async {
         let info = core.load_model(&demo, None, |_| {}).await.unwrap();
         assert_eq!(info.architecture, "llama");
+        // The first load takes the advisor's settings for the file on this machine, and keeps
+        // them: the trained context (SmolLM2: 8192) where it fits, not a fixed cap.
+        let first = core.model_settings(&demo).unwrap();
+        assert_eq!(first.context_length, Some(8192), "{first:?}");
+        assert_eq!(info.context_length, 8192);
         assert_eq!(core.app_info().unwrap().startup_model.as_deref(), Some(demo.as_str()), "the last model is remembered");
 
         // A damaged file is refused with its code, and the loaded model stays.

@@ -22,6 +22,8 @@ pub fn from_log(lines: &[String]) -> AllocatedMemory {
         let kind = label.split_whitespace().last().unwrap_or("");
         if kind == "model" {
             memory.weights_bytes += bytes;
+            let buffer = label.split_whitespace().rev().nth(1).unwrap_or("?").trim_end_matches(':').to_string();
+            *memory.weights_by_buffer.entry(buffer).or_default() += bytes;
         } else if kind == "KV" {
             memory.kv_bytes += bytes;
         } else if kind == "compute" || kind == "output" {
@@ -69,6 +71,8 @@ mod tests {
         assert_eq!(m.weights_bytes, ((93.85 + 1024.0) * 1048576.0f64).round() as u64);
         assert_eq!(m.kv_bytes, 45 * 1048576);
         assert_eq!(m.compute_bytes, ((100.50 + 0.19) * 1048576.0f64).round() as u64);
+        assert_eq!(m.weights_by_buffer["CPU_Mapped"], (93.85 * 1048576.0f64).round() as u64);
+        assert_eq!(m.weights_by_buffer["CUDA0"], 1024 * 1048576);
     }
 
     #[test]

@@ -251,6 +251,11 @@ pub struct AllocatedMemory {
     /// Compute buffers plus the logits output buffer.
     #[ts(type = "number")]
     pub compute_bytes: u64,
+    /// The weights by the buffer llama.cpp put them in (`Vulkan0`, `CUDA0`, `CPU_Mapped`,
+    /// `CPU_REPACK` …): where the layers and the experts really went.
+    #[serde(default)]
+    #[ts(type = "Record<string, number>")]
+    pub weights_by_buffer: std::collections::BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

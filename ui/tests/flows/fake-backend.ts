@@ -21,7 +21,7 @@ const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
   size_bytes: 98362432, parameters: 134515008, layers: 30, trained_context: 8192, context_length: 8192, threads: 2,
   chat_template: "jinja", load_ms: 120, reasoning_effort: false, memory_notice: null,
-  allocated: { weights_bytes: 96573850, kv_bytes: 188743680, compute_bytes: 115165102 }, backend: "CPU",
+  allocated: { weights_bytes: 96573850, kv_bytes: 188743680, compute_bytes: 115165102, weights_by_buffer: { CPU_Mapped: 96573850 } }, backend: "CPU",
   sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null, reasoning_effort: null, template_kwargs: null },
 };
 
@@ -158,7 +158,7 @@ export function installFakeBackend() {
         return { status: status(), notice: `${death}. Hearth restarted the engine and reloaded the model; the conversation is kept.`, error: null };
       }
       case "model_settings":
-        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, n_cpu_moe: null, devices: [] };
+        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null, devices: [] };
       case "watch_hardware": {
         // A recorded snapshot, then the same machine with a DIMM running hot.
         const first = strixHalo as HardwareSnapshot;
@@ -270,7 +270,7 @@ export function installFakeBackend() {
         return machinesGptOss;
       case "apply_advice":
         (window as any).__fake.applied = { path: args.path, recommendation: args.recommendation };
-        return { context_length: args.recommendation.ctx, threads: null, gpu_layers: args.recommendation.gpu_layers, flash_attention: "on", kv_cache_type: "f16", mmap: false, mlock: false, batch_size: 512, n_cpu_moe: null };
+        return { context_length: args.recommendation.ctx, threads: null, gpu_layers: args.recommendation.gpu_layers, flash_attention: "on", kv_cache_type: "f16", mmap: false, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null };
       case "quantize_model": {
         if (!args.allowRequantize) throw { code: "REQUANTIZE_NEEDS_CONSENT", message: "the source is Q4_1, already quantized" };
         const output = args.path.replace(/\.Q4_1\.gguf$/, `-${args.quant}.gguf`);
@@ -349,7 +349,7 @@ export function installFakeBackend() {
         (window as any).__fake.cancelBench = true;
         return null;
       case "dry_run_model":
-        return { weights_bytes: 96576768, kv_bytes: 188743680, compute_bytes: 115165102 };
+        return { weights_bytes: 96576768, kv_bytes: 188743680, compute_bytes: 115165102, weights_by_buffer: {} };
       case "cancel_quantize":
         (window as any).__fake.cancelQuantize = true;
         return null;

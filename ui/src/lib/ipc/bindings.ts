@@ -115,7 +115,12 @@ export type AllocatedMemory = { weights_bytes: number, kv_bytes: number,
 /**
  * Compute buffers plus the logits output buffer.
  */
-compute_bytes: number, };
+compute_bytes: number, 
+/**
+ * The weights by the buffer llama.cpp put them in (`Vulkan0`, `CUDA0`, `CPU_Mapped`,
+ * `CPU_REPACK` …): where the layers and the experts really went.
+ */
+weights_by_buffer: Record<string, number>, };
 
 export type ComputeDevice = { 
 /**
