@@ -2,8 +2,8 @@
 # Test models that cannot be downloaded here, written by tests/fixtures/make_models.py with
 # gguf-py from the vendored llama.cpp tree (the b11434 sdist, scripts/llama-sdist.sh), into
 # .cache/fixtures/: the demo model split in three shards, a tiny random-weight gpt-oss with
-# MXFP4 experts, a tiny gpt-oss that always answers in Harmony (also split in two shards), and
-# gpt-oss's real chat template. Also the Python (numpy, jinja2, gguf-py) the
+# MXFP4 experts, a tiny gpt-oss that always answers in Harmony (also split in two shards, and
+# with a chat template that fails), and gpt-oss's real chat template. Also the Python (numpy, jinja2, gguf-py) the
 # template tests render with. Idempotent; a few seconds.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,6 +31,8 @@ if [ "$(cat "$fixtures/STAMP" 2>/dev/null)" != "$stamp" ]; then
     "$fixtures/openai-gpt-oss-120b.jinja" >/dev/null
   mkdir -p "$fixtures/split-harmony"
   "$venv/bin/python" "$repo/tests/fixtures/make_models.py" split "$fixtures/harmony-gpt-oss-MXFP4.gguf" "$fixtures/split-harmony" 2 >/dev/null
+  mkdir -p "$fixtures/failing-template"
+  "$venv/bin/python" "$repo/tests/fixtures/make_models.py" retemplate "$fixtures/harmony-gpt-oss-MXFP4.gguf" "$fixtures/failing-template" >/dev/null
   echo "$stamp" > "$fixtures/STAMP"
 fi
 echo "fixtures ok: $fixtures"

@@ -12,6 +12,9 @@ import { join, resolve } from "node:path";
 
 const app = resolve(process.env.HEARTH_APP ?? "target/debug/hearth-app");
 const model = resolve(process.env.HEARTH_TEST_MODEL ?? ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+// A split gpt-oss that answers in Harmony (two shards, written by scripts/fixtures.sh).
+const fixtures = resolve(process.env.HEARTH_FIXTURES ?? ".cache/fixtures");
+const harmonyShards = [1, 2].map((n) => `harmony-gpt-oss-MXFP4-0000${n}-of-00002.gguf`);
 const shots = resolve(process.env.HEARTH_SHOTS ?? "shots");
 // A PDF no one here wrote, from Debian's shared-mime-info package (scripts/setup.sh installs it).
 const debianPdf = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
@@ -85,6 +88,7 @@ const session = {
 before(async () => {
   mkdirSync(join(home, "models"), { recursive: true });
   symlinkSync(model, join(home, "models", "SmolLM2-135M-Instruct.Q4_1.gguf"));
+  for (const shard of harmonyShards) symlinkSync(join(fixtures, "split-harmony", shard), join(home, "models", shard));
   driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], {
     env: { ...process.env, HEARTH_HOME: home },
     stdio: ["ignore", "inherit", "inherit"],
@@ -293,5 +297,36 @@ test("the model settings offer the engine's devices and reload the model on the 
   await session.click('[data-testid="apply-model"]');
   await waitFor("the model on the CPU", () => session.text('[data-testid="model-backend"]').then((t) => t === "on CPU"), 90_000);
   await session.screenshot("devices-cpu.png");
+  await session.close();
+});
+
+// Issue 15: a split gpt-oss opened from the library (one row for its two shards), its reasoning
+// effort set for the conversation, and its answer shown apart from its reasoning.
+test("a split gpt-oss from the library answers with its reasoning apart", async () => {
+  await session.open();
+  await waitFor("the startup model to load", () => session.text('[data-testid="model-name"]'), 90_000);
+  await session.click('[data-testid="open-models"]');
+  const row = await waitFor("the split model's row", () =>
+    session.exec(`return [...document.querySelectorAll('[data-testid="library-row"]')].map((r) => r.textContent).find((t) => t.includes("harmony-gpt-oss")) ?? null;`),
+  );
+  assert.match(row, /harmony-gpt-oss-MXFP4/);
+  assert.doesNotMatch(row, /0000[12]-of/, "a split model is one row, named without its shard numbers");
+  await session.screenshot("models-split.png");
+  await session.exec(`[...document.querySelectorAll('[data-testid="library-row"]')].find((r) => r.textContent.includes("harmony-gpt-oss")).querySelector('[data-testid="open-model"]').click();`);
+  await waitFor("the split gpt-oss to load", () => session.text('[data-testid="model-name"]').then((t) => t && t.includes("harmony-gpt-oss")), 90_000);
+  await session.exec(`document.querySelector('button[aria-label="Close models"]')?.click();`);
+  await session.click('[data-testid="new-chat"]');
+  await session.click('[data-testid="toggle-settings"]');
+  await waitFor("the reasoning effort setting", () => session.exec(`return !!document.querySelector('[data-testid="reasoning-effort"]');`));
+  await session.exec(`const s = document.querySelector('[data-testid="reasoning-effort"]'); s.value = "high"; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+  await session.click('[data-testid="save-conversation"]');
+  await session.screenshot("reasoning-effort.png");
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="composer"]', "What is the capital of France?\uE007");
+  await waitFor("the answer to finish", () => session.exec(`return !!document.querySelector('[data-role="assistant"][data-status="complete"] [data-testid="stats"]');`), 120_000);
+  assert.equal((await session.text('[data-role="assistant"] [data-testid="answer"]')).trim(), "Paris is the capital of France.");
+  await session.exec(`document.querySelector('[data-role="assistant"] [data-testid="reasoning"]').open = true;`);
+  assert.match(await session.text('[data-role="assistant"] [data-testid="reasoning"]'), /Let me think about it/);
+  await session.screenshot("reasoning-apart.png");
   await session.close();
 });

@@ -207,3 +207,31 @@ fn a_conversation_stores_the_reasoning_apart_and_the_cli_prints_both() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "Paris is the capital of France.");
     assert!(String::from_utf8_lossy(&out.stderr).contains("Let me think about it"));
 }
+
+#[test]
+fn a_template_that_raises_or_loops_falls_back_visibly() {
+    // A ChatML template (llama.cpp's matcher recognises it) that raises on a system message and
+    // loops on the message "loop" (tests/fixtures/make_models.py, FAILING_TEMPLATE).
+    let model = fixture("failing-template/harmony-gpt-oss-MXFP4.gguf");
+    let chat = |extra: &[&str]| {
+        let mut args = vec!["chat", model.to_str().unwrap(), "--max-tokens", "4", "--json"];
+        args.extend_from_slice(extra);
+        json_of(&args)
+    };
+    let fine = chat(&["--prompt", "Hi"]);
+    assert!(fine["template_notice"].is_null(), "{fine}");
+    assert_eq!(fine["prompt"], "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n");
+
+    let raised = chat(&["--prompt", "Hi", "--system", "Be brief."]);
+    let notice = raised["template_notice"].as_str().unwrap();
+    assert!(notice.contains("This model takes no system message"), "{notice}");
+    assert!(notice.contains("llama.cpp's built-in template"), "{notice}");
+    assert!(raised["prompt"].as_str().unwrap().starts_with("<|im_start|>system\nBe brief."), "{raised}");
+    // (What the bigram fixture says after a ChatML prompt does not matter: it answered.)
+    assert!(raised["stop_reason"].is_string(), "{raised}");
+
+    let started = std::time::Instant::now();
+    let looped = chat(&["--prompt", "loop"]);
+    assert!(looped["template_notice"].as_str().unwrap().contains("ran too long"), "{looped}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "the loop was not stopped: {:?}", started.elapsed());
+}

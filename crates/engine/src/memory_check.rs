@@ -146,7 +146,7 @@ pub fn judge(need: Split, pools: &Pools) -> Verdict {
     }
     if ram_need > pools.ram_total {
         return Verdict::Refused(format!(
-            "the model needs about {} of system memory ({} on the CPU{}) but this machine has {} in all; \
+            "the model needs about {} of memory ({} on the CPU{}) but this machine has {} of RAM in all; \
              choose a smaller quant or a shorter context",
             size_text(ram_need),
             size_text(need.cpu_bytes),
