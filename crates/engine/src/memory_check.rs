@@ -97,12 +97,17 @@ pub enum Verdict {
 
 /// The GPU side's capacity: (what it can address, the part of that which is system RAM, a
 /// description of it).
-fn gpu_capacity(gpus: &[GpuSnapshot]) -> Option<(u64, u64, String)> {
+fn gpu_capacity(gpus: &[GpuSnapshot], ram_available: u64) -> Option<(u64, u64, String)> {
     let mut total = 0;
     let mut from_ram = 0;
     let mut parts = Vec::new();
     for g in gpus {
-        let addressable = g.addressable_total_bytes?;
+        let mut addressable = g.addressable_total_bytes?;
+        // GB10-style unified memory (NVML: memory "not supported"): the GPU allocates from the
+        // system pool, so what is available now is what it can take.
+        if g.vendor == "nvidia" && g.memory_kind == MemoryKind::Unified {
+            addressable = addressable.min(ram_available);
+        }
         total += addressable;
         match g.memory_kind {
             // amdgpu: VRAM (the carve-out on an APU) plus GTT, which is system RAM.
@@ -114,7 +119,7 @@ fn gpu_capacity(gpus: &[GpuSnapshot]) -> Option<(u64, u64, String)> {
             // GB10-style unified memory: the GPU's pool is system RAM.
             MemoryKind::Unified => {
                 from_ram += addressable;
-                parts.push(format!("{}: {} of unified memory", g.name, size_text(addressable)));
+                parts.push(format!("{}: {} of unified memory available", g.name, size_text(addressable)));
             }
             _ => parts.push(format!("{}: {} of VRAM", g.name, size_text(addressable))),
         }
@@ -128,7 +133,7 @@ pub fn judge(need: Split, pools: &Pools) -> Verdict {
     // GPU memory that is really system RAM (GTT, unified) counts against RAM too.
     let mut ram_need = need.cpu_bytes;
     if need.gpu_bytes > 0 {
-        if let Some((capacity, from_ram, description)) = gpu_capacity(&pools.gpus) {
+        if let Some((capacity, from_ram, description)) = gpu_capacity(&pools.gpus, pools.ram_available) {
             if need.gpu_bytes > capacity {
                 return Verdict::Refused(format!(
                     "the layers on the GPU need about {} but the GPU can address {} ({description}); {}",
@@ -218,6 +223,22 @@ mod tests {
             source: String::new(),
             note: None,
         }
+    }
+
+    #[test]
+    fn unified_nvidia_memory_counts_what_is_available_now() {
+        // A DGX Spark (GB10): NVML reports no memory of its own; the pool is the system's.
+        let gb10 = GpuSnapshot {
+            name: "NVIDIA GB10".into(),
+            memory_kind: MemoryKind::Unified,
+            dedicated_total_bytes: None,
+            addressable_total_bytes: Some(119 * GIB),
+            ..discrete(0)
+        };
+        let pools = Pools { ram_total: 119 * GIB, ram_available: 100 * GIB, gpus: vec![gb10] };
+        let Verdict::Refused(why) = judge(Split { gpu_bytes: 110 * GIB, cpu_bytes: GIB }, &pools) else { panic!() };
+        assert!(why.contains("NVIDIA GB10: 100.0 GiB of unified memory available"), "{why}");
+        assert_eq!(judge(Split { gpu_bytes: 64 * GIB, cpu_bytes: GIB }, &pools), Verdict::Fits);
     }
 
     #[test]
