@@ -235,3 +235,25 @@ fn a_template_that_raises_or_loops_falls_back_visibly() {
     assert!(looped["template_notice"].as_str().unwrap().contains("ran too long"), "{looped}");
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "the loop was not stopped: {:?}", started.elapsed());
 }
+
+#[test]
+fn a_vocabulary_listing_a_token_twice_is_refused_before_llama_cpp() {
+    // Regression: such a file made llama.cpp assert (llama-vocab.cpp) and `hearth chat` died by
+    // SIGABRT with a debugger's backtrace. Here "<|channel|>" in the token list becomes a second
+    // "<|message|>" (same length, so the file stays valid otherwise).
+    let mut bytes = std::fs::read(tiny_gpt_oss()).unwrap();
+    let mut entry = 11u64.to_le_bytes().to_vec();
+    entry.extend_from_slice(b"<|channel|>");
+    let at = bytes.windows(entry.len()).position(|w| w == entry.as_slice()).expect("the token list holds <|channel|>");
+    bytes[at + 8..at + 19].copy_from_slice(b"<|message|>");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("duplicate-token.gguf");
+    std::fs::write(&path, bytes).unwrap();
+    let out = Command::new(hearth()).args(["chat", path.to_str().unwrap(), "--prompt", "Hi", "--max-tokens", "1"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), None, "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the vocabulary lists the token \"<|message|>\" twice"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}

@@ -56,7 +56,22 @@ fn is_problem(level: u32) -> bool {
 pub fn install() {
     INSTALL.call_once(|| unsafe {
         llama_cpp_sys_2::llama_log_set(Some(on_log), std::ptr::null_mut());
+        llama_cpp_sys_2::ggml_set_abort_callback(Some(on_abort));
     });
+}
+
+/// llama.cpp's fatal checks (GGML_ASSERT, GGML_ABORT) end the process: by default with SIGABRT
+/// after ggml attaches a debugger to print a backtrace on the user's terminal. Here they end it
+/// with one line naming the check and exit code 1 (the engine's parent shows that line; the CLI
+/// stops as it does for any error). Called with ggml's message; never returns.
+unsafe extern "C" fn on_abort(message: *const c_char) {
+    let text = if message.is_null() { "an internal check failed".into() } else { CStr::from_ptr(message).to_string_lossy() };
+    // "…/src/llama-vocab.cpp:2578: GGML_ASSERT(x) failed" → "GGML_ASSERT(x) failed (llama-vocab.cpp:2578)"
+    let (place, what) = text.split_once(": ").unwrap_or(("", &text));
+    let place = place.rsplit('/').next().unwrap_or(place);
+    let line = format!("Error: llama.cpp stopped on an internal check: {what} ({place}); the model file is probably malformed\n");
+    libc::write(2, line.as_ptr().cast(), line.len());
+    libc::_exit(1);
 }
 
 /// A marker for "lines logged after this point".

@@ -265,10 +265,13 @@ fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &P
 
 /// Validates a GGUF before llama.cpp sees it.
 fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
-    GgufFile::open_model(path).map_err(|e| match e {
+    let refused = |e: GgufError| match e {
         GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => EngineError::ModelNotFound(path.display().to_string()),
         other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
-    })
+    };
+    let gguf = GgufFile::open_model(path).map_err(refused)?;
+    hearth_gguf::check_vocabulary(path).map_err(refused)?;
+    Ok(gguf)
 }
 
 /// The context a load gets: the setting, else the trained context capped.

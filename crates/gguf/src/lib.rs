@@ -15,6 +15,7 @@ pub use fixture::{greedy_header, minimal_header, write_gguf_bomb};
 pub use ggml_type::{file_type_id, file_type_name, GgmlType};
 pub use reader::{read_string_arrays, GgufFile, MetaValue, TensorInfo};
 pub use split::{shard_path, split_name};
+pub use structure::check_vocabulary;
 pub use summary::{ModelSummary, QuantShare};
 
 /// Why a file is not a usable GGUF.

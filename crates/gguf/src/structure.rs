@@ -6,6 +6,20 @@ use std::collections::BTreeSet;
 
 use crate::{GgufError, GgufFile};
 
+/// `Err` naming the first token the vocabulary of the GGUF at `path` lists twice: llama.cpp
+/// asserts on that (GGML_ASSERT in llama-vocab.cpp), which ends its process.
+pub fn check_vocabulary(path: &std::path::Path) -> Result<(), GgufError> {
+    let arrays = crate::read_string_arrays(path, &["tokenizer.ggml.tokens"])?;
+    let Some(tokens) = arrays.get("tokenizer.ggml.tokens") else { return Ok(()) };
+    let mut seen = std::collections::HashSet::with_capacity(tokens.len());
+    for (id, token) in tokens.iter().enumerate() {
+        if !seen.insert(token.as_str()) {
+            return Err(GgufError::Corrupt(format!("the vocabulary lists the token {token:?} twice (again as id {id})")));
+        }
+    }
+    Ok(())
+}
+
 impl GgufFile {
     /// `Err` when `block_count` or `expert_count` disagrees with the tensor table.
     pub fn check_structure(&self) -> Result<(), GgufError> {
