@@ -52,7 +52,6 @@ fi
 
 (cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; })
 scripts/fetch-models.sh
-scripts/fixtures.sh
 (cd ui && npm run build --silent)
 # One build serves the app, the CLI and the tests (same profile and features).
 cargo build --workspace --tests --bins

@@ -6,6 +6,8 @@ set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 "$repo/scripts/setup.sh" || exit 1
+# Test models no one can download here (a split model, tiny gpt-oss), written with gguf-py.
+"$repo/scripts/fixtures.sh" || exit 1
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/hearth/target}"
 export HEARTH_TEST_MODEL="${HEARTH_TEST_MODEL:-${HEARTH_CACHE:-$repo/.cache}/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
