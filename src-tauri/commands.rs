@@ -274,6 +274,13 @@ pub async fn reveal_model(path: String) -> Result<()> {
     hearth_core::reveal_model(&path)
 }
 
+/// A link from an answer, opened in the system's browser (never in the app's window).
+#[signature]
+#[tauri::command]
+pub async fn open_link(url: String) -> Result<()> {
+    hearth_core::open_link(&url)
+}
+
 #[signature]
 #[tauri::command]
 pub async fn list_model_folders(core: State<'_, Core>) -> Result<Vec<String>> {

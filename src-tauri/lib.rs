@@ -47,6 +47,7 @@ macro_rules! with_commands {
             library,
             remove_model,
             reveal_model,
+            open_link,
             list_model_folders,
             add_model_folder,
             remove_model_folder,
@@ -85,7 +86,39 @@ pub fn configure<R: Runtime>(builder: tauri::Builder<R>, core: Core) -> tauri::B
             tauri::generate_handler![$($name),*]
         };
     }
-    builder.plugin(tauri_plugin_dialog::init()).manage(core).invoke_handler(with_commands!(handler))
+    builder.plugin(tauri_plugin_dialog::init()).plugin(navigation_guard()).manage(core).invoke_handler(with_commands!(handler))
+}
+
+/// The window shows only the app's own pages: a link in an answer never loads in it (a page
+/// there would get the app's IPC); the UI hands links to `open_link` instead, and this refuses
+/// any navigation that gets past it.
+fn navigation_guard<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri::plugin::Builder::new("navigation-guard").on_navigation(|_, url| is_app_page(url)).build()
+}
+
+/// The bundled UI (`tauri://localhost`, `http(s)://tauri.localhost` on Windows) or, without the
+/// `custom-protocol` feature, the Vite dev server (`devUrl`).
+fn is_app_page(url: &tauri::Url) -> bool {
+    match (url.scheme(), url.host_str()) {
+        ("tauri", _) | ("http" | "https", Some("tauri.localhost")) => true,
+        ("http", Some("localhost")) => !cfg!(feature = "custom-protocol") && url.port() == Some(5173),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod navigation_tests {
+    use super::is_app_page;
+
+    #[test]
+    fn the_window_never_leaves_the_app() {
+        let page = |u: &str| is_app_page(&tauri::Url::parse(u).unwrap());
+        assert!(page("tauri://localhost/index.html"));
+        assert!(page("http://tauri.localhost/"));
+        for foreign in ["https://example.org/", "http://localhost:8080/v1/models", "file:///etc/passwd", "javascript:alert(1)"] {
+            assert!(!page(foreign), "{foreign}");
+        }
+    }
 }
 
 /// The TypeScript signature of every command (see `typescript.rs`).

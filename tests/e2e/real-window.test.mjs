@@ -328,5 +328,11 @@ test("a split gpt-oss from the library answers with its reasoning apart", async 
   await session.exec(`document.querySelector('[data-role="assistant"] [data-testid="reasoning"]').open = true;`);
   assert.match(await session.text('[data-role="assistant"] [data-testid="reasoning"]'), /Let me think about it/);
   await session.screenshot("reasoning-apart.png");
+  // The window never leaves the app (issue 17): a navigation to a web page is refused by the shell.
+  const before = await session.exec("return location.href;");
+  await session.exec(`window.location.href = "https://example.org/";`);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await session.exec("return location.href;"), before);
+  assert.ok(await session.exec(`return !!document.querySelector('[data-testid="model-name"]');`), "the app's page is still there");
   await session.close();
 });

@@ -2,7 +2,9 @@
 import "./lib/locale-guard";
 import { mount } from "svelte";
 import App from "./App.svelte";
+import { interceptLinks } from "./lib/links";
 import "./app.css";
 
+interceptLinks();
 const app = mount(App, { target: document.getElementById("app")! });
 export default app;

@@ -194,3 +194,19 @@ test("a model whose template reads no reasoning effort offers none", async ({ pa
   await expect(page.getByTestId("system-prompt")).toBeVisible();
   await expect(page.getByTestId("reasoning-effort")).toHaveCount(0);
 });
+
+test("links in an answer open in the browser, never in the window", async ({ page }) => {
+  const url = page.url();
+  await page.getByTestId("composer").fill("give me links");
+  await page.getByTestId("composer").press("Enter");
+  const answer = page.locator('[data-role="assistant"]').last().getByTestId("answer");
+  await expect(answer).toContainText("the docs");
+  await answer.getByRole("link", { name: "the docs" }).click();
+  await expect.poll(() => page.evaluate(() => (window as any).__fake.openedLinks)).toEqual(["https://example.org/docs"]);
+  // A javascript: link loses its href to the sanitizer; a file: link is not handed on.
+  await answer.getByText("this").click();
+  await answer.getByText("a file").click();
+  expect(await page.evaluate(() => (window as any).__fake.openedLinks)).toEqual(["https://example.org/docs"]);
+  expect(await page.evaluate(() => (window as any).__js)).toBeUndefined();
+  expect(page.url()).toBe(url);
+});

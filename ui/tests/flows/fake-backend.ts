@@ -30,6 +30,7 @@ function scriptedAnswer(prompt: string): string[] {
   if (prompt.includes("xss")) return ["Here: ", '<img src=x onerror="window.__xss=1">', " and ", "<script>window.__xss=2</script>", " end."];
   if (prompt.includes("long")) return Array.from({ length: 400 }, (_, i) => `word${i} `);
   if (prompt.includes("code")) return ["```python\n", "print('hi')\n", "```"];
+  if (prompt.includes("links")) return ["See [the docs](https://example.org/docs) ", "or [this](javascript:window.__js=1) ", "or [a file](file:///etc/passwd)."];
   return ["The capital ", "of France ", "is **Paris**."];
 }
 
@@ -305,6 +306,9 @@ export function installFakeBackend() {
       }
       case "reveal_model":
         (window as any).__fake.lastReveal = args.path;
+        return null;
+      case "open_link":
+        ((window as any).__fake.openedLinks ??= []).push(args.url);
         return null;
       case "remove_model": {
         const f = (window as any).__fake;

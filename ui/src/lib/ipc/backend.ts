@@ -183,6 +183,7 @@ export const cancelQuantize = () => call("cancel_quantize");
 export const library = () => call("library");
 export const removeModel = (path: string) => call("remove_model", { path });
 export const revealModel = (path: string) => call("reveal_model", { path });
+export const openLink = (url: string) => call("open_link", { url });
 export const modelFolders = () => call("list_model_folders");
 export const addModelFolder = (path: string) => call("add_model_folder", { path });
 export const removeModelFolder = (path: string) => call("remove_model_folder", { path });

@@ -566,6 +566,7 @@ export interface Commands {
   library: { args: {}; result: Array<LibraryEntry> };
   remove_model: { args: { path: string }; result: void };
   reveal_model: { args: { path: string }; result: void };
+  open_link: { args: { url: string }; result: void };
   list_model_folders: { args: {}; result: Array<string> };
   add_model_folder: { args: { path: string }; result: Array<string> };
   remove_model_folder: { args: { path: string }; result: Array<string> };
