@@ -106,21 +106,6 @@ fn is_app_page(url: &tauri::Url) -> bool {
     }
 }
 
-#[cfg(test)]
-mod navigation_tests {
-    use super::is_app_page;
-
-    #[test]
-    fn the_window_never_leaves_the_app() {
-        let page = |u: &str| is_app_page(&tauri::Url::parse(u).unwrap());
-        assert!(page("tauri://localhost/index.html"));
-        assert!(page("http://tauri.localhost/"));
-        for foreign in ["https://example.org/", "http://localhost:8080/v1/models", "file:///etc/passwd", "javascript:alert(1)"] {
-            assert!(!page(foreign), "{foreign}");
-        }
-    }
-}
-
 /// The TypeScript signature of every command (see `typescript.rs`).
 pub fn command_signatures() -> Vec<typescript::CommandSignature> {
     use commands::*;
@@ -163,4 +148,19 @@ pub fn run() {
             tauri::async_runtime::block_on(app.state::<Core>().shutdown());
         }
     });
+}
+
+#[cfg(test)]
+mod navigation_tests {
+    use super::is_app_page;
+
+    #[test]
+    fn the_window_never_leaves_the_app() {
+        let page = |u: &str| is_app_page(&tauri::Url::parse(u).unwrap());
+        assert!(page("tauri://localhost/index.html"));
+        assert!(page("http://tauri.localhost/"));
+        for foreign in ["https://example.org/", "http://localhost:8080/v1/models", "file:///etc/passwd", "javascript:alert(1)"] {
+            assert!(!page(foreign), "{foreign}");
+        }
+    }
 }
