@@ -19,7 +19,7 @@ use crate::{Core, CoreError, Result};
 /// Requests kept for the Server page.
 const RECENT: usize = 100;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ApiServerSettings {
     /// Started at launch when it was on at exit.
     pub enabled: bool,
@@ -28,6 +28,18 @@ pub struct ApiServerSettings {
     pub api_key: Option<String>,
     /// Listen on every interface (other machines can reach the model), not only 127.0.0.1.
     pub allow_remote: bool,
+}
+
+/// Never the key itself.
+impl std::fmt::Debug for ApiServerSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiServerSettings")
+            .field("enabled", &self.enabled)
+            .field("port", &self.port)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("allow_remote", &self.allow_remote)
+            .finish()
+    }
 }
 
 impl Default for ApiServerSettings {

@@ -15,11 +15,18 @@ use crate::{Core, CoreError, Result};
 const UNKNOWN_CONTEXT: u32 = 8192;
 
 /// A server as stored (the key included).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct StoredServer {
     name: String,
     base_url: String,
     api_key: Option<String>,
+}
+
+/// Never the key itself.
+impl std::fmt::Debug for StoredServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredServer").field("name", &self.name).field("base_url", &self.base_url).field("has_key", &self.api_key.is_some()).finish()
+    }
 }
 
 /// A server as the UI sees it: never the key itself.

@@ -22,12 +22,23 @@ impl Default for Timeouts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Endpoint {
     /// Ends in `/v1` (added when the user gave only the server's address).
     pub base_url: String,
     pub api_key: Option<String>,
     pub timeouts: Timeouts,
+}
+
+/// Never the key itself: endpoints end up in logs and panic messages.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeouts", &self.timeouts)
+            .finish()
+    }
 }
 
 impl Endpoint {
@@ -155,6 +166,13 @@ pub async fn list_models(endpoint: &Endpoint) -> Result<Vec<RemoteModel>, Remote
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let e = Endpoint::new("http://host:8000", Some("sk-secret".into())).unwrap();
+        let shown = format!("{e:?}");
+        assert!(!shown.contains("sk-secret") && shown.contains("<redacted>"), "{shown}");
+    }
 
     #[test]
     fn addresses_as_users_paste_them() {
