@@ -31,6 +31,10 @@ pub struct ServeArgs {
     /// Requests that may wait for the model at once; more are refused with 429 (Retry-After).
     #[arg(long, default_value_t = 32)]
     queue: usize,
+    /// Seconds a streamed answer waits for a client that stopped reading; then the client is
+    /// dropped and its generation cancelled, so the queue moves on.
+    #[arg(long = "write-timeout", value_name = "SECONDS", default_value_t = 30)]
+    write_timeout: u64,
     /// The reasoning effort (low, medium, high) of requests that name none.
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
@@ -73,7 +77,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         let api = hearth_openai_api::Api::new(engine, model.name, key, a.allow_remote);
         api.set_max_waiting(a.queue);
         api.set_default_reasoning_effort(a.reasoning_effort);
-        axum::serve(listener, hearth_openai_api::router(api)).await?;
+        api.set_write_timeout(std::time::Duration::from_secs(a.write_timeout.max(1)));
+        axum::serve(hearth_openai_api::listener(listener), hearth_openai_api::router(api)).await?;
         Ok(())
     })
 }

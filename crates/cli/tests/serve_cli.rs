@@ -297,3 +297,39 @@ fn a_full_queue_refuses_with_429_and_retry_after_and_recovers() {
     let (status, _) = http(server.addr(), "POST", "/v1/chat/completions", None, &chat("Hi", false));
     assert_eq!(status, 200);
 }
+
+/// A streaming client that reads nothing, with a 1 KiB receive buffer (Python's socket sets it
+/// before connecting): a long counting completion, then silence.
+fn never_reading_client(addr: &str) -> std::process::Child {
+    let (host, port) = addr.rsplit_once(':').unwrap();
+    let script = r#"
+import json, socket, sys, time
+host, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+s.connect((host, port))
+prompt = "".join(f"{i}\n" for i in range(1, 40))
+body = json.dumps({"prompt": prompt, "max_tokens": 4000, "temperature": 0, "stream": True}).encode()
+head = f"POST /v1/completions HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+s.sendall(head.encode() + body)
+time.sleep(600)
+"#;
+    Command::new("python3").args(["-c", script, host, port]).spawn().unwrap()
+}
+
+#[test]
+fn a_client_that_never_reads_cannot_hold_the_queue() {
+    // Issue 17: a streamed answer waited forever for a client that read nothing once its socket
+    // was full, holding the engine's turn: every later request waited behind it.
+    let server = serve_demo(&["--write-timeout", "3"]);
+    let mut silent = never_reading_client(server.addr());
+    // It has the engine, and its socket fills within seconds (a counting completion is long).
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let started = std::time::Instant::now();
+    let (status, body) = http(server.addr(), "POST", "/v1/chat/completions", None, &chat("Hi", false));
+    let waited = started.elapsed();
+    let _ = silent.kill();
+    assert_eq!(status, 200, "{body}");
+    // Served once the silent client was given up (its generation alone would take a minute).
+    assert!(waited < std::time::Duration::from_secs(45), "waited {waited:?} behind a client that never reads");
+}

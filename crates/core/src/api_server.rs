@@ -140,7 +140,7 @@ impl Core {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = hearth_openai_api::router(api.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
+            let _ = axum::serve(hearth_openai_api::listener(listener), router)
                 .with_graceful_shutdown(async move {
                     let _ = rx.await;
                 })

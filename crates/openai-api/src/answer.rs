@@ -73,7 +73,7 @@ pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
     };
     let out = Output { id, model: job.model, shape, created: now() };
     if job.stream {
-        stream_answer(answer, out, tracker, job.include_usage)
+        stream_answer(answer, out, tracker, job.include_usage, api.write_timeout())
     } else {
         whole_answer(answer, out, tracker).await
     }
@@ -293,10 +293,18 @@ async fn whole_answer(mut answer: Answer, out: Output, mut tracker: Tracker) -> 
 /// SSE: a first chunk (the role, for chat), one per piece of text, a last one with the finish
 /// reason (and usage when asked for), `[DONE]`. Errors after the headers went out can only be
 /// told in the stream: an `{"error":…}` event, then `[DONE]`.
-fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_usage: bool) -> Response {
-    let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(64);
+fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_usage: bool, write_timeout: std::time::Duration) -> Response {
+    // A short queue of events: what waits here is what a client that stopped reading holds up.
+    let (tx, rx) = tokio::sync::mpsc::channel::<SseEvent>(16);
     tokio::spawn(async move {
-        if matches!(out.shape, Shape::Chat) && tx.send(out.chunk(None, true, None)).await.is_err() {
+        // Sending waits while the client reads nothing (its socket and this channel full): after
+        // `write_timeout` the client is given up, which drops `answer` and so cancels the
+        // generation and hands the engine's turn on. A client that never reads cannot hold it.
+        let send = |ev: SseEvent| {
+            let tx = tx.clone();
+            async move { matches!(tokio::time::timeout(write_timeout, tx.send(ev)).await, Ok(Ok(()))) }
+        };
+        if matches!(out.shape, Shape::Chat) && !send(out.chunk(None, true, None)).await {
             return;
         }
         loop {
@@ -316,20 +324,24 @@ fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_
                     }
                     evs.push(SseEvent::default().data("[DONE]"));
                     for ev in evs {
-                        let _ = tx.send(ev).await;
+                        if !send(ev).await {
+                            break;
+                        }
                     }
                     return;
                 }
                 Piece::Failed { code, message } => {
                     tracker.finish(200, None, None, Some(message.clone()));
                     let err = json!({ "error": { "message": message, "type": "server_error", "code": code } });
-                    let _ = tx.send(SseEvent::default().data(err.to_string())).await;
-                    let _ = tx.send(SseEvent::default().data("[DONE]")).await;
+                    if send(SseEvent::default().data(err.to_string())).await {
+                        send(SseEvent::default().data("[DONE]")).await;
+                    }
                     return;
                 }
             };
             for ev in events {
-                if tx.send(ev).await.is_err() {
+                if !send(ev).await {
+                    tracker.finish(499, None, None, Some("the client stopped reading".into()));
                     return;
                 }
             }

@@ -30,6 +30,8 @@ pub use request_log::{ApiRequestRecord, RequestState};
 const BODY_LIMIT: usize = 4 << 20;
 /// Requests that may wait for the engine at once (beyond the one it serves).
 const DEFAULT_MAX_WAITING: usize = 32;
+/// A client that reads nothing of a streamed answer for this long is dropped.
+const DEFAULT_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub struct Api {
     pub engine: EngineClient,
@@ -46,6 +48,9 @@ pub struct Api {
     /// Requests waiting for their turn, and how many may wait before more are refused (429).
     waiting: Arc<std::sync::atomic::AtomicUsize>,
     max_waiting: std::sync::atomic::AtomicUsize,
+    /// How long a streamed answer waits for a client that stopped reading before it gives up
+    /// (and cancels the generation, so the engine's turn passes on), in milliseconds.
+    write_timeout_ms: std::sync::atomic::AtomicU64,
     log: request_log::RequestLog,
     /// The reasoning effort of requests that name none (`hearth serve --reasoning-effort`).
     default_reasoning_effort: RwLock<Option<hearth_protocol::ReasoningEffort>>,
@@ -61,6 +66,7 @@ impl Api {
             queue: Arc::new(tokio::sync::Mutex::new(())),
             waiting: Arc::default(),
             max_waiting: std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_WAITING),
+            write_timeout_ms: std::sync::atomic::AtomicU64::new(DEFAULT_WRITE_TIMEOUT.as_millis() as u64),
             log: request_log::RequestLog::new(),
             default_reasoning_effort: RwLock::new(None),
         })
@@ -87,6 +93,14 @@ impl Api {
     }
 
     /// How many requests may wait for the engine before more are refused with 429.
+    pub fn set_write_timeout(&self, timeout: std::time::Duration) {
+        self.write_timeout_ms.store(timeout.as_millis().max(1) as u64, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn write_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.write_timeout_ms.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
     pub fn set_max_waiting(&self, n: usize) {
         self.max_waiting.store(n, std::sync::atomic::Ordering::SeqCst);
     }
@@ -122,6 +136,24 @@ impl Api {
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<ApiRequestRecord> {
         self.log.subscribe()
     }
+}
+
+/// Bytes the kernel may hold for one client before a write waits (SO_SNDBUF). Linux grows a
+/// socket's send buffer up to 4 MiB for a client that reads nothing, so a streamed answer would
+/// not notice such a client for minutes. Linux doubles the value set: 32 KiB in all, about two
+/// hundred tokens of SSE, and still 16 MB/s on a 1 ms network.
+const SEND_BUFFER: usize = 16 * 1024;
+
+/// The listener the API serves on: every connection with a bounded send buffer, so that a
+/// client that stops reading is noticed (`Api::set_write_timeout`) and the engine's turn moves on.
+pub fn listener(listener: tokio::net::TcpListener) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
+    use axum::serve::ListenerExt;
+    listener.tap_io(bound_send_buffer)
+}
+
+fn bound_send_buffer(tcp: &mut tokio::net::TcpStream) {
+    let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
+    let _ = tcp.set_nodelay(true);
 }
 
 pub fn router(api: Arc<Api>) -> Router {
