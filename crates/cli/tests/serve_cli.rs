@@ -329,6 +329,7 @@ fn a_client_that_never_reads_cannot_hold_the_queue() {
     let (status, body) = http(server.addr(), "POST", "/v1/chat/completions", None, &chat("Hi", false));
     let waited = started.elapsed();
     let _ = silent.kill();
+    let _ = silent.wait();
     assert_eq!(status, 200, "{body}");
     // Served once the silent client was given up (its generation alone would take a minute).
     assert!(waited < std::time::Duration::from_secs(45), "waited {waited:?} behind a client that never reads");
