@@ -5,113 +5,28 @@
 // HEARTH_TEST_MODEL and tauri-driver on PATH (or TAURI_DRIVER).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, mkdirSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { session, startDriver, stopDriver, waitFor } from "./webdriver.mjs";
 
 const app = resolve(process.env.HEARTH_APP ?? "target/debug/hearth-app");
 const model = resolve(process.env.HEARTH_TEST_MODEL ?? ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf");
 // A split gpt-oss that answers in Harmony (two shards, written by scripts/fixtures.sh).
 const fixtures = resolve(process.env.HEARTH_FIXTURES ?? ".cache/fixtures");
 const harmonyShards = [1, 2].map((n) => `harmony-gpt-oss-MXFP4-0000${n}-of-00002.gguf`);
-const shots = resolve(process.env.HEARTH_SHOTS ?? "shots");
 // A PDF no one here wrote, from Debian's shared-mime-info package (scripts/setup.sh installs it).
 const debianPdf = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
-const port = 4444 + Math.floor(Math.random() * 500);
-const base = `http://127.0.0.1:${port}`;
 const home = mkdtempSync(join(tmpdir(), "hearth-e2e-"));
-let driver;
-
-async function wd(method, path, body) {
-  const res = await fetch(base + path, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json.value;
-}
-
-async function waitFor(what, fn, timeoutMs = 60_000) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-}
-
-const ELEMENT = "element-6066-11e4-a52e-4f735466cecc";
-const session = {
-  async open() {
-    const v = await wd("POST", "/session", { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } } });
-    this.id = v.sessionId;
-  },
-  async close() {
-    const id = this.id;
-    this.id = null;
-    await wd("DELETE", `/session/${id}`);
-  },
-  async find(css) {
-    const v = await wd("POST", `/session/${this.id}/element`, { using: "css selector", value: css });
-    return v[ELEMENT] ?? Object.values(v)[0];
-  },
-  async exec(script, args = []) {
-    return wd("POST", `/session/${this.id}/execute/sync`, { script, args });
-  },
-  async execAsync(script, args = []) {
-    return wd("POST", `/session/${this.id}/execute/async`, { script, args });
-  },
-  async text(css) {
-    return this.exec("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", [css]);
-  },
-  async click(css) {
-    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/click`, {});
-  },
-  async clear(css) {
-    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/clear`, {});
-  },
-  async type(css, text) {
-    await wd("POST", `/session/${this.id}/element/${await this.find(css)}/value`, { text });
-  },
-  async screenshot(name) {
-    const png = await wd("GET", `/session/${this.id}/screenshot`);
-    mkdirSync(shots, { recursive: true });
-    writeFileSync(join(shots, name), Buffer.from(png, "base64"));
-  },
-};
 
 before(async () => {
   mkdirSync(join(home, "models"), { recursive: true });
   symlinkSync(model, join(home, "models", "SmolLM2-135M-Instruct.Q4_1.gguf"));
   for (const shard of harmonyShards) symlinkSync(join(fixtures, "split-harmony", shard), join(home, "models", shard));
-  driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], {
-    env: { ...process.env, HEARTH_HOME: home },
-    stdio: ["ignore", "inherit", "inherit"],
-    // Its own process group, so that `after` can end everything it started (WebKitWebDriver,
-    // the app, its engine): a leftover app holds the test runner's output pipe open forever.
-    detached: true,
-  });
-  await waitFor("tauri-driver", () => fetch(`${base}/status`).then((r) => r.ok), 20_000);
+  await startDriver(app, home);
 });
 
-after(async () => {
-  // A failed assertion leaves its window open: close it, so that no app outlives the test.
-  if (session.id) await session.close().catch(() => {});
-  if (!driver) return;
-  // SIGTERM first (tauri-driver then stops WebKitWebDriver), then whatever is left of the group.
-  driver.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 1000));
-  try {
-    process.kill(-driver.pid, "SIGKILL");
-  } catch {
-    // the group is already gone
-  }
-});
+after(stopDriver);
 
 test("send a message to the demo model, see it stream, restart, see the conversation again", async () => {
   await session.open();
@@ -279,7 +194,7 @@ test("send a message to the demo model, see it stream, restart, see the conversa
 });
 
 // Where the model runs, chosen in its settings: the devices the engine reports, and a reload on
-// the CPU alone. With HEARTH_E2E_GPU (e.g. "Vulkan0", a Vulkan build of `hearth` as HEARTH_ENGINE),
+// the CPU alone. With HEARTH_E2E_GPU (e.g. "Vulkan0" on a real GPU, a Vulkan build of `hearth` as HEARTH_ENGINE),
 // the model starts on that GPU first.
 test("the model settings offer the engine's devices and reload the model on the CPU", async () => {
   await session.open();
@@ -290,7 +205,7 @@ test("the model settings offer the engine's devices and reload the model on the 
   const options = await waitFor("the device choice", () =>
     session.exec(`return [...document.querySelectorAll('[data-testid="device-choice"] option')].map((o) => o.textContent.trim());`),
   );
-  assert.deepEqual(options, [gpu ? `${gpu} (the GPU)` : "Automatic", "CPU only"]);
+  assert.deepEqual(options, gpu ? [`Automatic (${gpu})`, `${gpu} only`, "CPU only"] : ["Automatic", "CPU only"]);
   assert.match(await session.text('[data-testid="devices"]'), gpu ? new RegExp(`${gpu} \\(`) : /CPU \(/);
   await session.screenshot("devices.png");
   await session.exec(`const s = document.querySelector('[data-testid="device-choice"]'); s.value = "CPU"; s.dispatchEvent(new Event('change', { bubbles: true }));`);

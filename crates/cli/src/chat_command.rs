@@ -158,14 +158,19 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "prompt": printer.prompt,
             "template": info.chat_template,
             "template_notice": printer.template_notice,
+            "backend": info.backend,
+            "device_reason": info.device_reason,
         });
         println!("{out}");
     } else {
         println!();
         eprintln!(
-            "[{} prompt tokens, {} generated, first token {:.0} ms, {:.1} tok/s]",
-            stats.prompt_tokens, stats.gen_tokens, stats.ttft_ms, stats.tg_tps
+            "[{} prompt tokens, {} generated, first token {:.0} ms, {:.1} tok/s, on {}]",
+            stats.prompt_tokens, stats.gen_tokens, stats.ttft_ms, stats.tg_tps, info.backend
         );
+        if let Some(why) = &info.device_reason {
+            eprintln!("[no device chosen: {why}]");
+        }
     }
     Ok(())
 }

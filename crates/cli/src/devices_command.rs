@@ -1,5 +1,7 @@
 //! `hearth devices [--json]`: the devices llama.cpp can compute on in this build (the names
-//! `--device` takes). `hearth devices --check MODEL [--device NAME[,NAME]]`: whether a GPU
+//! `--device` takes), where a model goes when none is chosen and why, and, for a build with
+//! backends loaded at run time (the package), every backend library found: loaded, or why not.
+//! `hearth devices --check MODEL [--device NAME[,NAME]]`: whether a GPU
 //! backend computes the model as the CPU does: the next-token predictions over a fixed text,
 //! compared position by position (a broken driver or backend agrees on almost nothing).
 
@@ -16,7 +18,8 @@ pub struct DevicesArgs {
     /// Check a model on the GPU devices against the CPU.
     #[arg(long, value_name = "MODEL")]
     check: Option<PathBuf>,
-    /// The devices to check (default: every GPU), by the names `hearth devices` lists.
+    /// The devices to check (default: every GPU device, software ones included), by the names
+    /// `hearth devices` lists.
     #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',', requires = "check")]
     devices: Vec<String>,
     #[arg(long)]
@@ -26,8 +29,10 @@ pub struct DevicesArgs {
 pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
     let Some(model) = a.check else {
         let devices = Engine::devices();
+        let libraries = Engine::backend_libraries();
+        let default = Engine::default_device_reason();
         if a.json {
-            println!("{}", serde_json::to_string(&devices)?);
+            println!("{}", serde_json::json!({ "devices": devices, "backend_libraries": libraries, "default": default }));
         } else {
             for d in &devices {
                 let memory = if d.memory_total_bytes > 0 {
@@ -37,10 +42,30 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
                 };
                 println!("{:<10} {:<8} {}{memory}", d.name, d.backend, d.description);
             }
+            println!("\nWith no device chosen, a model runs on {default}");
+            if !libraries.is_empty() {
+                println!("\nBackend libraries:");
+                for l in &libraries {
+                    let name = match &l.variant {
+                        Some(v) => format!("{} ({v})", l.backend),
+                        None => l.backend.clone(),
+                    };
+                    match &l.reason {
+                        None => println!("  {name:<18} loaded      {}", l.path),
+                        Some(why) => println!("  {name:<18} not loaded  {}: {why}", l.path),
+                    }
+                }
+            }
         }
         return Ok(());
     };
-    let settings = ModelSettings { devices: a.devices, context_length: Some(512), ..Default::default() };
+    // Checking means naming: with no device given, every GPU device, software ones included.
+    let devices = if a.devices.is_empty() {
+        Engine::devices().into_iter().filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas")).map(|d| d.name).collect()
+    } else {
+        a.devices
+    };
+    let settings = ModelSettings { devices, context_length: Some(512), ..Default::default() };
     let check = check_device(&model, &settings)?;
     let g = &check.agreement;
     if a.json {

@@ -91,7 +91,10 @@ fn run() -> anyhow::Result<()> {
     if !matches!(cli.command, Command::Engine) {
         // `hearth advise | head` should end quietly, as command-line tools do. (The engine keeps
         // Rust's default: a write error when the app is gone, handled where it writes.)
-        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL)
+        };
     }
     match cli.command {
         Command::Engine => Ok(hearth_engine::stdio_server::serve()?),

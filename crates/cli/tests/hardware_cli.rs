@@ -120,8 +120,11 @@ fn this_machine_agrees_with_proc_meminfo_within_one_percent() {
 fn devices_lists_the_cpu_and_a_check_without_a_gpu_fails_clearly() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_hearth")).args(["devices", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let devices: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(devices.iter().any(|d| d["name"] == "CPU" && d["backend"] == "CPU"), "{devices:?}");
+    let listing: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let devices = listing["devices"].as_array().unwrap();
+    assert!(devices.iter().any(|d| d["name"] == "CPU" && d["backend"] == "CPU" && d["kind"] == "cpu"), "{devices:?}");
+    assert!(listing["default"].as_str().unwrap().starts_with("the CPU") || devices.len() > 1, "{listing}");
+    assert!(listing["backend_libraries"].is_array(), "{listing}");
     if devices.iter().any(|d| d["backend"] != "CPU" && d["backend"] != "BLAS") {
         return; // a GPU build: the check is the GPU tests' (vulkan_device.rs, cuda_device.rs)
     }

@@ -35,6 +35,10 @@ pub struct RecommendedDownload {
     pub fits: Fit,
     pub predicted_tg_tps: f64,
     pub source: String,
+    /// Where the advisor puts it when it does not fit the GPU whole ("30 of 36 layers on the
+    /// GPU", "the experts of 12 layers kept in system memory"); the same settings are applied at
+    /// its first load.
+    pub placement: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -43,6 +47,9 @@ pub struct FirstRunOffer {
     pub recommendations: Vec<RecommendedDownload>,
     /// The machine the recommendations are for.
     pub machine: String,
+    /// Where a model will run, in the engine's words ("Vulkan0 (Radeon 8060S Graphics, 96.0 GiB):
+    /// an integrated GPU …", "the CPU: no GPU was found …"); None before the engine has started.
+    pub device: Option<String>,
 }
 
 /// Catalog models with a GGUF repo, advised for `machine`: those that fit and run at least
@@ -66,6 +73,7 @@ pub(crate) fn recommended(machine: &HardwareSpec) -> Vec<RecommendedDownload> {
                     fits: row.fits,
                     predicted_tg_tps: row.predicted.tg_tps,
                     source: m.gguf_repo_source.clone().unwrap_or_default(),
+                    placement: placement_words(row.fits, row.gpu_layers, row.n_cpu_moe, m.layers),
                 };
                 (m.params_total, offer)
             })
@@ -73,6 +81,18 @@ pub(crate) fn recommended(machine: &HardwareSpec) -> Vec<RecommendedDownload> {
         .collect();
     offers.sort_by(|a, b| b.0.total_cmp(&a.0));
     offers.into_iter().take(OFFERS).map(|(_, o)| o).collect()
+}
+
+/// The advisor's placement in words, for a model that does not fit the GPU whole.
+fn placement_words(fits: Fit, gpu_layers: u32, n_cpu_moe: u32, layers: u32) -> Option<String> {
+    if fits != Fit::Partial {
+        return None;
+    }
+    Some(if n_cpu_moe > 0 {
+        format!("the experts of {n_cpu_moe} of {layers} layers kept in system memory, the rest on the GPU")
+    } else {
+        format!("{} of {layers} layers on the GPU, the rest on the CPU", gpu_layers.min(layers))
+    })
 }
 
 impl Core {
@@ -88,7 +108,7 @@ impl Core {
     pub fn first_run_offer(&self) -> FirstRunOffer {
         let demo = self.demo_path().map(|p| DemoModel { size_bytes: p.metadata().map(|m| m.len()).unwrap_or(0), path: p.display().to_string() });
         let machine = self.this_machine();
-        FirstRunOffer { demo, recommendations: recommended(&machine), machine: machine.name }
+        FirstRunOffer { demo, recommendations: recommended(&machine), machine: machine.name, device: self.engine.state().default_device }
     }
 
     /// Puts the demo model in Hearth's models directory (a copy: the app's own file stays as it

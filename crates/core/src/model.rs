@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use hearth_protocol::{ComputeDevice, ErrorCode, ErrorPayload, ModelInfo, ModelSettings};
+use hearth_protocol::{BackendLibrary, ComputeDevice, ErrorCode, ErrorPayload, ModelInfo, ModelSettings};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -54,6 +54,10 @@ pub struct EngineStatus {
     pub system_info: Option<String>,
     /// The devices the engine can compute on (CPU, GPUs of the backends it was built with).
     pub devices: Vec<ComputeDevice>,
+    /// Where a model goes when no device is chosen, and why ("Vulkan0 (…): the only GPU").
+    pub default_device: Option<String>,
+    /// The backend libraries the engine found (the package): loaded, or why not.
+    pub backend_libraries: Vec<BackendLibrary>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -101,7 +105,15 @@ impl Drop for Loading<'_> {
 impl Core {
     pub fn engine_status(&self) -> EngineStatus {
         let s = self.engine.state();
-        EngineStatus { running: s.running, pid: s.pid, last_death: s.last_death, system_info: s.system_info, devices: s.devices }
+        EngineStatus {
+            running: s.running,
+            pid: s.pid,
+            last_death: s.last_death,
+            system_info: s.system_info,
+            devices: s.devices,
+            default_device: s.default_device,
+            backend_libraries: s.backend_libraries,
+        }
     }
 
     pub fn app_info(&self) -> Result<AppInfo> {

@@ -140,6 +140,7 @@ impl Core {
             backend: format!("remote {}", endpoint.host()),
             reasoning_effort: false,
             memory_notice: None,
+            device_reason: None,
         };
         self.engine.set_remote(Some(RemoteTarget { endpoint, model: model.to_string() }));
         {

@@ -36,6 +36,10 @@ pub struct EngineState {
     pub system_info: Option<String>,
     /// The devices the running engine can compute on.
     pub devices: Vec<hearth_protocol::ComputeDevice>,
+    /// Where a model goes when no device is chosen, and why (the engine's words).
+    pub default_device: Option<String>,
+    /// The backend libraries the engine found, loaded or not.
+    pub backend_libraries: Vec<hearth_protocol::BackendLibrary>,
 }
 
 struct Shared {
@@ -47,6 +51,9 @@ struct Shared {
     remote: StdMutex<Option<RemoteTarget>>,
     /// Remote answers by request id, for `cancel`.
     remote_jobs: StdMutex<HashMap<u64, hearth_remote::RemoteGeneration>>,
+    /// ggml CPU variants that killed an engine with an illegal instruction: later engines skip
+    /// them and load the next best (a CPU can claim instructions a VM does not give it).
+    bad_cpu_variants: StdMutex<Vec<String>>,
 }
 
 /// A model on a remote OpenAI-compatible server that generations go to.
@@ -108,6 +115,7 @@ impl EngineClient {
                 state: StdMutex::new(EngineState::default()),
                 remote: StdMutex::new(None),
                 remote_jobs: StdMutex::new(HashMap::new()),
+                bad_cpu_variants: StdMutex::new(Vec::new()),
             }),
         }
     }
@@ -233,6 +241,10 @@ impl EngineClient {
         let exe = &self.shared.exe;
         let spawn_err = |reason: String| ClientError::Spawn { path: exe.display().to_string(), reason };
         let mut cmd = Command::new(exe);
+        let bad_variants = self.shared.bad_cpu_variants.lock().unwrap().join(",");
+        if !bad_variants.is_empty() {
+            cmd.env("HEARTH_CPU_VARIANT_SKIP", bad_variants);
+        }
         cmd.arg("engine").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
         let mut child = cmd.spawn().map_err(|e| spawn_err(e.to_string()))?;
         let pid = child.id().unwrap_or(0);
@@ -258,9 +270,11 @@ impl EngineClient {
 
         let mut lines = BufReader::new(stdout).lines();
         let ready = tokio::time::timeout(START_TIMEOUT, lines.next_line()).await;
-        let (system_info, devices) = match ready {
+        let (system_info, devices, default_device, backend_libraries) = match ready {
             Ok(Ok(Some(line))) => match serde_json::from_str::<Event>(&line) {
-                Ok(Event::Ready { protocol, system_info, devices, .. }) if protocol == PROTOCOL_VERSION => (system_info, devices),
+                Ok(Event::Ready { protocol, system_info, devices, default_device, backend_libraries, .. }) if protocol == PROTOCOL_VERSION => {
+                    (system_info, devices, default_device, backend_libraries)
+                }
                 Ok(Event::Ready { protocol, .. }) => return Err(spawn_err(format!("protocol {protocol}, this app speaks {PROTOCOL_VERSION}"))),
                 Ok(Event::Error { error, .. }) => return Err(spawn_err(error.message)),
                 _ => return Err(spawn_err(format!("unexpected first line {line:?}"))),
@@ -299,7 +313,16 @@ impl EngineClient {
                 }
                 // stdout closed: the engine is gone. Say how, to everyone still waiting.
                 alive.store(false, Ordering::SeqCst);
-                let status = child.wait().await.map(describe_exit).unwrap_or_else(|e| e.to_string());
+                let exit = child.wait().await;
+                if exit.as_ref().is_ok_and(died_of_illegal_instruction) {
+                    // The CPU variant this engine loaded is the likely culprit: the next one skips it.
+                    let loaded_variant = shared.state.lock().unwrap().backend_libraries.iter().find(|l| l.backend == "cpu" && l.loaded).and_then(|l| l.variant.clone());
+                    if let Some(variant) = loaded_variant {
+                        tracing::warn!("the engine died of SIGILL with the CPU variant {variant}; later engines skip it");
+                        shared.bad_cpu_variants.lock().unwrap().push(variant);
+                    }
+                }
+                let status = exit.map(describe_exit).unwrap_or_else(|e| e.to_string());
                 // Give the stderr reader a moment to collect the last words (e.g. GGML_ASSERT).
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 let last_words: Vec<String> = stderr_tail
@@ -338,6 +361,8 @@ impl EngineClient {
             st.pid = Some(pid);
             st.system_info = Some(system_info);
             st.devices = devices;
+            st.default_device = Some(default_device).filter(|d| !d.is_empty());
+            st.backend_libraries = backend_libraries;
         }
         Ok(Running { stdin, pid, routes, alive })
     }
@@ -349,6 +374,7 @@ async fn write_line(stdin: &mut ChildStdin, line: &str) -> std::io::Result<()> {
     stdin.flush().await
 }
 
+#[cfg(unix)]
 fn kill(pid: u32) {
     if pid > 0 {
         // SAFETY: signalling a child we spawned.
@@ -358,13 +384,49 @@ fn kill(pid: u32) {
     }
 }
 
-fn describe_exit(status: std::process::ExitStatus) -> String {
+/// Windows has no signals: the system's own tool ends the process (the child handle is the
+/// runner's, which only knows the PID here).
+#[cfg(not(unix))]
+fn kill(pid: u32) {
+    if pid > 0 {
+        let _ = std::process::Command::new("taskkill").args(["/F", "/T", "/PID", &pid.to_string()]).output();
+    }
+}
+
+/// The signal that ended the process (Unix), or None.
+#[cfg(unix)]
+fn exit_signal(status: &std::process::ExitStatus) -> Option<i32> {
     use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (_, Some(libc::SIGKILL)) => "killed (SIGKILL; out of memory or killed by the user)".into(),
-        (_, Some(libc::SIGABRT)) => "aborted inside llama.cpp (SIGABRT)".into(),
-        (_, Some(libc::SIGSEGV)) => "crashed (SIGSEGV)".into(),
-        (_, Some(libc::SIGILL)) => "crashed on an unsupported CPU instruction (SIGILL)".into(),
+    status.signal()
+}
+
+/// Windows reports a crash as an NTSTATUS exit code: the ones that mean what a Unix signal would.
+#[cfg(not(unix))]
+fn exit_signal(status: &std::process::ExitStatus) -> Option<i32> {
+    match status.code().map(|c| c as u32) {
+        Some(0xC000_001D) => Some(SIGILL),
+        Some(0xC000_0005) => Some(SIGSEGV),
+        Some(0xC000_0409) => Some(SIGABRT),
+        _ => None,
+    }
+}
+
+// The signal numbers, the same on every Unix Hearth runs on; Windows's crash codes map to them.
+const SIGILL: i32 = 4;
+const SIGABRT: i32 = 6;
+const SIGKILL: i32 = 9;
+const SIGSEGV: i32 = 11;
+
+fn died_of_illegal_instruction(status: &std::process::ExitStatus) -> bool {
+    exit_signal(status) == Some(SIGILL)
+}
+
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    match (status.code(), exit_signal(&status)) {
+        (_, Some(SIGKILL)) => "killed (SIGKILL; out of memory or killed by the user)".into(),
+        (_, Some(SIGABRT)) => "aborted inside llama.cpp (SIGABRT)".into(),
+        (_, Some(SIGSEGV)) => "crashed (SIGSEGV)".into(),
+        (_, Some(SIGILL)) => "crashed on an unsupported CPU instruction (SIGILL)".into(),
         (_, Some(sig)) => format!("killed by signal {sig}"),
         (Some(0), _) => "exited".into(),
         (Some(code), _) => format!("exited with code {code}"),

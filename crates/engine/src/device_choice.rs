@@ -1,6 +1,7 @@
 //! Which devices a model's layers go to: the user's choice, by llama.cpp's device names (`Vulkan0`,
 //! `CUDA1`, `CPU`: what llama-server's `--device` takes), checked against the devices this build
-//! and this machine have. Nothing chosen means llama.cpp's default: every GPU it found.
+//! and this machine have. Nothing chosen means the best GPU (`choose_default`), never a software
+//! Vulkan device such as Mesa's lavapipe unless it is named.
 
 use hearth_protocol::ComputeDevice;
 
@@ -9,8 +10,6 @@ use crate::EngineError;
 /// Where the layers may go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Placement {
-    /// llama.cpp's default: every GPU device, layers split between them.
-    EveryGpu,
     /// No GPU: every layer on the CPU (the same as 0 GPU layers).
     CpuOnly,
     /// These GPU devices only, by their index in llama.cpp's device list.
@@ -42,16 +41,73 @@ pub(crate) fn resolve(chosen: &[String], available: &[ComputeDevice]) -> Result<
     }
     let named_any = chosen.iter().any(|n| !n.trim().is_empty());
     Ok(match (named_any, gpus.is_empty()) {
-        (false, _) => Placement::EveryGpu,
+        (false, _) => choose_default(available).0,
         (true, true) => Placement::CpuOnly,
         (true, false) => Placement::Devices(gpus),
     })
 }
 
+/// A Vulkan device that is the CPU behind a GPU API (Mesa's lavapipe, SwiftShader): slower than
+/// ggml's own CPU code, so never chosen unless named.
+pub(crate) fn is_software(device: &ComputeDevice) -> bool {
+    let d = device.description.to_ascii_lowercase();
+    device.kind == "cpu" || d.contains("llvmpipe") || d.contains("lavapipe") || d.contains("swiftshader")
+}
+
+/// How good a GPU is for a model, when nothing was chosen: a discrete GPU before an integrated
+/// one; then the backend (CUDA is llama.cpp's fastest on NVIDIA; Vulkan before ROCm, the path
+/// tested here and the one llama.cpp's Strix Halo users report faster for generation,
+/// docs/gpu-backends.md); then the memory it has.
+fn rank(device: &ComputeDevice) -> (u8, u8, u64) {
+    let kind = match device.kind.as_str() {
+        "gpu" => 2,
+        "igpu" => 1,
+        _ => 0,
+    };
+    let backend = match device.backend.to_ascii_lowercase().as_str() {
+        "cuda" => 3,
+        "vulkan" => 2,
+        "rocm" | "hip" => 1,
+        _ => 0,
+    };
+    (kind, backend, device.memory_total_bytes)
+}
+
+/// Where the layers go when the user chose nothing: the best GPU (one device: splitting a model
+/// over a slow and a fast GPU, or over two backends of the same card, costs more than it gives),
+/// and why, in words the model bar and `hearth chat` show.
+pub(crate) fn choose_default(available: &[ComputeDevice]) -> (Placement, String) {
+    let gpus: Vec<usize> = (0..available.len()).filter(|&i| !is_host(&available[i])).collect();
+    let usable: Vec<usize> = gpus.iter().copied().filter(|&i| !is_software(&available[i])).collect();
+    let Some(&best) = usable.iter().max_by_key(|&&i| rank(&available[i])) else {
+        let reason = match gpus.first() {
+            Some(&i) => format!(
+                "the CPU: the only GPU device, {} ({}), is software rendering, slower than the CPU backend (choose it by name to use it)",
+                available[i].name, available[i].description
+            ),
+            None => "the CPU: no GPU was found by this build's backends".to_string(),
+        };
+        return (Placement::CpuOnly, reason);
+    };
+    let d = &available[best];
+    let memory = if d.memory_total_bytes > 0 { format!(", {:.1} GiB", d.memory_total_bytes as f64 / 1073741824.0) } else { String::new() };
+    let kind = match d.kind.as_str() {
+        "gpu" => "a discrete GPU",
+        "igpu" => "an integrated GPU sharing the system's memory",
+        _ => "a GPU",
+    };
+    let why = if usable.len() == 1 {
+        "the only GPU".to_string()
+    } else {
+        let others: Vec<&str> = usable.iter().filter(|&&i| i != best).map(|&i| available[i].name.as_str()).collect();
+        format!("the best of {} (also {}: choose one by name to use it)", usable.len(), others.join(", "))
+    };
+    (Placement::Devices(vec![best]), format!("{} ({}{memory}): {kind}, {why}", d.name, d.description))
+}
+
 /// Where the layers run, as the user reads it: `CPU`, or the GPU devices' names.
 pub(crate) fn describe(placement: &Placement, gpu_layers: Option<u32>, available: &[ComputeDevice]) -> String {
     let gpus: Vec<&str> = match placement {
-        Placement::EveryGpu => available.iter().filter(|d| !is_host(d)).map(|d| d.name.as_str()).collect(),
         Placement::CpuOnly => Vec::new(),
         Placement::Devices(indices) => indices.iter().map(|&i| available[i].name.as_str()).collect(),
     };
@@ -67,7 +123,15 @@ mod tests {
     use super::*;
 
     fn device(name: &str, backend: &str) -> ComputeDevice {
-        ComputeDevice { name: name.into(), description: String::new(), backend: backend.into(), memory_total_bytes: 0, memory_free_bytes: 0 }
+        let kind = if backend == "CPU" || backend == "BLAS" { "cpu" } else { "gpu" };
+        ComputeDevice { name: name.into(), description: format!("{name} card"), backend: backend.into(), memory_total_bytes: 0, memory_free_bytes: 0, kind: kind.into() }
+    }
+
+    fn with_memory(mut d: ComputeDevice, gib: u64, kind: &str, description: &str) -> ComputeDevice {
+        d.memory_total_bytes = gib << 30;
+        d.kind = kind.into();
+        d.description = description.into();
+        d
     }
 
     fn machine() -> Vec<ComputeDevice> {
@@ -79,10 +143,32 @@ mod tests {
     }
 
     #[test]
-    fn nothing_chosen_is_every_gpu() {
-        assert_eq!(resolve(&[], &machine()).unwrap(), Placement::EveryGpu);
-        assert_eq!(resolve(&names(&["", " "]), &machine()).unwrap(), Placement::EveryGpu);
-        assert_eq!(describe(&Placement::EveryGpu, None, &machine()), "CUDA0,CUDA1,Vulkan0");
+    fn nothing_chosen_is_the_best_gpu_and_says_why() {
+        let m = vec![
+            with_memory(device("Vulkan0", "Vulkan"), 24, "gpu", "NVIDIA GeForce RTX 4090"),
+            with_memory(device("Vulkan1", "Vulkan"), 64, "igpu", "AMD Radeon Graphics"),
+            with_memory(device("CUDA0", "CUDA"), 24, "gpu", "NVIDIA GeForce RTX 4090"),
+            device("CPU", "CPU"),
+        ];
+        assert_eq!(resolve(&[], &m).unwrap(), Placement::Devices(vec![2]));
+        assert_eq!(resolve(&names(&["", " "]), &m).unwrap(), Placement::Devices(vec![2]));
+        let (_, why) = choose_default(&m);
+        assert_eq!(why, "CUDA0 (NVIDIA GeForce RTX 4090, 24.0 GiB): a discrete GPU, the best of 3 (also Vulkan0, Vulkan1: choose one by name to use it)");
+        // Strix Halo: one integrated GPU over Vulkan.
+        let strix = vec![with_memory(device("Vulkan0", "Vulkan"), 96, "igpu", "Radeon 8060S Graphics (RADV GFX1151)"), device("CPU", "CPU")];
+        let (placement, why) = choose_default(&strix);
+        assert_eq!(placement, Placement::Devices(vec![0]));
+        assert_eq!(why, "Vulkan0 (Radeon 8060S Graphics (RADV GFX1151), 96.0 GiB): an integrated GPU sharing the system's memory, the only GPU");
+    }
+
+    #[test]
+    fn a_software_vulkan_device_is_never_chosen_unless_named() {
+        let m = vec![with_memory(device("Vulkan0", "Vulkan"), 16, "gpu", "llvmpipe (LLVM 15.0.6, 256 bits)"), device("CPU", "CPU")];
+        let (placement, why) = choose_default(&m);
+        assert_eq!(placement, Placement::CpuOnly);
+        assert!(why.contains("software rendering") && why.contains("Vulkan0"), "{why}");
+        assert_eq!(resolve(&names(&["Vulkan0"]), &m).unwrap(), Placement::Devices(vec![0]));
+        assert_eq!(choose_default(&[device("CPU", "CPU")]).1, "the CPU: no GPU was found by this build's backends");
     }
 
     #[test]

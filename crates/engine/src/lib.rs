@@ -4,6 +4,7 @@
 //! never links it, so an abort inside llama.cpp costs the model, not the app.
 
 mod allocated_memory;
+pub mod backend_libraries;
 pub mod bench;
 mod chat_prompt;
 mod device_choice;

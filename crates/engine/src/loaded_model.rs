@@ -7,10 +7,11 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use hearth_gguf::{GgufError, GgufFile, MetaValue};
-use hearth_protocol::{AllocatedMemory, ComputeDevice, FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
+use hearth_protocol::{AllocatedMemory, BackendLibrary, ComputeDevice, FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
 use llama_cpp_2::context::params::{KvCacheType as LlamaKv, LlamaContextParams};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::LlamaBackendDeviceType;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
@@ -50,11 +51,16 @@ pub struct Engine {
     pub(crate) loaded: Option<LoadedModel>,
 }
 
+static BACKEND_LIBRARIES: OnceLock<Vec<BackendLibrary>> = OnceLock::new();
+
 pub(crate) fn backend() -> Result<&'static LlamaBackend, EngineError> {
     static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
     BACKEND
         .get_or_init(|| {
             llama_log::install();
+            // Backends built as libraries must be registered before anything asks for devices.
+            #[cfg(ggml_backend_dl)]
+            BACKEND_LIBRARIES.get_or_init(crate::backend_libraries::load_all);
             LlamaBackend::init().map_err(|e| e.to_string())
         })
         .as_ref()
@@ -78,8 +84,11 @@ impl Engine {
         Ok(Engine { loaded: None })
     }
 
-    /// The devices llama.cpp can compute on (the CPU, and GPUs of the backends it was built with).
+    /// The devices llama.cpp can compute on (the CPU, and GPUs of the backends it was built with
+    /// or loaded).
     pub fn devices() -> Vec<ComputeDevice> {
+        // Loads the backend libraries of a build that has them as libraries.
+        let _ = backend();
         llama_cpp_2::list_llama_ggml_backend_devices()
             .into_iter()
             .map(|d| ComputeDevice {
@@ -88,8 +97,28 @@ impl Engine {
                 backend: d.backend,
                 memory_total_bytes: d.memory_total as u64,
                 memory_free_bytes: d.memory_free as u64,
+                kind: match d.device_type {
+                    LlamaBackendDeviceType::Gpu => "gpu",
+                    LlamaBackendDeviceType::IntegratedGpu => "igpu",
+                    LlamaBackendDeviceType::Cpu => "cpu",
+                    LlamaBackendDeviceType::Accelerator => "accel",
+                    _ => "unknown",
+                }
+                .into(),
             })
             .collect()
+    }
+
+    /// The backend libraries found beside this build and whether each loaded (empty for a build
+    /// with its backends linked in).
+    pub fn backend_libraries() -> Vec<BackendLibrary> {
+        let _ = backend();
+        BACKEND_LIBRARIES.get().cloned().unwrap_or_default()
+    }
+
+    /// Where a model goes when no device is chosen, and why ("Vulkan0 (…): the only GPU").
+    pub fn default_device_reason() -> String {
+        device_choice::choose_default(&Engine::devices()).1
     }
 
     /// Where a model's layers run with `settings`: `CPU`, or the GPU devices' names.
@@ -211,6 +240,7 @@ impl Engine {
             backend: device_choice::describe(&placement, settings.gpu_layers, &devices),
             reasoning_effort: prompt.supports_reasoning_effort(),
             memory_notice,
+            device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
         };
         self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
         Ok(info)
@@ -249,7 +279,6 @@ fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &P
         None => params,
     };
     match placement {
-        Placement::EveryGpu => {}
         // No GPU device at all, not only no GPU layers: with a GPU in the model's device list,
         // llama.cpp still sends a large batch's matrix products to it (op offload), so "CPU only"
         // would not be (seen with Vulkan: the CPU's and the GPU's logits came out identical).

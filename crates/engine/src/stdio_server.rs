@@ -58,7 +58,14 @@ pub fn serve() -> std::io::Result<()> {
             return Ok(());
         }
     };
-    sink.send(&Event::Ready { protocol: PROTOCOL_VERSION, pid: std::process::id(), system_info: Engine::system_info(), devices: Engine::devices() });
+    sink.send(&Event::Ready {
+        protocol: PROTOCOL_VERSION,
+        pid: std::process::id(),
+        system_info: Engine::system_info(),
+        devices: Engine::devices(),
+        default_device: Engine::default_device_reason(),
+        backend_libraries: Engine::backend_libraries(),
+    });
 
     let cancel_target = Arc::new(AtomicU64::new(NO_CANCEL));
     let (tx, rx) = mpsc::channel::<Request>();

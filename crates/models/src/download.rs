@@ -49,14 +49,25 @@ fn shards(file: &str, all: &[HubFile]) -> Vec<String> {
     vec![file.to_string()]
 }
 
+/// Free space where `dir` is (Unix; elsewhere unknown, and the download only stops when the disk
+/// is full).
+#[cfg(unix)]
 fn free_bytes(dir: &Path) -> Option<u64> {
     let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
     (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0).then(|| s.f_bavail as u64 * s.f_frsize as u64)
 }
 
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
+}
+
+/// The OS's "no space left on the device" (ERROR_DISK_FULL on Windows).
+const DISK_FULL: i32 = if cfg!(windows) { 112 } else { libc::ENOSPC };
+
 fn io(what: &str, e: std::io::Error) -> ModelsError {
-    if e.raw_os_error() == Some(libc::ENOSPC) {
+    if e.raw_os_error() == Some(DISK_FULL) {
         ModelsError::DiskFull(format!("the disk filled up while writing {what}; the partial file is kept and the next pull resumes it"))
     } else {
         ModelsError::Io(format!("{what}: {e}"))

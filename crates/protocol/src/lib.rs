@@ -14,7 +14,7 @@ pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
-    AllocatedMemory, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, ReasoningEffort, Role,
+    AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, ReasoningEffort, Role,
     SamplingSettings, StopReason, TemplateChoice,
 };
 pub use wire::{Event, Request, PROTOCOL_VERSION};
@@ -38,6 +38,7 @@ pub fn typescript_declarations() -> Vec<String> {
         ModelInfo::decl(),
         AllocatedMemory::decl(),
         ComputeDevice::decl(),
+        BackendLibrary::decl(),
         BenchReport::decl(),
         GenerationStats::decl(),
         StopReason::decl(),

@@ -224,6 +224,10 @@ pub struct ModelInfo {
     /// A tight fit found by the pre-load memory check (it loaded; little is left).
     #[serde(default)]
     pub memory_notice: Option<String>,
+    /// Why the layers went where they did when no device was chosen (which GPU and why, or why
+    /// none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU".
+    #[serde(default)]
+    pub device_reason: Option<String>,
 }
 
 /// A device llama.cpp can compute on (its ggml backend devices).
@@ -238,6 +242,25 @@ pub struct ComputeDevice {
     pub memory_total_bytes: u64,
     #[ts(type = "number")]
     pub memory_free_bytes: u64,
+    /// ggml's device type: `gpu` (discrete), `igpu` (integrated: shares the host's memory),
+    /// `cpu`, `accel`.
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// One of ggml's backend libraries found beside Hearth (a build with backends loaded at run
+/// time): whether it loaded, and if not, why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct BackendLibrary {
+    /// The backend it provides, as ggml names its files: `cpu`, `vulkan`, `cuda`, `hip`.
+    pub backend: String,
+    /// A CPU variant's name (`haswell`, `zen4` ...), when the file is one of several.
+    pub variant: Option<String>,
+    pub path: String,
+    pub loaded: bool,
+    /// Why it did not load: no driver, a missing symbol, a CPU it cannot run on, a variant
+    /// another one was preferred to.
+    pub reason: Option<String>,
 }
 
 /// Buffers llama.cpp allocated for a loaded model, summed over devices (bytes; 0 where llama.cpp

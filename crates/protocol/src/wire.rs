@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 use crate::{
-    ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice, TextPart, ToolCall,
+    BackendLibrary, ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice, TextPart, ToolCall,
 };
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
@@ -56,6 +56,12 @@ pub enum Event {
         /// The devices llama.cpp can compute on in this engine.
         #[serde(default)]
         devices: Vec<ComputeDevice>,
+        /// Where a model goes when no device is chosen, and why.
+        #[serde(default)]
+        default_device: String,
+        /// The backend libraries found (a build with backends loaded at run time).
+        #[serde(default)]
+        backend_libraries: Vec<BackendLibrary>,
     },
     LoadProgress {
         id: u64,

@@ -6,3 +6,9 @@ import type { ComputeDevice } from "./ipc/backend";
 export function gpuDevices(devices: ComputeDevice[]): ComputeDevice[] {
   return devices.filter((d) => d.backend !== "CPU" && d.backend !== "BLAS");
 }
+
+// The device a model goes to when none is chosen, by name, from the engine's own words
+// (EngineStatus.default_device: "Vulkan0 (Radeon …): the only GPU", or "the CPU: …").
+export function defaultDeviceName(devices: ComputeDevice[], defaultDevice: string | null | undefined): string {
+  return gpuDevices(devices).find((g) => defaultDevice?.startsWith(`${g.name} (`))?.name ?? "CPU";
+}

@@ -42,25 +42,22 @@ test("the model bar says where the model runs and the settings list the compute 
 test("the device a model runs on is chosen in its settings and the model bar follows", async ({ page }) => {
   await page.addInitScript(() => {
     (window as any).__fakeDevices = [
-      { name: "CUDA0", description: "NVIDIA GeForce RTX 4090", backend: "CUDA", memory_total_bytes: 25757220864, memory_free_bytes: 25000000000 },
-      { name: "CUDA1", description: "NVIDIA GeForce RTX 3090", backend: "CUDA", memory_total_bytes: 25769803776, memory_free_bytes: 25000000000 },
-      { name: "CPU", description: "AMD Ryzen 9 7950X", backend: "CPU", memory_total_bytes: 67000000000, memory_free_bytes: 60000000000 },
+      { name: "CUDA0", description: "NVIDIA GeForce RTX 4090", backend: "CUDA", memory_total_bytes: 25757220864, memory_free_bytes: 25000000000, kind: "gpu" },
+      { name: "CUDA1", description: "NVIDIA GeForce RTX 3090", backend: "CUDA", memory_total_bytes: 25769803776, memory_free_bytes: 25000000000, kind: "gpu" },
+      { name: "CPU", description: "AMD Ryzen 9 7950X", backend: "CPU", memory_total_bytes: 67000000000, memory_free_bytes: 60000000000, kind: "cpu" },
     ];
+    // The engine's own choice with nothing chosen: the best GPU (device_choice::choose_default).
+    (window as any).__fakeDefaultDevice = "CUDA1 (NVIDIA GeForce RTX 3090, 24.0 GiB): a discrete GPU, the best of 2 (also CUDA0: choose one by name to use it)";
   });
   await page.goto("/");
   await expect(page.getByTestId("model-name")).toBeVisible();
   await page.getByTestId("toggle-settings").click();
   const choice = page.getByTestId("device-choice");
-  await expect(choice.locator("option")).toHaveText([
-    "Every GPU (CUDA0, CUDA1)",
-    "CUDA0 only",
-    "CUDA1 only",
-    "CPU only",
-  ]);
-  await choice.selectOption("CUDA1");
+  await expect(choice.locator("option")).toHaveText(["Automatic (CUDA1)", "CUDA0 only", "CUDA1 only", "CPU only"]);
+  await choice.selectOption("CUDA0");
   await page.getByTestId("apply-model").click();
-  await expect(page.getByTestId("model-backend")).toHaveText("on CUDA1");
-  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual(["CUDA1"]);
+  await expect(page.getByTestId("model-backend")).toHaveText("on CUDA0");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual(["CUDA0"]);
   await page.screenshot({ path: "test-results/device-choice.png" });
 
   await choice.selectOption("CPU");
@@ -68,19 +65,19 @@ test("the device a model runs on is chosen in its settings and the model bar fol
   await expect(page.getByTestId("model-backend")).toHaveText("on CPU");
   expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual(["CPU"]);
 
-  // Back to the default: every GPU, and an empty list is what is saved.
+  // Back to the default: the engine's best GPU, and an empty list is what is saved.
   await choice.selectOption("");
   await page.getByTestId("apply-model").click();
-  await expect(page.getByTestId("model-backend")).toHaveText("on CUDA0,CUDA1");
+  await expect(page.getByTestId("model-backend")).toHaveText("on CUDA1");
   expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.devices)).toEqual([]);
 
   // The Benchmark page runs on a device of its own choosing.
   await page.evaluate(() => ((window as any).__fake.benchStepMs = 10));
   await page.getByTestId("open-benchmark").click();
   const bench = page.getByTestId("benchmark");
-  await expect(bench.getByTestId("bench-device").locator("option")).toHaveText(["Every GPU", "CUDA0 only", "CUDA1 only", "CPU only"]);
-  await bench.getByTestId("bench-device").selectOption("CUDA1");
+  await expect(bench.getByTestId("bench-device").locator("option")).toHaveText(["Automatic (CUDA1)", "CUDA0 only", "CUDA1 only", "CPU only"]);
+  await bench.getByTestId("bench-device").selectOption("CUDA0");
   await bench.getByTestId("bench-run").click();
   await expect(bench.getByTestId("bench-last")).toContainText("tok/s");
-  expect(await page.evaluate(() => (window as any).__fake.lastBench.devices)).toEqual(["CUDA1"]);
+  expect(await page.evaluate(() => (window as any).__fake.lastBench.devices)).toEqual(["CUDA0"]);
 });

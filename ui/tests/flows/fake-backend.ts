@@ -55,7 +55,9 @@ export function installFakeBackend() {
   // The engine's compute devices: this machine's CPU unless a test set others first
   // (page.addInitScript, window.__fakeDevices).
   const fakeDevices = () =>
-    (window as any).__fakeDevices ?? [{ name: "CPU", description: "Intel(R) Xeon(R) Processor", backend: "CPU", memory_total_bytes: 25300000000, memory_free_bytes: 24000000000 }];
+    (window as any).__fakeDevices ?? [{ name: "CPU", description: "Intel(R) Xeon(R) Processor", backend: "CPU", memory_total_bytes: 25300000000, memory_free_bytes: 24000000000, kind: "cpu" }];
+  // Where a model goes with no device chosen, in the engine's words (device_choice::choose_default).
+  const defaultDevice = (): string => (window as any).__fakeDefaultDevice ?? "the CPU: no GPU was found by this build's backends";
   let apiRequestId = 0;
   let demoCopied = false;
   let tokenStored = false;
@@ -143,10 +145,10 @@ export function installFakeBackend() {
         demoCopied = true;
         return MODEL.path;
       case "model_status":
-        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices() } };
+        return { model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices(), default_device: defaultDevice(), backend_libraries: [] } };
       case "check_engine": {
         // As hearth-core's restart policy: a dead engine is restarted, at most once a minute.
-        const status = () => ({ model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices() } });
+        const status = () => ({ model, wanted_path: MODEL.path, engine: { running: lastDeath === null, pid: 42, last_death: lastDeath, system_info: "CPU", devices: fakeDevices(), default_device: defaultDevice(), backend_libraries: [] } });
         if (lastDeath === null || Date.now() - lastAutoRestart < 60_000) return { status: status(), notice: null, error: null };
         lastAutoRestart = Date.now();
         const death = lastDeath;
@@ -190,7 +192,8 @@ export function installFakeBackend() {
         // Where the layers go, as the engine says it (crates/engine/src/device_choice.rs).
         const gpus = fakeDevices().filter((d: any) => d.backend !== "CPU").map((d: any) => d.name);
         const chosen: string[] = args.settings?.devices ?? [];
-        const on = chosen.length === 0 ? gpus : chosen.filter((n) => gpus.includes(n));
+        const automatic = gpus.filter((n: string) => defaultDevice().startsWith(`${n} (`));
+        const on = chosen.length === 0 ? automatic : chosen.filter((n) => gpus.includes(n));
         (window as any).__fake.lastLoadSettings = args.settings;
         if (args.settings) (window as any).__fake.modelSettings = args.settings;
         model = { ...MODEL, path: args.path, context_length: args.settings?.context_length ?? MODEL.context_length, backend: on.length ? on.join(",") : "CPU" };

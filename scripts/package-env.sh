@@ -1,0 +1,13 @@
+# Sourced by the scripts that build Hearth the way the package ships it (scripts/package.sh,
+# scripts/vulkan-test.sh), so that they share one build: release, llama.cpp as shared libraries
+# with ggml's backends as libraries loaded at run time (GGML_BACKEND_DL: the CPU backend, and the
+# Vulkan backend built against Vulkan headers new enough for it, scripts/vulkan-headers.sh).
+# llama-cpp-sys-2's build script hands every GGML_* variable to llama.cpp's CMake.
+cache="${HEARTH_CACHE_HOME:-$HOME/.cache/hearth}"
+headers="$("$repo/scripts/vulkan-headers.sh")"
+export CPATH="$headers/usr/include${CPATH:+:$CPATH}"
+export CMAKE_PREFIX_PATH="$headers/usr${CMAKE_PREFIX_PATH:+:$CMAKE_PREFIX_PATH}"
+export CARGO_TARGET_DIR="${HEARTH_PACKAGE_TARGET:-$cache/target-package}"
+export GGML_BACKEND_DL=ON GGML_VULKAN=ON
+# The features every build in this folder uses (the same set, or llama.cpp is built again).
+package_features=(--release --features dynamic-link)

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Builds Hearth's Debian package and prints its path (the last line of stdout). In it:
+#   /usr/bin/hearth-app            the app
+#   /usr/bin/hearth                the CLI and the engine the app runs (a Tauri sidecar)
+#   /usr/lib/Hearth/llama/         llama.cpp's shared libraries and ggml's backend libraries
+#                                  (CPU, Vulkan; a CUDA or ROCm one built elsewhere is picked up
+#                                  when copied in: docs/gpu-backends.md)
+#   /usr/lib/Hearth/demo/          the demo model (SmolLM2-135M-Instruct Q4_1)
+#   the desktop entry and icons Tauri writes.
+# Install: sudo apt install ./Hearth_<version>_amd64.deb. Nothing in it needs the source tree,
+# cargo or node. An AppImage is not built: Tauri's AppImage bundler downloads linuxdeploy and its
+# plugins at build time, which a machine without internet cannot do.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+# shellcheck source=scripts/package-env.sh
+. "$repo/scripts/package-env.sh"
+
+cargo build "${package_features[@]}" -p hearth-cli >&2
+# llama-cpp-sys-2's install folder: lib/ has llama.cpp's shared libraries, bin/ the backend modules.
+out="$(ls -td "$CARGO_TARGET_DIR"/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do
+  [ -e "$d/bin/libggml-cpu.so" ] && { echo "$d"; break; }
+done)"
+[ -n "$out" ] || { echo "no llama.cpp build with backend libraries under $CARGO_TARGET_DIR" >&2; exit 1; }
+
+stage="$CARGO_TARGET_DIR/package-stage"
+rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/llama" "$stage/demo"
+triple="$(rustc -vV | sed -n 's/^host: //p')"
+cp "$CARGO_TARGET_DIR/release/hearth" "$stage/bin/hearth-$triple"
+# The libraries by the names the binaries ask for (their sonames), and every backend module.
+for lib in $(readelf -d "$CARGO_TARGET_DIR/release/hearth" "$out"/bin/libggml-*.so | sed -n 's/.*(NEEDED).*\[\(lib\(llama\|ggml\)[^]]*\)\]/\1/p' | sort -u); do
+  cp -L "$out/lib/$lib" "$stage/llama/$lib"
+done
+cp "$out"/bin/libggml-*.so "$stage/llama/"
+strip --strip-unneeded "$stage"/llama/*.so*
+
+scripts/fetch-models.sh >&2
+cp .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf "$stage/demo/"
+
+(cd ui && { [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund >&2; } && npm run build >&2)
+cat >"$stage/tauri.package.json" <<JSON
+{
+  "build": { "beforeBuildCommand": "" },
+  "bundle": {
+    "targets": ["deb"],
+    "externalBin": ["$stage/bin/hearth"],
+    "resources": { "$stage/llama/": "llama/", "$stage/demo/": "demo/" },
+    "linux": { "deb": { "depends": ["libvulkan1"], "recommends": ["mesa-vulkan-drivers"] } }
+  }
+}
+JSON
+ui/node_modules/.bin/tauri build --bundles deb --config "$stage/tauri.package.json" >&2
+deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)"
+echo "$deb"
