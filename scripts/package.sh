@@ -50,6 +50,7 @@ cat >"$stage/tauri.package.json" <<JSON
   }
 }
 JSON
-ui/node_modules/.bin/tauri build --bundles deb --config "$stage/tauri.package.json" >&2
+# Only the app: the workspace's default members would build llama.cpp again, statically.
+ui/node_modules/.bin/tauri build --bundles deb --config "$stage/tauri.package.json" -- -p hearth-app >&2
 deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)"
 echo "$deb"

@@ -109,7 +109,12 @@ reasoning_effort: boolean,
 /**
  * A tight fit found by the pre-load memory check (it loaded; little is left).
  */
-memory_notice: string | null, };
+memory_notice: string | null, 
+/**
+ * Why the layers went where they did when no device was chosen (which GPU and why, or why
+ * none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU".
+ */
+device_reason: string | null, };
 
 export type AllocatedMemory = { weights_bytes: number, kv_bytes: number, 
 /**
@@ -130,7 +135,27 @@ name: string, description: string,
 /**
  * e.g. `CPU`, `Vulkan`, `CUDA`.
  */
-backend: string, memory_total_bytes: number, memory_free_bytes: number, };
+backend: string, memory_total_bytes: number, memory_free_bytes: number, 
+/**
+ * ggml's device type: `gpu` (discrete), `igpu` (integrated: shares the host's memory),
+ * `cpu`, `accel`.
+ */
+kind: string, };
+
+export type BackendLibrary = { 
+/**
+ * The backend it provides, as ggml names its files: `cpu`, `vulkan`, `cuda`, `hip`.
+ */
+backend: string, 
+/**
+ * A CPU variant's name (`haswell`, `zen4` ...), when the file is one of several.
+ */
+variant: string | null, path: string, loaded: boolean, 
+/**
+ * Why it did not load: no driver, a missing symbol, a CPU it cannot run on, a variant
+ * another one was preferred to.
+ */
+reason: string | null, };
 
 export type BenchReport = { model: string, model_path: string, quant: string, size_bytes: number, parameters: number, 
 /**
@@ -474,13 +499,24 @@ export type RecommendedDownload = { model: string,
 /**
  * The Hugging Face repo to list files from (Models page).
  */
-repo: string, quant: string, size_bytes: number, fits: Fit, predicted_tg_tps: number, source: string, };
+repo: string, quant: string, size_bytes: number, fits: Fit, predicted_tg_tps: number, source: string, 
+/**
+ * Where the advisor puts it when it does not fit the GPU whole ("30 of 36 layers on the
+ * GPU", "the experts of 12 layers kept in system memory"); the same settings are applied at
+ * its first load.
+ */
+placement: string | null, };
 
 export type FirstRunOffer = { demo: DemoModel | null, recommendations: Array<RecommendedDownload>, 
 /**
  * The machine the recommendations are for.
  */
-machine: string, };
+machine: string, 
+/**
+ * Where a model will run, in the engine's words ("Vulkan0 (Radeon 8060S Graphics, 96.0 GiB):
+ * an integrated GPU …", "the CPU: no GPU was found …"); None before the engine has started.
+ */
+device: string | null, };
 
 export type IndexProgress = { 
 /**
@@ -502,7 +538,15 @@ last_death: string | null, system_info: string | null,
 /**
  * The devices the engine can compute on (CPU, GPUs of the backends it was built with).
  */
-devices: Array<ComputeDevice>, };
+devices: Array<ComputeDevice>, 
+/**
+ * Where a model goes when no device is chosen, and why ("Vulkan0 (…): the only GPU").
+ */
+default_device: string | null, 
+/**
+ * The backend libraries the engine found (the package): loaded, or why not.
+ */
+backend_libraries: Array<BackendLibrary>, };
 
 export type AppInfo = { home: string, models_dir: string, 
 /**
