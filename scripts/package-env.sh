@@ -1,5 +1,5 @@
-# Sourced by the scripts that build Hearth the way the package ships it (scripts/package.sh,
-# scripts/vulkan-test.sh), so that they share one build: release, llama.cpp as shared libraries
+# Sourced by the scripts that build Hearth the way the package ships it (scripts/package.sh; the
+# engine's tests can be built the same way with these variables): release, llama.cpp as shared libraries
 # with ggml's backends as libraries loaded at run time (GGML_BACKEND_DL: the CPU backend, and the
 # Vulkan backend built against Vulkan headers new enough for it, scripts/vulkan-headers.sh).
 # llama-cpp-sys-2's build script hands every GGML_* variable to llama.cpp's CMake.

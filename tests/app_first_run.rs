@@ -20,6 +20,8 @@ fn with_no_model_the_demo_and_recommendations_are_offered() {
     let offer = invoke(&webview, "first_run_offer", json!({})).unwrap();
     assert_eq!(offer["demo"]["path"], demo_model().display().to_string());
     assert_eq!(offer["demo"]["size_bytes"], std::fs::metadata(demo_model()).unwrap().len());
+    // Where models will run, from the engine's own words (issue 16): this build has no GPU backend.
+    assert_eq!(offer["device"], "the CPU: no GPU was found by this build's backends", "{offer}");
     let recs = offer["recommendations"].as_array().unwrap();
     assert!(!recs.is_empty() && recs.len() <= 3, "{offer}");
     let catalog_repos = ["ggml-org/gpt-oss-120b-GGUF", "ggml-org/gpt-oss-20b-GGUF", "ggml-org/gemma-3-4b-it-GGUF", "ggml-org/gemma-3-27b-it-GGUF"];

@@ -24,6 +24,11 @@ after(stopDriver);
 test("the installed app offers its demo model, loads it and answers", async () => {
   await session.open();
   await waitFor("the first-run offer of the bundled demo model", () => session.exec(`return !!document.querySelector('[data-testid="use-demo"]');`), 60_000);
+  // Where models will run, in the engine's words: the engine of the package, on this machine's CPU
+  // (lavapipe, the only Vulkan device here, is software and hidden unless named).
+  const device = await waitFor("where models will run", () => session.text('[data-testid="first-run-device"]'), 60_000);
+  assert.match(device, /^They will run on the CPU/);
+  await waitFor("the recommendations", () => session.exec(`return !!document.querySelector('[data-testid="recommended"]') || document.body.textContent.includes("No catalog model");`), 60_000);
   await session.screenshot("installed-first-run.png");
   await session.click('[data-testid="use-demo"]');
   await waitFor("the demo model to load", () => session.text('[data-testid="model-name"]'), 120_000);

@@ -61,7 +61,11 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
     };
     // Checking means naming: with no device given, every GPU device, software ones included.
     let devices = if a.devices.is_empty() {
-        Engine::devices().into_iter().filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas")).map(|d| d.name).collect()
+        Engine::devices()
+            .into_iter()
+            .filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas"))
+            .map(|d| d.name)
+            .collect()
     } else {
         a.devices
     };

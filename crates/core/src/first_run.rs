@@ -95,7 +95,39 @@ fn placement_words(fits: Fit, gpu_layers: u32, n_cpu_moe: u32, layers: u32) -> O
     })
 }
 
+/// How long `hearth devices` may take (loading the GPU backends) before the offer goes without it.
+const DEVICES_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Core {
+    /// Where a model will run, in the engine's words: the running engine's, else those of a short
+    /// `hearth devices --json` (at the first run no engine runs yet, and one started only to ask
+    /// would stay and cost idle memory). Blocks: call off the UI thread.
+    fn default_device_words(&self) -> Option<String> {
+        if let Some(words) = self.engine.state().default_device {
+            return Some(words);
+        }
+        let mut child = std::process::Command::new(crate::app_core::engine_executable())
+            .args(["devices", "--json"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let deadline = std::time::Instant::now() + DEVICES_TIMEOUT;
+        while child.try_wait().ok()?.is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut child.stdout.take()?, &mut out).ok()?;
+        let listing: serde_json::Value = serde_json::from_slice(&out).ok()?;
+        listing["default"].as_str().map(str::to_string)
+    }
+
     /// The demo model that came with the app: `$HEARTH_DEMO_MODEL` (set by scripts/run-app.sh),
     /// else `demo/` in the app's resources.
     fn demo_path(&self) -> Option<PathBuf> {
@@ -108,7 +140,7 @@ impl Core {
     pub fn first_run_offer(&self) -> FirstRunOffer {
         let demo = self.demo_path().map(|p| DemoModel { size_bytes: p.metadata().map(|m| m.len()).unwrap_or(0), path: p.display().to_string() });
         let machine = self.this_machine();
-        FirstRunOffer { demo, recommendations: recommended(&machine), machine: machine.name, device: self.engine.state().default_device }
+        FirstRunOffer { demo, recommendations: recommended(&machine), machine: machine.name, device: self.default_device_words() }
     }
 
     /// Puts the demo model in Hearth's models directory (a copy: the app's own file stays as it

@@ -316,7 +316,14 @@ impl EngineClient {
                 let exit = child.wait().await;
                 if exit.as_ref().is_ok_and(died_of_illegal_instruction) {
                     // The CPU variant this engine loaded is the likely culprit: the next one skips it.
-                    let loaded_variant = shared.state.lock().unwrap().backend_libraries.iter().find(|l| l.backend == "cpu" && l.loaded).and_then(|l| l.variant.clone());
+                    let loaded_variant = shared
+                        .state
+                        .lock()
+                        .unwrap()
+                        .backend_libraries
+                        .iter()
+                        .find(|l| l.backend == "cpu" && l.loaded)
+                        .and_then(|l| l.variant.clone());
                     if let Some(variant) = loaded_variant {
                         tracing::warn!("the engine died of SIGILL with the CPU variant {variant}; later engines skip it");
                         shared.bad_cpu_variants.lock().unwrap().push(variant);

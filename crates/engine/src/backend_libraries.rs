@@ -64,13 +64,9 @@ fn found_in(dir: &Path) -> BTreeMap<String, Vec<(PathBuf, Option<String>)>> {
 
 /// CPU variants another run found to stop the engine with an illegal instruction (the app's
 /// supervisor passes them when it restarts an engine that died of SIGILL).
+#[cfg_attr(not(ggml_backend_dl), allow(dead_code))]
 fn skipped_variants() -> Vec<String> {
-    std::env::var("HEARTH_CPU_VARIANT_SKIP")
-        .unwrap_or_default()
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
+    std::env::var("HEARTH_CPU_VARIANT_SKIP").unwrap_or_default().split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect()
 }
 
 /// What opening a library without registering it says: Err(why it cannot load), or Ok(its
@@ -127,6 +123,9 @@ fn register(path: &Path) -> Result<(), String> {
 }
 
 /// Loads every backend library found in the first of `search_dirs` that has any (see `load_from`).
+/// Only a build with backends as libraries calls it: loading one into a build that links its own
+/// copy of ggml would mix two ggml registries.
+#[cfg_attr(not(ggml_backend_dl), allow(dead_code))]
 pub(crate) fn load_all() -> Vec<BackendLibrary> {
     load_from(&search_dirs(), &skipped_variants())
 }

@@ -124,7 +124,14 @@ mod tests {
 
     fn device(name: &str, backend: &str) -> ComputeDevice {
         let kind = if backend == "CPU" || backend == "BLAS" { "cpu" } else { "gpu" };
-        ComputeDevice { name: name.into(), description: format!("{name} card"), backend: backend.into(), memory_total_bytes: 0, memory_free_bytes: 0, kind: kind.into() }
+        ComputeDevice {
+            name: name.into(),
+            description: format!("{name} card"),
+            backend: backend.into(),
+            memory_total_bytes: 0,
+            memory_free_bytes: 0,
+            kind: kind.into(),
+        }
     }
 
     fn with_memory(mut d: ComputeDevice, gib: u64, kind: &str, description: &str) -> ComputeDevice {
@@ -153,7 +160,10 @@ mod tests {
         assert_eq!(resolve(&[], &m).unwrap(), Placement::Devices(vec![2]));
         assert_eq!(resolve(&names(&["", " "]), &m).unwrap(), Placement::Devices(vec![2]));
         let (_, why) = choose_default(&m);
-        assert_eq!(why, "CUDA0 (NVIDIA GeForce RTX 4090, 24.0 GiB): a discrete GPU, the best of 3 (also Vulkan0, Vulkan1: choose one by name to use it)");
+        assert_eq!(
+            why,
+            "CUDA0 (NVIDIA GeForce RTX 4090, 24.0 GiB): a discrete GPU, the best of 3 (also Vulkan0, Vulkan1: choose one by name to use it)"
+        );
         // Strix Halo: one integrated GPU over Vulkan.
         let strix = vec![with_memory(device("Vulkan0", "Vulkan"), 96, "igpu", "Radeon 8060S Graphics (RADV GFX1151)"), device("CPU", "CPU")];
         let (placement, why) = choose_default(&strix);

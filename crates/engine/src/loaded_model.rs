@@ -11,10 +11,10 @@ use hearth_protocol::{AllocatedMemory, BackendLibrary, ComputeDevice, FlashAtten
 use llama_cpp_2::context::params::{KvCacheType as LlamaKv, LlamaContextParams};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
-use llama_cpp_2::LlamaBackendDeviceType;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::LlamaModel;
 use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::LlamaBackendDeviceType;
 
 use crate::allocated_memory;
 use crate::chat_prompt::ChatPrompt;

@@ -29,14 +29,21 @@ fn broken_backend_libraries_are_reported_and_the_best_cpu_variant_is_tried_unles
     compile(dir.path(), "libggml-cpu-beta.so", &variant(20));
     compile(dir.path(), "libggml-cpu-gamma.so", &variant(0));
     // A GPU backend built against a library this machine lacks, and one that is no backend at all.
-    compile(dir.path(), "libggml-vulkan.so", "extern int vkCreateInstance_missing(void);\nvoid *ggml_backend_init(void) { return (void*)(long)vkCreateInstance_missing(); }\n");
+    compile(
+        dir.path(),
+        "libggml-vulkan.so",
+        "extern int vkCreateInstance_missing(void);\nvoid *ggml_backend_init(void) { return (void*)(long)vkCreateInstance_missing(); }\n",
+    );
     compile(dir.path(), "libggml-cuda.so", "int unrelated(void) { return 1; }\n");
     std::fs::write(dir.path().join("libggml-hip.so"), b"not an ELF file").unwrap();
     std::fs::write(dir.path().join("libggml-base.so"), b"core library: not a backend").unwrap();
 
     let report = load_from(&[dir.path().join("absent"), dir.path().to_path_buf()], &[]);
     let get = |backend: &str, variant: Option<&str>| {
-        report.iter().find(|l| l.backend == backend && l.variant.as_deref() == variant).unwrap_or_else(|| panic!("{backend} {variant:?} not reported: {report:#?}"))
+        report
+            .iter()
+            .find(|l| l.backend == backend && l.variant.as_deref() == variant)
+            .unwrap_or_else(|| panic!("{backend} {variant:?} not reported: {report:#?}"))
     };
     assert_eq!(report.len(), 6, "{report:#?}");
     assert!(report.iter().all(|l| !l.loaded));

@@ -14,8 +14,8 @@ pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
-    AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings, ReasoningEffort, Role,
-    SamplingSettings, StopReason, TemplateChoice,
+    AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
+    ReasoningEffort, Role, SamplingSettings, StopReason, TemplateChoice,
 };
 pub use wire::{Event, Request, PROTOCOL_VERSION};
 

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 use crate::{
-    BackendLibrary, ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice, TextPart, ToolCall,
+    BackendLibrary, ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice, TextPart,
+    ToolCall,
 };
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
