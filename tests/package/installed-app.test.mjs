@@ -34,6 +34,13 @@ test("the installed app offers its demo model, loads it and answers", async () =
   await waitFor("the demo model to load", () => session.text('[data-testid="model-name"]'), 120_000);
   const where = await waitFor("where the model runs", () => session.text('[data-testid="model-backend"]'));
   assert.match(where, /on CPU/);
+  // A short, greedy answer: the demo model can ramble for thousands of tokens when sampling.
+  await session.click('[data-testid="new-chat"]');
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="max-tokens"]', "40");
+  await session.type('[data-testid="temperature"]', "0");
+  await session.click('[data-testid="save-conversation"]');
+  await session.click('[data-testid="toggle-settings"]');
   await session.type('[data-testid="composer"]', "What is the capital of France?\uE007");
   await waitFor("the answer to finish", () => session.exec(`return !!document.querySelector('[data-role="assistant"][data-status="complete"] [data-testid="stats"]');`), 180_000);
   const answer = (await session.text('[data-role="assistant"] [data-testid="answer"]')).trim();
