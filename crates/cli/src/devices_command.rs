@@ -60,15 +60,7 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     // Checking means naming: with no device given, every GPU device, software ones included.
-    let devices = if a.devices.is_empty() {
-        Engine::devices()
-            .into_iter()
-            .filter(|d| !d.backend.eq_ignore_ascii_case("cpu") && !d.backend.eq_ignore_ascii_case("blas"))
-            .map(|d| d.name)
-            .collect()
-    } else {
-        a.devices
-    };
+    let devices = if a.devices.is_empty() { Engine::gpu_device_names() } else { a.devices };
     let settings = ModelSettings { devices, context_length: Some(512), ..Default::default() };
     let check = check_device(&model, &settings)?;
     let g = &check.agreement;

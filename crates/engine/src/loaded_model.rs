@@ -116,6 +116,11 @@ impl Engine {
         BACKEND_LIBRARIES.get().cloned().unwrap_or_default()
     }
 
+    /// The names of the GPU devices (every device but the host's CPU and BLAS), software ones included.
+    pub fn gpu_device_names() -> Vec<String> {
+        Engine::devices().into_iter().filter(|d| !device_choice::is_host(d)).map(|d| d.name).collect()
+    }
+
     /// Where a model goes when no device is chosen, and why ("Vulkan0 (…): the only GPU").
     pub fn default_device_reason() -> String {
         device_choice::choose_default(&Engine::devices()).1
