@@ -13,8 +13,33 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::secrets::{KeptIn, LOST_NOTE};
 use crate::settings::ApiServer;
 use crate::{Core, CoreError, Result};
+
+/// The keyring entry of the API server's key.
+const KEY_NAME: &str = "api server key";
+
+/// The settings as stored in the database: whether there is a key, not the key (it is in the
+/// keyring under [`KEY_NAME`]).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StoredApiServer {
+    enabled: bool,
+    port: u16,
+    allow_remote: bool,
+    #[serde(default)]
+    has_key: bool,
+    /// Rows written before keys moved to the keyring held the key here: moved once, never written.
+    #[serde(default, skip_serializing)]
+    api_key: Option<String>,
+}
+
+impl Default for StoredApiServer {
+    fn default() -> Self {
+        let d = ApiServerSettings::default();
+        StoredApiServer { enabled: d.enabled, port: d.port, allow_remote: d.allow_remote, has_key: false, api_key: None }
+    }
+}
 
 /// Requests kept for the Server page.
 const RECENT: usize = 100;
@@ -58,6 +83,8 @@ pub struct ApiServerStatus {
     pub error: Option<String>,
     /// The latest requests, newest last.
     pub recent: Vec<ApiRequestRecord>,
+    /// Said when the key is not safely kept: only until Hearth quits (no OS keyring), or lost.
+    pub key_note: Option<String>,
 }
 
 /// The server while it runs.
@@ -83,8 +110,47 @@ pub(crate) struct ApiServerSlot {
 }
 
 impl Core {
+    /// The settings with the key from the keyring (a key an older Hearth left in the database is
+    /// moved there first; it stays where it is when no keyring runs, so nothing is lost), and
+    /// what to say about the key.
+    fn api_server_settings(&self) -> Result<(ApiServerSettings, Option<String>)> {
+        let store = self.store.lock();
+        let mut stored = store.setting::<ApiServer>()?;
+        if let Some(key) = stored.api_key.clone() {
+            if self.keys.put(KEY_NAME, &key) == KeptIn::Keyring {
+                (stored.api_key, stored.has_key) = (None, true);
+                store.set_setting::<ApiServer>(&stored)?;
+            }
+        }
+        drop(store);
+        let (api_key, note) = match (&stored.api_key, stored.has_key) {
+            (Some(legacy), _) => (Some(legacy.clone()), None),
+            (None, true) => (self.keys.get(KEY_NAME).map(|(k, _)| k), self.keys.note(KEY_NAME)),
+            (None, false) => (None, None),
+        };
+        Ok((ApiServerSettings { enabled: stored.enabled, port: stored.port, api_key, allow_remote: stored.allow_remote }, note))
+    }
+
+    /// Saves the settings: the key to the keyring (or this session), the rest to the database.
+    fn save_api_server_settings(&self, settings: &ApiServerSettings) -> Result<()> {
+        match &settings.api_key {
+            Some(key) => {
+                self.keys.put(KEY_NAME, key);
+            }
+            None => self.keys.remove(KEY_NAME),
+        }
+        let stored = StoredApiServer {
+            enabled: settings.enabled,
+            port: settings.port,
+            allow_remote: settings.allow_remote,
+            has_key: settings.api_key.is_some(),
+            api_key: None,
+        };
+        Ok(self.store.lock().set_setting::<ApiServer>(&stored)?)
+    }
+
     pub fn api_server_status(&self) -> Result<ApiServerStatus> {
-        let settings = self.store.lock().setting::<ApiServer>()?;
+        let (settings, key_note) = self.api_server_settings()?;
         let slot = self.api_server.lock();
         let recent = slot.recent.lock().iter().cloned().collect();
         Ok(ApiServerStatus {
@@ -92,6 +158,7 @@ impl Core {
             base_url: slot.running.as_ref().map(|r| format!("http://{}/v1", r.address)),
             error: slot.error.clone(),
             recent,
+            key_note,
         })
     }
 
@@ -160,7 +227,7 @@ impl Core {
             return Err(CoreError::new(ErrorCode::BadRequest, "letting other machines use the model needs an API key"));
         }
         drop(self.api_server.lock().running.take());
-        self.store.lock().set_setting::<ApiServer>(&settings)?;
+        self.save_api_server_settings(&settings)?;
         if let Err(e) = self.serve_api(&settings).await {
             self.api_server.lock().error = Some(e.payload().message);
             return Err(e);
@@ -171,8 +238,8 @@ impl Core {
     pub fn stop_api_server(&self) -> Result<ApiServerStatus> {
         drop(self.api_server.lock().running.take());
         let store = self.store.lock();
-        let settings = ApiServerSettings { enabled: false, ..store.setting::<ApiServer>()? };
-        store.set_setting::<ApiServer>(&settings)?;
+        let stored = StoredApiServer { enabled: false, ..store.setting::<ApiServer>()? };
+        store.set_setting::<ApiServer>(&stored)?;
         drop(store);
         self.api_server_status()
     }
@@ -184,8 +251,13 @@ impl Core {
 
     /// At launch: starts the server when it was on; a failure is kept for the Server page to show.
     pub async fn start_api_server_if_enabled(&self) {
-        let Ok(settings) = self.store.lock().setting::<ApiServer>() else { return };
+        let Ok((settings, key_note)) = self.api_server_settings() else { return };
         if settings.enabled {
+            if settings.api_key.is_none() && key_note.is_some() {
+                // The key is gone: starting without it would open the model to anyone.
+                self.api_server.lock().error = Some(format!("not started: {LOST_NOTE}"));
+                return;
+            }
             if let Err(e) = self.serve_api(&settings).await {
                 self.api_server.lock().error = Some(e.payload().message);
             }

@@ -34,6 +34,8 @@ pub struct Core {
     pub(crate) api_server: Mutex<crate::api_server::ApiServerSlot>,
     /// Where the app's bundled files are (the demo model in `demo/`), when it has any.
     resource_dir: Mutex<Option<PathBuf>>,
+    /// Remote servers' and the API server's keys (the OS keyring, else this session).
+    pub(crate) keys: crate::secrets::KeyVault,
     /// Held while this process is the home's first Hearth (see `claim_home`).
     _home_lock: Option<std::fs::File>,
 }
@@ -74,6 +76,7 @@ impl Core {
         if home_lock.is_some() {
             store.recover_interrupted()?;
         }
+        let keys = crate::secrets::KeyVault::new(home.root());
         Ok(Core {
             home,
             store: Arc::new(Mutex::new(store)),
@@ -89,6 +92,7 @@ impl Core {
             documents_cancel: Arc::new(AtomicBool::new(false)),
             api_server: Mutex::new(Default::default()),
             resource_dir: Mutex::new(None),
+            keys,
             _home_lock: home_lock,
         })
     }

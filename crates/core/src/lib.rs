@@ -21,6 +21,7 @@ mod model;
 mod monitor;
 mod quantize;
 mod remote;
+mod secrets;
 pub mod settings;
 
 pub use advisor::{calibrated_machine, AdviseInput, AdvisorCatalog, CatalogEntry, HardwareChoice, ModelChoice};

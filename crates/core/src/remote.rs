@@ -1,32 +1,44 @@
 //! Remote engines: the OpenAI-compatible servers the user added (vLLM, SGLang, llama-server,
 //! Ollama, another Hearth), their models beside the local ones, and choosing one for chat (the
 //! engine handle then sends generations there; loading a local model switches back). Keys are
-//! kept in the database and never handed back to the UI.
+//! kept in the OS keyring (`secrets`), never in the database, and never handed back to the UI.
 
 use hearth_engine_client::{Endpoint, RemoteModel, RemoteTarget};
 use hearth_protocol::{AllocatedMemory, ErrorCode, ModelInfo, SamplingSettings};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::secrets::KeptIn;
 use crate::settings::RemoteServers;
 use crate::{Core, CoreError, Result};
 
 /// What a remote model is assumed to hold when its server does not say.
 const UNKNOWN_CONTEXT: u32 = 8192;
 
-/// A server as stored (the key included).
+/// A server as stored in the database: whether it has a key, not the key (that is in the keyring
+/// under [`key_name`]).
 #[derive(Clone, Serialize, Deserialize)]
 pub struct StoredServer {
     name: String,
     base_url: String,
+    #[serde(default)]
+    has_key: bool,
+    /// Rows written before keys moved to the keyring held the key here; it is read once, moved,
+    /// and never written again.
+    #[serde(default, skip_serializing)]
     api_key: Option<String>,
 }
 
 /// Never the key itself.
 impl std::fmt::Debug for StoredServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StoredServer").field("name", &self.name).field("base_url", &self.base_url).field("has_key", &self.api_key.is_some()).finish()
+        f.debug_struct("StoredServer").field("name", &self.name).field("base_url", &self.base_url).field("has_key", &self.has_key).finish()
     }
+}
+
+/// The keyring entry of server `name`'s key.
+fn key_name(name: &str) -> String {
+    format!("remote server {name}")
 }
 
 /// A server as the UI sees it: never the key itself.
@@ -35,6 +47,8 @@ pub struct RemoteServer {
     pub name: String,
     pub base_url: String,
     pub has_key: bool,
+    /// Said when the key is not safely kept: only until Hearth quits (no OS keyring), or lost.
+    pub key_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -55,21 +69,39 @@ impl From<RemoteModel> for RemoteModelView {
     }
 }
 
-fn view(s: &StoredServer) -> RemoteServer {
-    RemoteServer { name: s.name.clone(), base_url: s.base_url.clone(), has_key: s.api_key.is_some() }
-}
-
-fn endpoint(s: &StoredServer) -> Result<Endpoint> {
-    Endpoint::new(&s.base_url, s.api_key.clone()).map_err(|e| CoreError::Reported(e.payload()))
-}
-
 async fn list(e: &Endpoint) -> Result<Vec<RemoteModel>> {
     hearth_engine_client::list_remote_models(e).await.map_err(|e| CoreError::Reported(e.payload()))
 }
 
 impl Core {
+    /// The servers from the database; keys left there by an older Hearth are moved to the
+    /// keyring first (kept where they are when no keyring runs, so nothing is lost).
     fn stored_servers(&self) -> Result<Vec<StoredServer>> {
-        Ok(self.store.lock().setting::<RemoteServers>()?)
+        let store = self.store.lock();
+        let mut servers = store.setting::<RemoteServers>()?;
+        let mut moved = false;
+        for s in servers.iter_mut() {
+            if let Some(key) = s.api_key.clone() {
+                if self.keys.put(&key_name(&s.name), &key) == KeptIn::Keyring {
+                    (s.api_key, s.has_key, moved) = (None, true, true);
+                }
+            }
+        }
+        if moved && servers.iter().all(|s| s.api_key.is_none()) {
+            store.set_setting::<RemoteServers>(&servers)?;
+        }
+        Ok(servers)
+    }
+
+    fn view(&self, s: &StoredServer) -> RemoteServer {
+        let has_key = s.has_key || s.api_key.is_some();
+        let key_note = if s.has_key && s.api_key.is_none() { self.keys.note(&key_name(&s.name)) } else { None };
+        RemoteServer { name: s.name.clone(), base_url: s.base_url.clone(), has_key, key_note }
+    }
+
+    fn endpoint(&self, s: &StoredServer) -> Result<Endpoint> {
+        let key = s.api_key.clone().or_else(|| s.has_key.then(|| self.keys.get(&key_name(&s.name)).map(|(k, _)| k)).flatten());
+        Endpoint::new(&s.base_url, key).map_err(|e| CoreError::Reported(e.payload()))
     }
 
     fn find_server(&self, name: &str) -> Result<StoredServer> {
@@ -80,7 +112,7 @@ impl Core {
     }
 
     pub fn list_remote_servers(&self) -> Result<Vec<RemoteServer>> {
-        Ok(self.stored_servers()?.iter().map(view).collect())
+        Ok(self.stored_servers()?.iter().map(|s| self.view(s)).collect())
     }
 
     /// Adds (or replaces, by name) a server once it answers with its models; an unreachable
@@ -92,16 +124,23 @@ impl Core {
             n => n.to_string(),
         };
         let models = list(&endpoint).await?;
-        let server = StoredServer { name: name.clone(), base_url: endpoint.base_url.clone(), api_key: endpoint.api_key.clone() };
+        let server = StoredServer { name: name.clone(), base_url: endpoint.base_url.clone(), has_key: endpoint.api_key.is_some(), api_key: None };
+        match &endpoint.api_key {
+            Some(key) => {
+                self.keys.put(&key_name(&name), key);
+            }
+            None => self.keys.remove(&key_name(&name)),
+        }
         let store = self.store.lock();
         let mut servers = store.setting::<RemoteServers>()?;
         servers.retain(|s| s.name != name);
         servers.push(server.clone());
         store.set_setting::<RemoteServers>(&servers)?;
-        Ok(RemoteServerModels { server: view(&server), models: models.into_iter().map(Into::into).collect() })
+        Ok(RemoteServerModels { server: self.view(&server), models: models.into_iter().map(Into::into).collect() })
     }
 
     pub fn remove_remote_server(&self, name: &str) -> Result<()> {
+        self.keys.remove(&key_name(name));
         let store = self.store.lock();
         let mut servers = store.setting::<RemoteServers>()?;
         servers.retain(|s| s.name != name);
@@ -110,13 +149,13 @@ impl Core {
 
     pub async fn remote_models(&self, name: &str) -> Result<Vec<RemoteModelView>> {
         let server = self.find_server(name)?;
-        Ok(list(&endpoint(&server)?).await?.into_iter().map(Into::into).collect())
+        Ok(list(&self.endpoint(&server)?).await?.into_iter().map(Into::into).collect())
     }
 
     /// Chats go to `model` on server `name` from now on; the model bar shows it.
     pub async fn use_remote_model(&self, name: &str, model: &str) -> Result<ModelInfo> {
         let server = self.find_server(name)?;
-        let endpoint = endpoint(&server)?;
+        let endpoint = self.endpoint(&server)?;
         let listed = list(&endpoint).await?;
         let Some(found) = listed.into_iter().find(|m| m.id == model) else {
             return Err(CoreError::new(ErrorCode::NotFound, format!("{} does not serve a model named {model:?}", endpoint.host())));

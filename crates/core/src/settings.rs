@@ -23,14 +23,15 @@ impl Setting for ModelFolders {
     type Value = Vec<String>;
 }
 
-/// The API server's port, key and reach, and whether it was on.
+/// The API server's port and reach, whether it has a key (the key is in the OS keyring), and
+/// whether it was on.
 pub struct ApiServer;
 impl Setting for ApiServer {
     const KEY: &'static str = "api_server";
-    type Value = crate::ApiServerSettings;
+    type Value = crate::api_server::StoredApiServer;
 }
 
-/// The remote servers the user added (their keys included; never sent to the UI).
+/// The remote servers the user added (whether each has a key; the keys are in the OS keyring).
 pub struct RemoteServers;
 impl Setting for RemoteServers {
     const KEY: &'static str = "remote_servers";

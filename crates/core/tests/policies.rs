@@ -100,3 +100,103 @@ fn the_api_server_starts_stops_and_remembers_whether_it_was_on() {
     rt().block_on(again.start_api_server_if_enabled());
     assert_eq!(again.api_server_status().unwrap().base_url, None);
 }
+
+/// Whether an OS keyring answers here. `scripts/keyring-test.sh` sets `HEARTH_EXPECT_KEYRING`, so
+/// that layer cannot quietly take the no-keyring branch.
+fn keyring_runs() -> bool {
+    let runs = hearth_secrets::Secret::new("probe · hearth tests").get().is_ok();
+    if std::env::var_os("HEARTH_EXPECT_KEYRING").is_some() {
+        assert!(runs, "HEARTH_EXPECT_KEYRING is set but no OS keyring answers");
+    }
+    runs
+}
+
+/// Every file SQLite keeps for the database, read whole.
+fn database_bytes(home: &std::path::Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(bytes) = std::fs::read(format!("{}{suffix}", HearthHome::at(home).database().display())) {
+            all.extend(bytes);
+        }
+    }
+    all
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn keys_never_reach_the_database_and_live_in_the_keyring() {
+    let keyring = keyring_runs();
+    // One runtime: the API server's tasks live as long as it.
+    let rt = rt();
+    let home = tempfile::tempdir().unwrap();
+    let core = core_at(home.path());
+    let key = "sk-hearth-test-7f3a91";
+    rt.block_on(async {
+        let settings = ApiServerSettings { enabled: true, port: 0, api_key: Some(key.into()), allow_remote: false };
+        let on = core.start_api_server(settings).await.unwrap();
+        assert_eq!(on.key_note.is_some(), !keyring, "{:?}", on.key_note);
+        // This Hearth's own API as the remote server: it wants the same key.
+        let url = on.base_url.unwrap();
+        let added = core.add_remote_server("self", &url, Some(key.into())).await.unwrap();
+        assert!(added.server.has_key);
+        assert_eq!(added.server.key_note.is_some(), !keyring, "{:?}", added.server.key_note);
+        core.remote_models("self").await.unwrap();
+    });
+    assert!(!contains(&database_bytes(home.path()), key), "a key was written to the database");
+
+    // The next process on this home: the keys come back from the keyring, or are said to be gone.
+    let next = core_at(home.path());
+    let status = next.api_server_status().unwrap();
+    let listed = next.list_remote_servers().unwrap();
+    assert!(listed[0].has_key);
+    let reached = rt.block_on(next.remote_models("self"));
+    if keyring {
+        assert_eq!(status.settings.api_key.as_deref(), Some(key));
+        assert_eq!((status.key_note, listed[0].key_note.clone()), (None, None));
+        reached.unwrap();
+        rt.block_on(next.start_api_server_if_enabled());
+        assert!(next.api_server_status().unwrap().base_url.is_some(), "it was on, with its key");
+        next.stop_api_server().unwrap();
+    } else {
+        assert_eq!(status.settings.api_key, None);
+        assert!(status.key_note.as_deref().is_some_and(|n| n.contains("enter it again")), "{:?}", status.key_note);
+        assert!(listed[0].key_note.as_deref().is_some_and(|n| n.contains("enter it again")));
+        assert_eq!(reached.unwrap_err().code(), ErrorCode::RemoteUnauthorized, "the server refuses a missing key");
+        // It was on with a key that is now gone: it is not opened without one.
+        rt.block_on(next.start_api_server_if_enabled());
+        let status = next.api_server_status().unwrap();
+        assert_eq!(status.base_url, None);
+        assert!(status.error.as_deref().is_some_and(|e| e.starts_with("not started")), "{:?}", status.error);
+    }
+    next.remove_remote_server("self").unwrap();
+    drop(core);
+}
+
+#[test]
+fn keys_an_older_hearth_left_in_the_database_still_work_and_move_to_the_keyring() {
+    let keyring = keyring_runs();
+    let home = tempfile::tempdir().unwrap();
+    {
+        let store = hearth_store::Store::open(&HearthHome::at(home.path()).database()).unwrap();
+        let api = serde_json::json!({"enabled": false, "port": 0, "api_key": "sk-legacy-api-1", "allow_remote": false});
+        store.set_app_state("api_server", &api.to_string()).unwrap();
+        let servers = serde_json::json!([{"name": "old", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk-legacy-remote-2"}]);
+        store.set_app_state("remote_servers", &servers.to_string()).unwrap();
+    }
+    let core = core_at(home.path());
+    assert_eq!(core.api_server_status().unwrap().settings.api_key.as_deref(), Some("sk-legacy-api-1"), "nothing is lost");
+    let listed = core.list_remote_servers().unwrap();
+    assert!(listed[0].has_key && listed[0].key_note.is_none(), "{listed:?}");
+    let store = hearth_store::Store::open(&HearthHome::at(home.path()).database()).unwrap();
+    let rows = format!("{:?} {:?}", store.app_state("api_server").unwrap(), store.app_state("remote_servers").unwrap());
+    // Moved only where a keyring keeps them; otherwise left where they were, not lost.
+    assert_eq!(rows.contains("sk-legacy"), !keyring, "{rows}");
+    if keyring {
+        let next = core_at(home.path());
+        assert_eq!(next.api_server_status().unwrap().settings.api_key.as_deref(), Some("sk-legacy-api-1"));
+        next.remove_remote_server("old").unwrap();
+    }
+}

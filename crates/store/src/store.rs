@@ -79,6 +79,9 @@ impl Store {
         // the once-a-second streaming writes cheap.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // What is deleted (a conversation, a key an older Hearth kept here) is overwritten, not
+        // left readable in free pages.
+        conn.pragma_update(None, "secure_delete", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let store = Store { conn };
         store.migrate()?;

@@ -61,11 +61,14 @@ export function installFakeBackend() {
   let apiRequestId = 0;
   let demoCopied = false;
   let tokenStored = false;
-  const remoteServers: { name: string; base_url: string; has_key: boolean }[] = [];
+  const remoteServers: { name: string; base_url: string; has_key: boolean; key_note: string | null }[] = [];
+  // hearth-core's words for a key kept without an OS keyring (window.__fakeNoKeyring).
+  const keyNote = (key: string | null | undefined) =>
+    key && (window as any).__fakeNoKeyring ? "no OS keyring is available, so this key is kept only until Hearth quits" : null;
   // What `GET /v1/models` of a vLLM server serving gpt-oss-120b lists (id and max_model_len).
   const REMOTE_MODELS = [{ id: "openai/gpt-oss-120b", context_length: 131072 }];
-  const server: { settings: ApiServerSettings; base_url: string | null; error: string | null; recent: ApiRequestRecord[] } = {
-    settings: { enabled: false, port: 8080, api_key: null, allow_remote: false }, base_url: null, error: null, recent: [],
+  const server: { settings: ApiServerSettings; base_url: string | null; error: string | null; recent: ApiRequestRecord[]; key_note: string | null } = {
+    settings: { enabled: false, port: 8080, api_key: null, allow_remote: false }, base_url: null, error: null, recent: [], key_note: null,
   };
 
   const conv = (id: number) => conversations.find((c) => c.id === id)!;
@@ -404,7 +407,7 @@ export function installFakeBackend() {
       case "add_remote_server": {
         // As the real command: a server that cannot be reached is an error and is not saved.
         if (args.baseUrl.includes("10.0.0.9")) throw { code: "REMOTE_UNREACHABLE", message: "cannot reach 10.0.0.9:8000: Connection refused (os error 111)" };
-        const server = { name: args.name || "192.168.1.20:8000", base_url: args.baseUrl.replace(/\/?$/, "") + "/v1", has_key: !!args.apiKey };
+        const server = { name: args.name || "192.168.1.20:8000", base_url: args.baseUrl.replace(/\/?$/, "") + "/v1", has_key: !!args.apiKey, key_note: keyNote(args.apiKey) };
         remoteServers.push(server);
         return { server, models: REMOTE_MODELS };
       }
@@ -427,6 +430,7 @@ export function installFakeBackend() {
         // As hearth-core: other machines only with a key.
         if (args.settings.allow_remote && !args.settings.api_key) throw { code: "BAD_REQUEST", message: "letting other machines use the model needs an API key" };
         server.settings = { ...args.settings, enabled: true };
+        server.key_note = keyNote(args.settings.api_key);
         server.base_url = `http://127.0.0.1:${args.settings.port}/v1`;
         server.error = null;
         return { ...server, recent: [...server.recent] };

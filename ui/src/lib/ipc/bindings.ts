@@ -485,9 +485,17 @@ error: string | null,
 /**
  * The latest requests, newest last.
  */
-recent: Array<ApiRequestRecord>, };
+recent: Array<ApiRequestRecord>, 
+/**
+ * Said when the key is not safely kept: only until Hearth quits (no OS keyring), or lost.
+ */
+key_note: string | null, };
 
-export type RemoteServer = { name: string, base_url: string, has_key: boolean, };
+export type RemoteServer = { name: string, base_url: string, has_key: boolean, 
+/**
+ * Said when the key is not safely kept: only until Hearth quits (no OS keyring), or lost.
+ */
+key_note: string | null, };
 
 export type RemoteModelView = { id: string, context_length: number | null, };
 
