@@ -82,6 +82,8 @@ pub fn index_file<S: std::ops::Deref<Target = Store>>(
     cancel: &AtomicBool,
     mut progress: impl FnMut(IndexProgress),
 ) -> Result<DocumentRecord, DocumentError> {
+    // Before hashing: a file over the limit costs nothing (not even reading it once).
+    crate::limits::check_size(path)?;
     let sha = sha256_file(path)?;
     let known = store().document_by_sha256(&sha)?;
     if let Some(doc) = known {

@@ -4,7 +4,7 @@
 //! and starts a new child from the next page. The child is any program that runs
 //! `serve_extraction` (Hearth's CLI: `hearth extract FILE --first-page N`), speaking JSON lines.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
+use crate::limits::MAX_LINE_BYTES;
 use crate::pages::{file_name, require_text, DocumentKind, ExtractedPage, PageSource};
 use crate::DocumentError;
 
@@ -52,6 +53,7 @@ fn error_tag(e: &DocumentError) -> &'static str {
         DocumentError::NotAPdf(_) => "not_a_pdf",
         DocumentError::Unsupported(_) => "unsupported",
         DocumentError::Empty(_) => "empty",
+        DocumentError::TooLarge { .. } => "too_large",
         DocumentError::Io { .. } => "io",
         _ => "damaged",
     }
@@ -64,6 +66,8 @@ fn error_from_tag(tag: &str, name: String, message: String, path: &Path) -> Docu
         "not_a_pdf" => DocumentError::NotAPdf(name),
         "unsupported" => DocumentError::Unsupported(name),
         "empty" => DocumentError::Empty(name),
+        // The parent checks the size before it starts a child; a child's refusal says the same.
+        "too_large" => DocumentError::Reader { name, detail: message },
         "io" => DocumentError::Io { path: path.display().to_string(), message },
         _ => DocumentError::Damaged { name, detail: message.rsplit(": ").next().unwrap_or(&message).to_string() },
     }
@@ -99,13 +103,19 @@ impl Extractor {
         cancel: &AtomicBool,
         mut on_page: impl FnMut(&ExtractedPage, u32),
     ) -> Result<(DocumentKind, Vec<ExtractedPage>), DocumentError> {
+        // A file too big is refused here; one that cannot be opened is the child's to report.
+        if let Err(e @ DocumentError::TooLarge { .. }) = crate::limits::check_size(path) {
+            return Err(e);
+        }
         let name = file_name(path);
         let mut pages: Vec<ExtractedPage> = Vec::new();
         let mut opened: Option<(DocumentKind, u32)> = None;
         let mut restarts = 0;
         loop {
             let first = pages.len() as u32 + 1;
-            let mut child = Command::new(&self.program)
+            let mut command = Command::new(&self.program);
+            crate::limits::limit_child(&mut command);
+            let mut child = command
                 .args(&self.args)
                 .arg(path)
                 .arg("--first-page")
@@ -118,8 +128,17 @@ impl Extractor {
             let stdout = child.stdout.take().expect("piped");
             let (tx, rx) = mpsc::channel::<String>();
             std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
+                // Lines under a cap: a page longer than MAX_LINE_BYTES ends the reading (the
+                // child is then stopped and that page given up) instead of filling memory.
+                let mut reader = BufReader::new(stdout);
+                loop {
+                    let mut line = Vec::new();
+                    match (&mut reader).take(MAX_LINE_BYTES + 1).read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) if n as u64 > MAX_LINE_BYTES => break,
+                        Ok(_) => {}
+                    }
+                    if tx.send(String::from_utf8_lossy(&line).trim_end().to_string()).is_err() {
                         break;
                     }
                 }

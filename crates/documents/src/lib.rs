@@ -10,6 +10,7 @@ pub mod fixture;
 pub mod hybrid;
 pub mod indexing;
 pub mod isolated;
+pub mod limits;
 pub mod pages;
 pub mod prompt;
 pub mod token_count;
@@ -40,6 +41,8 @@ pub enum DocumentError {
     Empty(String),
     #[error("cannot read {path}: {message}")]
     Io { path: String, message: String },
+    #[error("{name} is {}: Hearth reads {kind} files up to {} (split it into smaller files)", crate::limits::mib(*size), crate::limits::mib(*limit))]
+    TooLarge { name: String, size: u64, limit: u64, kind: String },
     #[error("reading {0} was cancelled")]
     Cancelled(String),
     #[error("the document reader failed on {name}: {detail}")]
@@ -58,7 +61,7 @@ impl DocumentError {
             DocumentError::Damaged { .. } | DocumentError::Empty(_) | DocumentError::Reader { .. } | DocumentError::Io { .. } => {
                 ErrorCode::DocumentUnreadable
             }
-            DocumentError::NotAPdf(_) | DocumentError::Unsupported(_) => ErrorCode::DocumentUnsupported,
+            DocumentError::NotAPdf(_) | DocumentError::Unsupported(_) | DocumentError::TooLarge { .. } => ErrorCode::DocumentUnsupported,
             DocumentError::Cancelled(_) => ErrorCode::Cancelled,
             DocumentError::Tokenizer(_) => ErrorCode::Internal,
             DocumentError::Store(e) => e.payload().code,

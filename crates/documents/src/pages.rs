@@ -65,6 +65,7 @@ pub enum PageSource {
 
 impl PageSource {
     pub fn open(path: &Path) -> Result<(DocumentKind, PageSource), DocumentError> {
+        crate::limits::check_size(path)?;
         let bytes = std::fs::read(path).map_err(|e| DocumentError::Io { path: path.display().to_string(), message: e.to_string() })?;
         let kind = kind_of(path, &bytes[..bytes.len().min(1024)])?;
         let source = match kind {

@@ -98,3 +98,20 @@ fn a_missing_reader_is_a_clear_error() {
     let err = run(&extractor(PathBuf::from("/nonexistent/hearth"))).unwrap_err();
     assert!(err.to_string().contains("cannot start"), "{err}");
 }
+
+/// Issue 17: a page whose line has no end (a 70 MB text page, a child gone wrong) is cut at
+/// `limits::MAX_LINE_BYTES` and costs that page, instead of growing the parent without bound.
+#[test]
+fn a_line_longer_than_the_cap_costs_that_page_only() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_page_2_lost(run(&extractor(child(dir.path(), "head -c 70000000 /dev/zero"))).unwrap());
+}
+
+/// Issue 17: the child runs under an address-space limit (8 GiB): a reader that asks for 9 GiB
+/// is refused it and costs that page (without the limit the allocation succeeds, lazily, and the
+/// page would be read).
+#[test]
+fn a_child_over_its_memory_limit_costs_that_page_only() {
+    let dir = tempfile::tempdir().unwrap();
+    expect_page_2_lost(run(&extractor(child(dir.path(), "python3 -c 'bytearray(9 << 30)' 2>/dev/null || exit 3"))).unwrap());
+}
