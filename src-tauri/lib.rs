@@ -118,6 +118,18 @@ pub fn command_signatures() -> Vec<typescript::CommandSignature> {
 }
 
 pub fn run() {
+    // One app per home: a second launch brings the first one's window forward and leaves.
+    let instance = match hearth_core::claim_app_instance(&hearth_store::HearthHome::from_env()) {
+        Ok(hearth_core::AppInstance::First(first)) => Some(first),
+        Ok(hearth_core::AppInstance::AlreadyRunning(said)) => {
+            eprintln!("{said}");
+            std::process::exit(0);
+        }
+        Err(e) => {
+            eprintln!("Hearth cannot check for another running Hearth: {e}");
+            None
+        }
+    };
     let core = match Core::from_env() {
         Ok(c) => c,
         Err(e) => {
@@ -126,8 +138,20 @@ pub fn run() {
         }
     };
     let app = configure(tauri::Builder::default(), core)
-        .setup(|app| {
+        .setup(move |app| {
             let handle = app.handle().clone();
+            if let Some(first) = instance {
+                let window_handle = handle.clone();
+                first.on_focus_request(move || {
+                    if let Some(window) = window_handle.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.show();
+                        let _ = window.set_focus();
+                    }
+                });
+                // Held for as long as the app runs.
+                app.manage(first);
+            }
             handle.state::<Core>().set_resource_dir(app.path().resource_dir().ok());
             // The API server comes back on when the user left it on.
             tauri::async_runtime::spawn(async move {
@@ -145,6 +169,9 @@ pub fn run() {
     };
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
+            if let Some(first) = app.try_state::<hearth_core::FirstApp>() {
+                first.closing();
+            }
             tauri::async_runtime::block_on(app.state::<Core>().shutdown());
         }
     });

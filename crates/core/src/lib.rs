@@ -8,6 +8,7 @@
 mod advisor;
 mod api_server;
 mod app_core;
+mod app_instance;
 mod bench;
 mod conversations;
 mod documents;
@@ -27,6 +28,7 @@ pub mod settings;
 pub use advisor::{calibrated_machine, AdviseInput, AdvisorCatalog, CatalogEntry, HardwareChoice, ModelChoice};
 pub use api_server::{ApiServerSettings, ApiServerStatus};
 pub use app_core::{engine_executable, Core};
+pub use app_instance::{claim_app_instance, AppInstance, FirstApp};
 pub use bench::{BenchInput, BenchResults};
 pub use documents::DocumentOutcome;
 pub use error::{CoreError, Result};
