@@ -339,3 +339,24 @@ fn a_restart_never_signals_a_process_that_took_a_dead_engines_pid() {
         engine.shutdown().await;
     });
 }
+
+/// Issue 17: a generation whose stream is dropped before its end (a turn that failed half-way,
+/// a caller that went away) is cancelled, so the next request does not wait behind it. The demo
+/// model's greedy lighthouse story runs past 3000 tokens (a minute on 2 cores) unless cancelled.
+#[test]
+fn a_dropped_stream_cancels_its_generation() {
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        load(&engine, ModelSettings::default()).await.unwrap();
+        let mut s = generate(&engine, vec![user("Write a very long story about a lighthouse keeper.")], 100_000).await;
+        let (_, ended) = take_tokens(&mut s, 8).await;
+        assert!(ended.is_none(), "ended early: {ended:?}");
+        drop(s);
+        let started = std::time::Instant::now();
+        let mut next = generate(&engine, vec![user("What is the capital of France?")], 4).await;
+        finish(&mut next).await.unwrap();
+        let waited = started.elapsed();
+        assert!(waited < std::time::Duration::from_secs(15), "the next request waited {waited:?} behind an abandoned generation");
+        engine.shutdown().await;
+    });
+}

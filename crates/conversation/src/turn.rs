@@ -286,7 +286,16 @@ pub async fn run_turn(
                 }
                 emit(TurnEvent::Token { text: piece, part });
                 if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
-                    store.lock().save_partial(assistant.id, &text, &reasoning)?;
+                    // The guard must not live across the await below.
+                    let saved = store.lock().save_partial(assistant.id, &text, &reasoning);
+                    if let Err(e) = saved {
+                        // The answer cannot be saved as it grows (a full disk): stop generating
+                        // it and keep it, marked interrupted, as far as anything can be kept.
+                        let e = TurnError::from(e);
+                        engine.cancel(stream.id).await;
+                        let _ = finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(e.payload()));
+                        return Err(e);
+                    }
                     saved_len = text.len() + reasoning.len();
                     last_save = Instant::now();
                 }

@@ -19,6 +19,8 @@ pub(crate) struct ModelSlot {
     pub(crate) info: Option<ModelInfo>,
     /// The model last asked for, with its settings: what a restarted engine reloads.
     pub(crate) wanted: Option<(PathBuf, ModelSettings)>,
+    /// The engine died mid-answer: the next turn loads `wanted` again first.
+    pub(crate) reload_on_next_turn: bool,
 }
 
 /// When an engine that died may be restarted without the user asking.
@@ -195,7 +197,11 @@ impl Core {
         };
         match self.engine.load(&path, &settings, on_progress).await {
             Ok(model) => {
-                self.model.lock().info = Some(model.clone());
+                {
+                    let mut slot = self.model.lock();
+                    slot.info = Some(model.clone());
+                    slot.reload_on_next_turn = false;
+                }
                 self.api_model_changed(&model.name);
                 let store = self.store.lock();
                 let key = path.display().to_string();
@@ -204,10 +210,15 @@ impl Core {
                 Ok(model)
             }
             Err(e) => {
-                // The engine rejects a bad file before it unloads anything: the old model stays.
-                if matches!(e.payload().code, ErrorCode::InvalidModel | ErrorCode::ModelNotFound) {
-                    let mut slot = self.model.lock();
+                let code = e.payload().code;
+                let mut slot = self.model.lock();
+                if matches!(code, ErrorCode::InvalidModel | ErrorCode::ModelNotFound) {
+                    // The engine rejects a bad file before it unloads anything: the old model stays.
                     (slot.info, slot.wanted) = previous;
+                } else if code == ErrorCode::EngineDied {
+                    // This model took the engine down while loading: it is not loaded again by
+                    // itself (that would crash again, in a loop); the user sees why and decides.
+                    (slot.wanted, slot.reload_on_next_turn) = (None, false);
                 }
                 Err(e.into())
             }
@@ -219,7 +230,7 @@ impl Core {
     pub(crate) async fn reload_if_dead(&self) -> Result<()> {
         let stale = {
             let slot = self.model.lock();
-            if slot.info.is_some() && !self.engine.state().running && self.engine.remote().is_none() {
+            if (slot.info.is_some() || slot.reload_on_next_turn) && !self.engine.state().running && self.engine.remote().is_none() {
                 slot.wanted.clone()
             } else {
                 None
@@ -262,7 +273,10 @@ impl Core {
     /// After a turn whose engine died: the model died with it.
     pub(crate) fn model_died(&self, error: Option<&ErrorPayload>) {
         if error.is_some_and(|e| e.code == ErrorCode::EngineDied) {
-            self.model.lock().info = None;
+            let mut slot = self.model.lock();
+            slot.info = None;
+            // Not dropped: the next turn (or the status poll's restart) brings it back.
+            slot.reload_on_next_turn = slot.wanted.is_some();
         }
     }
 }

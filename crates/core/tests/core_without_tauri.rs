@@ -140,3 +140,53 @@ fn a_second_hearth_on_the_same_home_leaves_the_first_ones_streaming_answer_alone
     let third = core(home.path());
     assert_eq!(third.messages(conv.id).unwrap()[1].status, MessageStatus::Interrupted);
 }
+
+/// Issue 17: after the engine dies mid-answer the next message loads the model again (it was
+/// dropped before), while a model that takes the engine down while loading is not loaded again
+/// by itself (no crash loop): the user gets one short reason.
+#[test]
+fn a_crash_mid_answer_reloads_the_model_and_a_crash_while_loading_does_not_loop() {
+    let home = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let core = core(home.path());
+    let demo = demo_model().display().to_string();
+    rt.block_on(async {
+        core.load_model(&demo, None, |_| {}).await.unwrap();
+        let conv = core.create_conversation().unwrap();
+        let long = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(2000), ..Default::default() };
+        core.update_conversation(conv.id, "", &long, &TemplateChoice::Model).unwrap();
+        let pid = core.engine_status().pid.unwrap();
+        let killed = std::sync::atomic::AtomicBool::new(false);
+        let answer = core
+            .turn(conv.id, TurnAction::Send { text: "Write a very long story about a lighthouse keeper.".into() }, |ev| {
+                if matches!(ev, hearth_conversation::TurnEvent::Token { .. }) && !killed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(answer.status, MessageStatus::Interrupted, "{answer:?}");
+        assert!(core.model_status().model.is_none(), "the model died with the engine");
+        let short = SamplingSettings { max_tokens: Some(4), ..long };
+        core.update_conversation(conv.id, "", &short, &TemplateChoice::Model).unwrap();
+        let answer = core.turn(conv.id, TurnAction::Send { text: "And a short one?".into() }, |_| {}).await.unwrap();
+        assert_eq!(answer.status, MessageStatus::Complete, "the model was loaded again: {answer:?}");
+
+        // Killed while loading: the load fails with one readable line and is not retried.
+        let pid = core.engine_status().pid.unwrap();
+        let err = core
+            .load_model(&demo, None, |_| {
+                unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::EngineDied, "{err}");
+        let said = err.to_string();
+        assert!(!said.contains('\n') && !said.contains("panicked") && said.len() < 300, "{said}");
+        wait_for_death(&core);
+        let check = core.check_engine(|_| {}).await;
+        assert_eq!((check.notice, check.error), (None, None), "no automatic reload of a model that crashed while loading");
+        assert!(check.status.model.is_none() && check.status.wanted_path.is_none());
+        core.shutdown().await;
+    });
+}

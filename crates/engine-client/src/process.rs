@@ -78,6 +78,8 @@ pub struct EventStream {
     rx: mpsc::UnboundedReceiver<Event>,
     routes: Routes,
     finished: bool,
+    /// To cancel the request when the stream is dropped before its end.
+    client: EngineClient,
 }
 
 impl EventStream {
@@ -96,10 +98,18 @@ impl EventStream {
     }
 }
 
+/// A stream dropped before its terminal event (a turn that failed half-way, a caller that went
+/// away) cancels its request: nothing is left generating for no one, holding the engine's turn.
 impl Drop for EventStream {
     fn drop(&mut self) {
         if let Ok(mut r) = self.routes.lock() {
             r.remove(&self.id);
+        }
+        if !self.finished {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                let (client, id) = (self.client.clone(), self.id);
+                runtime.spawn(async move { client.cancel(id).await });
+            }
         }
     }
 }
@@ -145,7 +155,7 @@ impl EngineClient {
             let mut jobs = self.shared.remote_jobs.lock().unwrap();
             jobs.retain(|&k, _| k + REMOTE_JOBS_KEPT > id);
             jobs.insert(id, job);
-            return Ok(EventStream { id, rx, routes: Routes::default(), finished: false });
+            return Ok(EventStream { id, rx, routes: Routes::default(), finished: false, client: self.clone() });
         }
         let mut guard = self.shared.running.lock().await;
         if guard.as_ref().is_none_or(|r| !r.alive.load(Ordering::SeqCst)) {
@@ -154,7 +164,7 @@ impl EngineClient {
         let running = guard.as_mut().expect("just started");
         let (tx, rx) = mpsc::unbounded_channel();
         running.routes.lock().unwrap().insert(id, tx);
-        let stream = EventStream { id, rx, routes: running.routes.clone(), finished: false };
+        let stream = EventStream { id, rx, routes: running.routes.clone(), finished: false, client: self.clone() };
         let line = serde_json::to_string(&request).expect("requests serialize");
         if let Err(e) = write_line(&mut running.stdin, &line).await {
             // The reader task will report the death to the stream; say why here too.
