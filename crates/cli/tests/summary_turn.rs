@@ -15,8 +15,9 @@ use hearth_engine_client::EngineClient;
 use hearth_protocol::{Event, ModelSettings, Request, SamplingSettings};
 use hearth_store::{MessageStatus, Store};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_document_longer_than_the_context_is_summarized_in_sections() {
+/// A conversation with a 24-page PDF (longer than the 1024-token context) attached, and the
+/// engine with the demo model at that context.
+async fn summarizable() -> (tempfile::TempDir, hearth_conversation::SharedStore, EngineClient, i64, i64) {
     let dir = tempfile::tempdir().unwrap();
     let pdf = dir.path().join("history.pdf");
     let pages: Vec<String> = (1..=24)
@@ -46,14 +47,20 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
         }
     }
 
+    (dir, store, engine, conv.id, doc.id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_document_longer_than_the_context_is_summarized_in_sections() {
+    let (_dir, store, engine, conv_id, doc_id) = summarizable().await;
     let mut progress = Vec::new();
     let mut streamed = String::new();
     let message = run_turn(
         &store,
         &engine,
-        conv.id,
-        TurnAction::Summarize { document_id: doc.id },
-        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None },
+        conv_id,
+        TurnAction::Summarize { document_id: doc_id },
+        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None, stop: None },
         |ev| match ev {
             TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
             TurnEvent::Token { text, .. } => streamed.push_str(&text),
@@ -71,6 +78,44 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
     assert_eq!(message.status, MessageStatus::Complete, "{message:?}");
     assert!(!message.content.trim().is_empty());
     assert_eq!(message.content, streamed, "the reduce step is the streamed answer");
-    let messages = store.lock().messages(conv.id).unwrap();
+    let messages = store.lock().messages(conv_id).unwrap();
     assert_eq!(messages[0].content, "Summarize history.pdf");
+}
+
+/// Issue 17: Stop while the sections are being summarized ends the turn there (a section being
+/// written is cancelled), not after every section and the combining step.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_summary_stops_while_its_sections_are_read() {
+    let (_dir, store, engine, conv_id, doc_id) = summarizable().await;
+    let stop = AtomicBool::new(false);
+    let mut progress = Vec::new();
+    let message = run_turn(
+        &store,
+        &engine,
+        conv_id,
+        TurnAction::Summarize { document_id: doc_id },
+        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None, stop: Some(&stop) },
+        |ev| {
+            if let TurnEvent::SummaryProgress { section, sections } = ev {
+                progress.push((section, sections));
+                if section == 1 {
+                    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(message.status, MessageStatus::Stopped, "{message:?}");
+    assert_eq!(progress.len(), 2, "it went on after Stop: {progress:?}");
+    // The engine is free at once for the next request.
+    let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(4), ..Default::default() };
+    let messages = vec![hearth_protocol::ChatMessage { role: hearth_protocol::Role::User, content: "Hi".into(), reasoning: None }];
+    let mut next = engine.request(|id| Request::Generate { id, messages, sampling, template: hearth_protocol::TemplateChoice::Model }).await.unwrap();
+    while let Some(ev) = next.next().await {
+        if let Event::Done { .. } = ev {
+            break;
+        }
+    }
+    engine.shutdown().await;
 }

@@ -4,7 +4,11 @@
 //! again in groups if they do not fit). The reduce step is the turn's streamed answer; the map
 //! steps report progress.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
 use hearth_engine_client::EngineClient;
+use hearth_protocol::ErrorCode;
 use hearth_protocol::{ChatMessage, ErrorPayload, Event, Request, Role, SamplingSettings, TemplateChoice, TextPart};
 use hearth_store::{DocumentRecord, Passage};
 
@@ -69,19 +73,42 @@ pub fn reduce_prompt(doc: &DocumentRecord, summaries: &[(String, String)]) -> St
     )
 }
 
-/// One answer from the engine, whole (no streaming to the user).
-pub async fn complete(engine: &EngineClient, prompt: String, sampling: &SamplingSettings, template: &TemplateChoice) -> Result<String, ErrorPayload> {
+/// One answer from the engine, whole (no streaming to the user). `stop` set: the answer is
+/// cancelled (checked every 100 ms, prompt processing included) and `Cancelled` returned.
+pub async fn complete(
+    engine: &EngineClient,
+    prompt: String,
+    sampling: &SamplingSettings,
+    template: &TemplateChoice,
+    stop: Option<&AtomicBool>,
+) -> Result<String, ErrorPayload> {
+    let stopped = || stop.is_some_and(|s| s.load(Ordering::SeqCst));
+    let cancelled = || ErrorPayload::new(ErrorCode::Cancelled, "stopped while summarizing");
+    if stopped() {
+        return Err(cancelled());
+    }
     let sampling = SamplingSettings { max_tokens: Some(SECTION_SUMMARY_TOKENS), ..sampling.clone() };
     let messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
     let mut stream = engine.request(|id| Request::Generate { id, messages, sampling, template: template.clone() }).await.map_err(|e| e.payload())?;
     let mut text = String::new();
     loop {
-        match stream.next().await {
+        let Ok(next) = tokio::time::timeout(Duration::from_millis(100), stream.next()).await else {
+            if stopped() {
+                engine.cancel(stream.id).await;
+                return Err(cancelled());
+            }
+            continue;
+        };
+        if stopped() {
+            engine.cancel(stream.id).await;
+            return Err(cancelled());
+        }
+        match next {
             Some(Event::Token { text: piece, part: TextPart::Answer, .. }) => text.push_str(&piece),
             Some(Event::Done { .. }) => return Ok(text),
             Some(Event::Error { error, .. }) => return Err(error),
             Some(_) => {}
-            None => return Err(ErrorPayload::new(hearth_protocol::ErrorCode::EngineDied, "the engine stopped while summarizing")),
+            None => return Err(ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped while summarizing")),
         }
     }
 }

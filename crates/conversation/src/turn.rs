@@ -121,6 +121,9 @@ pub struct TurnModel<'a> {
     /// much of them fits in the prompt.
     pub context_length: u32,
     pub query_embedding: Option<QueryEmbedding>,
+    /// Set by the user's Stop: the steps before the streamed answer (a summary's sections) check
+    /// it, and a section being written is cancelled.
+    pub stop: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 pub async fn run_turn(
@@ -131,7 +134,7 @@ pub async fn run_turn(
     model: TurnModel<'_>,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
-    let TurnModel { name: model_name, context_length, query_embedding } = model;
+    let TurnModel { name: model_name, context_length, query_embedding, stop } = model;
     // The question stored, older answers replaced, the answer's row made: one unit, so an edit is
     // never kept without its resend (or the other way round) when something fails midway.
     let (user_message, assistant, mut history, sampling, template, documents) = store.lock().atomically(|s| -> Result<_, TurnError> {
@@ -203,8 +206,15 @@ pub async fn run_turn(
             let mut summaries = Vec::new();
             for (i, part) in parts.iter().enumerate() {
                 emit(TurnEvent::SummaryProgress { section: i as u32, sections: parts.len() as u32 });
-                match crate::summary::complete(engine, crate::summary::section_prompt(&doc, part), &sampling, &template).await {
+                match crate::summary::complete(engine, crate::summary::section_prompt(&doc, part), &sampling, &template, stop).await {
                     Ok(text) => summaries.push((crate::summary::span_of(part), text)),
+                    Err(error) if error.code == ErrorCode::Cancelled => {
+                        // Stopped while reading the sections: nothing to keep but the request.
+                        let message = store.lock().finish_message(assistant.id, "", "", MessageStatus::Stopped, None, None)?;
+                        emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
+                        emit(TurnEvent::Finished { message: message.clone() });
+                        return Ok(message);
+                    }
                     Err(error) => {
                         // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
                         let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
@@ -222,7 +232,7 @@ pub async fn run_turn(
                 let mut merged = Vec::new();
                 for pair in summaries.chunks(2) {
                     let span = format!("{} to {}", pair[0].0, pair[pair.len() - 1].0);
-                    let text = crate::summary::complete(engine, crate::summary::reduce_prompt(&doc, pair), &sampling, &template)
+                    let text = crate::summary::complete(engine, crate::summary::reduce_prompt(&doc, pair), &sampling, &template, stop)
                         .await
                         .unwrap_or_else(|_| pair.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" "));
                     merged.push((span, text));

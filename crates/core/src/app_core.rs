@@ -25,6 +25,8 @@ pub struct Core {
     pub(crate) restart_policy: Mutex<RestartPolicy>,
     /// Generation ids of turns now running (one per conversation at most).
     pub(crate) generations: Mutex<Vec<u64>>,
+    /// The Stop flag of each turn now running.
+    pub(crate) turn_stops: Mutex<Vec<Arc<AtomicBool>>>,
     /// The hardware watch now streaming; a newer watch stops older ones.
     pub(crate) hardware_watch: Arc<AtomicU64>,
     pub(crate) quantize_cancel: CancelSlot,
@@ -85,6 +87,7 @@ impl Core {
             loading: AtomicBool::new(false),
             restart_policy: Mutex::new(RestartPolicy::default()),
             generations: Mutex::new(Vec::new()),
+            turn_stops: Mutex::new(Vec::new()),
             hardware_watch: Arc::new(AtomicU64::new(0)),
             quantize_cancel: CancelSlot::default(),
             bench_cancel: CancelSlot::default(),

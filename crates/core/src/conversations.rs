@@ -3,6 +3,9 @@
 //! `hearth-conversation` with the question's embedding when documents and an embedding model are
 //! set. UI preferences (the look of the app, not the product's settings) are kept here too.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
 use hearth_protocol::{ErrorCode, SamplingSettings, TemplateChoice};
 use hearth_store::{Conversation, Message};
@@ -58,7 +61,9 @@ impl Core {
         };
         let query_embedding = self.query_embedding(conversation_id, &action).await?;
         let mut my_generation = None;
-        let model = TurnModel { name: Some(&model_name), context_length, query_embedding };
+        let stop = Arc::new(AtomicBool::new(false));
+        self.turn_stops.lock().push(stop.clone());
+        let model = TurnModel { name: Some(&model_name), context_length, query_embedding, stop: Some(&stop) };
         let result = run_turn(&self.store, &self.engine, conversation_id, action, model, |ev| {
             if let TurnEvent::Started { generation_id, .. } = &ev {
                 my_generation = Some(*generation_id);
@@ -70,6 +75,7 @@ impl Core {
         if let Some(id) = my_generation {
             self.generations.lock().retain(|g| *g != id);
         }
+        self.turn_stops.lock().retain(|s| !Arc::ptr_eq(s, &stop));
         let message = result?;
         self.model_died(message.error.as_ref());
         Ok(message)
@@ -77,6 +83,10 @@ impl Core {
 
     /// Stops every running generation; their partial answers are kept.
     pub async fn stop_generation(&self) -> Result<()> {
+        // Turns still before their streamed answer (a summary's sections) stop at their next check.
+        for stop in self.turn_stops.lock().iter() {
+            stop.store(true, Ordering::SeqCst);
+        }
         for id in self.running_generations() {
             self.engine.cancel(id).await;
         }
