@@ -35,6 +35,10 @@ pub struct ServeArgs {
     /// dropped and its generation cancelled, so the queue moves on.
     #[arg(long = "write-timeout", value_name = "SECONDS", default_value_t = 30)]
     write_timeout: u64,
+    /// Seconds a connection may take to send a request's headers, and may stay idle between
+    /// requests; then it is closed.
+    #[arg(long = "idle-timeout", value_name = "SECONDS", default_value_t = 30)]
+    idle_timeout: u64,
     /// The reasoning effort (low, medium, high) of requests that name none.
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
@@ -78,7 +82,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         api.set_max_waiting(a.queue);
         api.set_default_reasoning_effort(a.reasoning_effort);
         api.set_write_timeout(std::time::Duration::from_secs(a.write_timeout.max(1)));
-        axum::serve(hearth_openai_api::listener(listener), hearth_openai_api::router(api)).await?;
+        let idle = std::time::Duration::from_secs(a.idle_timeout.max(1));
+        hearth_openai_api::serve(listener, hearth_openai_api::router(api), idle, std::future::pending()).await;
         Ok(())
     })
 }

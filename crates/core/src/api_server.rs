@@ -207,11 +207,10 @@ impl Core {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let router = hearth_openai_api::router(api.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(hearth_openai_api::listener(listener), router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.await;
-                })
-                .await;
+            hearth_openai_api::serve(listener, router, hearth_openai_api::DEFAULT_IDLE_TIMEOUT, async move {
+                let _ = rx.await;
+            })
+            .await;
         });
         let mut slot = self.api_server.lock();
         slot.running = Some(RunningApi { api, address, shutdown: Some(tx) });

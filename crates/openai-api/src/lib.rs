@@ -144,11 +144,48 @@ impl Api {
 /// hundred tokens of SSE, and still 16 MB/s on a 1 ms network.
 const SEND_BUFFER: usize = 16 * 1024;
 
-/// The listener the API serves on: every connection with a bounded send buffer, so that a
-/// client that stops reading is noticed (`Api::set_write_timeout`) and the engine's turn moves on.
-pub fn listener(listener: tokio::net::TcpListener) -> axum::serve::TapIo<tokio::net::TcpListener, fn(&mut tokio::net::TcpStream)> {
-    use axum::serve::ListenerExt;
-    listener.tap_io(bound_send_buffer)
+/// How long a connection may take to send a request's headers — counted from when the server
+/// waits for them, so it also bounds a new connection that sends nothing and a kept-alive one
+/// left idle. (axum::serve sets no such limit: such connections stayed open for good, each
+/// holding a socket and a task.)
+pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves `router` on `listener` until `shutdown` completes (then lets the requests under way
+/// finish). Every connection gets a bounded send buffer, so that a client that stops reading is
+/// noticed (`Api::set_write_timeout`) and the engine's turn moves on, and `idle_timeout` as its
+/// header-read limit ([`DEFAULT_IDLE_TIMEOUT`]), so that idle and half-sent connections close.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    idle_timeout: std::time::Duration,
+    shutdown: impl std::future::Future<Output = ()> + Send,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = &mut shutdown => break,
+        };
+        let Ok((mut tcp, _)) = accepted else {
+            // Out of descriptors, most likely: wait a moment rather than spin.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        bound_send_buffer(&mut tcp);
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(idle_timeout)
+            .serve_connection(TokioIo::new(tcp), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 fn bound_send_buffer(tcp: &mut tokio::net::TcpStream) {
