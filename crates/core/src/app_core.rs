@@ -50,6 +50,13 @@ fn claim_home(home: &HearthHome) -> Option<std::fs::File> {
     file.try_lock().ok().map(|()| file)
 }
 
+/// A launcher (xdg-open, open, explorer) is waited for on a thread of its own, so it does not
+/// stay a zombie for as long as the app runs. It is never killed: when no browser runs yet,
+/// xdg-open's child *is* the user's new browser window.
+pub(crate) fn reap_in_background(mut child: std::process::Child) {
+    let _ = std::thread::Builder::new().name("launcher-reaper".into()).spawn(move || child.wait());
+}
+
 /// The `hearth` binary that serves as the engine and runs jobs: `$HEARTH_ENGINE`, else beside
 /// this executable.
 pub fn engine_executable() -> PathBuf {

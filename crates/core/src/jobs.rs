@@ -65,6 +65,9 @@ fn collect_tail(stderr: impl AsyncRead + Unpin + Send + 'static) -> Arc<Mutex<Ve
     tail
 }
 
+/// A job child that prints nothing (no progress, no verdict) for this long is stopped.
+pub const JOB_SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
 /// Runs `hearth ARGS…` (with `HEARTH_HOME` = `home`, so what it keeps lands in the same database
 /// and environment `env`, which keeps secrets off its command line) as job `J`. `failed` is the
 /// code of a child that dies without a verdict.
@@ -94,6 +97,12 @@ pub async fn run_job<J: Job>(
             _ = &mut cancelled => {
                 let _ = child.kill().await;
                 break Err(CoreError::new(ErrorCode::Cancelled, format!("{} was cancelled", J::WHAT)));
+            }
+            // Every step reports progress well within this (a 120B expert tensor takes about a
+            // minute to quantize); a child silent for longer is stuck, not working.
+            _ = tokio::time::sleep(JOB_SILENCE_LIMIT) => {
+                let _ = child.kill().await;
+                break Err(CoreError::new(failed, format!("{} made no progress for {} minutes and was stopped", J::WHAT, JOB_SILENCE_LIMIT.as_secs() / 60)));
             }
             line = lines.next_line() => match line {
                 Ok(Some(text)) => match read_line::<J>(&text) {

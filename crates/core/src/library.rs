@@ -293,7 +293,8 @@ pub fn reveal_model(path: &str) -> Result<()> {
     };
     // The file manager outlives the call; it is not waited for.
     cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-    cmd.spawn().map_err(|e| CoreError::new(ErrorCode::Io, format!("no file manager could be opened ({e})")))?;
+    let child = cmd.spawn().map_err(|e| CoreError::new(ErrorCode::Io, format!("no file manager could be opened ({e})")))?;
+    crate::app_core::reap_in_background(child);
     Ok(())
 }
 
