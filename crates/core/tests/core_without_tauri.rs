@@ -190,3 +190,55 @@ fn a_crash_mid_answer_reloads_the_model_and_a_crash_while_loading_does_not_loop(
         core.shutdown().await;
     });
 }
+
+/// Issue 17: the app's own chat never waits behind the API's queue. API requests take the
+/// engine one at a time through the API's own queue; the app's turn goes to the engine at once,
+/// so it waits for the one API answer being written at most, never for those queued after it.
+#[test]
+fn the_apps_chat_waits_for_one_api_answer_at_most() {
+    use std::io::{Read, Write};
+    let home = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let core = std::sync::Arc::new(core(home.path()));
+    let demo = demo_model().display().to_string();
+    rt.block_on(async {
+        core.load_model(&demo, None, |_| {}).await.unwrap();
+        let settings = hearth_core::ApiServerSettings { enabled: true, port: 0, api_key: None, allow_remote: false };
+        let on = core.start_api_server(settings).await.unwrap();
+        let addr = on.base_url.unwrap().trim_start_matches("http://").trim_end_matches("/v1").to_string();
+        // Three long API answers (greedy, 400 tokens each: several seconds apiece here).
+        let finished = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let clients: Vec<_> = (0..3)
+            .map(|i| {
+                let (addr, finished) = (addr.clone(), finished.clone());
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(200 * i));
+                    let body = serde_json::json!({"model": "any", "max_tokens": 400, "temperature": 0,
+                        "messages": [{"role": "user", "content": "Write a very long story about a lighthouse keeper."}]})
+                    .to_string();
+                    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+                    write!(s, "POST /v1/chat/completions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+                    let mut reply = String::new();
+                    s.read_to_string(&mut reply).unwrap();
+                    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+                    finished.lock().unwrap().push(format!("api {i}"));
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let conv = core.create_conversation().unwrap();
+        let short = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(4), ..Default::default() };
+        core.update_conversation(conv.id, "", &short, &TemplateChoice::Model).unwrap();
+        let answer = core.turn(conv.id, TurnAction::Send { text: "Hi".into() }, |_| {}).await.unwrap();
+        assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+        finished.lock().unwrap().push("app".into());
+        for c in clients {
+            c.join().unwrap();
+        }
+        let order = finished.lock().unwrap().clone();
+        let app_at = order.iter().position(|o| o == "app").unwrap();
+        assert!(app_at <= 1, "the app's answer came after {app_at} API answers: {order:?}");
+        core.stop_api_server().unwrap();
+        core.shutdown().await;
+    });
+}
