@@ -77,6 +77,20 @@ pub async fn run_job<J: Job>(
     home: &Path,
     cancel: &CancelSlot,
     failed: ErrorCode,
+    on_progress: impl FnMut(J::Progress),
+) -> Result<J::Report> {
+    run_job_within::<J>(args, env, home, cancel, failed, JOB_SILENCE_LIMIT, on_progress).await
+}
+
+/// [`run_job`] with the silence limit given (tests use seconds).
+#[allow(clippy::too_many_arguments)]
+pub async fn run_job_within<J: Job>(
+    args: &[String],
+    env: &[(String, String)],
+    home: &Path,
+    cancel: &CancelSlot,
+    failed: ErrorCode,
+    silence_limit: std::time::Duration,
     mut on_progress: impl FnMut(J::Progress),
 ) -> Result<J::Report> {
     let mut child = tokio::process::Command::new(engine_executable())
@@ -100,9 +114,12 @@ pub async fn run_job<J: Job>(
             }
             // Every step reports progress well within this (a 120B expert tensor takes about a
             // minute to quantize); a child silent for longer is stuck, not working.
-            _ = tokio::time::sleep(JOB_SILENCE_LIMIT) => {
+            _ = tokio::time::sleep(silence_limit) => {
                 let _ = child.kill().await;
-                break Err(CoreError::new(failed, format!("{} made no progress for {} minutes and was stopped", J::WHAT, JOB_SILENCE_LIMIT.as_secs() / 60)));
+                break Err(CoreError::new(failed, format!("{} made no progress for {} and was stopped", J::WHAT, match silence_limit.as_secs() {
+                    s if s >= 60 => format!("{} minutes", s / 60),
+                    s => format!("{s} s"),
+                })));
             }
             line = lines.next_line() => match line {
                 Ok(Some(text)) => match read_line::<J>(&text) {
