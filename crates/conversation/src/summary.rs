@@ -92,17 +92,11 @@ pub async fn complete(
     let mut stream = engine.request(|id| Request::Generate { id, messages, sampling, template: template.clone() }).await.map_err(|e| e.payload())?;
     let mut text = String::new();
     loop {
-        let Ok(next) = tokio::time::timeout(Duration::from_millis(100), stream.next()).await else {
-            if stopped() {
-                engine.cancel(stream.id).await;
-                return Err(cancelled());
-            }
-            continue;
-        };
         if stopped() {
             engine.cancel(stream.id).await;
             return Err(cancelled());
         }
+        let Ok(next) = tokio::time::timeout(Duration::from_millis(100), stream.next()).await else { continue };
         match next {
             Some(Event::Token { text: piece, part: TextPart::Answer, .. }) => text.push_str(&piece),
             Some(Event::Done { .. }) => return Ok(text),

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use hearth_conversation::SharedStore;
 use hearth_engine_client::EngineClient;
+use hearth_protocol::ErrorCode;
 use hearth_store::{HearthHome, Store};
 use parking_lot::Mutex;
 
 use crate::jobs::CancelSlot;
 use crate::model::{ModelSlot, RestartPolicy};
-use crate::Result;
+use crate::{CoreError, Result};
 
 pub struct Core {
     pub home: HearthHome,
@@ -50,11 +51,16 @@ fn claim_home(home: &HearthHome) -> Option<std::fs::File> {
     file.try_lock().ok().map(|()| file)
 }
 
-/// A launcher (xdg-open, open, explorer) is waited for on a thread of its own, so it does not
-/// stay a zombie for as long as the app runs. It is never killed: when no browser runs yet,
-/// xdg-open's child *is* the user's new browser window.
-pub(crate) fn reap_in_background(mut child: std::process::Child) {
+/// Starts a launcher (xdg-open, open, explorer) with no stdio and waits for it on a thread of
+/// its own, so it does not stay a zombie for as long as the app runs. It is never killed: when
+/// no browser runs yet, xdg-open's child *is* the user's new browser window. `what` names the
+/// program it should bring up, for the error.
+pub(crate) fn launch_detached(mut cmd: std::process::Command, what: &str) -> Result<()> {
+    use std::process::Stdio;
+    cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = cmd.spawn().map_err(|e| CoreError::new(ErrorCode::Io, format!("no {what} could be opened ({e})")))?;
     let _ = std::thread::Builder::new().name("launcher-reaper".into()).spawn(move || child.wait());
+    Ok(())
 }
 
 /// The `hearth` binary that serves as the engine and runs jobs: `$HEARTH_ENGINE`, else beside

@@ -278,7 +278,7 @@ pub fn reveal_model(path: &str) -> Result<()> {
         return Err(CoreError::new(ErrorCode::NotFound, format!("{path} does not exist")));
     }
     let dir = file.parent().unwrap_or(file).to_path_buf();
-    let mut cmd = if cfg!(target_os = "macos") {
+    let cmd = if cfg!(target_os = "macos") {
         let mut c = std::process::Command::new("open");
         c.arg("-R").arg(file);
         c
@@ -292,10 +292,7 @@ pub fn reveal_model(path: &str) -> Result<()> {
         c
     };
     // The file manager outlives the call; it is not waited for.
-    cmd.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-    let child = cmd.spawn().map_err(|e| CoreError::new(ErrorCode::Io, format!("no file manager could be opened ({e})")))?;
-    crate::app_core::reap_in_background(child);
-    Ok(())
+    crate::app_core::launch_detached(cmd, "file manager")
 }
 
 #[cfg(test)]

@@ -30,10 +30,8 @@ pub fn open_link(url: &str) -> Result<()> {
     } else {
         std::process::Command::new("xdg-open")
     };
-    cmd.arg(url).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
-    let child = cmd.spawn().map_err(|e| CoreError::new(ErrorCode::Io, format!("no browser could be opened ({e})")))?;
-    crate::app_core::reap_in_background(child);
-    Ok(())
+    cmd.arg(url);
+    crate::app_core::launch_detached(cmd, "browser")
 }
 
 #[cfg(test)]

@@ -103,10 +103,6 @@ impl Extractor {
         cancel: &AtomicBool,
         mut on_page: impl FnMut(&ExtractedPage, u32),
     ) -> Result<(DocumentKind, Vec<ExtractedPage>), DocumentError> {
-        // A file too big is refused here; one that cannot be opened is the child's to report.
-        if let Err(e @ DocumentError::TooLarge { .. }) = crate::limits::check_size(path) {
-            return Err(e);
-        }
         let name = file_name(path);
         let mut pages: Vec<ExtractedPage> = Vec::new();
         let mut opened: Option<(DocumentKind, u32)> = None;
