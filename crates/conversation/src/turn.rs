@@ -268,7 +268,7 @@ pub async fn run_turn(
         Ok(s.set_citations(assistant.id, &hearth_documents::cited_pages(content, &sources))?)
     };
 
-    let mut stream = match engine.request(|id| Request::Generate { id, messages: history, sampling, template }).await {
+    let mut stream = match engine.request_first(|id| Request::Generate { id, messages: history, sampling, template }).await {
         Ok(s) => s,
         Err(e) => {
             let message = finish("", "", MessageStatus::Failed, None, Some(e.payload()))?;

@@ -107,6 +107,9 @@ pub(crate) struct ApiServerSlot {
     running: Option<RunningApi>,
     error: Option<String>,
     recent: Arc<Mutex<VecDeque<ApiRequestRecord>>>,
+    /// How long an API answer goes on once the app's chat waits behind it; `None`: the API's
+    /// default (`hearth_openai_api::DEFAULT_YIELD_GRACE`).
+    yield_grace: Option<std::time::Duration>,
 }
 
 impl Core {
@@ -187,6 +190,9 @@ impl Core {
         let address = listener.local_addr().map_err(|e| CoreError::new(ErrorCode::Io, e.to_string()))?;
         let model = self.loaded().map(|(name, _)| name).unwrap_or_default();
         let api = Api::new(self.engine.clone(), model, settings.api_key.clone(), settings.allow_remote);
+        if let Some(grace) = self.api_server.lock().yield_grace {
+            api.set_yield_grace(grace);
+        }
 
         let recent = self.api_server.lock().recent.clone();
         let mut records = api.subscribe();
@@ -232,6 +238,16 @@ impl Core {
             return Err(e);
         }
         self.api_server_status()
+    }
+
+    /// How long an API answer goes on once the app's own chat waits behind it (then it ends as
+    /// a `length` finish): the bound on the app's wait. For this server and later ones.
+    pub fn set_api_yield_grace(&self, grace: std::time::Duration) {
+        let mut slot = self.api_server.lock();
+        slot.yield_grace = Some(grace);
+        if let Some(running) = &slot.running {
+            running.api.set_yield_grace(grace);
+        }
     }
 
     pub fn stop_api_server(&self) -> Result<ApiServerStatus> {

@@ -191,6 +191,55 @@ fn a_crash_mid_answer_reloads_the_model_and_a_crash_while_loading_does_not_loop(
     });
 }
 
+/// Issue 17: the app's chat waits behind an API answer for a bounded time, however long that
+/// answer was asked to be: once the app's turn waits behind it, the API answer goes on for the
+/// yield grace, then ends as a `length` finish with what it had (the request log says why).
+#[test]
+fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
+    use std::io::{Read, Write};
+    let home = tempfile::tempdir().unwrap();
+    let rt = rt();
+    let core = std::sync::Arc::new(core(home.path()));
+    let demo = demo_model().display().to_string();
+    rt.block_on(async {
+        core.load_model(&demo, None, |_| {}).await.unwrap();
+        core.set_api_yield_grace(Duration::from_secs(1));
+        let settings = hearth_core::ApiServerSettings { enabled: true, port: 0, api_key: None, allow_remote: false };
+        let on = core.start_api_server(settings).await.unwrap();
+        let addr = on.base_url.unwrap().trim_start_matches("http://").trim_end_matches("/v1").to_string();
+        // An answer asked to be 4,000 tokens long (a minute or more here).
+        let api = std::thread::spawn(move || {
+            let body = serde_json::json!({"model": "any", "max_tokens": 4000, "temperature": 0,
+                "messages": [{"role": "user", "content": "Count from 1 to 5000, one number per line."}]})
+            .to_string();
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            write!(s, "POST /v1/chat/completions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+            let mut reply = String::new();
+            s.read_to_string(&mut reply).unwrap();
+            reply
+        });
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        let conv = core.create_conversation().unwrap();
+        let short = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(4), ..Default::default() };
+        core.update_conversation(conv.id, "", &short, &TemplateChoice::Model).unwrap();
+        let asked = std::time::Instant::now();
+        let answer = core.turn(conv.id, TurnAction::Send { text: "Hi".into() }, |_| {}).await.unwrap();
+        let waited = asked.elapsed();
+        assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+        let reply = api.join().unwrap();
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        let body: serde_json::Value = serde_json::from_str(&reply[reply.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+        assert_eq!(body["choices"][0]["finish_reason"], "length", "{body}");
+        let written = body["usage"]["completion_tokens"].as_u64().unwrap();
+        assert!(written > 0 && written < 4000, "the API answer ended early with what it had: {body}");
+        assert!(waited < Duration::from_secs(10), "the app waited {waited:?} behind a 1 s grace");
+        let log = core.api_server_status().unwrap().recent;
+        assert!(log.iter().any(|r| r.note.as_deref().is_some_and(|n| n.contains("the app's chat needed the model"))), "{log:?}");
+        core.stop_api_server().unwrap();
+        core.shutdown().await;
+    });
+}
+
 /// Issue 17: the app's own chat never waits behind the API's queue. API requests take the
 /// engine one at a time through the API's own queue; the app's turn goes to the engine at once,
 /// so it waits for the one API answer being written at most, never for those queued after it.

@@ -1,11 +1,11 @@
 //! A file into the store: hashed (the same content is read once, whatever its name), read into
-//! pages by the isolated extractor, cut into chunks, written in one transaction.
+//! pages by the isolated extractor, each page cut into chunks and written as it arrives.
 
 use std::io::Read;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use hearth_store::{DocumentRecord, NewChunk, NewDocument, Store};
+use hearth_store::{DocumentRecord, NewChunk, Reading, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
@@ -39,41 +39,10 @@ pub fn sha256_file(path: &Path) -> Result<String, DocumentError> {
     Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Reads and chunks a file (no database involved: the caller writes the result).
-pub fn read_document(
-    path: &Path,
-    sha256: String,
-    extractor: &Extractor,
-    counter: &TokenCounter,
-    cancel: &AtomicBool,
-    mut progress: impl FnMut(IndexProgress),
-) -> Result<NewDocument, DocumentError> {
-    let name = file_name(path);
-    let (kind, pages) = extractor.extract(path, cancel, |page, total| {
-        progress(IndexProgress { document: name.clone(), stage: "reading".into(), page: page.number, pages: total })
-    })?;
-    let total = pages.len() as u32;
-    progress(IndexProgress { document: name.clone(), stage: "indexing".into(), page: 0, pages: total });
-    let mut chunks = Vec::new();
-    for page in &pages {
-        for c in chunk_page(page.number, &page.text, counter, ChunkSizes::default()) {
-            chunks.push(NewChunk { page: c.page, start: c.start as u32, tokens: c.tokens, text: c.text });
-        }
-    }
-    Ok(NewDocument {
-        sha256,
-        name,
-        path: path.display().to_string(),
-        kind: kind.as_str().into(),
-        unreadable_pages: pages.iter().filter(|p| !p.readable).map(|p| p.number).collect(),
-        pages: pages.into_iter().map(|p| (p.number, p.text)).collect(),
-        chunks,
-    })
-}
-
-/// The document for `path` in the store: found by its content hash, else read and written.
-/// `store` gives the database for the lookup and for the write only, so a caller that shares it
-/// (the app, behind a lock) does not hold it while a long document is read.
+/// The document for `path` in the store: found by its content hash, else read and written page
+/// by page as the pages arrive (a long document never sits whole in memory; a reading that fails
+/// or is cancelled is taken out again). `store` gives the database for each short write only, so
+/// a caller that shares it (the app, behind a lock) does not hold it while a page is read.
 pub fn index_file<S: std::ops::Deref<Target = Store>>(
     store: impl Fn() -> S,
     path: &Path,
@@ -90,8 +59,31 @@ pub fn index_file<S: std::ops::Deref<Target = Store>>(
         progress(IndexProgress { document: doc.name.clone(), stage: "done".into(), page: doc.pages, pages: doc.pages });
         return Ok(doc);
     }
-    let new = read_document(path, sha, extractor, counter, cancel, &mut progress)?;
-    let doc = store().add_document(&new)?;
+    let name = file_name(path);
+    let mut reading: Option<Reading> = None;
+    let read = extractor.extract(path, cancel, |kind, total, page| {
+        let current = match &reading {
+            Some(r) => r,
+            None => reading.insert(store().begin_document(&sha, &name, &path.display().to_string(), kind.as_str())?),
+        };
+        let chunks: Vec<NewChunk> = chunk_page(page.number, &page.text, counter, ChunkSizes::default())
+            .into_iter()
+            .map(|c| NewChunk { page: c.page, start: c.start as u32, tokens: c.tokens, text: c.text })
+            .collect();
+        store().add_document_page(current, page.number, &page.text, page.readable, &chunks)?;
+        progress(IndexProgress { document: name.clone(), stage: "reading".into(), page: page.number, pages: total });
+        Ok(())
+    });
+    let doc = match (read, reading) {
+        (Ok(_), Some(reading)) => store().finish_document(reading, &sha)?,
+        (Ok(_), None) => return Err(DocumentError::Empty(name)),
+        (Err(e), reading) => {
+            if let Some(reading) = reading {
+                let _ = store().discard_document(reading);
+            }
+            return Err(e);
+        }
+    };
     progress(IndexProgress { document: doc.name.clone(), stage: "done".into(), page: doc.pages, pages: doc.pages });
     Ok(doc)
 }

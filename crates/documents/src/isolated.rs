@@ -95,20 +95,22 @@ impl Extractor {
         }
     }
 
-    /// Every page of `path`, reporting each (with the page count) as it arrives. Fails when the
-    /// file cannot be opened, has no text at all, or `cancel` is set.
+    /// Every page of `path`, handed to `on_page` (with the kind and page count) as it arrives
+    /// and not kept: a long document never sits whole in memory. Fails when the file cannot be
+    /// opened, has no text at all, `on_page` fails, or `cancel` is set; returns the kind and the
+    /// number of pages.
     pub fn extract(
         &self,
         path: &Path,
         cancel: &AtomicBool,
-        mut on_page: impl FnMut(&ExtractedPage, u32),
-    ) -> Result<(DocumentKind, Vec<ExtractedPage>), DocumentError> {
+        mut on_page: impl FnMut(DocumentKind, u32, ExtractedPage) -> Result<(), DocumentError>,
+    ) -> Result<(DocumentKind, u32), DocumentError> {
         let name = file_name(path);
-        let mut pages: Vec<ExtractedPage> = Vec::new();
+        let mut seen = PagesSeen::default();
         let mut opened: Option<(DocumentKind, u32)> = None;
         let mut restarts = 0;
         loop {
-            let first = pages.len() as u32 + 1;
+            let first = seen.count + 1;
             let mut command = Command::new(&self.program);
             crate::limits::limit_child(&mut command);
             let mut child = command
@@ -121,6 +123,8 @@ impl Extractor {
                 .stderr(Stdio::null())
                 .spawn()
                 .map_err(|e| DocumentError::Reader { name: name.clone(), detail: format!("cannot start {}: {e}", self.program.display()) })?;
+            // Kept to the end of this child's round (on Windows closing it kills the child).
+            let _limits = crate::limits::limit_spawned(&child);
             let stdout = child.stdout.take().expect("piped");
             let (tx, rx) = mpsc::channel::<String>();
             std::thread::spawn(move || {
@@ -151,8 +155,11 @@ impl Extractor {
                             waited_since = Instant::now();
                         }
                         Ok(Line::Page(page)) => {
-                            on_page(&page, opened.map(|o| o.1).unwrap_or(0));
-                            pages.push(page);
+                            let Some((kind, total)) = opened else { continue }; // a page before `opened`: not ours
+                            seen.add(&page);
+                            if let Err(e) = on_page(kind, total, page) {
+                                break Outcome::Failed(e);
+                            }
                             waited_since = Instant::now();
                         }
                         Ok(Line::Failed { code, message }) => break Outcome::Failed(error_from_tag(&code, name.clone(), message, path)),
@@ -180,14 +187,14 @@ impl Extractor {
                         };
                         return Err(DocumentError::Damaged { name, detail: how });
                     };
-                    if pages.len() as u32 >= total {
-                        require_text(path, kind, &pages)?;
-                        return Ok((kind, pages));
+                    if seen.count >= total {
+                        require_text(path, kind, seen.any_text, seen.any_readable)?;
+                        return Ok((kind, seen.count));
                     }
                     // The child died or hung on the next page: give that page up, go on after it.
-                    let lost = ExtractedPage { number: pages.len() as u32 + 1, text: String::new(), readable: false };
-                    on_page(&lost, total);
-                    pages.push(lost);
+                    let lost = ExtractedPage { number: seen.count + 1, text: String::new(), readable: false };
+                    seen.add(&lost);
+                    on_page(kind, total, lost)?;
                     restarts += 1;
                     if restarts > self.max_restarts {
                         return Err(DocumentError::Reader { name, detail: format!("it failed on {restarts} pages; giving up") });
@@ -195,6 +202,22 @@ impl Extractor {
                 }
             }
         }
+    }
+}
+
+/// What extraction remembers of the pages it passed on.
+#[derive(Default)]
+struct PagesSeen {
+    count: u32,
+    any_text: bool,
+    any_readable: bool,
+}
+
+impl PagesSeen {
+    fn add(&mut self, page: &ExtractedPage) {
+        self.count += 1;
+        self.any_text |= !page.text.trim().is_empty();
+        self.any_readable |= page.readable;
     }
 }
 

@@ -17,7 +17,7 @@ pub mod token_count;
 
 pub use chunking::{chunk_page, Chunk, ChunkSizes};
 pub use hearth_store::Citation;
-pub use indexing::{index_file, read_document, sha256_file, IndexProgress};
+pub use indexing::{index_file, sha256_file, IndexProgress};
 pub use isolated::{serve_extraction, Extractor};
 pub use pages::{DocumentKind, ExtractedPage};
 pub use prompt::{cited_pages, parse_citations, question_prompt, whole_documents, QuestionPrompt};

@@ -1,7 +1,7 @@
 //! How much Hearth reads, and what a reader child may use (issue 17). A file over its kind's size
 //! is refused before it is hashed or read, with the limit named, so a 3 GB log dropped on a
 //! conversation costs nothing; the child that reads an accepted file runs under an address-space
-//! and CPU-time limit; and the parent reads the child's lines under a length cap, so no file can
+//! and CPU-time limit (rlimits on Unix, a Job Object on Windows); and the parent reads the child's lines under a length cap, so no file can
 //! make the app (or `hearth ask`) hold more than one page's worth of text from it at a time.
 
 use std::io::Read;
@@ -71,8 +71,66 @@ pub(crate) fn limit_child(command: &mut std::process::Command) {
 
 #[cfg(not(unix))]
 pub(crate) fn limit_child(_command: &mut std::process::Command) {
-    // Windows has no rlimits; a Job Object would be the counterpart. The size cap and the page
-    // timeout still hold there.
+    // Windows has no rlimits: the limits come after the start (`limit_spawned`).
+}
+
+/// What keeps a started child's limits (on Windows its Job Object; nothing elsewhere, the limits
+/// were set before exec). Dropped after the child ended.
+pub(crate) struct ChildLimits {
+    #[cfg(windows)]
+    job: Option<windows_sys::Win32::Foundation::HANDLE>,
+}
+
+/// Puts a started child under the same limits on Windows: a Job Object with a per-process memory
+/// and user-time limit, killing the child when the job is closed (so it dies with its owner).
+/// The child runs a moment before it is assigned; it has read nothing of the file by then.
+#[cfg(windows)]
+pub(crate) fn limit_spawned(child: &std::process::Child) -> ChildLimits {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Foundation::CloseHandle;
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation, SetInformationJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE, JOB_OBJECT_LIMIT_PROCESS_MEMORY, JOB_OBJECT_LIMIT_PROCESS_TIME,
+    };
+    // SAFETY: plain Win32 calls on a job handle this function owns and on the child's live
+    // process handle; the limit structure is zeroed (valid for it) and its size is passed.
+    unsafe {
+        let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+        if job.is_null() {
+            return ChildLimits { job: None };
+        }
+        let mut info: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+        info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_PROCESS_TIME | JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        info.ProcessMemoryLimit = CHILD_ADDRESS_SPACE_BYTES as usize;
+        // In 100-nanosecond units.
+        info.BasicLimitInformation.PerProcessUserTimeLimit = (CHILD_CPU_SECONDS * 10_000_000) as i64;
+        let set = SetInformationJobObject(
+            job,
+            JobObjectExtendedLimitInformation,
+            &info as *const JOBOBJECT_EXTENDED_LIMIT_INFORMATION as *const std::ffi::c_void,
+            std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+        );
+        if set == 0 || AssignProcessToJobObject(job, child.as_raw_handle() as _) == 0 {
+            CloseHandle(job);
+            return ChildLimits { job: None };
+        }
+        ChildLimits { job: Some(job) }
+    }
+}
+
+#[cfg(not(windows))]
+pub(crate) fn limit_spawned(_child: &std::process::Child) -> ChildLimits {
+    ChildLimits {}
+}
+
+#[cfg(windows)]
+impl Drop for ChildLimits {
+    fn drop(&mut self) {
+        if let Some(job) = self.job.take() {
+            // SAFETY: the handle came from CreateJobObjectW and is closed once.
+            unsafe { windows_sys::Win32::Foundation::CloseHandle(job) };
+        }
+    }
 }
 
 /// Human sizes for the refusal.

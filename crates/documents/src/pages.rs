@@ -165,14 +165,15 @@ pub fn read_all(path: &Path, mut on_page: impl FnMut(&ExtractedPage, u32)) -> Re
         on_page(&page, total);
         pages.push(page);
     }
-    require_text(path, kind, &pages)?;
+    require_text(path, kind, pages.iter().any(|p| !p.text.trim().is_empty()), pages.iter().any(|p| p.readable))?;
     Ok((kind, pages))
 }
 
-pub(crate) fn require_text(path: &Path, kind: DocumentKind, pages: &[ExtractedPage]) -> Result<(), DocumentError> {
-    if pages.iter().all(|p| p.text.trim().is_empty()) {
+/// A document must have some text: `any_text` / `any_readable` over all its pages.
+pub(crate) fn require_text(path: &Path, kind: DocumentKind, any_text: bool, any_readable: bool) -> Result<(), DocumentError> {
+    if !any_text {
         return Err(match kind {
-            DocumentKind::Pdf if pages.iter().any(|p| p.readable) => DocumentError::NoTextLayer(file_name(path)),
+            DocumentKind::Pdf if any_readable => DocumentError::NoTextLayer(file_name(path)),
             DocumentKind::Pdf => DocumentError::Damaged { name: file_name(path), detail: "no page could be read".into() },
             _ => DocumentError::Empty(file_name(path)),
         });

@@ -32,8 +32,13 @@ fn extractor(program: PathBuf) -> Extractor {
 
 fn run(e: &Extractor) -> Result<Vec<(u32, String, bool)>, DocumentError> {
     let never = AtomicBool::new(false);
-    let (_, pages) = e.extract(Path::new("/any.pdf"), &never, |_, _| {})?;
-    Ok(pages.into_iter().map(|p| (p.number, p.text, p.readable)).collect())
+    let mut pages = Vec::new();
+    let (_, count) = e.extract(Path::new("/any.pdf"), &never, |_, _, p| {
+        pages.push((p.number, p.text, p.readable));
+        Ok(())
+    })?;
+    assert_eq!(count as usize, pages.len());
+    Ok(pages)
 }
 
 fn expect_page_2_lost(pages: Vec<(u32, String, bool)>) {
@@ -83,10 +88,11 @@ fn cancelling_stops_the_child() {
     let cancel = AtomicBool::new(false);
     let started = Instant::now();
     let err = e
-        .extract(Path::new("/any.pdf"), &cancel, |p, _| {
+        .extract(Path::new("/any.pdf"), &cancel, |_, _, p| {
             if p.number == 1 {
                 cancel.store(true, std::sync::atomic::Ordering::Relaxed);
             }
+            Ok(())
         })
         .unwrap_err();
     assert!(matches!(err, DocumentError::Cancelled(_)), "{err}");

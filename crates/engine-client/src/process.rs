@@ -54,6 +54,8 @@ struct Shared {
     /// ggml CPU variants that killed an engine with an illegal instruction: later engines skip
     /// them and load the next best (a CPU can claim instructions a VM does not give it).
     bad_cpu_variants: StdMutex<Vec<String>>,
+    /// Ids of requests sent with `request_first` that have not had their first event yet.
+    first_waiting: tokio::sync::watch::Sender<Vec<u64>>,
 }
 
 /// A model on a remote OpenAI-compatible server that generations go to.
@@ -80,6 +82,20 @@ pub struct EventStream {
     finished: bool,
     /// To cancel the request when the stream is dropped before its end.
     client: EngineClient,
+    /// For a request others yield to (`request_first`): held until its first event.
+    first: Option<FirstInLine>,
+}
+
+/// A request others yield to, registered while it waits for its first event.
+struct FirstInLine {
+    waiting: tokio::sync::watch::Sender<Vec<u64>>,
+    id: u64,
+}
+
+impl Drop for FirstInLine {
+    fn drop(&mut self) {
+        self.waiting.send_modify(|ids| ids.retain(|&i| i != self.id));
+    }
 }
 
 impl EventStream {
@@ -90,6 +106,8 @@ impl EventStream {
             return None;
         }
         let ev = self.rx.recv().await?;
+        // The engine has taken this request up: nothing need yield to it any more.
+        self.first = None;
         if matches!(ev, Event::Loaded { .. } | Event::Unloaded { .. } | Event::Done { .. } | Event::Embeddings { .. } | Event::Error { .. }) {
             self.finished = true;
             self.routes.lock().unwrap().remove(&self.id);
@@ -126,6 +144,7 @@ impl EngineClient {
                 remote: StdMutex::new(None),
                 remote_jobs: StdMutex::new(HashMap::new()),
                 bad_cpu_variants: StdMutex::new(Vec::new()),
+                first_waiting: tokio::sync::watch::channel(Vec::new()).0,
             }),
         }
     }
@@ -155,7 +174,7 @@ impl EngineClient {
             let mut jobs = self.shared.remote_jobs.lock().unwrap();
             jobs.retain(|&k, _| k + REMOTE_JOBS_KEPT > id);
             jobs.insert(id, job);
-            return Ok(EventStream { id, rx, routes: Routes::default(), finished: false, client: self.clone() });
+            return Ok(EventStream { id, rx, routes: Routes::default(), finished: false, client: self.clone(), first: None });
         }
         let mut guard = self.shared.running.lock().await;
         if guard.as_ref().is_none_or(|r| !r.alive.load(Ordering::SeqCst)) {
@@ -164,13 +183,31 @@ impl EngineClient {
         let running = guard.as_mut().expect("just started");
         let (tx, rx) = mpsc::unbounded_channel();
         running.routes.lock().unwrap().insert(id, tx);
-        let stream = EventStream { id, rx, routes: running.routes.clone(), finished: false, client: self.clone() };
+        let stream = EventStream { id, rx, routes: running.routes.clone(), finished: false, client: self.clone(), first: None };
         let line = serde_json::to_string(&request).expect("requests serialize");
         if let Err(e) = write_line(&mut running.stdin, &line).await {
             // The reader task will report the death to the stream; say why here too.
             tracing::warn!("engine stdin closed: {e}");
         }
         Ok(stream)
+    }
+
+    /// As `request`, for a request that others should yield to (the app's own chat): until the
+    /// engine takes it up, its id is in `first_waiting`, where a long answer for someone else
+    /// (the API) can see it and end early.
+    pub async fn request_first(&self, build: impl FnOnce(u64) -> Request) -> Result<EventStream, ClientError> {
+        let mut stream = self.request(build).await?;
+        let id = stream.id;
+        self.shared.first_waiting.send_modify(|ids| ids.push(id));
+        stream.first = Some(FirstInLine { waiting: self.shared.first_waiting.clone(), id });
+        Ok(stream)
+    }
+
+    /// The ids of requests sent with `request_first` that the engine has not taken up yet.
+    /// Request ids grow in the order requests are sent, so one with a higher id than a running
+    /// generation is waiting behind it.
+    pub fn first_waiting(&self) -> tokio::sync::watch::Receiver<Vec<u64>> {
+        self.shared.first_waiting.subscribe()
     }
 
     /// Loads a model and waits for it: progress fractions go to `on_progress`; the engine's own

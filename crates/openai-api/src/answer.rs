@@ -1,7 +1,8 @@
 //! Running one generation for a request and answering it whole or as SSE, in the shape of a
 //! chat completion or a text completion. The queue's turn is held until the answer is complete;
 //! a client that goes away cancels the generation (`Generation`'s drop), and so does a `stop`
-//! sequence once it is reached.
+//! sequence once it is reached. An answer the app's own chat waits behind ends after a grace
+//! period (`Api::set_yield_grace`), as a `length` finish with what was written.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -60,6 +61,9 @@ pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
         }
     };
     let answer = Answer {
+        first_waiting: api.engine.first_waiting(),
+        yield_grace: api.yield_grace(),
+        yield_deadline: None,
         generation: Generation { engine: api.engine.clone(), id: stream.id, turn: Some(turn), finished: false },
         stream,
         stop: StopMatcher::new(job.stop),
@@ -131,6 +135,8 @@ enum Piece {
     End {
         finish_reason: &'static str,
         usage: Usage,
+        /// Why it ended, for the request log, where that is not the usual.
+        note: Option<&'static str>,
     },
     Failed {
         code: &'static str,
@@ -147,7 +153,41 @@ struct Answer {
     completion_tokens: u32,
     /// The end, when text had to go out first.
     pending_end: Option<Piece>,
+    /// Requests the app sent that the engine has not taken up (`EngineClient::request_first`):
+    /// one sent after this generation waits behind it, so this answer ends `yield_grace` after
+    /// it came (finish reason `length`), and the app's chat never waits longer than that.
+    first_waiting: tokio::sync::watch::Receiver<Vec<u64>>,
+    yield_grace: std::time::Duration,
+    yield_deadline: Option<tokio::time::Instant>,
 }
+
+/// Resolves once a request that this generation (`id`) should yield to has waited `grace`;
+/// `deadline` keeps the time across calls (the future is dropped at every token).
+async fn yield_due(
+    rx: &mut tokio::sync::watch::Receiver<Vec<u64>>,
+    id: u64,
+    grace: std::time::Duration,
+    deadline: &mut Option<tokio::time::Instant>,
+) {
+    loop {
+        let behind_us = rx.borrow_and_update().iter().any(|&waiting| waiting > id);
+        if !behind_us {
+            *deadline = None;
+            if rx.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            continue;
+        }
+        let due = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + grace);
+        tokio::select! {
+            _ = tokio::time::sleep_until(due) => return,
+            changed = rx.changed() => if changed.is_err() { return std::future::pending().await },
+        }
+    }
+}
+
+/// The request log's note for an answer that ended early for the app's chat.
+const YIELDED: &str = "ended early: the app's chat needed the model";
 
 fn finish_reason(stop: StopReason) -> &'static str {
     match stop {
@@ -170,7 +210,16 @@ impl Answer {
             return end;
         }
         loop {
-            match self.stream.next().await {
+            let event = tokio::select! {
+                event = self.stream.next() => event,
+                _ = yield_due(&mut self.first_waiting, self.generation.id, self.yield_grace, &mut self.yield_deadline) => {
+                    self.generation.cancel();
+                    let rest = self.stop.flush();
+                    let usage = Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.completion_tokens };
+                    return self.end_after(rest, Piece::End { finish_reason: "length", usage, note: Some(YIELDED) });
+                }
+            };
+            match event {
                 Some(Event::PromptDone { prompt_tokens, .. }) => self.prompt_tokens = prompt_tokens,
                 Some(Event::Token { text, part: TextPart::Reasoning, .. }) => {
                     self.completion_tokens += 1;
@@ -183,7 +232,7 @@ impl Answer {
                         let usage = Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.completion_tokens };
                         // A stop sequence was reached: the engine stops now.
                         self.generation.cancel();
-                        return self.end_after(out, Piece::End { finish_reason: "stop", usage });
+                        return self.end_after(out, Piece::End { finish_reason: "stop", usage, note: None });
                     }
                     if !out.is_empty() {
                         return Piece::Text(out);
@@ -193,7 +242,7 @@ impl Answer {
                     self.generation.finished = true;
                     let rest = self.stop.flush();
                     let usage = Usage { prompt_tokens: stats.prompt_tokens, completion_tokens: stats.gen_tokens };
-                    return self.end_after(rest, Piece::End { finish_reason: finish_reason(stats.stop_reason), usage });
+                    return self.end_after(rest, Piece::End { finish_reason: finish_reason(stats.stop_reason), usage, note: None });
                 }
                 Some(Event::Error { error, .. }) => {
                     self.generation.finished = true;
@@ -278,7 +327,10 @@ async fn whole_answer(mut answer: Answer, out: Output, mut tracker: Tracker) -> 
         match answer.next().await {
             Piece::Text(t) => text.push_str(&t),
             Piece::Reasoning(t) => reasoning.push_str(&t),
-            Piece::End { finish_reason, usage } => {
+            Piece::End { finish_reason, usage, note } => {
+                if let Some(note) = note {
+                    tracker.note(note);
+                }
                 tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
                 return Json(out.whole(&text, &reasoning, finish_reason, &usage)).into_response();
             }
@@ -316,7 +368,10 @@ fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_
             let events = match piece {
                 Piece::Text(t) => vec![out.chunk(Some(&t), false, None)],
                 Piece::Reasoning(t) => vec![out.chunk_of(Some(&t), TextPart::Reasoning, false, None)],
-                Piece::End { finish_reason, usage } => {
+                Piece::End { finish_reason, usage, note } => {
+                    if let Some(note) = note {
+                        tracker.note(note);
+                    }
                     tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
                     let mut evs = vec![out.chunk(None, false, Some(finish_reason))];
                     if include_usage {

@@ -30,6 +30,8 @@ pub use request_log::{ApiRequestRecord, RequestState};
 const BODY_LIMIT: usize = 4 << 20;
 /// Requests that may wait for the engine at once (beyond the one it serves).
 const DEFAULT_MAX_WAITING: usize = 32;
+/// How long an answer goes on once the app's chat waits behind it (see `answer.rs`).
+pub const DEFAULT_YIELD_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
 /// A client that reads nothing of a streamed answer for this long is dropped.
 const DEFAULT_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
@@ -51,6 +53,8 @@ pub struct Api {
     /// How long a streamed answer waits for a client that stopped reading before it gives up
     /// (and cancels the generation, so the engine's turn passes on), in milliseconds.
     write_timeout_ms: std::sync::atomic::AtomicU64,
+    /// How long an answer goes on once a request the app sent first waits behind it, in ms.
+    yield_grace_ms: std::sync::atomic::AtomicU64,
     log: request_log::RequestLog,
     /// The reasoning effort of requests that name none (`hearth serve --reasoning-effort`).
     default_reasoning_effort: RwLock<Option<hearth_protocol::ReasoningEffort>>,
@@ -67,6 +71,7 @@ impl Api {
             waiting: Arc::default(),
             max_waiting: std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_WAITING),
             write_timeout_ms: std::sync::atomic::AtomicU64::new(DEFAULT_WRITE_TIMEOUT.as_millis() as u64),
+            yield_grace_ms: std::sync::atomic::AtomicU64::new(DEFAULT_YIELD_GRACE.as_millis() as u64),
             log: request_log::RequestLog::new(),
             default_reasoning_effort: RwLock::new(None),
         })
@@ -92,7 +97,7 @@ impl Api {
         }
     }
 
-    /// How many requests may wait for the engine before more are refused with 429.
+    /// How long a streamed answer waits for a client that reads nothing.
     pub fn set_write_timeout(&self, timeout: std::time::Duration) {
         self.write_timeout_ms.store(timeout.as_millis().max(1) as u64, std::sync::atomic::Ordering::SeqCst);
     }
@@ -101,6 +106,16 @@ impl Api {
         std::time::Duration::from_millis(self.write_timeout_ms.load(std::sync::atomic::Ordering::SeqCst))
     }
 
+    /// How long an answer goes on once the app's chat waits behind it (`DEFAULT_YIELD_GRACE`).
+    pub fn set_yield_grace(&self, grace: std::time::Duration) {
+        self.yield_grace_ms.store(grace.as_millis() as u64, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    pub(crate) fn yield_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.yield_grace_ms.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// How many requests may wait for the engine before more are refused with 429.
     pub fn set_max_waiting(&self, n: usize) {
         self.max_waiting.store(n, std::sync::atomic::Ordering::SeqCst);
     }

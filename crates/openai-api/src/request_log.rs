@@ -38,6 +38,9 @@ pub struct ApiRequestRecord {
     pub started_at_ms: f64,
     pub duration_ms: Option<f64>,
     pub error: Option<String>,
+    /// How an answer that did not fail ended, where that is not the usual (cut short for the
+    /// app's chat).
+    pub note: Option<String>,
 }
 
 pub(crate) struct RequestLog {
@@ -68,6 +71,7 @@ impl RequestLog {
             started_at_ms,
             duration_ms: None,
             error: None,
+            note: None,
         };
         let tracker = Tracker { record, sender: self.sender.clone(), started: Instant::now() };
         tracker.publish();
@@ -91,6 +95,11 @@ impl Tracker {
     pub fn running(&mut self) {
         self.record.state = RequestState::Running;
         self.publish();
+    }
+
+    /// Says how the request ended, where it did not fail but ended unusually.
+    pub fn note(&mut self, note: &str) {
+        self.record.note = Some(note.to_string());
     }
 
     pub fn finish(&mut self, http_status: u16, prompt_tokens: Option<u32>, completion_tokens: Option<u32>, error: Option<String>) {

@@ -4,7 +4,17 @@
 use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::now_ms;
-use crate::{DocumentRecord, NewDocument, Passage, Store, StoreError};
+use crate::{DocumentRecord, NewChunk, NewDocument, Passage, Store, StoreError};
+
+/// A document being read page by page (`Store::begin_document`).
+#[derive(Debug)]
+pub struct Reading {
+    pub id: i64,
+    placeholder: String,
+}
+
+/// How long a document being read may go without a new page before it counts as abandoned.
+const ABANDONED_READING_MS: i64 = 30 * 60 * 1000;
 
 const DOCUMENT_COLUMNS: &str = "id, sha256, name, path, kind, pages, tokens, unreadable_pages_json, created_at";
 
@@ -112,41 +122,105 @@ impl Store {
         self.conn.query_row(&sql, [id], document_row).optional()?.ok_or_else(|| StoreError::NotFound(format!("document {id}")))
     }
 
-    /// Writes a document with its pages and chunks in one transaction (all or nothing: a full
-    /// disk leaves no half-indexed document). A document with the same content is kept as it is.
+    /// Writes a whole document at once (pages and chunks already read); a document with the same
+    /// content is kept as it is. The same steps as a document read page by page.
     pub fn add_document(&self, doc: &NewDocument) -> Result<DocumentRecord, StoreError> {
         if let Some(existing) = self.document_by_sha256(&doc.sha256)? {
             return Ok(existing);
         }
-        let tokens: u32 = doc.chunks.iter().map(|c| c.tokens).sum();
-        let tx = crate::store::Atomic::begin(&self.conn)?;
-        tx.execute(
-            "INSERT INTO documents (sha256, name, path, kind, pages, tokens, unreadable_pages_json, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                doc.sha256,
-                doc.name,
-                doc.path,
-                doc.kind,
-                doc.pages.len() as u32,
-                tokens,
-                serde_json::to_string(&doc.unreadable_pages).unwrap_or_else(|_| "[]".into()),
-                now_ms()
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut page = tx.prepare("INSERT INTO document_pages (document_id, page, text) VALUES (?1, ?2, ?3)")?;
-            for (n, text) in &doc.pages {
-                page.execute(params![id, n, text])?;
+        let reading = self.begin_document(&doc.sha256, &doc.name, &doc.path, &doc.kind)?;
+        for (n, text) in &doc.pages {
+            let chunks: Vec<NewChunk> = doc.chunks.iter().filter(|c| c.page == *n).cloned().collect();
+            if let Err(e) = self.add_document_page(&reading, *n, text, !doc.unreadable_pages.contains(n), &chunks) {
+                let _ = self.discard_document(reading);
+                return Err(e);
             }
+        }
+        self.finish_document(reading, &doc.sha256)
+    }
+
+    /// Starts a document that is written page by page as it is read, so a long document never
+    /// sits whole in memory. Until `finish_document` it has a placeholder hash (no lookup by
+    /// content finds it, and the same file read twice at once does not collide) and is not
+    /// attached anywhere. Readings left by a process that died are cleared here.
+    pub fn begin_document(&self, sha256: &str, name: &str, path: &str, kind: &str) -> Result<Reading, StoreError> {
+        self.discard_abandoned_readings()?;
+        let now = now_ms();
+        // Unique across processes (pid), and within one (a counter: the same millisecond twice).
+        static READINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nth = READINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let placeholder = format!("reading:{now}:{}:{nth}:{sha256}", std::process::id());
+        self.conn.execute(
+            "INSERT INTO documents (sha256, name, path, kind, pages, tokens, unreadable_pages_json, created_at, reading_since)
+             VALUES (?1, ?2, ?3, ?4, 0, 0, '[]', ?5, ?5)",
+            params![placeholder, name, path, kind, now],
+        )?;
+        Ok(Reading { id: self.conn.last_insert_rowid(), placeholder })
+    }
+
+    /// One page of a document being read, with its chunks, in one small transaction.
+    pub fn add_document_page(&self, reading: &Reading, page: u32, text: &str, readable: bool, chunks: &[NewChunk]) -> Result<(), StoreError> {
+        let id = reading.id;
+        let tx = crate::store::Atomic::begin(&self.conn)?;
+        // By placeholder too: a row id can be reused once a reading was cleared.
+        let unreadable: String = tx
+            .query_row("SELECT unreadable_pages_json FROM documents WHERE id = ?1 AND sha256 = ?2", params![id, reading.placeholder], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| StoreError::NotFound(format!("document {id} being read")))?;
+        let mut unreadable: Vec<u32> = serde_json::from_str(&unreadable).unwrap_or_default();
+        if !readable {
+            unreadable.push(page);
+        }
+        tx.execute("INSERT INTO document_pages (document_id, page, text) VALUES (?1, ?2, ?3)", params![id, page, text])?;
+        {
             let mut chunk = tx.prepare("INSERT INTO chunks (document_id, page, start, tokens, text) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-            for c in &doc.chunks {
+            for c in chunks {
                 chunk.execute(params![id, c.page, c.start, c.tokens, c.text])?;
             }
         }
+        let tokens: u32 = chunks.iter().map(|c| c.tokens).sum();
+        tx.execute(
+            "UPDATE documents SET pages = pages + 1, tokens = tokens + ?2, unreadable_pages_json = ?3, reading_since = ?4 WHERE id = ?1",
+            params![id, tokens, serde_json::to_string(&unreadable).unwrap_or_else(|_| "[]".into()), now_ms()],
+        )?;
+        tx.commit()
+    }
+
+    /// Ends a reading: the document takes its real hash. Where the same content was finished
+    /// meanwhile (another window, the CLI), that one is kept and this reading dropped.
+    pub fn finish_document(&self, reading: Reading, sha256: &str) -> Result<DocumentRecord, StoreError> {
+        let id = reading.id;
+        let tx = crate::store::Atomic::begin(&self.conn)?;
+        let ours: Option<i64> =
+            tx.query_row("SELECT id FROM documents WHERE id = ?1 AND sha256 = ?2", params![id, reading.placeholder], |r| r.get(0)).optional()?;
+        if ours.is_none() {
+            return Err(StoreError::NotFound(format!("document {id} being read")));
+        }
+        let existing: Option<i64> = tx.query_row("SELECT id FROM documents WHERE sha256 = ?1", [sha256], |r| r.get(0)).optional()?;
+        let kept = match existing {
+            Some(other) => {
+                tx.execute("DELETE FROM documents WHERE id = ?1", [id])?;
+                other
+            }
+            None => {
+                tx.execute("UPDATE documents SET sha256 = ?2, reading_since = NULL WHERE id = ?1", params![id, sha256])?;
+                id
+            }
+        };
         tx.commit()?;
-        self.document(id)
+        self.document(kept)
+    }
+
+    /// Drops a reading that was cancelled or failed, with what it had written.
+    pub fn discard_document(&self, reading: Reading) -> Result<(), StoreError> {
+        self.conn.execute("DELETE FROM documents WHERE id = ?1 AND sha256 = ?2", params![reading.id, reading.placeholder])?;
+        Ok(())
+    }
+
+    /// Readings with no page written for `ABANDONED_READING_MS`: their process died (a live
+    /// reading writes a page at least every page timeout times its restarts, well under this).
+    fn discard_abandoned_readings(&self) -> Result<usize, StoreError> {
+        Ok(self.conn.execute("DELETE FROM documents WHERE reading_since IS NOT NULL AND reading_since < ?1", [now_ms() - ABANDONED_READING_MS])?)
     }
 
     pub fn attach_document(&self, conversation_id: i64, document_id: i64) -> Result<(), StoreError> {
@@ -286,7 +360,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NewChunk;
 
     fn doc(sha: &str, pages: &[&str]) -> NewDocument {
         NewDocument {
@@ -348,5 +421,65 @@ mod tests {
         store.detach_document(b.id, d1.id).unwrap();
         assert!(store.document(d1.id).is_err());
         assert!(store.search_chunks("one", &[d1.id], 5).unwrap().is_empty(), "its chunks left the index too");
+    }
+
+    fn chunk(page: u32, text: &str) -> NewChunk {
+        NewChunk { page, start: 0, tokens: 1, text: text.into() }
+    }
+
+    /// Issue 17: a document is written page by page as it is read; until it is finished no
+    /// lookup by content finds it, and a cancelled reading leaves nothing behind.
+    #[test]
+    fn a_document_read_page_by_page_is_found_only_when_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let reading = store.begin_document("dd", "dd.txt", "/tmp/dd.txt", "text").unwrap();
+        let id = reading.id;
+        store.add_document_page(&reading, 1, "first page", true, &[chunk(1, "first page")]).unwrap();
+        store.add_document_page(&reading, 2, "", false, &[]).unwrap();
+        assert!(store.document_by_sha256("dd").unwrap().is_none(), "a reading is not yet the document");
+        assert_eq!(store.document_page(id, 1).unwrap(), "first page", "pages are in the store as they are read");
+        let done = store.finish_document(reading, "dd").unwrap();
+        assert_eq!((done.id, done.pages, done.tokens, done.unreadable_pages.clone()), (id, 2, 1, vec![2]));
+        assert_eq!(store.document_by_sha256("dd").unwrap().unwrap().id, id);
+
+        let cancelled = store.begin_document("ee", "ee.txt", "/tmp/ee.txt", "text").unwrap();
+        let cancelled_id = cancelled.id;
+        store.add_document_page(&cancelled, 1, "words", true, &[chunk(1, "words")]).unwrap();
+        store.discard_document(cancelled).unwrap();
+        assert!(store.document(cancelled_id).is_err());
+        assert!(store.search_chunks("words", &[cancelled_id], 5).unwrap().is_empty(), "its chunks left the index too");
+    }
+
+    /// Issue 17: the same file read twice at once (two windows, the CLI beside the app) ends as
+    /// one document; a reading left by a process that died is cleared by the next reading.
+    #[test]
+    fn concurrent_and_abandoned_readings_leave_one_document() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        let a = store.begin_document("ff", "ff.txt", "/tmp/ff.txt", "text").unwrap();
+        let b = store.begin_document("ff", "ff.txt", "/tmp/ff.txt", "text").unwrap();
+        let b_id = b.id;
+        store.add_document_page(&a, 1, "one", true, &[]).unwrap();
+        store.add_document_page(&b, 1, "one", true, &[]).unwrap();
+        let first = store.finish_document(a, "ff").unwrap();
+        let second = store.finish_document(b, "ff").unwrap();
+        assert_eq!(first.id, second.id);
+        assert!(store.document(b_id).is_err(), "the second reading was dropped");
+
+        let dead = store.begin_document("gg", "gg.txt", "/tmp/gg.txt", "text").unwrap();
+        store
+            .conn
+            .execute("UPDATE documents SET reading_since = reading_since - ?2 WHERE id = ?1", params![dead.id, ABANDONED_READING_MS + 1])
+            .unwrap();
+        let live = store.begin_document("hh", "hh.txt", "/tmp/hh.txt", "text").unwrap();
+        let left: i64 = store.conn.query_row("SELECT COUNT(*) FROM documents WHERE name = 'gg.txt'", [], |r| r.get(0)).unwrap();
+        assert_eq!(left, 0, "the abandoned reading is gone");
+        assert!(
+            store.add_document_page(&dead, 1, "late", true, &[]).is_err(),
+            "a cleared reading takes no more pages, even where its row id is reused"
+        );
+        assert!(store.document(live.id).is_ok());
+        assert!(store.document(first.id).is_ok(), "finished documents are never cleared");
     }
 }

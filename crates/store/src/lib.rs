@@ -9,7 +9,7 @@ mod schema;
 mod store;
 mod typed_settings;
 
-pub use documents::fts_query;
+pub use documents::{fts_query, Reading};
 pub use home::HearthHome;
 pub use records::{BenchRecord, Citation, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
 pub use store::Store;

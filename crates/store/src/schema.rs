@@ -90,4 +90,7 @@ pub const MIGRATIONS: &[&str] = &[
     );",
     // 4: an answer's reasoning kept apart from its text (the engine splits them).
     "ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT '';",
+    // 5: documents written page by page as they are read; a row being read holds a placeholder
+    // hash and the time of its last page (NULL once complete).
+    "ALTER TABLE documents ADD COLUMN reading_since INTEGER;",
 ];

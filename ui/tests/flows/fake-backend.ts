@@ -441,7 +441,7 @@ export function installFakeBackend() {
         return { ...server, recent: [...server.recent] };
       case "watch_api_requests": {
         // A client's request as the server records it: queued, running, done with its tokens.
-        const base = { id: ++apiRequestId, route: "POST /v1/chat/completions", model: MODEL.name, stream: true, http_status: null, prompt_tokens: null, completion_tokens: null, started_at_ms: Date.now(), duration_ms: null, error: null };
+        const base = { id: ++apiRequestId, route: "POST /v1/chat/completions", model: MODEL.name, stream: true, http_status: null, prompt_tokens: null, completion_tokens: null, started_at_ms: Date.now(), duration_ms: null, error: null, note: null };
         const steps = [
           { ...base, state: "queued" },
           { ...base, state: "running" },
