@@ -67,8 +67,11 @@ enum Command {
     Extract(ask_command::ExtractArgs),
     /// Serve the model over an OpenAI-compatible API (/v1/models, /v1/chat/completions).
     Serve(serve_command::ServeArgs),
-    /// List stored conversations.
+    /// List stored conversations, or search their messages (any case, any script, word prefixes).
     Conversations {
+        /// The messages that match, best first, each with its conversation and a snippet.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -112,6 +115,7 @@ fn run() -> anyhow::Result<()> {
         Command::Extract(args) => ask_command::extract(args),
         Command::Embed(args) => embed_command::run(args),
         Command::Serve(args) => serve_command::run(args),
-        Command::Conversations { json } => send_command::list_conversations(json),
+        Command::Conversations { search: None, json } => send_command::list_conversations(json),
+        Command::Conversations { search: Some(text), json } => send_command::search_conversations(&text, json),
     }
 }

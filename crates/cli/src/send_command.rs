@@ -58,6 +58,29 @@ pub fn list_conversations(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Messages matching `text`, best first: `ID  TITLE  #MESSAGE ROLE: snippet` with the matched
+/// words in [brackets], or JSON (the snippet plain).
+pub fn search_conversations(text: &str, json: bool) -> anyhow::Result<()> {
+    let (_, store) = open_store()?;
+    let hits = store.search_messages(text, 50)?;
+    if json {
+        let plain: Vec<_> = hits
+            .iter()
+            .map(|h| hearth_store::MessageHit { snippet: h.snippet.replace([hearth_store::MATCH_START, hearth_store::MATCH_END], ""), ..h.clone() })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&plain)?);
+        return Ok(());
+    }
+    if hits.is_empty() {
+        println!("no message matches {text:?}");
+    }
+    for h in hits {
+        let snippet = h.snippet.replace(hearth_store::MATCH_START, "[").replace(hearth_store::MATCH_END, "]").replace('\n', " ");
+        println!("{:>5}  {}  #{} {}: {}", h.conversation_id, h.conversation_title, h.message_id, h.role.as_str(), snippet);
+    }
+    Ok(())
+}
+
 pub fn run(a: SendArgs) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     rt.block_on(send(a))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use hearth_conversation::{run_turn, TurnAction, TurnEvent, TurnModel};
 use hearth_protocol::{ErrorCode, SamplingSettings, TemplateChoice};
-use hearth_store::{Conversation, Message};
+use hearth_store::{Conversation, Message, MessageHit};
 
 use crate::{Core, CoreError, Result};
 
@@ -19,6 +19,11 @@ impl Core {
             Some(q) => store.search_conversations(q)?,
             None => store.conversations()?,
         })
+    }
+
+    /// The messages that match `query` (any case, any script, word prefixes), best first.
+    pub fn search_messages(&self, query: &str) -> Result<Vec<MessageHit>> {
+        Ok(self.store.lock().search_messages(query, 50)?)
     }
 
     pub fn conversation(&self, id: i64) -> Result<Conversation> {

@@ -30,7 +30,8 @@ pub use request_log::{ApiRequestRecord, RequestState};
 const BODY_LIMIT: usize = 4 << 20;
 /// Requests that may wait for the engine at once (beyond the one it serves).
 const DEFAULT_MAX_WAITING: usize = 32;
-/// How long an answer goes on once the app's chat waits behind it (see `answer.rs`).
+/// How long an answer goes on once the app's chat waits behind it (see `answer.rs`; the Server
+/// page tells users this figure).
 pub const DEFAULT_YIELD_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
 /// A client that reads nothing of a streamed answer for this long is dropped.
 const DEFAULT_WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);

@@ -3,6 +3,7 @@
 //! Everything follows `$HEARTH_HOME` when it is set.
 
 mod documents;
+mod search;
 mod home;
 mod records;
 mod schema;
@@ -10,6 +11,7 @@ mod store;
 mod typed_settings;
 
 pub use documents::{fts_query, Reading};
+pub use search::{prefix_query, MessageHit, MATCH_END, MATCH_START};
 pub use home::HearthHome;
 pub use records::{BenchRecord, Citation, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
 pub use store::Store;

@@ -93,4 +93,19 @@ pub const MIGRATIONS: &[&str] = &[
     // 5: documents written page by page as they are read; a row being read holds a placeholder
     // hash and the time of its last page (NULL once complete).
     "ALTER TABLE documents ADD COLUMN reading_since INTEGER;",
+    // 6: a full-text index over messages for conversation search. unicode61 folds case for every
+    // script (SQLite's LIKE folds ASCII only: "Привет" did not find "привет") and drops
+    // diacritics; kept in step with `messages` by triggers, filled from what is there.
+    "CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+    CREATE TRIGGER messages_fts_ai AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    CREATE TRIGGER messages_fts_ad AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    END;
+    CREATE TRIGGER messages_fts_au AFTER UPDATE OF content ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+        INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+    END;
+    INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
 ];

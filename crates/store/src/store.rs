@@ -41,12 +41,16 @@ fn conversation_row(r: &Row) -> rusqlite::Result<Conversation> {
     })
 }
 
-fn message_row(r: &Row) -> rusqlite::Result<Message> {
-    let role = match r.get::<_, String>(2)?.as_str() {
+pub(crate) fn role_from(stored: &str) -> Role {
+    match stored {
         "system" => Role::System,
         "assistant" => Role::Assistant,
         _ => Role::User,
-    };
+    }
+}
+
+fn message_row(r: &Row) -> rusqlite::Result<Message> {
+    let role = role_from(&r.get::<_, String>(2)?);
     Ok(Message {
         id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -127,18 +131,6 @@ impl Store {
     pub fn conversations(&self) -> Result<Vec<Conversation>, StoreError> {
         let mut stmt = self.conn.prepare(&format!("SELECT {CONVERSATION_COLUMNS} FROM conversations ORDER BY updated_at DESC, id DESC"))?;
         let rows = stmt.query_map([], conversation_row)?.collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    /// Conversations whose title or any message contains `text` (case-insensitive), newest first.
-    pub fn search_conversations(&self, text: &str) -> Result<Vec<Conversation>, StoreError> {
-        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations c WHERE c.title LIKE ?1 ESCAPE '\\'
-             OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE ?1 ESCAPE '\\')
-             ORDER BY updated_at DESC, id DESC"
-        ))?;
-        let rows = stmt.query_map([pattern], conversation_row)?.collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
     }
 

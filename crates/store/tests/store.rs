@@ -82,3 +82,52 @@ fn settings_are_remembered_per_model_and_per_conversation() {
     let sampling = SamplingSettings { temperature: Some(0.0), seed: Some(42), ..Default::default() };
     assert_eq!(s.set_sampling(c.id, &sampling).unwrap().sampling, sampling);
 }
+
+/// Issue 20: conversation search folds case in every script (SQLite's LIKE folded ASCII only:
+/// "Привет" did not find "привет"), matches word prefixes, ranks by BM25 and says which message
+/// matched.
+#[test]
+fn search_folds_case_for_cyrillic_and_finds_the_message() {
+    let (_d, s) = fresh();
+    let ru = s.create_conversation("Поездка").unwrap();
+    let en = s.create_conversation("Trip").unwrap();
+    s.add_message(ru.id, Role::User, "Привет! Сколько памяти нужно для gpt-oss-120b?", MessageStatus::Complete, None).unwrap();
+    let answer = s.add_message(ru.id, Role::Assistant, "Около 64 ГБ. привет привет.", MessageStatus::Complete, None).unwrap();
+    s.add_message(en.id, Role::User, "hello there", MessageStatus::Complete, None).unwrap();
+    let hits = s.search_messages("ПРИВЕТ", 10).unwrap();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert_eq!(hits[0].message_id, answer.id, "the message with the word twice ranks first: {hits:?}");
+    assert_eq!(hits[0].conversation_title, "Поездка");
+    assert!(hits[0].snippet.contains("\u{2}привет\u{3}"), "{:?}", hits[0].snippet);
+    assert_eq!(s.search_messages("памят", 10).unwrap().len(), 1, "a word prefix matches");
+    assert_eq!(s.search_conversations("привет").unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [ru.id]);
+    assert_eq!(s.search_conversations("поезд").unwrap()[0].id, ru.id, "titles fold case too");
+    // The index follows edits and deletions.
+    s.edit_message(answer.id, "Около 64 ГБ.").unwrap();
+    assert_eq!(s.search_messages("привет", 10).unwrap().len(), 1);
+    s.delete_conversation(ru.id).unwrap();
+    assert!(s.search_messages("привет", 10).unwrap().is_empty());
+}
+
+/// Issue 20: a database from before the search index (schema 5) gets its messages indexed when
+/// it is opened.
+#[test]
+fn messages_from_before_the_index_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hearth.db");
+    let s = Store::open(&path).unwrap();
+    let c = s.create_conversation("old").unwrap();
+    drop(s);
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(
+            "DROP TRIGGER messages_fts_ai; DROP TRIGGER messages_fts_ad; DROP TRIGGER messages_fts_au; DROP TABLE messages_fts;
+             PRAGMA user_version = 5;",
+        )
+        .unwrap();
+        raw.execute("INSERT INTO messages (conversation_id, role, content, status, created_at) VALUES (?1, 'user', 'Старое сообщение', 'complete', 0)", [c.id])
+            .unwrap();
+    }
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.search_messages("СТАРОЕ", 5).unwrap().len(), 1);
+}
