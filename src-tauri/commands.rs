@@ -13,7 +13,7 @@ use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;
 use hearth_protocol::jobs::{QuantizeDone, QuantizeEvent};
 use hearth_protocol::{AllocatedMemory, BenchReport, ErrorCode, KvCacheType, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
-use hearth_store::{Conversation, DocumentRecord, Message};
+use hearth_store::{Conversation, DocumentRecord, Message, MessageHit};
 use tauri::ipc::{Channel, IpcResponse};
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -45,6 +45,13 @@ async fn blocking<R: Runtime, T: Send + 'static>(app: AppHandle<R>, work: impl F
 #[tauri::command]
 pub async fn list_conversations(core: State<'_, Core>, query: Option<String>) -> Result<Vec<Conversation>> {
     core.list_conversations(query.as_deref())
+}
+
+/// The messages that match a search (any case, any script), best first.
+#[signature]
+#[tauri::command]
+pub async fn search_messages(core: State<'_, Core>, query: String) -> Result<Vec<MessageHit>> {
+    core.search_messages(&query)
 }
 
 #[signature]

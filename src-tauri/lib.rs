@@ -16,6 +16,7 @@ macro_rules! with_commands {
         $then!(
             app_info,
             list_conversations,
+            search_messages,
             create_conversation,
             rename_conversation,
             delete_conversation,

@@ -210,7 +210,7 @@ fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
         // An answer asked to be 4,000 tokens long (a minute or more here).
         let api = std::thread::spawn(move || {
             let body = serde_json::json!({"model": "any", "max_tokens": 4000, "temperature": 0,
-                "messages": [{"role": "user", "content": "Count from 1 to 5000, one number per line."}]})
+                "messages": [{"role": "user", "content": "Write a very long story about a lighthouse keeper and the sea. Make it at least 2000 words."}]})
             .to_string();
             let mut s = std::net::TcpStream::connect(&addr).unwrap();
             write!(s, "POST /v1/chat/completions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
@@ -229,9 +229,9 @@ fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
         let reply = api.join().unwrap();
         assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
         let body: serde_json::Value = serde_json::from_str(&reply[reply.find("\r\n\r\n").unwrap() + 4..]).unwrap();
-        assert_eq!(body["choices"][0]["finish_reason"], "length", "{body}");
+        assert_eq!(body["choices"][0]["finish_reason"], "length", "{}", body["usage"]);
         let written = body["usage"]["completion_tokens"].as_u64().unwrap();
-        assert!(written > 0 && written < 4000, "the API answer ended early with what it had: {body}");
+        assert!(written > 0 && written < 4000, "the API answer ended early with what it had: {}", body["usage"]);
         assert!(waited < Duration::from_secs(10), "the app waited {waited:?} behind a 1 s grace");
         let log = core.api_server_status().unwrap().recent;
         assert!(log.iter().any(|r| r.note.as_deref().is_some_and(|n| n.contains("the app's chat needed the model"))), "{log:?}");

@@ -43,5 +43,5 @@ impl StoreError {
 /// TypeScript declarations of the records the UI receives.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl(), DocumentRecord::decl(), Passage::decl(), Citation::decl()]
+    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl(), DocumentRecord::decl(), Passage::decl(), Citation::decl(), MessageHit::decl()]
 }

@@ -81,6 +81,27 @@ test("conversations: new, rename, search, delete", async ({ page }) => {
   await expect(page.getByTestId("conversation-item")).toHaveCount(1);
 });
 
+test("search finds a message in any case, Cyrillic too, and opens the conversation at it", async ({ page }) => {
+  await page.getByTestId("composer").fill("Привет, сколько памяти нужно?");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+  await page.getByTestId("new-chat").click();
+  await page.getByTestId("composer").fill("another question");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+
+  await page.getByTestId("search").fill("ПРИВЕТ");
+  const hit = page.getByTestId("search-hit");
+  await expect(hit).toHaveCount(1);
+  await expect(hit.locator("mark")).toHaveText("Привет");
+  await hit.click();
+  const opened = page.locator(".message.focused");
+  await expect(opened).toHaveCount(1);
+  await expect(opened).toContainText("Привет, сколько памяти нужно?");
+  await expect(opened).toBeInViewport();
+  await page.screenshot({ path: "test-results/search-hit.png" });
+});
+
 test("an engine crash keeps the conversation, says what happened and restarts by itself", async ({ page }) => {
   await page.getByTestId("composer").fill("please crash");
   await page.getByTestId("send").click();

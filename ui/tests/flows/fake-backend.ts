@@ -212,6 +212,18 @@ export function installFakeBackend() {
           .filter((c) => !q || c.title.toLowerCase().includes(q) || messages.some((m) => m.conversation_id === c.id && m.content.toLowerCase().includes(q)))
           .sort((a, b) => b.updated_at - a.updated_at);
       }
+      case "search_messages": {
+        // The store's search in small: any case (Cyrillic too), the match marked as the store
+        // marks it (U+0002 … U+0003).
+        const q = String(args.query).toLocaleLowerCase();
+        return messages
+          .filter((m) => q && m.content.toLocaleLowerCase().includes(q))
+          .map((m) => {
+            const at = m.content.toLocaleLowerCase().indexOf(q);
+            const snippet = m.content.slice(0, at) + "\u0002" + m.content.slice(at, at + q.length) + "\u0003" + m.content.slice(at + q.length);
+            return { conversation_id: m.conversation_id, conversation_title: conv(m.conversation_id).title, message_id: m.id, role: m.role, snippet };
+          });
+      }
       case "create_conversation": {
         const c: Conversation = { id: nextId++, title: "New chat", system_prompt: "", sampling: MODEL.sampling_defaults, template: { kind: "model" }, created_at: Date.now(), updated_at: Date.now() + nextId };
         conversations.push(c);

@@ -67,6 +67,7 @@ export function asError(e: unknown): ErrorPayload {
 export const appInfo = () => call("app_info");
 
 export const listConversations = (query?: string) => call("list_conversations", { query: query ?? null });
+export const searchMessages = (query: string) => call("search_messages", { query });
 export const createConversation = () => call("create_conversation");
 export const renameConversation = (id: number, title: string) => call("rename_conversation", { id, title });
 export const deleteConversation = (id: number) => call("delete_conversation", { id });

@@ -267,6 +267,13 @@ text: string,
  */
 inferred: boolean, };
 
+export type MessageHit = { conversation_id: number, conversation_title: string, message_id: number, role: Role, 
+/**
+ * A few words around the match; matched words between `MATCH_START` (U+0002) and
+ * `MATCH_END` (U+0003).
+ */
+snippet: string, };
+
 export type TurnEvent = { "kind": "started", 
 /**
  * The user's message as stored (absent for regenerate).
@@ -457,7 +464,12 @@ http_status: number | null, prompt_tokens: number | null, completion_tokens: num
 /**
  * Unix milliseconds.
  */
-started_at_ms: number, duration_ms: number | null, error: string | null, };
+started_at_ms: number, duration_ms: number | null, error: string | null, 
+/**
+ * How an answer that did not fail ended, where that is not the usual (cut short for the
+ * app's chat).
+ */
+note: string | null, };
 
 export type ApiServerSettings = { 
 /**
@@ -587,6 +599,7 @@ error: ErrorPayload | null, };
 export interface Commands {
   app_info: { args: {}; result: AppInfo };
   list_conversations: { args: { query: string | null }; result: Array<Conversation> };
+  search_messages: { args: { query: string }; result: Array<MessageHit> };
   create_conversation: { args: {}; result: Conversation };
   rename_conversation: { args: { id: number; title: string }; result: Conversation };
   delete_conversation: { args: { id: number }; result: void };

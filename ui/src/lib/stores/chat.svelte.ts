@@ -1,13 +1,17 @@
 // Conversations and the open one's messages: listing and searching, turns streamed over a
 // channel (send, regenerate, edit and resend, summarize), the notices a turn raises.
 import * as ipc from "../ipc/backend";
-import type { Conversation, ErrorPayload, Message, TurnEvent } from "../ipc/backend";
+import type { Conversation, ErrorPayload, Message, MessageHit, TurnEvent } from "../ipc/backend";
 import { model } from "./model.svelte";
 import { documents } from "./documents.svelte";
 
 class ChatStore {
   conversations = $state<Conversation[]>([]);
   query = $state("");
+  /** The messages that match the query, best first (none without a query). */
+  hits = $state<MessageHit[]>([]);
+  /** The message a search result opened, shown marked until another is chosen. */
+  focusId = $state<number | null>(null);
   activeId = $state<number | null>(null);
   messages = $state<Message[]>([]);
   draft = $state("");
@@ -17,6 +21,8 @@ class ChatStore {
   error = $state<ErrorPayload | null>(null);
   /** Called after messages change (the view scrolls to the end). */
   onChange: () => void = () => {};
+  /** Called when a search result opens a message (the view scrolls to it). */
+  onFocus: (messageId: number) => void = () => {};
 
   get active(): Conversation | null {
     return this.conversations.find((c) => c.id === this.activeId) ?? null;
@@ -27,14 +33,24 @@ class ChatStore {
 
   async refresh() {
     try {
-      this.conversations = await ipc.listConversations(this.query);
+      const query = this.query.trim();
+      this.conversations = await ipc.listConversations(query);
+      this.hits = query ? await ipc.searchMessages(query) : [];
     } catch (e) {
       this.error = ipc.asError(e);
     }
   }
 
+  /** Opens a search result's conversation at its message. */
+  async openHit(hit: MessageHit) {
+    await this.select(hit.conversation_id);
+    this.focusId = hit.message_id;
+    this.onFocus(hit.message_id);
+  }
+
   async select(id: number) {
     this.activeId = id;
+    this.focusId = null;
     this.notice = null;
     this.error = null;
     this.messages = await ipc.getMessages(id);
