@@ -3,17 +3,17 @@
 //! Everything follows `$HEARTH_HOME` when it is set.
 
 mod documents;
-mod search;
 mod home;
 mod records;
 mod schema;
+mod search;
 mod store;
 mod typed_settings;
 
 pub use documents::{fts_query, Reading};
-pub use search::{prefix_query, MessageHit, MATCH_END, MATCH_START};
 pub use home::HearthHome;
 pub use records::{BenchRecord, Citation, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
+pub use search::{prefix_query, MessageHit, MATCH_END, MATCH_START};
 pub use store::Store;
 pub use typed_settings::Setting;
 
@@ -43,5 +43,14 @@ impl StoreError {
 /// TypeScript declarations of the records the UI receives.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    vec![MessageStatus::decl(), Message::decl(), Conversation::decl(), BenchRecord::decl(), DocumentRecord::decl(), Passage::decl(), Citation::decl(), MessageHit::decl()]
+    vec![
+        MessageStatus::decl(),
+        Message::decl(),
+        Conversation::decl(),
+        BenchRecord::decl(),
+        DocumentRecord::decl(),
+        Passage::decl(),
+        Citation::decl(),
+        MessageHit::decl(),
+    ]
 }

@@ -125,8 +125,11 @@ fn messages_from_before_the_index_are_found() {
              PRAGMA user_version = 5;",
         )
         .unwrap();
-        raw.execute("INSERT INTO messages (conversation_id, role, content, status, created_at) VALUES (?1, 'user', 'Старое сообщение', 'complete', 0)", [c.id])
-            .unwrap();
+        raw.execute(
+            "INSERT INTO messages (conversation_id, role, content, status, created_at) VALUES (?1, 'user', 'Старое сообщение', 'complete', 0)",
+            [c.id],
+        )
+        .unwrap();
     }
     let s = Store::open(&path).unwrap();
     assert_eq!(s.search_messages("СТАРОЕ", 5).unwrap().len(), 1);
