@@ -191,43 +191,58 @@ fn a_crash_mid_answer_reloads_the_model_and_a_crash_while_loading_does_not_loop(
     });
 }
 
+/// Starts the app's API server on a free port; its `host:port`.
+async fn start_api(core: &Core) -> String {
+    let settings = hearth_core::ApiServerSettings { enabled: true, port: 0, api_key: None, allow_remote: false };
+    let on = core.start_api_server(settings).await.unwrap();
+    on.base_url.unwrap().trim_start_matches("http://").trim_end_matches("/v1").to_string()
+}
+
+/// A greedy chat completion through the API, from another thread; the whole HTTP reply.
+fn post_chat(addr: &str, max_tokens: u32, prompt: &str) -> String {
+    use std::io::{Read, Write};
+    let body = serde_json::json!({"model": "any", "max_tokens": max_tokens, "temperature": 0,
+        "messages": [{"role": "user", "content": prompt}]})
+    .to_string();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "POST /v1/chat/completions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+    reply
+}
+
+/// The app's own short turn (4 tokens) in a new conversation; how long it took.
+async fn app_turn(core: &Core) -> Duration {
+    let conv = core.create_conversation().unwrap();
+    let short = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(4), ..Default::default() };
+    core.update_conversation(conv.id, "", &short, &TemplateChoice::Model).unwrap();
+    let asked = Instant::now();
+    let answer = core.turn(conv.id, TurnAction::Send { text: "Hi".into() }, |_| {}).await.unwrap();
+    assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+    asked.elapsed()
+}
+
 /// Issue 17: the app's chat waits behind an API answer for a bounded time, however long that
 /// answer was asked to be: once the app's turn waits behind it, the API answer goes on for the
 /// yield grace, then ends as a `length` finish with what it had (the request log says why).
+/// Without it the app's turn waited about 160 s here, behind all 4,000 tokens.
 #[test]
 fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
-    use std::io::{Read, Write};
     let home = tempfile::tempdir().unwrap();
     let rt = rt();
-    let core = std::sync::Arc::new(core(home.path()));
+    let core = core(home.path());
     let demo = demo_model().display().to_string();
     rt.block_on(async {
         core.load_model(&demo, None, |_| {}).await.unwrap();
         core.set_api_yield_grace(Duration::from_secs(1));
-        let settings = hearth_core::ApiServerSettings { enabled: true, port: 0, api_key: None, allow_remote: false };
-        let on = core.start_api_server(settings).await.unwrap();
-        let addr = on.base_url.unwrap().trim_start_matches("http://").trim_end_matches("/v1").to_string();
-        // An answer asked to be 4,000 tokens long (a minute or more here).
-        let api = std::thread::spawn(move || {
-            let body = serde_json::json!({"model": "any", "max_tokens": 4000, "temperature": 0,
-                "messages": [{"role": "user", "content": "Write a very long story about a lighthouse keeper and the sea. Make it at least 2000 words."}]})
-            .to_string();
-            let mut s = std::net::TcpStream::connect(&addr).unwrap();
-            write!(s, "POST /v1/chat/completions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-            let mut reply = String::new();
-            s.read_to_string(&mut reply).unwrap();
-            reply
-        });
+        let addr = start_api(&core).await;
+        // An answer asked to be 4,000 tokens long (minutes here).
+        let story = "Write a very long story about a lighthouse keeper and the sea. Make it at least 2000 words.";
+        let api = std::thread::spawn(move || post_chat(&addr, 4000, story));
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let conv = core.create_conversation().unwrap();
-        let short = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(4), ..Default::default() };
-        core.update_conversation(conv.id, "", &short, &TemplateChoice::Model).unwrap();
-        let asked = std::time::Instant::now();
-        let answer = core.turn(conv.id, TurnAction::Send { text: "Hi".into() }, |_| {}).await.unwrap();
-        let waited = asked.elapsed();
-        assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+        let waited = app_turn(&core).await;
         let reply = api.join().unwrap();
-        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
         let body: serde_json::Value = serde_json::from_str(&reply[reply.find("\r\n\r\n").unwrap() + 4..]).unwrap();
         assert_eq!(body["choices"][0]["finish_reason"], "length", "{}", body["usage"]);
         let written = body["usage"]["completion_tokens"].as_u64().unwrap();
@@ -245,16 +260,13 @@ fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
 /// so it waits for the one API answer being written at most, never for those queued after it.
 #[test]
 fn the_apps_chat_waits_for_one_api_answer_at_most() {
-    use std::io::{Read, Write};
     let home = tempfile::tempdir().unwrap();
     let rt = rt();
-    let core = std::sync::Arc::new(core(home.path()));
+    let core = core(home.path());
     let demo = demo_model().display().to_string();
     rt.block_on(async {
         core.load_model(&demo, None, |_| {}).await.unwrap();
-        let settings = hearth_core::ApiServerSettings { enabled: true, port: 0, api_key: None, allow_remote: false };
-        let on = core.start_api_server(settings).await.unwrap();
-        let addr = on.base_url.unwrap().trim_start_matches("http://").trim_end_matches("/v1").to_string();
+        let addr = start_api(&core).await;
         // Three long API answers (greedy, 400 tokens each: several seconds apiece here).
         let finished = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
         let clients: Vec<_> = (0..3)
@@ -262,24 +274,13 @@ fn the_apps_chat_waits_for_one_api_answer_at_most() {
                 let (addr, finished) = (addr.clone(), finished.clone());
                 std::thread::spawn(move || {
                     std::thread::sleep(Duration::from_millis(200 * i));
-                    let body = serde_json::json!({"model": "any", "max_tokens": 400, "temperature": 0,
-                        "messages": [{"role": "user", "content": "Write a very long story about a lighthouse keeper."}]})
-                    .to_string();
-                    let mut s = std::net::TcpStream::connect(&addr).unwrap();
-                    write!(s, "POST /v1/chat/completions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-                    let mut reply = String::new();
-                    s.read_to_string(&mut reply).unwrap();
-                    assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+                    post_chat(&addr, 400, "Write a very long story about a lighthouse keeper.");
                     finished.lock().unwrap().push(format!("api {i}"));
                 })
             })
             .collect();
         tokio::time::sleep(Duration::from_millis(1500)).await;
-        let conv = core.create_conversation().unwrap();
-        let short = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(4), ..Default::default() };
-        core.update_conversation(conv.id, "", &short, &TemplateChoice::Model).unwrap();
-        let answer = core.turn(conv.id, TurnAction::Send { text: "Hi".into() }, |_| {}).await.unwrap();
-        assert_eq!(answer.status, MessageStatus::Complete, "{answer:?}");
+        app_turn(&core).await;
         finished.lock().unwrap().push("app".into());
         for c in clients {
             c.join().unwrap();

@@ -196,7 +196,12 @@ impl EngineClient {
     /// engine takes it up, its id is in `first_waiting`, where a long answer for someone else
     /// (the API) can see it and end early.
     pub async fn request_first(&self, build: impl FnOnce(u64) -> Request) -> Result<EventStream, ClientError> {
+        let remote = self.remote().is_some();
         let mut stream = self.request(build).await?;
+        if remote {
+            // A remote server answers requests side by side: nothing waits behind anything here.
+            return Ok(stream);
+        }
         let id = stream.id;
         self.shared.first_waiting.send_modify(|ids| ids.push(id));
         stream.first = Some(FirstInLine { waiting: self.shared.first_waiting.clone(), id });
