@@ -20,7 +20,7 @@ packages=(
   xvfb xauth imagemagick webkit2gtk-driver chromium chromium-driver dbus-x11 at-spi2-core fonts-dejavu-core
   # Documents: real PDFs no one here wrote (Debian's documentation), qpdf to encrypt one, poppler's
   # pdfinfo/pdftotext as the reference the tests and the benchmark compare with
-  libtasn1-doc shared-mime-info qpdf poppler-utils
+  libtasn1-doc shared-mime-info maint-guide-ru qpdf poppler-utils
   # The Vulkan tests (scripts/vulkan-test.sh): the loader, the shader compiler ggml-vulkan's build
   # needs, and Mesa's lavapipe, a Vulkan device that runs on the CPU
   libvulkan-dev glslc mesa-vulkan-drivers vulkan-tools

@@ -2,12 +2,12 @@
 //! off the main thread; work that blocks goes to a blocking thread). Failures reach the UI as
 //! `{code, message}` with the code the core gave them.
 
-use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation};
+use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation, TuningReport};
 use hearth_conversation::{TurnAction, TurnEvent};
 use hearth_core::{
     AdviseInput, AdvisorCatalog, ApiServerSettings, ApiServerStatus, AppInfo, BenchInput, BenchResults, Core, CoreError, DocumentOutcome,
-    EngineCheck, FirstRunOffer, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PullEvent, RemoteModelView, RemoteServer,
-    RemoteServerModels, RepoFile, Result,
+    EngineCheck, FirstRunOffer, HubSearchResults, HubSearchSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PullEvent,
+    RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result,
 };
 use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;
@@ -213,6 +213,12 @@ pub async fn compare_machines<R: Runtime>(
 
 #[signature]
 #[tauri::command]
+pub async fn check_tuning<R: Runtime>(app: AppHandle<R>, model: Option<ModelChoice>, ctx: Option<u32>) -> Result<TuningReport> {
+    blocking(app, move |core| core.check_tuning(model, ctx)).await
+}
+
+#[signature]
+#[tauri::command]
 pub async fn dry_run_model(core: State<'_, Core>, path: String, ctx: u32, kv_type: KvCacheType) -> Result<AllocatedMemory> {
     core.dry_run_model(&path, ctx, kv_type).await
 }
@@ -310,6 +316,13 @@ pub async fn remove_model_folder(core: State<'_, Core>, path: String) -> Result<
 #[tauri::command]
 pub async fn repo_files(core: State<'_, Core>, spec: String) -> Result<Vec<RepoFile>> {
     core.repo_files(&spec).await
+}
+
+/// GGUF repos on the Hub matching a query, a page at a time.
+#[signature]
+#[tauri::command]
+pub async fn search_hub(core: State<'_, Core>, query: String, sort: HubSearchSort, page: Option<String>) -> Result<HubSearchResults> {
+    core.search_hub(&query, sort, page.as_deref()).await
 }
 
 #[signature]

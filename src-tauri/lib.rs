@@ -38,6 +38,7 @@ macro_rules! with_commands {
             advisor_catalog,
             advise_model,
             compare_machines,
+            check_tuning,
             apply_advice,
             dry_run_model,
             quantize_model,
@@ -53,6 +54,7 @@ macro_rules! with_commands {
             add_model_folder,
             remove_model_folder,
             repo_files,
+            search_hub,
             hf_token_status,
             set_hf_token,
             clear_hf_token,
@@ -169,10 +171,21 @@ pub fn run() {
         }
     };
     app.run(|app, event| {
-        if let tauri::RunEvent::Exit = event {
+        let quitting = matches!(
+            event,
+            tauri::RunEvent::WindowEvent { event: tauri::WindowEvent::CloseRequested { .. } | tauri::WindowEvent::Destroyed, .. }
+                | tauri::RunEvent::ExitRequested { .. }
+                | tauri::RunEvent::Exit
+        );
+        // Said as soon as the (only) window closes, not only at `Exit`: a launch in between was
+        // told "focused" by an app about to quit, and left with no app at all (a CI run's
+        // WebDriver session waited five minutes for a window that never came).
+        if quitting {
             if let Some(first) = app.try_state::<hearth_core::FirstApp>() {
                 first.closing();
             }
+        }
+        if let tauri::RunEvent::Exit = event {
             tauri::async_runtime::block_on(app.state::<Core>().shutdown());
         }
     });

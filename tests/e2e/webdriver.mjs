@@ -1,7 +1,7 @@
 // The WebDriver side of the real-window tests: tauri-driver started for a Hearth home, a session
 // on the app (find, click, type, run a script, screenshot) and waiting for a condition. Shared by
 // tests/e2e (the app from the build tree) and tests/package (the installed app).
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
@@ -10,6 +10,7 @@ const port = 4444 + Math.floor(Math.random() * 500);
 const base = `http://127.0.0.1:${port}`;
 let driver;
 let app;
+let appHome;
 
 async function wd(method, path, body) {
   const res = await fetch(base + path, { method, headers: { "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
@@ -39,10 +40,13 @@ export const session = {
     const v = await wd("POST", "/session", { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } } });
     this.id = v.sessionId;
   },
+  // Returns once the app has quitting behind it: the next session's app is then the home's
+  // app, never a second launch that finds the first still closing and leaves (one app per home).
   async close() {
     const id = this.id;
     this.id = null;
     await wd("DELETE", `/session/${id}`);
+    await waitFor("the app to quit (app.lock free)", () => spawnSync("flock", ["-n", join(appHome, "app.lock"), "true"]).status === 0, 60_000);
   },
   async find(css) {
     const v = await wd("POST", `/session/${this.id}/element`, { using: "css selector", value: css });
@@ -76,6 +80,7 @@ export const session = {
 // Starts tauri-driver for `appPath` with HEARTH_HOME = `home` (and `env` added).
 export async function startDriver(appPath, home, env = {}) {
   app = appPath;
+  appHome = home;
   driver = spawn(process.env.TAURI_DRIVER ?? "tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], {
     env: { ...process.env, HEARTH_HOME: home, ...env },
     stdio: ["ignore", "inherit", "inherit"],

@@ -118,6 +118,8 @@ pub struct Catalog {
     pub quants: Vec<QuantSpec>,
     pub backends: Vec<Backend>,
     pub calibration: Vec<CalibrationRow>,
+    /// Host tuning checks' fixed text (`tuning.toml`).
+    pub tuning: Vec<crate::tuning::TuningFact>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +137,10 @@ struct Quants {
 #[derive(Deserialize)]
 struct Backends {
     backend: Vec<Backend>,
+}
+#[derive(Deserialize)]
+struct Tuning {
+    check: Vec<crate::tuning::TuningFact>,
 }
 #[derive(Deserialize)]
 struct Calibration {
@@ -159,6 +165,7 @@ impl Catalog {
             quants: parse::<Quants>("quants.toml", include_str!("../catalog/quants.toml"))?.quant,
             backends: parse::<Backends>("backends.toml", include_str!("../catalog/backends.toml"))?.backend,
             calibration: parse::<Calibration>("calibration.toml", include_str!("../catalog/calibration.toml"))?.row,
+            tuning: parse::<Tuning>("tuning.toml", include_str!("../catalog/tuning.toml"))?.check,
         })
     }
 

@@ -19,6 +19,7 @@ mod model_shape;
 mod placement;
 mod sizing;
 mod speed;
+mod tuning;
 
 pub use advice::{advise, Advice, AdviceRequest, ModelFacts, QuantRow, Recommendation, Use};
 pub use calibration::{calibrate, Calibrated};
@@ -33,6 +34,7 @@ pub use model_shape::{ModelShape, TensorClass};
 pub use placement::{place, Fit, Placement};
 pub use sizing::{compare_hardware, MachineRow};
 pub use speed::{predict, Predicted};
+pub use tuning::{check_tuning, gtt_kernel_parameters, ModelNeed, Severity, TuningFact, TuningFinding, TuningReport};
 
 /// Bytes in a GiB.
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;

@@ -1,4 +1,7 @@
-//! `hearth hardware [--json] [--watch SECONDS] [--sysfs-root DIR] [--proc-root DIR]`.
+//! `hearth hardware [--json] [--watch SECONDS] [--sysfs-root DIR] [--proc-root DIR]`, and
+//! `hearth hardware --check-tuning [--model ID|FILE] [--ctx N] [--json]`: the host settings the
+//! Strix Halo and DGX Spark guides change, each finding with the value read, what it should be,
+//! the exact change and its source.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,6 +23,15 @@ pub struct HardwareArgs {
     /// Read procfs from DIR instead of /proc.
     #[arg(long, value_name = "DIR")]
     proc_root: Option<PathBuf>,
+    /// Check the host's settings (GTT, BIOS carve-out, IOMMU, power profile, governor, driver).
+    #[arg(long, conflicts_with = "watch")]
+    check_tuning: bool,
+    /// With --check-tuning: check memory against this model (a catalog id or a GGUF file).
+    #[arg(long, value_name = "ID|FILE", requires = "check_tuning")]
+    model: Option<String>,
+    /// With --check-tuning and --model: the context to size it for.
+    #[arg(long, value_name = "N", default_value_t = 32768, requires = "model")]
+    ctx: u32,
 }
 
 /// A replayed tree has no NVML: NVIDIA readings would come from this machine, not the replayed one.
@@ -38,6 +50,23 @@ pub fn run(a: HardwareArgs) -> anyhow::Result<()> {
     } else {
         Probe::system()
     };
+    if a.check_tuning {
+        let model = a.model.map(|m| {
+            let local = m.ends_with(".gguf") || std::path::Path::new(&m).is_file();
+            if local {
+                hearth_core::ModelChoice::File { path: m }
+            } else {
+                hearth_core::ModelChoice::Catalog { id: m }
+            }
+        });
+        let report = hearth_core::tuning_report(&mut probe, model.as_ref(), a.ctx)?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print_tuning(&report);
+        }
+        return Ok(());
+    }
     let warmup = Duration::from_millis(250);
     loop {
         let snap = probe.snapshot(warmup);
@@ -94,5 +123,34 @@ fn print_text(s: &HardwareSnapshot) {
     }
     for t in &s.sensors {
         println!("sensor  {:<28} {:>6.1} °C  ({})", t.label, t.temperature_c, t.kind);
+    }
+}
+
+fn print_tuning(r: &hearth_advisor::TuningReport) {
+    if let Some(k) = &r.kernel_release {
+        println!("kernel  {k}");
+    }
+    if let Some(m) = &r.model {
+        println!("model   {m}");
+    }
+    if r.findings.is_empty() {
+        println!("nothing to check here (no AMD APU, power profile, governor or NVIDIA driver found)");
+    }
+    for f in &r.findings {
+        let mark = match f.severity {
+            hearth_advisor::Severity::Problem => "PROBLEM",
+            hearth_advisor::Severity::Advice => "advice",
+            hearth_advisor::Severity::Ok => "ok",
+        };
+        println!("\n[{mark}] {} ({})", f.title, f.id);
+        println!("  found:       {}", f.observed);
+        println!("  recommended: {}", f.recommended);
+        if let Some(fix) = &f.fix {
+            println!("  fix:         {fix}");
+        }
+        if f.severity != hearth_advisor::Severity::Ok {
+            println!("  why:         {}", f.why);
+            println!("  source:      {}", f.source);
+        }
     }
 }

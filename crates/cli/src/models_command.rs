@@ -1,4 +1,6 @@
-//! `hearth models list [--json]`, `hearth models pull REPO[:FILE] [--json]` (resumes, verifies;
+//! `hearth models list [--json]`, `hearth models search QUERY [--sort downloads|likes|updated]
+//! [--limit N] [--page URL] [--json]` (GGUF repos on the Hub, most first),
+//! `hearth models pull REPO[:FILE] [--json]` (resumes, verifies;
 //! non-zero on failure), `hearth models rm NAME`, `hearth models token set|clear|status` (the
 //! Hugging Face token in the OS keyring; `set` reads it from stdin, so it stays out of the shell's
 //! history). Models live in Hearth's models directory.
@@ -32,6 +34,20 @@ enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Search the Hugging Face Hub for GGUF repos (HF_ENDPOINT for a mirror), most first.
+    Search {
+        query: String,
+        #[arg(long, value_enum, default_value_t = SearchSort::Downloads)]
+        sort: SearchSort,
+        /// Results per page (1–100).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// The next page: the `next` URL of an earlier `--json` answer.
+        #[arg(long, value_name = "URL")]
+        page: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a model (all its shards) from the models directory.
     Rm { name: String },
     /// The Hugging Face access token, kept in the OS keyring.
@@ -39,6 +55,13 @@ enum ModelsCommand {
         #[command(subcommand)]
         action: TokenAction,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SearchSort {
+    Downloads,
+    Likes,
+    Updated,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +109,29 @@ pub fn run(a: ModelsArgs) -> anyhow::Result<()> {
                         m.architecture.as_deref().unwrap_or("?"),
                         m.problem.as_deref().unwrap_or("")
                     );
+                }
+            }
+        }
+        ModelsCommand::Search { query, sort, limit, page, json } => {
+            let sort = match sort {
+                SearchSort::Downloads => hearth_models::HubSort::Downloads,
+                SearchSort::Likes => hearth_models::HubSort::Likes,
+                SearchSort::Updated => hearth_models::HubSort::Updated,
+            };
+            let (token, _) = hearth_models::access_token();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            let found = rt.block_on(hearth_models::search_models(&endpoint(), &query, sort, limit, token.as_deref(), page.as_deref()))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&found)?);
+            } else if found.models.is_empty() {
+                println!("no GGUF repo matches {query:?}");
+            } else {
+                println!("{:<56} {:>12} {:>7}  updated", "repo", "downloads", "likes");
+                for m in &found.models {
+                    println!("{:<56} {:>12} {:>7}  {}", m.id, m.downloads, m.likes, m.updated.as_deref().map_or("", |u| u.get(..10).unwrap_or(u)));
+                }
+                if found.next.is_some() {
+                    println!("more: add --json to get the next page's URL for --page");
                 }
             }
         }

@@ -13,10 +13,12 @@ use serde_json::Value;
 
 const MIME_SPEC: &str = "/usr/share/doc/shared-mime-info/shared-mime-info-spec.pdf";
 const TASN1: &str = "/usr/share/doc/libtasn1-doc/libtasn1.pdf";
+/// The Debian New Maintainers' Guide in Russian (Debian package maint-guide-ru), 63 pages.
+const MAINT_GUIDE_RU: &str = "/usr/share/doc/maint-guide-ru/maint-guide.ru.pdf";
 
 fn real_pdf(path: &str) -> PathBuf {
     let p = PathBuf::from(path);
-    assert!(p.is_file(), "{path} is missing: scripts/setup.sh installs it (Debian packages shared-mime-info, libtasn1-doc)");
+    assert!(p.is_file(), "{path} is missing: scripts/setup.sh installs it (Debian packages shared-mime-info, libtasn1-doc, maint-guide-ru)");
     p
 }
 
@@ -106,6 +108,50 @@ fn the_page_with_the_answer_is_in_the_top_five() {
         let name = pdf.file_name().unwrap().to_string_lossy();
         let ok = pages.iter().take(5).any(|(d, p)| *d == name && truth.contains(p));
         eprintln!("{} {question:?}: truth {name} {truth:?}, got {pages:?}", if ok { "ok  " } else { "MISS" });
+        found += ok as usize;
+    }
+    assert!(found * 10 >= questions.len() * 9, "recall@5 is {found}/{}", questions.len());
+}
+
+/// Issue 20: retrieval in Russian. Questions of our own, worded with other inflections than the
+/// text («о дружественном сотрудничестве» for «дружественное сотрудничество»), over the Russian
+/// New Maintainers' Guide: the page with the answer is in the top 5 for at least 9 in 10.
+/// Measured: 12/12 with the Russian stemmer, 8/12 without it (words as written, Porter alone).
+#[test]
+fn russian_questions_find_their_pages_in_a_russian_pdf() {
+    let home = tempfile::tempdir().unwrap();
+    let guide = real_pdf(MAINT_GUIDE_RU);
+    let questions: &[(&str, &str)] = &[
+        ("Что сказано о дружественном сотрудничестве как движущей силе?", "дружественное сотрудничество"),
+        ("Что поможет в управлении большим набором заплат с отслеживанием изменений?", "пакет помогает управлять большими наборами заплат"),
+        ("Какой менеджер файлов на GTK+ взят как пример программы?", "В качестве примера взята программа gentoo"),
+        ("Где указывать адрес электронной почты и имя для инструментов сопровождения?", "настройте переменные окружения $DEBEMAIL"),
+        ("Какой простой способ записывать изменения исходного кода при пакетировании?", "Программа quilt предлагает простой способ записи изменений"),
+        (
+            "Какие программы используют информацию из этого файла: dselect и прочие инструменты?",
+            "Этот файл содержит информацию, которая используется программами dpkg",
+        ),
+        ("Какими целями требуются команды fakeroot?", "Цели, которым требуется команда fakeroot"),
+        ("Что выполняется ежемесячно, раз в месяц?", "выполняется один раз в месяц"),
+        (
+            "Какие каталоги необходимы при обычной установке, но не создаются автоматически?",
+            "В этом файле указываются каталоги, которые необходимы для обычной установки",
+        ),
+        ("Где ищут ссылки при скачивании страницы по указанному адресу?", "скачивается страница и в ней ищутся ссылки"),
+        ("Как собирать пакет под данную архитектуру?", "Она делает всё необходимое для сборки пакетов для данной архитектуры"),
+        (
+            "Проверка удаления, вычистки и обновления пакетов: что должно пройти успешно?",
+            "удаление, вычистка и обновление пакета также проходят успешно",
+        ),
+    ];
+    let mut found = 0;
+    for (question, phrase) in questions {
+        let truth = poppler_pages_with(&guide, phrase);
+        assert!(!truth.is_empty(), "poppler finds {phrase:?}");
+        let hits = retrieve(home.path(), &[&guide], question);
+        let pages: Vec<u32> = hits.iter().map(|h| h["page"].as_u64().unwrap() as u32).collect();
+        let ok = pages.iter().take(5).any(|p| truth.contains(p));
+        eprintln!("{} {question:?}: truth {truth:?}, got {pages:?}", if ok { "ok  " } else { "MISS" });
         found += ok as usize;
     }
     assert!(found * 10 >= questions.len() * 9, "recall@5 is {found}/{}", questions.len());

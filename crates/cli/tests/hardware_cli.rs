@@ -139,3 +139,121 @@ fn devices_lists_the_cpu_and_a_check_without_a_gpu_fails_clearly() {
     assert!(report["positions"].as_u64().unwrap() > 80, "{report}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no GPU device to check"));
 }
+
+/// `hearth hardware --check-tuning --json` on a replayed machine, with `extra` arguments.
+fn tuning(name: &str, extra: &[&str]) -> Value {
+    let root = fixture(name);
+    let out = Command::new(common::hearth())
+        .args(["hardware", "--check-tuning", "--json", "--sysfs-root"])
+        .arg(root.join("sys"))
+        .arg("--proc-root")
+        .arg(root.join("proc"))
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn finding<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["findings"].as_array().unwrap().iter().find(|f| f["id"] == id).unwrap_or_else(|| panic!("no {id} finding in {report:#}"))
+}
+
+#[test]
+fn a_strix_halo_as_shipped_gets_each_guide_setting_with_the_change_to_make() {
+    let r = tuning("strix-halo-default", &[]);
+    assert_eq!(r["kernel_release"], "6.8.0-31-generic");
+    for f in r["findings"].as_array().unwrap() {
+        for key in ["id", "severity", "observed", "recommended", "fix", "source", "why", "title"] {
+            assert!(f.get(key).is_some(), "{key} in {f}");
+        }
+        assert!(!f["source"].as_str().unwrap().is_empty());
+    }
+    // ttm's default: half of MemTotal (131,366,000 kB) is 62.6 GiB; the guide leaves 4 GiB to the OS.
+    let gtt = finding(&r, "gtt-size");
+    assert_eq!(gtt["severity"], "advice");
+    assert!(gtt["observed"].as_str().unwrap().contains("62.6 GiB GTT"), "{gtt}");
+    assert!(gtt["recommended"].as_str().unwrap().starts_with("121.0 GiB"), "{gtt}");
+    let fix = gtt["fix"].as_str().unwrap();
+    assert!(
+        fix.contains(&format!("ttm.pages_limit={}", 121 * GIB / 4096)) && fix.contains("amdgpu.gttsize=123904") && fix.contains("update-grub"),
+        "{fix}"
+    );
+    assert_eq!(finding(&r, "iommu")["severity"], "advice");
+    assert!(finding(&r, "iommu")["fix"].as_str().unwrap().contains("amd_iommu=off"));
+    assert_eq!(finding(&r, "platform-profile")["observed"], "balanced (/sys/firmware/acpi/platform_profile)");
+    assert_eq!(finding(&r, "cpu-governor")["observed"], "powersave (amd-pstate-epp)");
+    assert_eq!(finding(&r, "bios-carve-out")["severity"], "ok", "512 MiB is the guide's carve-out");
+    let severities: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    let mut sorted = severities.clone();
+    sorted.sort_by_key(|s| ["problem", "advice", "ok"].iter().position(|x| x == s));
+    assert_eq!(severities, sorted, "problems first, then advice");
+}
+
+#[test]
+fn gpt_oss_120b_at_32k_and_128k_is_checked_against_a_default_gtt() {
+    let at = |ctx: &str| tuning("strix-halo-default", &["--model", "gpt-oss-120b", "--ctx", ctx]);
+    let (short, long) = (at("32768"), at("131072"));
+    let need = |r: &Value| r["model_need_bytes"].as_u64().unwrap();
+    assert!(short["model"].as_str().unwrap().contains("gpt-oss-120b MXFP4 at 32768 tokens"), "{short}");
+    // gpt-oss-120b's MXFP4 GGUF is about 59 GiB; the 128K cache adds its full-attention layers' KV.
+    assert!(need(&short) > 59 * GIB && need(&long) > need(&short) + 3 * GIB, "{} {}", need(&short), need(&long));
+    // The GPU addresses 62.6 GiB GTT + 0.5 GiB VRAM here: 128K does not fit and says how much GTT it takes.
+    let pool = 131_366_000u64 * 1024 / 2 + 512 * MIB;
+    for r in [&short, &long] {
+        let gtt = finding(r, "gtt-size");
+        let fits = need(r) <= pool;
+        assert_eq!(gtt["severity"], if fits { "ok" } else { "problem" }, "{gtt}");
+        if !fits {
+            let least = (need(r) - 512 * MIB).div_ceil(GIB);
+            assert!(gtt["recommended"].as_str().unwrap().contains(&format!("at least {least}.0 GiB")), "{gtt}");
+            assert!(gtt["fix"].as_str().unwrap().contains("ttm.pages_limit="), "{gtt}");
+        }
+    }
+    assert_eq!(finding(&long, "gtt-size")["severity"], "problem");
+    // With the guide's GTT (120 GiB here) the same model at 128K fits.
+    let tuned = tuning("strix-halo", &["--model", "gpt-oss-120b", "--ctx", "131072"]);
+    assert_eq!(finding(&tuned, "gtt-size")["severity"], "ok");
+    for f in tuned["findings"].as_array().unwrap() {
+        assert_eq!(f["severity"], "ok", "a tuned machine: {f}");
+        assert_eq!(f["fix"], Value::Null);
+    }
+}
+
+#[test]
+fn a_windows_sized_carve_out_a_bare_gttsize_and_an_old_nvidia_driver_are_named() {
+    let r = tuning("strix-halo-carve-out", &[]);
+    let carve = finding(&r, "bios-carve-out");
+    assert_eq!(carve["severity"], "advice");
+    assert!(carve["observed"].as_str().unwrap().starts_with("96.0 GiB reserved"), "{carve}");
+    assert!(carve["fix"].as_str().unwrap().contains("512M"));
+    let param = finding(&r, "gtt-parameter");
+    assert_eq!(param["severity"], "advice");
+    assert!(param["fix"].as_str().unwrap().contains(&format!("ttm.pages_limit={}", 28 * GIB / 4096)), "{param}");
+
+    let r = tuning("nvidia-old-driver", &[]);
+    let driver = finding(&r, "nvidia-driver");
+    assert_eq!(driver["severity"], "problem");
+    assert!(driver["observed"].as_str().unwrap().starts_with("470.256.02"));
+    assert!(driver["source"].as_str().unwrap().contains("Minor Version Compatibility"));
+    assert!(r["findings"].as_array().unwrap().iter().all(|f| f["id"] != "gtt-size"), "no AMD APU, no GTT check");
+}
+
+#[test]
+fn the_tuning_check_reads_as_text_too() {
+    let root = fixture("strix-halo-default");
+    let out = Command::new(common::hearth())
+        .args(["hardware", "--check-tuning", "--model", "gpt-oss-120b", "--ctx", "131072", "--sysfs-root"])
+        .arg(root.join("sys"))
+        .arg("--proc-root")
+        .arg(root.join("proc"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[PROBLEM] GPU-addressable system memory (GTT) (gtt-size)") && text.contains("source:"), "{text}");
+    let out = Command::new(common::hearth()).args(["hardware", "--check-tuning", "--model", "no-such-model"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.lines().count() == 1 && err.contains("no-such-model"), "{err}");
+}

@@ -4,8 +4,8 @@
 //! Callers run these off their UI thread (they probe the hardware and read GGUF headers).
 
 use hearth_advisor::{
-    advise, calibrate, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelShape, QuantRow,
-    Recommendation, Use,
+    advise, calibrate, check_tuning, compare_hardware, this_machine, Advice, AdviceRequest, Catalog, HardwareSpec, MachineRow, ModelNeed, ModelShape,
+    QuantRow, Recommendation, TuningReport, Use,
 };
 use hearth_hardware::{HardwareSnapshot, Probe};
 use hearth_protocol::jobs::DryRunJob;
@@ -97,7 +97,39 @@ fn shape_of(model: &ModelChoice) -> Result<ModelShape> {
     }
 }
 
+/// What `model` needs at `ctx` on `machine`: the advisor's estimate for the file as stored, or
+/// for a catalog model at its usual quant (gpt-oss's native MXFP4, otherwise Q4_K_M).
+fn model_need(model: &ModelChoice, machine: &HardwareSpec, ctx: u32) -> Result<ModelNeed> {
+    let shape = shape_of(model)?;
+    let (name, quant) = match model {
+        ModelChoice::Catalog { id } => (id.clone(), Some(if shape.native_expert_type.as_deref() == Some("MXFP4") { "MXFP4" } else { "Q4_K_M" })),
+        ModelChoice::File { path } => (std::path::Path::new(path).file_name().map_or(path.clone(), |n| n.to_string_lossy().into_owned()), None),
+    };
+    let request = AdviceRequest { ctx, quant, ..verdict_request(&shape, machine) };
+    let advice = advise(Catalog::builtin(), &request)?;
+    let row = advice
+        .selected
+        .or_else(|| advice.rows.into_iter().find(|r| r.this_file))
+        .ok_or_else(|| CoreError::new(ErrorCode::BadRequest, format!("the advisor has no estimate for {name}")))?;
+    let quant = if row.this_file { String::new() } else { format!(" {}", row.quant) };
+    Ok(ModelNeed { label: format!("{name}{quant} at {ctx} tokens"), total_bytes: row.memory.total_bytes.max(0.0).round() as u64 })
+}
+
+/// The host tuning checks (`hearth hardware --check-tuning`, the Monitor's section) on the
+/// machine `probe` reads, against `model` at `ctx` where one is given.
+pub fn tuning_report(probe: &mut Probe, model: Option<&ModelChoice>, ctx: u32) -> Result<TuningReport> {
+    let catalog = Catalog::builtin();
+    let snapshot = probe.snapshot(std::time::Duration::ZERO);
+    let need = model.map(|m| model_need(m, &this_machine(catalog, &snapshot), ctx)).transpose()?;
+    Ok(check_tuning(catalog, &snapshot, &probe.host_settings(), need.as_ref()))
+}
+
 impl Core {
+    /// The tuning checks on this machine, against `model` (the loaded one, in the app) at `ctx`.
+    pub fn check_tuning(&self, model: Option<ModelChoice>, ctx: Option<u32>) -> Result<TuningReport> {
+        tuning_report(&mut Probe::system(), model.as_ref(), ctx.unwrap_or(VERDICT_CTX))
+    }
+
     /// This machine as the advisor sees it, calibrated by its kept benchmark runs.
     pub fn this_machine(&self) -> HardwareSpec {
         machine_with_runs_in(&self.store)
@@ -196,5 +228,8 @@ pub(crate) fn typescript_declarations() -> Vec<String> {
         hearth_advisor::ModelFacts::decl(),
         Advice::decl(),
         MachineRow::decl(),
+        TuningReport::decl(),
+        hearth_advisor::TuningFinding::decl(),
+        hearth_advisor::Severity::decl(),
     ]
 }

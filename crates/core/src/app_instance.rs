@@ -53,7 +53,7 @@ pub fn claim_app_instance(home: &HearthHome) -> std::io::Result<AppInstance> {
     std::fs::create_dir_all(home.root())?;
     let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(home.root().join("app.lock"))?;
     let port_file = home.root().join("app.port");
-    let closing_deadline = Instant::now() + Duration::from_secs(15);
+    let closing_deadline = Instant::now() + Duration::from_secs(30);
     while lock.try_lock().is_err() {
         match ask_to_focus(&port_file, home) {
             Asked::Focused(said) | Asked::Silent(said) => return Ok(AppInstance::AlreadyRunning(said)),

@@ -25,7 +25,7 @@ mod remote;
 mod secrets;
 pub mod settings;
 
-pub use advisor::{calibrated_machine, AdviseInput, AdvisorCatalog, CatalogEntry, HardwareChoice, ModelChoice};
+pub use advisor::{calibrated_machine, tuning_report, AdviseInput, AdvisorCatalog, CatalogEntry, HardwareChoice, ModelChoice};
 pub use api_server::{ApiServerSettings, ApiServerStatus};
 pub use app_core::{engine_executable, Core};
 pub use app_instance::{claim_app_instance, AppInstance, FirstApp};
@@ -33,7 +33,10 @@ pub use bench::{BenchInput, BenchResults};
 pub use documents::DocumentOutcome;
 pub use error::{CoreError, Result};
 pub use first_run::{DemoModel, FirstRunOffer, RecommendedDownload, DEMO_FILE};
-pub use library::{clear_hf_token, hf_token_status, reveal_model, set_hf_token, LibraryEntry, PullEvent, RepoFile, TransferRate};
+pub use library::{
+    clear_hf_token, hf_token_status, reveal_model, set_hf_token, HubRepo, HubSearchResults, HubSearchSort, LibraryEntry, PullEvent, RepoFile,
+    TransferRate,
+};
 pub use links::open_link;
 pub use model::{AppInfo, EngineCheck, EngineStatus, LoadEvent, ModelStatus, RestartPolicy};
 pub use monitor::MonitorSample;
@@ -45,7 +48,7 @@ pub fn typescript_declarations() -> Vec<String> {
     let mut decls = vec![MonitorSample::decl()];
     decls.extend(advisor::typescript_declarations());
     decls.extend([BenchInput::decl(), BenchResults::decl()]);
-    decls.extend([LibraryEntry::decl(), RepoFile::decl(), PullEvent::decl()]);
+    decls.extend([LibraryEntry::decl(), RepoFile::decl(), PullEvent::decl(), HubSearchSort::decl(), HubRepo::decl(), HubSearchResults::decl()]);
     decls.extend(hearth_openai_api::typescript_declarations());
     decls.extend([ApiServerSettings::decl(), ApiServerStatus::decl()]);
     decls.extend([RemoteServer::decl(), RemoteModelView::decl(), RemoteServerModels::decl()]);

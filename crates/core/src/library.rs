@@ -54,6 +54,34 @@ pub struct RepoFile {
     pub verdict_problem: Option<String>,
 }
 
+/// How Hub search results are ordered (most first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum HubSearchSort {
+    Downloads,
+    Likes,
+    Updated,
+}
+
+/// A GGUF repo found on the Hub.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HubRepo {
+    pub id: String,
+    #[ts(type = "number")]
+    pub downloads: u64,
+    #[ts(type = "number")]
+    pub likes: u64,
+    /// ISO 8601, where the Hub says.
+    pub updated: Option<String>,
+}
+
+/// A page of Hub search results; `next` fetches the following page.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HubSearchResults {
+    pub repos: Vec<HubRepo>,
+    pub next: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PullEvent {
     pub file: String,
@@ -176,6 +204,22 @@ impl Core {
         let shape = ModelShape::from_gguf(&gguf, std::path::Path::new(&shards[0].path)).map_err(|e| e.to_string())?;
         let row = verdict_for(&shape, machine).ok_or("the advisor has no row for this file")?;
         Ok((row.fits, row.predicted.tg_tps))
+    }
+
+    /// GGUF repos on the Hub (or `HF_ENDPOINT`) matching `query`, 30 a page, with the user's
+    /// token; `page` is an earlier answer's `next`.
+    pub async fn search_hub(&self, query: &str, sort: HubSearchSort, page: Option<&str>) -> Result<HubSearchResults> {
+        let token = access_token().await?;
+        let sort = match sort {
+            HubSearchSort::Downloads => hearth_models::HubSort::Downloads,
+            HubSearchSort::Likes => hearth_models::HubSort::Likes,
+            HubSearchSort::Updated => hearth_models::HubSort::Updated,
+        };
+        let found = hearth_models::search_models(&endpoint(), query, sort, 30, token.as_deref(), page).await?;
+        Ok(HubSearchResults {
+            repos: found.models.into_iter().map(|m| HubRepo { id: m.id, downloads: m.downloads, likes: m.likes, updated: m.updated }).collect(),
+            next: found.next,
+        })
     }
 
     /// A Hugging Face repo's GGUF files, each model (a split one once) with its verdict.

@@ -187,14 +187,12 @@ fn gpu_fix(gpus: &[GpuSnapshot], need: u64, ram_total: u64) -> String {
     let apu = gpus.iter().any(|g| g.vendor == "amd" && g.memory_kind == MemoryKind::Unified);
     let generic = "put fewer layers on the GPU (GPU layers, --gpu-layers) or keep the experts of some layers on the CPU (--n-cpu-moe)";
     if apu {
-        // The GTT cap is ttm's pages_limit (4 KiB pages); amdgpu.gttsize (MiB) on older kernels.
         let vram = gpus.iter().filter_map(|g| g.dedicated_total_bytes).sum::<u64>();
         let gtt = need.saturating_sub(vram).max(1 << 30).min(ram_total.saturating_sub(4 << 30)).div_ceil(1 << 30) << 30;
         format!(
-            "raise the GTT limit to at least {} with the kernel parameters ttm.pages_limit={} amdgpu.gttsize={} (then reboot), or {generic}",
+            "raise the GTT limit to at least {} with the kernel parameters {} (then reboot; `hearth hardware --check-tuning` says how), or {generic}",
             size_text(gtt),
-            gtt / 4096,
-            gtt >> 20
+            hearth_advisor::gtt_kernel_parameters(gtt)
         )
     } else {
         generic.to_string()

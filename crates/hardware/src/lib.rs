@@ -7,6 +7,7 @@
 mod amdgpu;
 pub mod apple;
 mod cpu;
+mod host;
 mod hwmon;
 mod memory;
 mod nvidia;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 use ts_rs::TS;
 
+pub use host::{read as host_settings, HostSettings};
 pub use memory::read as system_memory;
 pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
 
@@ -138,6 +140,11 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// The host settings of the machine this probe reads (see [`HostSettings`]).
+    pub fn host_settings(&self) -> HostSettings {
+        host::read(&self.roots)
+    }
+
     pub fn new(roots: Roots, nvidia: Box<dyn NvidiaSource>) -> Probe {
         Probe { roots, nvidia, last_cpu: None, last_energy: None }
     }

@@ -7,6 +7,7 @@ mod home;
 mod records;
 mod schema;
 mod search;
+mod stemming;
 mod store;
 mod typed_settings;
 

@@ -108,4 +108,19 @@ pub const MIGRATIONS: &[&str] = &[
         INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
     END;
     INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');",
+    // 7: documents searched in Russian too. The index holds each chunk's search form
+    // (`stemming.rs`: Russian words as Snowball stems, others for Porter), computed by the
+    // registered `hearth_search_form`; contentless, since the text it stands for is in `chunks`.
+    // Chunks indexed before are indexed again here.
+    "DROP TRIGGER chunks_ai;
+    DROP TRIGGER chunks_ad;
+    DROP TABLE chunks_fts;
+    CREATE VIRTUAL TABLE chunks_fts USING fts5(words, content='', contentless_delete=1, tokenize='porter unicode61');
+    CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+        INSERT INTO chunks_fts(rowid, words) VALUES (new.id, hearth_search_form(new.text));
+    END;
+    CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+        DELETE FROM chunks_fts WHERE rowid = old.id;
+    END;
+    INSERT INTO chunks_fts(rowid, words) SELECT id, hearth_search_form(text) FROM chunks;",
 ];

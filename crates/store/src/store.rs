@@ -87,6 +87,8 @@ impl Store {
         // left readable in free pages.
         conn.pragma_update(None, "secure_delete", true)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Before the migrations: the documents index's triggers call it.
+        crate::stemming::register(&conn)?;
         let store = Store { conn };
         store.migrate()?;
         Ok(store)

@@ -134,3 +134,41 @@ fn messages_from_before_the_index_are_found() {
     let s = Store::open(&path).unwrap();
     assert_eq!(s.search_messages("СТАРОЕ", 5).unwrap().len(), 1);
 }
+
+/// Issue 20: documents searched in Russian. An inflected question finds its chunk through the
+/// Russian stemmer; a database from before it (schema 6, Porter on the raw text) has its chunks
+/// indexed again when opened; a removed document leaves the index.
+#[test]
+fn russian_chunks_are_found_by_other_inflections_old_ones_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hearth.db");
+    let s = Store::open(&path).unwrap();
+    drop(s);
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(
+            "DROP TRIGGER chunks_ai; DROP TRIGGER chunks_ad; DROP TABLE chunks_fts;
+             CREATE VIRTUAL TABLE chunks_fts USING fts5(text, content='chunks', content_rowid='id', tokenize='porter unicode61');
+             CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN INSERT INTO chunks_fts(rowid, text) VALUES (new.id, new.text); END;
+             CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+             INSERT INTO documents (id, sha256, name, path, kind, pages, tokens, created_at) VALUES (1, 'aa', 'guide.pdf', '/g.pdf', 'pdf', 1, 9, 0);
+             INSERT INTO chunks (document_id, page, start, tokens, text) VALUES (1, 1, 0, 9, 'Движущая сила — дружественное сотрудничество добровольцев.');
+             PRAGMA user_version = 6;",
+        )
+        .unwrap();
+        let before: i64 = raw.query_row("SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH '\"сотрудничестве\"'", [], |r| r.get(0)).unwrap();
+        assert_eq!(before, 0, "schema 6 matched words only as written");
+    }
+    let s = Store::open(&path).unwrap();
+    let hits = s.search_chunks("Что сказано о дружественном сотрудничестве?", &[1], 5).unwrap();
+    assert_eq!(hits.len(), 1, "the old chunk was indexed again with its stems");
+    // Detached from its last conversation, the document goes, its chunks' index rows with it.
+    let c = s.create_conversation("docs").unwrap();
+    s.attach_document(c.id, 1).unwrap();
+    s.detach_document(c.id, 1).unwrap();
+    assert!(s.search_chunks("сотрудничество", &[1], 5).unwrap().is_empty());
+    drop(s);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let left: i64 = raw.query_row("SELECT count(*) FROM chunks_fts", [], |r| r.get(0)).unwrap();
+    assert_eq!(left, 0, "no index row outlives its chunk");
+}

@@ -187,6 +187,29 @@ test("the monitor panel charts the last minutes and the warning limit can be set
   await expect.poll(async () => JSON.parse(await page.evaluate(() => (window as any).__fake.prefs?.warn_limits ?? "{}")).memory).toBe(95);
 });
 
+test("the monitor's tuning section says what to change on the host, checked against the loaded model (issue 20)", async ({ page }) => {
+  await page.getByTestId("hardware-strip").click();
+  const tuning = page.getByTestId("monitor").getByTestId("tuning");
+  await expect(tuning).toContainText("Checked against gpt-oss-120b MXFP4 at 131072 tokens.");
+  // The loaded model's file and context went to the check.
+  const asked = await page.evaluate(() => (window as any).__fake.tuningAsked);
+  expect(asked.model.kind).toBe("file");
+  expect(asked.ctx).toBeGreaterThan(0);
+  const gtt = tuning.locator('[data-id="gtt-size"]');
+  await expect(gtt).toHaveAttribute("data-severity", "problem");
+  // A problem is open; its change is the exact kernel parameters, with the source.
+  await expect(gtt.locator(".fix")).toBeVisible();
+  await expect(gtt.locator(".fix")).toContainText("ttm.pages_limit=31719424");
+  await expect(gtt).toContainText("ttm_device.c");
+  const iommu = tuning.locator('[data-id="iommu"]');
+  await expect(iommu).toHaveAttribute("data-severity", "advice");
+  await expect(iommu.locator(".fix")).toBeHidden();
+  await iommu.locator("summary").click();
+  await expect(iommu.locator(".fix")).toContainText("amd_iommu=off");
+  await expect(tuning.getByTestId("tuning-finding").first()).toHaveAttribute("data-severity", "problem");
+  await page.getByTestId("monitor").screenshot({ path: "test-results/monitor-tuning.png" });
+});
+
 test("a reasoning model: its effort is set per conversation and its reasoning shows apart from the answer", async ({ page }) => {
   await page.evaluate(() => ((window as any).__fake.nextPick = "/models/gpt-oss-120b-MXFP4-00001-of-00002.gguf"));
   await page.getByTestId("open-model").click();

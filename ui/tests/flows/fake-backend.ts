@@ -1,6 +1,9 @@
-import type { Commands, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { Commands, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TuningReport, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
+// `hearth hardware --check-tuning --model gpt-oss-120b --ctx 131072 --json` on the replayed
+// Strix Halo as shipped (tests/fixtures/hardware/strix-halo-default).
+import tuningStrixHalo from "./tuning-strix-halo-default.json";
 // Recorded from `hearth advise --model gpt-oss-120b --hardware strix-halo-395-128gb --ctx 32768 --json`
 // (and `--compare`, `--list-models`): the real advisor's answers.
 import adviceGptOssStrix from "./advice-gpt-oss-strix.json";
@@ -176,6 +179,9 @@ export function installFakeBackend() {
         }, (window as any).__fake.hotAfterMs ?? 600);
         return null;
       }
+      case "check_tuning":
+        (window as any).__fake.tuningAsked = { model: args.model ?? null, ctx: args.ctx ?? null };
+        return tuningStrixHalo as TuningReport;
       case "ui_preference":
         return (window as any).__fake.prefs?.[args.key] ?? null;
       case "set_ui_preference":
@@ -332,6 +338,20 @@ export function installFakeBackend() {
         const f = (window as any).__fake;
         f.library = f.library.filter((m: any) => m.path !== args.path);
         return null;
+      }
+      case "search_hub": {
+        // The Hub's answer in small: two pages for "gemma", none for anything else, a 500 for "boom".
+        if (args.query === "boom") throw { code: "SERVER_FAILED", message: "the server failed: http://hub.test answered 500 to the search" };
+        if (!String(args.query).includes("gemma")) return { repos: [], next: null };
+        (window as any).__fake.lastHubSort = args.sort;
+        if (args.page) return { repos: [{ id: "someone/gemma-3-270m-it-GGUF", downloads: 1200, likes: 3, updated: "2025-03-01T00:00:00.000Z" }], next: null };
+        return {
+          repos: [
+            { id: "ggml-org/gemma-3-270m-GGUF", downloads: 152000, likes: 48, updated: "2025-08-14T10:00:00.000Z" },
+            { id: "unsloth/gemma-3-270m-it-GGUF", downloads: 98000, likes: 61, updated: null },
+          ],
+          next: "http://hub.test/api/models?search=gemma&cursor=2",
+        };
       }
       case "repo_files":
         if (!args.spec.includes("/")) throw { code: "BAD_REQUEST", message: `'${args.spec}' is not a Hugging Face repo id (owner/name[:file])` };

@@ -37,6 +37,37 @@ test("the library lists models, downloads one from a repo, removes and opens", a
   expect(await page.evaluate(() => (window as any).__fake.lastLoadPath)).toBe("/models/gemma-3-270m-Q4_K_M.gguf");
 });
 
+// Search: GGUF repos most downloaded first, another order, a next page, a repo opened with this
+// machine's verdict; nothing found and a failing Hub said plainly.
+test("search the Hub for GGUF repos and open one", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-models").click();
+  const panel = page.getByTestId("models");
+  await panel.getByTestId("hub-query").fill("gemma");
+  await panel.getByTestId("hub-query").press("Enter");
+  await expect(panel.getByTestId("hub-result")).toHaveCount(2);
+  await expect(panel.getByTestId("hub-result").first()).toContainText("ggml-org/gemma-3-270m-GGUF");
+  await expect(panel.getByTestId("hub-result").first()).toContainText("152K");
+  await panel.getByTestId("hub-more").click();
+  await expect(panel.getByTestId("hub-result")).toHaveCount(3);
+  await expect(panel.getByTestId("hub-more")).toHaveCount(0);
+  await panel.getByTestId("hub-sort").selectOption("likes");
+  await expect(panel.getByTestId("hub-result")).toHaveCount(2);
+  expect(await page.evaluate(() => (window as any).__fake.lastHubSort)).toBe("likes");
+  await page.screenshot({ path: "test-results/hub-search.png" });
+  await panel.getByTestId("hub-open").first().click();
+  await expect(panel.getByTestId("repo")).toHaveValue("ggml-org/gemma-3-270m-GGUF");
+  await expect(panel.getByTestId("repo-verdict")).toHaveText("fits (CPU), ~38 tok/s");
+
+  await panel.getByTestId("hub-query").fill("nothing-like-it");
+  await panel.getByTestId("hub-search").click();
+  await expect(panel.getByTestId("hub-none")).toContainText("No GGUF repo matches");
+  await panel.getByTestId("hub-query").fill("boom");
+  await panel.getByTestId("hub-search").click();
+  await expect(panel.getByTestId("models-error")).toContainText("answered 500");
+});
+
 // The access token for gated repos goes to the OS keyring; without one, the reason is shown and
 // nothing is kept.
 test("the access token is saved in the OS keyring, or refused with the reason", async ({ page }) => {

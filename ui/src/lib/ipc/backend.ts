@@ -19,6 +19,7 @@ import type {
   LibraryEntry,
   PullEvent,
   RepoFile,
+  HubSearchSort,
   BenchInput,
   BenchReport,
   BenchResults,
@@ -172,6 +173,8 @@ export const advisorCatalog = () => call("advisor_catalog");
 export const adviseModel = (input: AdviseInput) => call("advise_model", { input });
 export const compareMachines = (model: ModelChoice, quant: string, ctx: number, depth: number, custom: HardwareSpec | null) =>
   call("compare_machines", { model, quant, ctx, depth, custom });
+/** The host tuning checks, against `model` at `ctx` (the loaded model, where there is one). */
+export const checkTuning = (model: ModelChoice | null, ctx: number | null) => call("check_tuning", { model, ctx });
 export const applyAdvice = (path: string, recommendation: Recommendation) =>
   call("apply_advice", { path, recommendation });
 export function quantizeModel(path: string, quant: string, allowRequantize: boolean, onEvent: (e: QuantizeEvent) => void): Promise<QuantizeDone> {
@@ -194,6 +197,7 @@ export async function pickFolder(): Promise<string | null> {
   return typeof picked === "string" ? picked : null;
 }
 export const repoFiles = (spec: string) => call("repo_files", { spec });
+export const searchHub = (query: string, sort: HubSearchSort, page: string | null = null) => call("search_hub", { query, sort, page });
 export function pullModel(spec: string, file: string, onProgress: (e: PullEvent) => void): Promise<string[]> {
   const channel = new Channel<PullEvent>();
   channel.onmessage = onProgress;

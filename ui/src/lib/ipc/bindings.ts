@@ -415,6 +415,28 @@ export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, g
  */
 tokens_per_joule: number | null, };
 
+export type TuningReport = { kernel_release: string | null, 
+/**
+ * The model and context the memory checks were made against, where one was given.
+ */
+model: string | null, model_need_bytes: number | null, 
+/**
+ * Problems first, then advice, then what is fine.
+ */
+findings: Array<TuningFinding>, };
+
+export type TuningFinding = { id: string, title: string, severity: Severity, 
+/**
+ * The value read, in words (with where it was read).
+ */
+observed: string, recommended: string, 
+/**
+ * The exact change (kernel parameter, BIOS setting, command); none when nothing to change.
+ */
+fix: string | null, why: string, source: string, };
+
+export type Severity = "problem" | "advice" | "ok";
+
 export type BenchInput = { path: string, n_prompt: number, n_gen: number, depth: number, ttft_prompt: number, reps: number, threads: number | null, gpu_layers: number | null, 
 /**
  * The devices the GPU layers go to (llama.cpp's names; `CPU`: none); empty: every GPU.
@@ -449,6 +471,16 @@ fits: Fit | null, predicted_tg_tps: number | null,
 verdict_problem: string | null, };
 
 export type PullEvent = { file: string, done_bytes: number, total_bytes: number, bytes_per_s: number, };
+
+export type HubSearchSort = "downloads" | "likes" | "updated";
+
+export type HubRepo = { id: string, downloads: number, likes: number, 
+/**
+ * ISO 8601, where the Hub says.
+ */
+updated: string | null, };
+
+export type HubSearchResults = { repos: Array<HubRepo>, next: string | null, };
 
 export type RequestState = "queued" | "running" | "done" | "failed" | "cancelled";
 
@@ -621,6 +653,7 @@ export interface Commands {
   advisor_catalog: { args: {}; result: AdvisorCatalog };
   advise_model: { args: { input: AdviseInput }; result: Advice };
   compare_machines: { args: { model: ModelChoice; quant: string; ctx: number; depth: number; custom: HardwareSpec | null }; result: Array<MachineRow> };
+  check_tuning: { args: { model: ModelChoice | null; ctx: number | null }; result: TuningReport };
   apply_advice: { args: { path: string; recommendation: Recommendation }; result: ModelSettings };
   dry_run_model: { args: { path: string; ctx: number; kvType: KvCacheType }; result: AllocatedMemory };
   quantize_model: { args: { path: string; quant: string; allowRequantize: boolean; onEvent: Channel<QuantizeEvent> }; result: QuantizeDone };
@@ -636,6 +669,7 @@ export interface Commands {
   add_model_folder: { args: { path: string }; result: Array<string> };
   remove_model_folder: { args: { path: string }; result: Array<string> };
   repo_files: { args: { spec: string }; result: Array<RepoFile> };
+  search_hub: { args: { query: string; sort: HubSearchSort; page: string | null }; result: HubSearchResults };
   hf_token_status: { args: {}; result: string };
   set_hf_token: { args: { token: string }; result: void };
   clear_hf_token: { args: {}; result: void };

@@ -19,6 +19,8 @@ class ChatStore {
   streamingId = $state<number | null>(null);
   notice = $state<string | null>(null);
   error = $state<ErrorPayload | null>(null);
+  /** Said by a live region to screen readers when an answer ends. */
+  announcement = $state("");
   /** Called after messages change (the view scrolls to the end). */
   onChange: () => void = () => {};
   /** Called when a search result opens a message (the view scrolls to it). */
@@ -114,6 +116,12 @@ class ChatStore {
       case "finished":
         this.messages = this.messages.map((m) => (m.id === e.message.id ? e.message : m));
         this.streamingId = null;
+        this.announcement =
+          e.message.status === "complete"
+            ? "The answer is complete."
+            : e.message.status === "stopped"
+              ? "The answer was stopped."
+              : `The answer failed${e.message.error ? `: ${e.message.error.message}` : "."}`;
         break;
       case "prompt_done":
         break;

@@ -1,0 +1,93 @@
+//! Host settings the community's tuning guides change, read as they are: the kernel command
+//! line (`/proc/cmdline`), the kernel release (`/proc/sys/kernel/osrelease`), ttm's page limit,
+//! the CPU frequency governors, the ACPI platform (power) profile and the NVIDIA kernel driver's
+//! version (`/proc/driver/nvidia/version`). Judging them is the advisor's job (`tuning`); this
+//! only reads, from [`Roots`], so a machine can be replayed.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::{sysfs, Roots};
+
+#[derive(Debug, Clone, Default, Serialize, TS, PartialEq)]
+pub struct HostSettings {
+    pub kernel_cmdline: Option<String>,
+    pub kernel_release: Option<String>,
+    /// ttm's `pages_limit` (4 KiB pages): the most system RAM the GPU may map.
+    #[ts(type = "number | null")]
+    pub ttm_pages_limit: Option<u64>,
+    /// Each scaling governor in use, once (e.g. `["powersave"]`).
+    pub cpu_governors: Vec<String>,
+    /// The scaling driver (`amd-pstate-epp`, `intel_pstate`, `acpi-cpufreq` …), where there is one.
+    pub cpu_scaling_driver: Option<String>,
+    /// `/sys/firmware/acpi/platform_profile` (`low-power`, `balanced`, `performance` …).
+    pub platform_profile: Option<String>,
+    /// The profiles this machine offers (`platform_profile_choices`).
+    pub platform_profile_choices: Vec<String>,
+    /// The NVIDIA kernel module's version (e.g. `580.95.05`).
+    pub nvidia_driver: Option<String>,
+}
+
+impl HostSettings {
+    /// The value of `name=` on the kernel command line, where it is set (the last one wins, as
+    /// the kernel reads it).
+    pub fn kernel_parameter(&self, name: &str) -> Option<&str> {
+        let cmdline = self.kernel_cmdline.as_deref()?;
+        cmdline.split_whitespace().rev().find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+    }
+}
+
+pub fn read(roots: &Roots) -> HostSettings {
+    let cpus = sysfs::entries(&roots.sysfs.join("devices/system/cpu"), "cpu");
+    let mut cpu_governors: Vec<String> = Vec::new();
+    let mut cpu_scaling_driver = None;
+    // cpu0, cpu1 … (not cpufreq, cpuidle).
+    let numbered = |p: &&std::path::PathBuf| p.file_name().is_some_and(|n| n.to_string_lossy()[3..].parse::<u32>().is_ok());
+    for cpu in cpus.iter().filter(numbered) {
+        if let Some(g) = sysfs::text(&cpu.join("cpufreq/scaling_governor")) {
+            if !cpu_governors.contains(&g) {
+                cpu_governors.push(g);
+            }
+        }
+        cpu_scaling_driver = cpu_scaling_driver.or_else(|| sysfs::text(&cpu.join("cpufreq/scaling_driver")));
+    }
+    HostSettings {
+        kernel_cmdline: sysfs::text(&roots.proc.join("cmdline")),
+        kernel_release: sysfs::text(&roots.proc.join("sys/kernel/osrelease")),
+        ttm_pages_limit: sysfs::number(&roots.sysfs.join("module/ttm/parameters/pages_limit")),
+        cpu_governors,
+        cpu_scaling_driver,
+        platform_profile: sysfs::text(&roots.sysfs.join("firmware/acpi/platform_profile")),
+        platform_profile_choices: sysfs::text(&roots.sysfs.join("firmware/acpi/platform_profile_choices"))
+            .map(|c| c.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
+        nvidia_driver: sysfs::text(&roots.proc.join("driver/nvidia/version")).and_then(|v| nvidia_version(&v)),
+    }
+}
+
+/// `NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build …` → `580.95.05`.
+fn nvidia_version(text: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.starts_with("NVRM version:"))?;
+    line.split_whitespace()
+        .find(|w| w.contains('.') && w.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_driver_version_and_kernel_parameters_are_read_as_written() {
+        let v = "NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build  (dvs-builder@U22-I3-AF03-09-1)  Tue Sep 23 09:32:11 UTC 2025\nGCC version:  gcc version 12.2.0";
+        assert_eq!(nvidia_version(v).as_deref(), Some("580.95.05"));
+        assert_eq!(nvidia_version("GCC version: 12.2.0"), None);
+        let h = HostSettings {
+            kernel_cmdline: Some("BOOT_IMAGE=/vmlinuz ro amd_iommu=off ttm.pages_limit=1 ttm.pages_limit=32505856 quiet".into()),
+            ..Default::default()
+        };
+        assert_eq!(h.kernel_parameter("ttm.pages_limit"), Some("32505856"));
+        assert_eq!(h.kernel_parameter("amd_iommu"), Some("off"));
+        assert_eq!(h.kernel_parameter("iommu"), None, "not a prefix match");
+    }
+}
