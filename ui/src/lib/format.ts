@@ -1,4 +1,5 @@
 import type { GenerationStats } from "./ipc/bindings";
+import { t } from "./i18n.svelte";
 
 export function formatBytes(n: number): string {
   if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
@@ -13,13 +14,13 @@ export function formatParams(n: number): string {
 
 export function formatStats(s: GenerationStats): string {
   const parts = [
-    `${s.prompt_tokens} prompt tokens`,
-    `${s.gen_tokens} generated`,
-    `first token ${s.ttft_ms < 1000 ? `${s.ttft_ms.toFixed(0)} ms` : `${(s.ttft_ms / 1000).toFixed(2)} s`}`,
-    `${s.tg_tps.toFixed(1)} tok/s`,
+    t("stats.prompt", { n: s.prompt_tokens }),
+    t("stats.generated", { n: s.gen_tokens }),
+    t("stats.firstToken", { time: s.ttft_ms < 1000 ? `${s.ttft_ms.toFixed(0)} ms` : `${(s.ttft_ms / 1000).toFixed(2)} s` }),
+    t("stats.speed", { tps: s.tg_tps.toFixed(1) }),
   ];
-  if (s.stop_reason === "max_tokens") parts.push("stopped at the max-tokens limit");
-  if (s.stop_reason === "context_full") parts.push("stopped: the context is full");
+  if (s.stop_reason === "max_tokens") parts.push(t("stats.maxTokens"));
+  if (s.stop_reason === "context_full") parts.push(t("stats.contextFull"));
   return parts.join(" · ");
 }
 

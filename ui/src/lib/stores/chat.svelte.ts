@@ -1,6 +1,7 @@
 // Conversations and the open one's messages: listing and searching, turns streamed over a
 // channel (send, regenerate, edit and resend, summarize), the notices a turn raises.
 import * as ipc from "../ipc/backend";
+import { t } from "../i18n.svelte";
 import type { Conversation, ErrorPayload, Message, MessageHit, TurnEvent } from "../ipc/backend";
 import { model } from "./model.svelte";
 import { documents } from "./documents.svelte";
@@ -105,7 +106,7 @@ class ChatStore {
         break;
       }
       case "context_trimmed":
-        this.notice = `The conversation is longer than the context: the ${e.dropped_messages} oldest message(s) were left out of this answer.`;
+        this.notice = t("chat.trimmed", { count: e.dropped_messages });
         break;
       case "token": {
         const m = this.messages.find((x) => x.id === this.streamingId);
@@ -118,24 +119,26 @@ class ChatStore {
         this.streamingId = null;
         this.announcement =
           e.message.status === "complete"
-            ? "The answer is complete."
+            ? t("chat.complete")
             : e.message.status === "stopped"
-              ? "The answer was stopped."
-              : `The answer failed${e.message.error ? `: ${e.message.error.message}` : "."}`;
+              ? t("chat.stoppedAnnounce")
+              : e.message.error
+                ? t("chat.failedWhy", { why: e.message.error.message })
+                : t("chat.failed");
         break;
       case "prompt_done":
         break;
       case "summary_progress":
         this.notice =
           e.section < e.sections
-            ? `The document is longer than the context: summarizing it in ${e.sections} parts (part ${e.section + 1} of ${e.sections})…`
-            : `Combining the summaries of ${e.sections} parts…`;
+            ? t("chat.summarizing", { sections: e.sections, part: e.section + 1 })
+            : t("chat.combining", { sections: e.sections });
         break;
       case "documents_used": {
         const pages = [...new Set(e.pages)].sort((a, b) => a - b);
         this.notice = e.whole
-          ? `Answering from the whole document${documents.list.length > 1 ? "s" : ""} (${pages.length} pages).`
-          : `Answering from ${e.passages} passage${e.passages === 1 ? "" : "s"} of the documents (pages ${pages.join(", ")}).`;
+          ? t(documents.list.length > 1 ? "chat.wholeMany" : "chat.whole", { pages: pages.length })
+          : t("chat.passages", { count: e.passages, pages: pages.join(", ") });
         break;
       }
     }
