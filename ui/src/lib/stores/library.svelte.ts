@@ -1,6 +1,7 @@
 // The Models page's shared state: the library (with this machine's verdicts), the user's model
 // folders, and the page's one error line. Each part of the page (library, remote servers,
 // downloads, token) runs its work through `guarded`, which shows a failure and refreshes after.
+import { t } from "../i18n.svelte";
 import * as ipc from "../ipc/backend";
 import type { ErrorPayload, LibraryEntry } from "../ipc/backend";
 
@@ -36,4 +37,4 @@ class LibraryStore {
 export const library = new LibraryStore();
 
 /** The advisor's verdict in words. */
-export const fitText: Record<string, string> = { gpu: "fits the GPU", unified: "fits (unified)", partial: "partial offload", cpu: "fits (CPU)", no: "does not fit" };
+export const fitText = (fits: string) => t(`fit.${fits}`);
