@@ -1,6 +1,7 @@
 // Model output is untrusted. It is rendered as Markdown with raw HTML shown as text (never
 // parsed), then sanitized with DOMPurify as a second wall, and the window's CSP forbids inline
 // scripts as a third.
+import { t } from "./i18n.svelte";
 import { Marked, type Tokens } from "marked";
 import DOMPurify from "dompurify";
 import hljs from "highlight.js/lib/common";
@@ -26,7 +27,7 @@ const marked = new Marked({
         body = escapeHtml(token.text);
       }
       const label = lang ? `<span class="code-lang">${escapeHtml(lang)}</span>` : "";
-      return `<div class="code-block"><div class="code-head">${label}<button type="button" class="copy-code">Copy</button></div><pre><code class="hljs">${body}</code></pre></div>`;
+      return `<div class="code-block"><div class="code-head">${label}<button type="button" class="copy-code">${t("message.copy")}</button></div><pre><code class="hljs">${body}</code></pre></div>`;
     },
   },
 });

@@ -15,6 +15,11 @@ test.describe("with a Russian system", () => {
     await expect(page.getByTestId("monitor").locator("h2")).toHaveText("Монитор");
     await page.screenshot({ path: "test-results/russian-monitor.png" });
     await page.keyboard.press("Escape");
+    await page.getByTestId("open-models").click();
+    await expect(page.getByTestId("models").locator("h2")).toHaveText("Модели");
+    await page.screenshot({ path: "test-results/russian-models.png" });
+    await page.getByTestId("open-advisor").click();
+    await expect(page.getByTestId("advisor").locator("h2")).toHaveText("Советник");
     await page.getByTestId("toggle-settings").click();
     await page.getByTestId("language").selectOption("en");
     await expect(page.getByTestId("toggle-settings")).toHaveText("Settings");
