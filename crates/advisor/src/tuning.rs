@@ -69,6 +69,15 @@ pub struct TuningReport {
     pub findings: Vec<TuningFinding>,
 }
 
+/// The first kernel without the gfx1151 stability bug (the toolboxes' guide).
+const STRIX_HALO_STABLE_KERNEL: (u32, u32, u32) = (6, 18, 4);
+
+/// `6.18.9-200.fc43.x86_64` → (6, 18, 9); `6.8.0-31-generic` → (6, 8, 0).
+fn kernel_version(release: &str) -> Option<(u32, u32, u32)> {
+    let mut parts = release.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(|p| p.parse::<u32>().ok());
+    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+}
+
 /// The kernel parameters that let the GPU map `gtt_bytes` of RAM: ttm's page limit and pool
 /// (4 KiB pages; kernels where amdgpu.gttsize is deprecated) and amdgpu.gttsize (MiB; older ones).
 pub fn gtt_kernel_parameters(gtt_bytes: u64) -> String {
@@ -120,6 +129,20 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
             } else {
                 finding("bios-carve-out", Severity::Ok, format!("{} reserved in the BIOS", gib(carve_out)), "512 MB".into(), None)
             });
+        }
+        if gpu.name.contains("Strix Halo") {
+            if let Some(release) = &host.kernel_release {
+                findings.push(match kernel_version(release) {
+                    Some(v) if v < STRIX_HALO_STABLE_KERNEL => finding(
+                        "kernel",
+                        Severity::Advice,
+                        format!("{release} (/proc/sys/kernel/osrelease)"),
+                        "6.18.4 or newer".into(),
+                        Some("install your distribution's newer kernel (Fedora 43's 6.18 line; Ubuntu's HWE or mainline 6.18+), then reboot".into()),
+                    ),
+                    _ => finding("kernel", Severity::Ok, release.clone(), "6.18.4 or newer".into(), None),
+                });
+            }
         }
         if host.kernel_cmdline.is_some() {
             findings.push(if host.kernel_parameter("amd_iommu") == Some("off") {
@@ -283,10 +306,20 @@ mod tests {
     #[test]
     fn every_check_has_its_why_and_source() {
         let c = Catalog::builtin();
-        for id in ["gtt-size", "gtt-parameter", "bios-carve-out", "iommu", "platform-profile", "cpu-governor", "nvidia-driver"] {
+        for id in ["gtt-size", "gtt-parameter", "bios-carve-out", "iommu", "platform-profile", "cpu-governor", "nvidia-driver", "kernel"] {
             let f = c.tuning.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("{id} in tuning.toml"));
             assert!(!f.why.is_empty() && !f.source.is_empty(), "{id}");
         }
+    }
+
+    #[test]
+    fn kernel_releases_are_read_as_versions() {
+        assert_eq!(kernel_version("6.18.9-200.fc43.x86_64"), Some((6, 18, 9)));
+        assert_eq!(kernel_version("6.8.0-31-generic"), Some((6, 8, 0)));
+        assert_eq!(kernel_version("6.19"), Some((6, 19, 0)));
+        assert!(kernel_version("6.8.0-31-generic").unwrap() < STRIX_HALO_STABLE_KERNEL);
+        assert!(kernel_version("6.18.4-arch1").unwrap() >= STRIX_HALO_STABLE_KERNEL);
+        assert_eq!(kernel_version("garbage"), None);
     }
 
     #[test]

@@ -184,6 +184,9 @@ fn a_strix_halo_as_shipped_gets_each_guide_setting_with_the_change_to_make() {
     assert_eq!(finding(&r, "platform-profile")["observed"], "balanced (/sys/firmware/acpi/platform_profile)");
     assert_eq!(finding(&r, "cpu-governor")["observed"], "powersave (amd-pstate-epp)");
     assert_eq!(finding(&r, "bios-carve-out")["severity"], "ok", "512 MiB is the guide's carve-out");
+    // Kernels before 6.18.4 have the gfx1151 stability bug (the toolboxes' guide).
+    assert_eq!(finding(&r, "kernel")["severity"], "advice");
+    assert_eq!(finding(&r, "kernel")["observed"], "6.8.0-31-generic (/proc/sys/kernel/osrelease)");
     let severities: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
     let mut sorted = severities.clone();
     sorted.sort_by_key(|s| ["problem", "advice", "ok"].iter().position(|x| x == s));
