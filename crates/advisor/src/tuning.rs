@@ -72,6 +72,9 @@ pub struct TuningReport {
 /// The first kernel without the gfx1151 stability bug (the toolboxes' guide).
 const STRIX_HALO_STABLE_KERNEL: (u32, u32, u32) = (6, 18, 4);
 
+/// The linux-firmware release that breaks ROCm on Strix Halo (the toolboxes' guide).
+const BROKEN_STRIX_HALO_FIRMWARE: &str = "20251125";
+
 /// `6.18.9-200.fc43.x86_64` → (6, 18, 9); `6.8.0-31-generic` → (6, 8, 0).
 fn kernel_version(release: &str) -> Option<(u32, u32, u32)> {
     let mut parts = release.split(|c: char| !c.is_ascii_digit()).filter(|p| !p.is_empty()).map(|p| p.parse::<u32>().ok());
@@ -141,6 +144,21 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
                         Some("install your distribution's newer kernel (Fedora 43's 6.18 line; Ubuntu's HWE or mainline 6.18+), then reboot".into()),
                     ),
                     _ => finding("kernel", Severity::Ok, release.clone(), "6.18.4 or newer".into(), None),
+                });
+            }
+            if let Some(package) = &host.firmware_package {
+                // `linux-firmware 20251125-1.fc43`: the version is the second word.
+                let broken = package.split_whitespace().nth(1).is_some_and(|v| v.starts_with(BROKEN_STRIX_HALO_FIRMWARE));
+                findings.push(if broken {
+                    finding(
+                        "firmware",
+                        Severity::Problem,
+                        package.clone(),
+                        "20260110 or newer, or back to 20251111".into(),
+                        Some("update the firmware package (`sudo dnf upgrade linux-firmware`, `sudo apt upgrade`) to 20260110 or newer, or downgrade it to 20251111, then rebuild the initramfs (`sudo dracut -f` or `sudo update-initramfs -u`) and reboot".into()),
+                    )
+                } else {
+                    finding("firmware", Severity::Ok, package.clone(), "not 20251125".into(), None)
                 });
             }
         }
@@ -306,7 +324,8 @@ mod tests {
     #[test]
     fn every_check_has_its_why_and_source() {
         let c = Catalog::builtin();
-        for id in ["gtt-size", "gtt-parameter", "bios-carve-out", "iommu", "platform-profile", "cpu-governor", "nvidia-driver", "kernel"] {
+        for id in ["gtt-size", "gtt-parameter", "bios-carve-out", "iommu", "platform-profile", "cpu-governor", "nvidia-driver", "kernel", "firmware"]
+        {
             let f = c.tuning.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("{id} in tuning.toml"));
             assert!(!f.why.is_empty() && !f.source.is_empty(), "{id}");
         }

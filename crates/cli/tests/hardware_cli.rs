@@ -187,6 +187,8 @@ fn a_strix_halo_as_shipped_gets_each_guide_setting_with_the_change_to_make() {
     // Kernels before 6.18.4 have the gfx1151 stability bug (the toolboxes' guide).
     assert_eq!(finding(&r, "kernel")["severity"], "advice");
     assert_eq!(finding(&r, "kernel")["observed"], "6.8.0-31-generic (/proc/sys/kernel/osrelease)");
+    assert_eq!(finding(&r, "firmware")["severity"], "ok");
+    assert_eq!(finding(&r, "firmware")["observed"], "linux-firmware 20240318.git3b128b60-0ubuntu2.11");
     let severities: Vec<&str> = r["findings"].as_array().unwrap().iter().map(|f| f["severity"].as_str().unwrap()).collect();
     let mut sorted = severities.clone();
     sorted.sort_by_key(|s| ["problem", "advice", "ok"].iter().position(|x| x == s));
@@ -224,12 +226,16 @@ fn gpt_oss_120b_at_32k_and_128k_is_checked_against_a_default_gtt() {
 }
 
 #[test]
-fn a_windows_sized_carve_out_a_bare_gttsize_and_an_old_nvidia_driver_are_named() {
+fn a_windows_sized_carve_out_a_bare_gttsize_broken_firmware_and_an_old_nvidia_driver_are_named() {
     let r = tuning("strix-halo-carve-out", &[]);
     let carve = finding(&r, "bios-carve-out");
     assert_eq!(carve["severity"], "advice");
     assert!(carve["observed"].as_str().unwrap().starts_with("96.0 GiB reserved"), "{carve}");
     assert!(carve["fix"].as_str().unwrap().contains("512M"));
+    // The firmware release that breaks ROCm on Strix Halo.
+    let firmware = finding(&r, "firmware");
+    assert_eq!(firmware["severity"], "problem");
+    assert!(firmware["fix"].as_str().unwrap().contains("20260110"), "{firmware}");
     let param = finding(&r, "gtt-parameter");
     assert_eq!(param["severity"], "advice");
     assert!(param["fix"].as_str().unwrap().contains(&format!("ttm.pages_limit={}", 28 * GIB / 4096)), "{param}");

@@ -26,6 +26,10 @@ pub struct HostSettings {
     pub platform_profile_choices: Vec<String>,
     /// The NVIDIA kernel module's version (e.g. `580.95.05`).
     pub nvidia_driver: Option<String>,
+    /// The GPU firmware package and its version (`linux-firmware 20251125-1.fc43`), from dpkg's
+    /// database (in a replayed tree: `var/lib/dpkg/status` beside its `proc`) or, on this
+    /// machine, `rpm -q`.
+    pub firmware_package: Option<String>,
 }
 
 impl HostSettings {
@@ -62,7 +66,43 @@ pub fn read(roots: &Roots) -> HostSettings {
             .map(|c| c.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default(),
         nvidia_driver: sysfs::text(&roots.proc.join("driver/nvidia/version")).and_then(|v| nvidia_version(&v)),
+        firmware_package: firmware_package(roots),
     }
+}
+
+/// Packages that carry amdgpu's firmware: Ubuntu's and Fedora's `linux-firmware` (Fedora splits
+/// out `amd-gpu-firmware`), Debian's `firmware-amd-graphics`.
+const FIRMWARE_PACKAGES: &[&str] = &["linux-firmware", "amd-gpu-firmware", "firmware-amd-graphics"];
+
+fn firmware_package(roots: &Roots) -> Option<String> {
+    let system = roots.proc == std::path::Path::new("/proc");
+    let status = if system { "/var/lib/dpkg/status".into() } else { roots.proc.parent()?.join("var/lib/dpkg/status") };
+    if let Ok(text) = std::fs::read_to_string(status) {
+        return dpkg_installed(&text, FIRMWARE_PACKAGES);
+    }
+    if !system {
+        return None;
+    }
+    // rpm's database is not plain text: ask rpm, where there is one.
+    FIRMWARE_PACKAGES.iter().find_map(|name| {
+        let out = std::process::Command::new("rpm").args(["-q", "--qf", "%{VERSION}-%{RELEASE}", name]).output().ok()?;
+        let version = String::from_utf8(out.stdout).ok()?;
+        (out.status.success() && !version.trim().is_empty()).then(|| format!("{name} {}", version.trim()))
+    })
+}
+
+/// The first of `names` installed according to a dpkg status file, as `name version`.
+fn dpkg_installed(status: &str, names: &[&str]) -> Option<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for stanza in status.split("\n\n") {
+        let field = |key: &str| stanza.lines().find_map(|l| l.strip_prefix(key).map(str::trim));
+        let (Some(name), Some(version)) = (field("Package:"), field("Version:")) else { continue };
+        let installed = field("Status:").is_some_and(|s| s.ends_with(" installed"));
+        if let Some(rank) = names.iter().position(|n| *n == name).filter(|_| installed) {
+            found.push((rank, format!("{name} {version}")));
+        }
+    }
+    found.into_iter().min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
 }
 
 /// `NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build …` → `580.95.05`.
@@ -76,6 +116,13 @@ fn nvidia_version(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_firmware_package_is_read_from_dpkg_status() {
+        let status = "Package: bash\nStatus: install ok installed\nVersion: 5.2\n\nPackage: firmware-amd-graphics\nStatus: deinstall ok config-files\nVersion: 20230210-5\n\nPackage: linux-firmware\nStatus: install ok installed\nVersion: 20240318.git3b128b60-0ubuntu2.11\n";
+        assert_eq!(dpkg_installed(status, FIRMWARE_PACKAGES).as_deref(), Some("linux-firmware 20240318.git3b128b60-0ubuntu2.11"));
+        assert_eq!(dpkg_installed("Package: bash\nStatus: install ok installed\nVersion: 5.2\n", FIRMWARE_PACKAGES), None);
+    }
 
     #[test]
     fn the_driver_version_and_kernel_parameters_are_read_as_written() {
