@@ -103,19 +103,17 @@ fn gib(bytes: u64) -> String {
 pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostSettings, need: Option<&ModelNeed>) -> TuningReport {
     let mut findings = Vec::new();
     let facts = Facts(catalog);
-    let finding = |id: &str, severity: Severity, observed: String, recommended: String, fix: Option<String>| {
-        facts.finding(id, severity, observed, recommended, fix)
-    };
+    let finding = |id, severity, observed, recommended, fix| facts.finding(id, severity, observed, recommended, fix);
     let apu = snapshot.gpus.iter().find(|g| g.vendor == "amd" && g.memory_kind == MemoryKind::Unified);
     if let Some(gpu) = apu {
         findings.push(gtt_size(gpu, snapshot.memory.total_bytes, need, &facts));
-        if host.kernel_parameter("amdgpu.gttsize").is_some() && host.kernel_parameter("ttm.pages_limit").is_none() {
-            let gtt = host.kernel_parameter("amdgpu.gttsize").and_then(|m| m.parse::<u64>().ok()).map(|mib| mib << 20);
+        if let (Some(gttsize), None) = (host.kernel_parameter("amdgpu.gttsize"), host.kernel_parameter("ttm.pages_limit")) {
+            let gtt = gttsize.parse::<u64>().ok().map(|mib| mib << 20);
             let params = gtt.map(gtt_kernel_parameters).unwrap_or_else(|| "ttm.pages_limit=PAGES ttm.page_pool_size=PAGES".into());
             findings.push(finding(
                 "gtt-parameter",
                 Severity::Advice,
-                format!("amdgpu.gttsize={} on the kernel command line, no ttm.pages_limit", host.kernel_parameter("amdgpu.gttsize").unwrap_or("")),
+                format!("amdgpu.gttsize={gttsize} on the kernel command line, no ttm.pages_limit"),
                 "ttm.pages_limit (and ttm.page_pool_size) set to the same size".into(),
                 Some(kernel_parameter_fix(&params)),
             ));
@@ -147,18 +145,16 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
                 });
             }
             if let Some(package) = &host.firmware_package {
-                // `linux-firmware 20251125-1.fc43`: the version is the second word.
-                let broken = package.split_whitespace().nth(1).is_some_and(|v| v.starts_with(BROKEN_STRIX_HALO_FIRMWARE));
-                findings.push(if broken {
+                findings.push(if package.version.starts_with(BROKEN_STRIX_HALO_FIRMWARE) {
                     finding(
                         "firmware",
                         Severity::Problem,
-                        package.clone(),
+                        package.to_string(),
                         "20260110 or newer, or back to 20251111".into(),
                         Some("update the firmware package (`sudo dnf upgrade linux-firmware`, `sudo apt upgrade`) to 20260110 or newer, or downgrade it to 20251111, then rebuild the initramfs (`sudo dracut -f` or `sudo update-initramfs -u`) and reboot".into()),
                     )
                 } else {
-                    finding("firmware", Severity::Ok, package.clone(), "not 20251125".into(), None)
+                    finding("firmware", Severity::Ok, package.to_string(), "not 20251125".into(), None)
                 });
             }
         }
@@ -180,8 +176,9 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
         }
     }
     if let Some(profile) = &host.platform_profile {
-        let best = ["performance", "max-power"].into_iter().find(|p| host.platform_profile_choices.iter().any(|c| c == p)).unwrap_or("performance");
-        findings.push(if profile == best || profile == "performance" || profile == "max-power" {
+        const FULL_POWER: [&str; 2] = ["performance", "max-power"];
+        let best = FULL_POWER.into_iter().find(|p| host.platform_profile_choices.iter().any(|c| c == p)).unwrap_or("performance");
+        findings.push(if FULL_POWER.contains(&profile.as_str()) {
             finding("platform-profile", Severity::Ok, profile.clone(), best.into(), None)
         } else {
             finding(
@@ -267,9 +264,6 @@ impl Facts<'_> {
 
 /// The GTT against the model's need, or against the kernel default when no model is given.
 fn gtt_size(gpu: &GpuSnapshot, ram_total: Option<u64>, need: Option<&ModelNeed>, facts: &Facts) -> TuningFinding {
-    let finding = |id: &str, severity: Severity, observed: String, recommended: String, fix: Option<String>| {
-        facts.finding(id, severity, observed, recommended, fix)
-    };
     let vram = gpu.dedicated_total_bytes.unwrap_or(0);
     let gtt = gpu.shared_total_bytes.unwrap_or(0);
     let ram = ram_total.unwrap_or(0);
@@ -277,44 +271,31 @@ fn gtt_size(gpu: &GpuSnapshot, ram_total: Option<u64>, need: Option<&ModelNeed>,
     let most = ram.saturating_sub(OS_RESERVE) / GIB * GIB;
     let observed = format!("{} GTT + {} VRAM = {} the GPU can address (mem_info_gtt_total, ttm pages_limit)", gib(gtt), gib(vram), gib(gtt + vram));
     let raise = Some(kernel_parameter_fix(&gtt_kernel_parameters(most)));
-    match need {
-        Some(n) if n.total_bytes > vram + gtt => {
-            let least = n.total_bytes.saturating_sub(vram).div_ceil(GIB) * GIB;
-            if least > most {
-                finding(
-                    "gtt-size",
-                    Severity::Problem,
-                    format!("{observed}; {} needs {}", n.label, gib(n.total_bytes)),
-                    format!("more than this machine can give the GPU ({} at most): a smaller quant or context (`hearth advise`)", gib(most + vram)),
-                    raise,
-                )
-            } else {
-                finding(
-                    "gtt-size",
-                    Severity::Problem,
-                    format!("{observed}; {} needs {}", n.label, gib(n.total_bytes)),
-                    format!("GTT of at least {} for this model; {} leaves 4 GiB to the OS", gib(least), gib(most)),
-                    raise,
-                )
-            }
-        }
-        Some(n) => finding(
-            "gtt-size",
-            Severity::Ok,
-            format!("{observed}; {} needs {}", n.label, gib(n.total_bytes)),
-            format!("at least {}", gib(n.total_bytes.saturating_sub(vram))),
-            None,
-        ),
+    let Some(n) = need else {
         // ttm's default is half of RAM; a GTT near it was never raised.
-        None if ram > 0 && gtt * 10 <= ram * 6 => finding(
-            "gtt-size",
-            Severity::Advice,
-            format!("{observed}: the kernel's default, half of RAM"),
-            format!("{} (all of RAM but 4 GiB), so that models up to that size load on the GPU", gib(most)),
-            raise,
-        ),
-        None => finding("gtt-size", Severity::Ok, observed, format!("up to {}", gib(most)), None),
+        return if ram > 0 && gtt * 10 <= ram * 6 {
+            facts.finding(
+                "gtt-size",
+                Severity::Advice,
+                format!("{observed}: the kernel's default, half of RAM"),
+                format!("{} (all of RAM but 4 GiB), so that models up to that size load on the GPU", gib(most)),
+                raise,
+            )
+        } else {
+            facts.finding("gtt-size", Severity::Ok, observed, format!("up to {}", gib(most)), None)
+        };
+    };
+    let observed = format!("{observed}; {} needs {}", n.label, gib(n.total_bytes));
+    if n.total_bytes <= vram + gtt {
+        return facts.finding("gtt-size", Severity::Ok, observed, format!("at least {}", gib(n.total_bytes.saturating_sub(vram))), None);
     }
+    let least = n.total_bytes.saturating_sub(vram).div_ceil(GIB) * GIB;
+    let recommended = if least > most {
+        format!("more than this machine can give the GPU ({} at most): a smaller quant or context (`hearth advise`)", gib(most + vram))
+    } else {
+        format!("GTT of at least {} for this model; {} leaves 4 GiB to the OS", gib(least), gib(most))
+    };
+    facts.finding("gtt-size", Severity::Problem, observed, recommended, raise)
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
         bail!("--depth ({depth}) cannot exceed --ctx ({ctx})");
     }
     let model = a.model.as_deref().unwrap_or_default();
-    let local = model.ends_with(".gguf") || Path::new(model).is_file();
+    let local = matches!(hearth_core::ModelChoice::from_arg(model), hearth_core::ModelChoice::File { .. });
     let shape = if local { ModelShape::from_gguf_file(Path::new(model))? } else { ModelShape::from_catalog(catalog.model(model)?) };
     if a.measure && !local {
         bail!("--measure needs a local GGUF file: a catalog model has no file for llama.cpp to size");

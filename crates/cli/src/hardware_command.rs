@@ -51,14 +51,7 @@ pub fn run(a: HardwareArgs) -> anyhow::Result<()> {
         Probe::system()
     };
     if a.check_tuning {
-        let model = a.model.map(|m| {
-            let local = m.ends_with(".gguf") || std::path::Path::new(&m).is_file();
-            if local {
-                hearth_core::ModelChoice::File { path: m }
-            } else {
-                hearth_core::ModelChoice::Catalog { id: m }
-            }
-        });
+        let model = a.model.as_deref().map(hearth_core::ModelChoice::from_arg);
         let report = hearth_core::tuning_report(&mut probe, model.as_ref(), a.ctx)?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&report)?);

@@ -39,6 +39,18 @@ pub enum ModelChoice {
     File { path: String },
 }
 
+impl ModelChoice {
+    /// A CLI's `--model ID|FILE`: a local GGUF file where the argument names one (or ends in
+    /// `.gguf`), else a catalog id.
+    pub fn from_arg(arg: &str) -> ModelChoice {
+        if arg.ends_with(".gguf") || std::path::Path::new(arg).is_file() {
+            ModelChoice::File { path: arg.to_string() }
+        } else {
+            ModelChoice::Catalog { id: arg.to_string() }
+        }
+    }
+}
+
 /// Which machine: this one, a catalog one, or one the user entered.
 #[derive(Debug, Clone, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]

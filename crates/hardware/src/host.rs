@@ -4,18 +4,12 @@
 //! version (`/proc/driver/nvidia/version`). Judging them is the advisor's job (`tuning`); this
 //! only reads, from [`Roots`], so a machine can be replayed.
 
-use serde::Serialize;
-use ts_rs::TS;
-
 use crate::{sysfs, Roots};
 
-#[derive(Debug, Clone, Default, Serialize, TS, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostSettings {
     pub kernel_cmdline: Option<String>,
     pub kernel_release: Option<String>,
-    /// ttm's `pages_limit` (4 KiB pages): the most system RAM the GPU may map.
-    #[ts(type = "number | null")]
-    pub ttm_pages_limit: Option<u64>,
     /// Each scaling governor in use, once (e.g. `["powersave"]`).
     pub cpu_governors: Vec<String>,
     /// The scaling driver (`amd-pstate-epp`, `intel_pstate`, `acpi-cpufreq` …), where there is one.
@@ -29,7 +23,20 @@ pub struct HostSettings {
     /// The GPU firmware package and its version (`linux-firmware 20251125-1.fc43`), from dpkg's
     /// database (in a replayed tree: `var/lib/dpkg/status` beside its `proc`) or, on this
     /// machine, `rpm -q`.
-    pub firmware_package: Option<String>,
+    pub firmware_package: Option<FirmwarePackage>,
+}
+
+/// An installed package and its version, as the package manager says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirmwarePackage {
+    pub name: String,
+    pub version: String,
+}
+
+impl std::fmt::Display for FirmwarePackage {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{} {}", self.name, self.version)
+    }
 }
 
 impl HostSettings {
@@ -58,7 +65,6 @@ pub fn read(roots: &Roots) -> HostSettings {
     HostSettings {
         kernel_cmdline: sysfs::text(&roots.proc.join("cmdline")),
         kernel_release: sysfs::text(&roots.proc.join("sys/kernel/osrelease")),
-        ttm_pages_limit: sysfs::number(&roots.sysfs.join("module/ttm/parameters/pages_limit")),
         cpu_governors,
         cpu_scaling_driver,
         platform_profile: sysfs::text(&roots.sysfs.join("firmware/acpi/platform_profile")),
@@ -74,7 +80,7 @@ pub fn read(roots: &Roots) -> HostSettings {
 /// out `amd-gpu-firmware`), Debian's `firmware-amd-graphics`.
 const FIRMWARE_PACKAGES: &[&str] = &["linux-firmware", "amd-gpu-firmware", "firmware-amd-graphics"];
 
-fn firmware_package(roots: &Roots) -> Option<String> {
+fn firmware_package(roots: &Roots) -> Option<FirmwarePackage> {
     let system = roots.proc == std::path::Path::new("/proc");
     let status = if system { "/var/lib/dpkg/status".into() } else { roots.proc.parent()?.join("var/lib/dpkg/status") };
     if let Ok(text) = std::fs::read_to_string(status) {
@@ -87,19 +93,19 @@ fn firmware_package(roots: &Roots) -> Option<String> {
     FIRMWARE_PACKAGES.iter().find_map(|name| {
         let out = std::process::Command::new("rpm").args(["-q", "--qf", "%{VERSION}-%{RELEASE}", name]).output().ok()?;
         let version = String::from_utf8(out.stdout).ok()?;
-        (out.status.success() && !version.trim().is_empty()).then(|| format!("{name} {}", version.trim()))
+        (out.status.success() && !version.trim().is_empty()).then(|| FirmwarePackage { name: name.to_string(), version: version.trim().to_string() })
     })
 }
 
-/// The first of `names` installed according to a dpkg status file, as `name version`.
-fn dpkg_installed(status: &str, names: &[&str]) -> Option<String> {
-    let mut found: Vec<(usize, String)> = Vec::new();
+/// The first of `names` installed according to a dpkg status file.
+fn dpkg_installed(status: &str, names: &[&str]) -> Option<FirmwarePackage> {
+    let mut found: Vec<(usize, FirmwarePackage)> = Vec::new();
     for stanza in status.split("\n\n") {
         let field = |key: &str| stanza.lines().find_map(|l| l.strip_prefix(key).map(str::trim));
         let (Some(name), Some(version)) = (field("Package:"), field("Version:")) else { continue };
         let installed = field("Status:").is_some_and(|s| s.ends_with(" installed"));
         if let Some(rank) = names.iter().position(|n| *n == name).filter(|_| installed) {
-            found.push((rank, format!("{name} {version}")));
+            found.push((rank, FirmwarePackage { name: name.to_string(), version: version.to_string() }));
         }
     }
     found.into_iter().min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
@@ -120,7 +126,10 @@ mod tests {
     #[test]
     fn the_firmware_package_is_read_from_dpkg_status() {
         let status = "Package: bash\nStatus: install ok installed\nVersion: 5.2\n\nPackage: firmware-amd-graphics\nStatus: deinstall ok config-files\nVersion: 20230210-5\n\nPackage: linux-firmware\nStatus: install ok installed\nVersion: 20240318.git3b128b60-0ubuntu2.11\n";
-        assert_eq!(dpkg_installed(status, FIRMWARE_PACKAGES).as_deref(), Some("linux-firmware 20240318.git3b128b60-0ubuntu2.11"));
+        assert_eq!(
+            dpkg_installed(status, FIRMWARE_PACKAGES).map(|p| p.to_string()).as_deref(),
+            Some("linux-firmware 20240318.git3b128b60-0ubuntu2.11")
+        );
         assert_eq!(dpkg_installed("Package: bash\nStatus: install ok installed\nVersion: 5.2\n", FIRMWARE_PACKAGES), None);
     }
 

@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 use ts_rs::TS;
 
-pub use host::{read as host_settings, HostSettings};
+pub use host::{read as host_settings, FirmwarePackage, HostSettings};
 pub use memory::read as system_memory;
 pub use nvidia::{NvidiaDevice, NvidiaReading, NvidiaSource, NvmlSource};
 
