@@ -6,8 +6,8 @@ use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation, TuningRep
 use hearth_conversation::{TurnAction, TurnEvent};
 use hearth_core::{
     AdviseInput, AdvisorCatalog, ApiServerSettings, ApiServerStatus, AppInfo, BenchInput, BenchResults, Core, CoreError, DocumentOutcome,
-    EngineCheck, FirstRunOffer, HubSearchResults, HubSearchSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PullEvent,
-    RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result,
+    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PullEvent, RemoteModelView,
+    RemoteServer, RemoteServerModels, RepoFile, Result,
 };
 use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;
@@ -321,7 +321,7 @@ pub async fn repo_files(core: State<'_, Core>, spec: String) -> Result<Vec<RepoF
 /// GGUF repos on the Hub matching a query, a page at a time.
 #[signature]
 #[tauri::command]
-pub async fn search_hub(core: State<'_, Core>, query: String, sort: HubSearchSort, page: Option<String>) -> Result<HubSearchResults> {
+pub async fn search_hub(core: State<'_, Core>, query: String, sort: HubSort, page: Option<String>) -> Result<HubSearchPage> {
     core.search_hub(&query, sort, page.as_deref()).await
 }
 

@@ -33,10 +33,9 @@ pub use bench::{BenchInput, BenchResults};
 pub use documents::DocumentOutcome;
 pub use error::{CoreError, Result};
 pub use first_run::{DemoModel, FirstRunOffer, RecommendedDownload, DEMO_FILE};
-pub use library::{
-    clear_hf_token, hf_token_status, reveal_model, set_hf_token, HubRepo, HubSearchResults, HubSearchSort, LibraryEntry, PullEvent, RepoFile,
-    TransferRate,
-};
+/// Hub search results cross to the UI as hearth-models has them.
+pub use hearth_models::{HubModel, HubSearchPage, HubSort};
+pub use library::{clear_hf_token, hf_token_status, reveal_model, set_hf_token, LibraryEntry, PullEvent, RepoFile, TransferRate};
 pub use links::open_link;
 pub use model::{AppInfo, EngineCheck, EngineStatus, LoadEvent, ModelStatus, RestartPolicy};
 pub use monitor::MonitorSample;
@@ -48,7 +47,14 @@ pub fn typescript_declarations() -> Vec<String> {
     let mut decls = vec![MonitorSample::decl()];
     decls.extend(advisor::typescript_declarations());
     decls.extend([BenchInput::decl(), BenchResults::decl()]);
-    decls.extend([LibraryEntry::decl(), RepoFile::decl(), PullEvent::decl(), HubSearchSort::decl(), HubRepo::decl(), HubSearchResults::decl()]);
+    decls.extend([
+        LibraryEntry::decl(),
+        RepoFile::decl(),
+        PullEvent::decl(),
+        hearth_models::HubSort::decl(),
+        hearth_models::HubModel::decl(),
+        hearth_models::HubSearchPage::decl(),
+    ]);
     decls.extend(hearth_openai_api::typescript_declarations());
     decls.extend([ApiServerSettings::decl(), ApiServerStatus::decl()]);
     decls.extend([RemoteServer::decl(), RemoteModelView::decl(), RemoteServerModels::decl()]);

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use hearth_advisor::{Fit, HardwareSpec, ModelShape};
-use hearth_models::{endpoint, fetch_gguf_header, list_models, list_repo_files, parse_repo_spec, pull, shard_of, sidecar, HubFile, PullRequest};
+use hearth_models::{
+    endpoint, fetch_gguf_header, list_models, list_repo_files, parse_repo_spec, pull, shard_of, sidecar, HubFile, HubSearchPage, HubSort, PullRequest,
+};
 use hearth_protocol::ErrorCode;
 use serde::Serialize;
 use ts_rs::TS;
@@ -52,34 +54,6 @@ pub struct RepoFile {
     pub predicted_tg_tps: Option<f64>,
     /// Why there is no verdict (a header that could not be read).
     pub verdict_problem: Option<String>,
-}
-
-/// How Hub search results are ordered (most first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
-#[serde(rename_all = "lowercase")]
-pub enum HubSearchSort {
-    Downloads,
-    Likes,
-    Updated,
-}
-
-/// A GGUF repo found on the Hub.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct HubRepo {
-    pub id: String,
-    #[ts(type = "number")]
-    pub downloads: u64,
-    #[ts(type = "number")]
-    pub likes: u64,
-    /// ISO 8601, where the Hub says.
-    pub updated: Option<String>,
-}
-
-/// A page of Hub search results; `next` fetches the following page.
-#[derive(Debug, Clone, Serialize, TS)]
-pub struct HubSearchResults {
-    pub repos: Vec<HubRepo>,
-    pub next: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -208,18 +182,9 @@ impl Core {
 
     /// GGUF repos on the Hub (or `HF_ENDPOINT`) matching `query`, 30 a page, with the user's
     /// token; `page` is an earlier answer's `next`.
-    pub async fn search_hub(&self, query: &str, sort: HubSearchSort, page: Option<&str>) -> Result<HubSearchResults> {
+    pub async fn search_hub(&self, query: &str, sort: HubSort, page: Option<&str>) -> Result<HubSearchPage> {
         let token = access_token().await?;
-        let sort = match sort {
-            HubSearchSort::Downloads => hearth_models::HubSort::Downloads,
-            HubSearchSort::Likes => hearth_models::HubSort::Likes,
-            HubSearchSort::Updated => hearth_models::HubSort::Updated,
-        };
-        let found = hearth_models::search_models(&endpoint(), query, sort, 30, token.as_deref(), page).await?;
-        Ok(HubSearchResults {
-            repos: found.models.into_iter().map(|m| HubRepo { id: m.id, downloads: m.downloads, likes: m.likes, updated: m.updated }).collect(),
-            next: found.next,
-        })
+        Ok(hearth_models::search_models(&endpoint(), query, sort, 30, token.as_deref(), page).await?)
     }
 
     /// A Hugging Face repo's GGUF files, each model (a split one once) with its verdict.

@@ -4,12 +4,13 @@
 //! Works against an `HF_ENDPOINT` mirror and with the user's token.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::hub::{client, with_token};
 use crate::ModelsError;
 
 /// How results are ordered (always most first).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, TS)]
 #[serde(rename_all = "lowercase")]
 pub enum HubSort {
     #[default]
@@ -30,17 +31,19 @@ impl HubSort {
 }
 
 /// One repo in the results.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HubModel {
     pub id: String,
+    #[ts(type = "number")]
     pub downloads: u64,
+    #[ts(type = "number")]
     pub likes: u64,
     /// When the repo last changed (the Hub's ISO 8601 time), where it says.
     pub updated: Option<String>,
 }
 
 /// A page of results and where the next one is, if there is one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct HubSearchPage {
     pub models: Vec<HubModel>,
     /// The URL of the next page, to pass back as `page`.

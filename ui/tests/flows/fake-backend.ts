@@ -342,11 +342,11 @@ export function installFakeBackend() {
       case "search_hub": {
         // The Hub's answer in small: two pages for "gemma", none for anything else, a 500 for "boom".
         if (args.query === "boom") throw { code: "SERVER_FAILED", message: "the server failed: http://hub.test answered 500 to the search" };
-        if (!String(args.query).includes("gemma")) return { repos: [], next: null };
+        if (!String(args.query).includes("gemma")) return { models: [], next: null };
         (window as any).__fake.lastHubSort = args.sort;
-        if (args.page) return { repos: [{ id: "someone/gemma-3-270m-it-GGUF", downloads: 1200, likes: 3, updated: "2025-03-01T00:00:00.000Z" }], next: null };
+        if (args.page) return { models: [{ id: "someone/gemma-3-270m-it-GGUF", downloads: 1200, likes: 3, updated: "2025-03-01T00:00:00.000Z" }], next: null };
         return {
-          repos: [
+          models: [
             { id: "ggml-org/gemma-3-270m-GGUF", downloads: 152000, likes: 48, updated: "2025-08-14T10:00:00.000Z" },
             { id: "unsloth/gemma-3-270m-it-GGUF", downloads: 98000, likes: 61, updated: null },
           ],

@@ -19,7 +19,7 @@ import type {
   LibraryEntry,
   PullEvent,
   RepoFile,
-  HubSearchSort,
+  HubSort,
   BenchInput,
   BenchReport,
   BenchResults,
@@ -197,7 +197,7 @@ export async function pickFolder(): Promise<string | null> {
   return typeof picked === "string" ? picked : null;
 }
 export const repoFiles = (spec: string) => call("repo_files", { spec });
-export const searchHub = (query: string, sort: HubSearchSort, page: string | null = null) => call("search_hub", { query, sort, page });
+export const searchHub = (query: string, sort: HubSort, page: string | null = null) => call("search_hub", { query, sort, page });
 export function pullModel(spec: string, file: string, onProgress: (e: PullEvent) => void): Promise<string[]> {
   const channel = new Channel<PullEvent>();
   channel.onmessage = onProgress;

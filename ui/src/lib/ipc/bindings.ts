@@ -472,15 +472,19 @@ verdict_problem: string | null, };
 
 export type PullEvent = { file: string, done_bytes: number, total_bytes: number, bytes_per_s: number, };
 
-export type HubSearchSort = "downloads" | "likes" | "updated";
+export type HubSort = "downloads" | "likes" | "updated";
 
-export type HubRepo = { id: string, downloads: number, likes: number, 
+export type HubModel = { id: string, downloads: number, likes: number, 
 /**
- * ISO 8601, where the Hub says.
+ * When the repo last changed (the Hub's ISO 8601 time), where it says.
  */
 updated: string | null, };
 
-export type HubSearchResults = { repos: Array<HubRepo>, next: string | null, };
+export type HubSearchPage = { models: Array<HubModel>, 
+/**
+ * The URL of the next page, to pass back as `page`.
+ */
+next: string | null, };
 
 export type RequestState = "queued" | "running" | "done" | "failed" | "cancelled";
 
@@ -669,7 +673,7 @@ export interface Commands {
   add_model_folder: { args: { path: string }; result: Array<string> };
   remove_model_folder: { args: { path: string }; result: Array<string> };
   repo_files: { args: { spec: string }; result: Array<RepoFile> };
-  search_hub: { args: { query: string; sort: HubSearchSort; page: string | null }; result: HubSearchResults };
+  search_hub: { args: { query: string; sort: HubSort; page: string | null }; result: HubSearchPage };
   hf_token_status: { args: {}; result: string };
   set_hf_token: { args: { token: string }; result: void };
   clear_hf_token: { args: {}; result: void };
