@@ -38,6 +38,9 @@ fn serve() -> (String, Arc<Mutex<Vec<String>>>) {
                     ("200 OK", "[]".to_string(), None)
                 } else if target.contains("search=boom") {
                     ("500 Internal Server Error", "{\"error\":\"boom\"}".to_string(), None)
+                } else if target.contains("search=huge") {
+                    // Valid JSON (an empty list after 33 MiB of whitespace), larger than an answer may be.
+                    ("200 OK", format!("{}[]", " ".repeat(33 << 20)), None)
                 } else if target.contains("search=slow") {
                     std::thread::sleep(Duration::from_secs(10));
                     ("200 OK", "[]".to_string(), None)
@@ -108,7 +111,7 @@ fn search_lists_gguf_repos_most_downloaded_first_with_pages() {
 }
 
 #[test]
-fn an_empty_result_an_error_and_a_silent_server_are_said_plainly() {
+fn an_empty_result_an_error_a_huge_answer_and_a_silent_server_are_said_plainly() {
     let (endpoint, _) = serve();
     let out = search(&endpoint, &["none-such"]);
     assert!(out.status.success());
@@ -118,6 +121,12 @@ fn an_empty_result_an_error_and_a_silent_server_are_said_plainly() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("500") && err.lines().count() == 1, "{err}");
+
+    // A server that answers without end is cut off at the cap, not read into memory whole.
+    let out = search(&endpoint, &["huge"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("larger than 32 MiB"), "{err}");
 
     let started = Instant::now();
     let out = search(&endpoint, &["slow"]);

@@ -65,6 +65,25 @@ pub(crate) fn with_token(req: reqwest::RequestBuilder, token: Option<&str>) -> r
     }
 }
 
+/// The most a Hub API answer (a repo's file tree, a page of search results) may take: real ones
+/// are a few hundred KiB; a server that sends more is refused instead of filling memory.
+pub(crate) const MAX_API_ANSWER_BYTES: usize = 32 << 20;
+
+/// An API answer's JSON, read at most [`MAX_API_ANSWER_BYTES`] of it.
+pub(crate) async fn json_capped<T: serde::de::DeserializeOwned>(resp: reqwest::Response, what: &str) -> Result<T, ModelsError> {
+    use futures_util::StreamExt;
+    let mut body = Vec::new();
+    let mut chunks = resp.bytes_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|e| ModelsError::Network(format!("{what}: {e}")))?;
+        if body.len() + chunk.len() > MAX_API_ANSWER_BYTES {
+            return Err(ModelsError::Server(format!("{what}: the answer is larger than {} MiB", MAX_API_ANSWER_BYTES >> 20)));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body).map_err(|e| ModelsError::Server(format!("{what}: unexpected answer ({e})")))
+}
+
 /// The GGUF files of `repo`, with sizes and sha256.
 pub async fn list_repo_files(endpoint: &str, repo: &str, token: Option<&str>) -> Result<Vec<HubFile>, ModelsError> {
     let url = format!("{endpoint}/api/models/{repo}/tree/main?recursive=true");
@@ -75,7 +94,7 @@ pub async fn list_repo_files(endpoint: &str, repo: &str, token: Option<&str>) ->
         404 => return Err(ModelsError::NotFound(format!("no repo {repo} on {endpoint}"))),
         s => return Err(ModelsError::Server(format!("{url} answered {s}"))),
     }
-    let entries: Vec<TreeEntry> = resp.json().await.map_err(|e| ModelsError::Server(format!("{url}: unexpected answer ({e})")))?;
+    let entries: Vec<TreeEntry> = json_capped(resp, &url).await?;
     Ok(entries
         .into_iter()
         .filter(|e| e.kind == "file" && e.path.to_ascii_lowercase().ends_with(".gguf"))

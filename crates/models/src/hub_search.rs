@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::hub::{client, with_token};
+use crate::hub::{client, json_capped, with_token};
 use crate::ModelsError;
 
 /// How results are ordered (always most first).
@@ -107,7 +107,7 @@ pub async fn search_models(
         s => return Err(ModelsError::Server(format!("{endpoint} answered {s} to the search"))),
     }
     let next = resp.headers().get_all(reqwest::header::LINK).iter().filter_map(|v| v.to_str().ok()).find_map(next_link);
-    let models: Vec<ApiModel> = resp.json().await.map_err(|e| ModelsError::Server(format!("{endpoint}: unexpected search answer ({e})")))?;
+    let models: Vec<ApiModel> = json_capped(resp, &format!("{endpoint} search")).await?;
     Ok(HubSearchPage {
         models: models.into_iter().map(|m| HubModel { id: m.id, downloads: m.downloads, likes: m.likes, updated: m.last_modified }).collect(),
         next,
