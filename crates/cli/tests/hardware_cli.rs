@@ -266,3 +266,15 @@ fn the_tuning_check_reads_as_text_too() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.lines().count() == 1 && err.contains("no-such-model"), "{err}");
 }
+
+/// A regression: a GGUF file was checked as the advisor's recommended quant of it ("….Q4_1.gguf
+/// Q8_0"), not as the file it is.
+#[test]
+fn a_model_file_is_checked_as_the_file_it_is() {
+    let model = common::demo_model();
+    let r = tuning("strix-halo-default", &["--model", model.to_str().unwrap(), "--ctx", "4096"]);
+    assert_eq!(r["model"], "SmolLM2-135M-Instruct.Q4_1.gguf at 4096 tokens");
+    let size = std::fs::metadata(&model).unwrap().len();
+    let need = r["model_need_bytes"].as_u64().unwrap();
+    assert!(need > size && need < size + GIB, "the file's own weights and a small cache: {need} for a {size}-byte file");
+}

@@ -119,10 +119,13 @@ fn model_need(model: &ModelChoice, machine: &HardwareSpec, ctx: u32) -> Result<M
     };
     let request = AdviceRequest { ctx, quant, ..verdict_request(&shape, machine) };
     let advice = advise(Catalog::builtin(), &request)?;
-    let row = advice
-        .selected
-        .or_else(|| advice.rows.into_iter().find(|r| r.this_file))
-        .ok_or_else(|| CoreError::new(ErrorCode::BadRequest, format!("the advisor has no estimate for {name}")))?;
+    // A file is sized as it is stored (its own row), a catalog model at the quant asked for; the
+    // recommendation's row (`selected` without a quant) would size a file as another quant.
+    let row = match model {
+        ModelChoice::File { .. } => advice.rows.into_iter().find(|r| r.this_file),
+        ModelChoice::Catalog { .. } => advice.selected,
+    }
+    .ok_or_else(|| CoreError::new(ErrorCode::BadRequest, format!("the advisor has no estimate for {name}")))?;
     let quant = if row.this_file { String::new() } else { format!(" {}", row.quant) };
     Ok(ModelNeed { label: format!("{name}{quant} at {ctx} tokens"), total_bytes: row.memory.total_bytes.max(0.0).round() as u64 })
 }
