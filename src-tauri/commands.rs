@@ -12,7 +12,7 @@ use hearth_core::{
 use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;
 use hearth_protocol::jobs::{QuantizeDone, QuantizeEvent};
-use hearth_protocol::{AllocatedMemory, BenchReport, ErrorCode, KvCacheType, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice};
+use hearth_protocol::{AllocatedMemory, BenchReport, ErrorCode, KvCacheType, ModelInfo, ModelSettings, Phrase, SamplingSettings, TemplateChoice};
 use hearth_store::{Conversation, DocumentRecord, Message, MessageHit};
 use tauri::ipc::{Channel, IpcResponse};
 use tauri::{AppHandle, Manager, Runtime, State};
@@ -251,7 +251,7 @@ pub async fn cancel_quantize(core: State<'_, Core>) -> Result<()> {
 
 #[signature]
 #[tauri::command]
-pub async fn run_benchmark(core: State<'_, Core>, input: BenchInput, on_step: Channel<String>) -> Result<BenchReport> {
+pub async fn run_benchmark(core: State<'_, Core>, input: BenchInput, on_step: Channel<Phrase>) -> Result<BenchReport> {
     core.run_benchmark(&input, sink(on_step)).await
 }
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use hearth_protocol::KvCacheType;
+use hearth_protocol::{phrase, KvCacheType, Phrase};
 
 use crate::evaluation::evaluate;
 use crate::placement::{gpu_pool_bytes, ram_pool_bytes};
@@ -72,6 +72,8 @@ pub struct Recommendation {
     pub mmap: bool,
     pub mlock: bool,
     pub reason: String,
+    /// `reason` for the UI to say in the user's language.
+    pub reason_phrase: Phrase,
     /// The same settings as a llama-server command line.
     pub launch: String,
 }
@@ -106,8 +108,10 @@ pub struct Advice {
     pub recommendation: Option<Recommendation>,
     /// Why there is no recommendation, when there is none.
     pub no_recommendation: Option<String>,
+    pub no_recommendation_phrase: Option<Phrase>,
     /// Things the user should know about the request itself (e.g. a context beyond the model's).
     pub notes: Vec<String>,
+    pub note_phrases: Vec<Phrase>,
     pub sources: Vec<String>,
 }
 
@@ -160,7 +164,7 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
 
     let (recommendation, no_recommendation) = match recommend(shape, hw, &rows, req, flash_attention, native_mxfp4) {
         Ok(r) => (Some(r), None),
-        Err(why) => (None, Some(why)),
+        Err(why) => (None, Some(*why)),
     };
     let selected = match req.quant {
         Some(id) => {
@@ -175,11 +179,14 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
         .filter(|c| c.backend == backend.id)
         .map(|c| format!("calibration: {} {} on {}: {}", c.model, c.quant, c.hardware, c.source))
         .collect();
-    let mut notes = Vec::new();
+    let mut note_phrases = Vec::new();
     if req.ctx > shape.native_ctx {
-        notes.push(format!(
-            "{} tokens is more than {} was trained for ({}); answers degrade beyond it unless the model supports context extension.",
-            req.ctx, shape.name, shape.native_ctx
+        note_phrases.push(phrase!(
+            "said.advisor.beyondNativeContext",
+            "{ctx} tokens is more than {model} was trained for ({native}); answers degrade beyond it unless the model supports context extension.",
+            ctx = req.ctx,
+            model = shape.name.clone(),
+            native = shape.native_ctx
         ));
     }
     let mut sources = vec![
@@ -209,8 +216,10 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
         rows,
         selected,
         recommendation,
-        no_recommendation,
-        notes,
+        no_recommendation: no_recommendation.as_ref().map(|p| p.text.clone()),
+        no_recommendation_phrase: no_recommendation,
+        notes: note_phrases.iter().map(|p| p.text.clone()).collect(),
+        note_phrases,
         sources,
     })
 }
@@ -235,7 +244,7 @@ fn recommend(
     req: &AdviceRequest,
     flash_attention: bool,
     native_mxfp4: bool,
-) -> Result<Recommendation, String> {
+) -> Result<Recommendation, Box<Phrase>> {
     let gib = |b: f64| b / GIB;
     let whole = |r: &&QuantRow| matches!(r.fits, Fit::Gpu | Fit::Unified | Fit::Cpu);
     // Keep 5% of the pool free for the desktop and the chat's own growth.
@@ -251,9 +260,9 @@ fn recommend(
     let usable: Vec<&QuantRow> = whole_rows.iter().copied().filter(|r| loss(r, native_mxfp4) <= USABLE_LOSS).collect();
     let fast: Vec<&QuantRow> = usable.iter().copied().filter(|r| r.predicted.tg_tps >= target).collect();
     let where_ = match hw.kind {
-        HardwareKind::Discrete => format!("the {:.0} GiB of VRAM", gib(pool)),
-        HardwareKind::Unified => format!("the {:.0} GiB the GPU can address", gib(pool)),
-        HardwareKind::Cpu => format!("the {:.0} GiB of RAM", gib(pool)),
+        HardwareKind::Discrete => phrase!("said.advisor.where.vram", "the {gib:.0} GiB of VRAM", gib = gib(pool)),
+        HardwareKind::Unified => phrase!("said.advisor.where.unified", "the {gib:.0} GiB the GPU can address", gib = gib(pool)),
+        HardwareKind::Cpu => phrase!("said.advisor.where.ram", "the {gib:.0} GiB of RAM", gib = gib(pool)),
     };
     // Split runs are slow: among the good quants (Q4_K_S and better), the best quality of
     // those within 20% of the fastest.
@@ -263,55 +272,84 @@ fn recommend(
         split.into_iter().filter(|r| r.predicted.tg_tps >= 0.8 * fastest).min_by(by_quality)
     };
     let (row, reason) = if let Some(best) = fast.iter().copied().min_by(by_quality) {
-        let what = if native_mxfp4 && best.quant == "MXFP4" {
-            "the model's native release (its experts stay MXFP4 in every quant, so others save little)".to_string()
+        let reason = if native_mxfp4 && best.quant == "MXFP4" {
+            phrase!(
+                "said.advisor.reason.native",
+                "{quant} is the model's native release (its experts stay MXFP4 in every quant, so others save little) that fits in {where_} with {ctx} tokens of context ({gib:.1} GiB needed), at about {tps:.0} tok/s.",
+                quant = best.quant.clone(),
+                where_ = where_,
+                ctx = req.ctx,
+                gib = gib(best.memory.total_bytes),
+                tps = best.predicted.tg_tps
+            )
         } else {
-            "the best quality".to_string()
+            phrase!(
+                "said.advisor.reason.best",
+                "{quant} is the best quality that fits in {where_} with {ctx} tokens of context ({gib:.1} GiB needed), at about {tps:.0} tok/s.",
+                quant = best.quant.clone(),
+                where_ = where_,
+                ctx = req.ctx,
+                gib = gib(best.memory.total_bytes),
+                tps = best.predicted.tg_tps
+            )
         };
-        (
-            best,
-            format!(
-                "{} is {what} that fits in {where_} with {} tokens of context ({:.1} GiB needed), at about {:.0} tok/s.",
-                best.quant,
-                req.ctx,
-                gib(best.memory.total_bytes),
-                best.predicted.tg_tps
-            ),
-        )
+        (best, reason)
     } else if let Some(best) = usable.iter().copied().min_by(by_quality) {
         (
             best,
-            format!(
-            "{} is the best quality that fits in {where_} ({:.1} GiB at {} tokens); no quant that fits reaches {target:.0} tok/s here (about {:.1}).",
-            best.quant, gib(best.memory.total_bytes), req.ctx, best.predicted.tg_tps
-        ),
+            phrase!(
+                "said.advisor.reason.slow",
+                "{quant} is the best quality that fits in {where_} ({gib:.1} GiB at {ctx} tokens); no quant that fits reaches {target:.0} tok/s here (about {tps:.1}).",
+                quant = best.quant.clone(),
+                where_ = where_,
+                gib = gib(best.memory.total_bytes),
+                ctx = req.ctx,
+                target = target,
+                tps = best.predicted.tg_tps
+            ),
         )
     } else if let Some(best) = split_choice() {
         let split = if best.n_cpu_moe > 0 {
-            format!("the experts of {} of {} layers in system RAM", best.n_cpu_moe, shape.layers)
+            phrase!(
+                "said.advisor.split.experts",
+                "the experts of {moe} of {layers} layers in system RAM",
+                moe = best.n_cpu_moe,
+                layers = shape.layers
+            )
         } else {
-            format!("{} of {} layers on the GPU", best.gpu_layers, shape.layers)
+            phrase!("said.advisor.split.layers", "{gpu} of {layers} layers on the GPU", gpu = best.gpu_layers, layers = shape.layers)
         };
         (
             best,
-            format!(
-                "Nothing of usable quality fits whole in {where_} at {} tokens; {} runs split, with {split}, at about {:.1} tok/s.",
-                req.ctx, best.quant, best.predicted.tg_tps
+            phrase!(
+                "said.advisor.reason.split",
+                "Nothing of usable quality fits whole in {where_} at {ctx} tokens; {quant} runs split, with {split}, at about {tps:.1} tok/s.",
+                where_ = where_,
+                ctx = req.ctx,
+                quant = best.quant.clone(),
+                split = split,
+                tps = best.predicted.tg_tps
             ),
         )
     } else if let Some(best) = whole_rows.iter().copied().min_by(by_quality) {
         (
             best,
-            format!(
-            "Only {} fits in {where_} at {} tokens, with a heavy quality loss (KL divergence {:.2} on Llama-3-8B); a smaller model is likely better.",
-            best.quant, req.ctx, best.kld.unwrap_or(f64::NAN)
-        ),
+            phrase!(
+                "said.advisor.reason.lossy",
+                "Only {quant} fits in {where_} at {ctx} tokens, with a heavy quality loss (KL divergence {kld:.2} on Llama-3-8B); a smaller model is likely better.",
+                quant = best.quant.clone(),
+                where_ = where_,
+                ctx = req.ctx,
+                kld = best.kld.unwrap_or(f64::NAN)
+            ),
         )
     } else {
-        return Err(format!(
-            "No quant of {} fits this machine at {} tokens of context; a smaller context or a machine with more memory is needed.",
-            shape.name, req.ctx
-        ));
+        return Err(Box::new(phrase!(
+            "said.advisor.noQuantFits",
+            "No quant of {model} fits this machine at {ctx} tokens of context; a smaller context or a machine with more memory is needed.",
+            model = shape.name.clone(),
+            ctx = req.ctx
+        )));
     };
     let gpu_layers = if row.fits == Fit::Cpu {
         0
@@ -340,7 +378,8 @@ fn recommend(
         kv_type: req.kv_type,
         mmap,
         mlock: false,
-        reason,
+        reason: reason.text.clone(),
+        reason_phrase: reason,
         launch,
     })
 }

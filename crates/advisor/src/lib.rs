@@ -34,7 +34,7 @@ pub use model_shape::{ModelShape, TensorClass};
 pub use placement::{place, Fit, Placement};
 pub use sizing::{compare_hardware, MachineRow};
 pub use speed::{predict, Predicted};
-pub use tuning::{check_tuning, gtt_kernel_parameters, ModelNeed, Severity, TuningFact, TuningFinding, TuningReport};
+pub use tuning::{check_tuning, gtt_kernel_parameters, FindingPhrases, ModelNeed, Severity, TuningFact, TuningFinding, TuningReport};
 
 /// Bytes in a GiB.
 pub const GIB: f64 = 1024.0 * 1024.0 * 1024.0;

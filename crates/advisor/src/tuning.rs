@@ -5,6 +5,7 @@
 //! why from `catalog/tuning.toml`. Pure: the caller reads the machine (`hearth_hardware`).
 
 use hearth_hardware::{GpuSnapshot, HardwareSnapshot, HostSettings, MemoryKind};
+use hearth_protocol::{phrase, Phrase};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -48,13 +49,23 @@ pub struct TuningFinding {
     pub fix: Option<String>,
     pub why: String,
     pub source: String,
+    /// `observed`, `recommended` and `fix` for the UI to say in the user's language (the title
+    /// and why are the catalog's, keyed by `id`).
+    pub phrases: FindingPhrases,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FindingPhrases {
+    pub observed: Phrase,
+    pub recommended: Phrase,
+    pub fix: Option<Phrase>,
 }
 
 /// What a model needs from the GPU, for the GTT check.
 #[derive(Debug, Clone)]
 pub struct ModelNeed {
     /// How the model is named to the user (`gpt-oss-120b at 32768 tokens`).
-    pub label: String,
+    pub label: Phrase,
     pub total_bytes: u64,
 }
 
@@ -63,6 +74,7 @@ pub struct TuningReport {
     pub kernel_release: Option<String>,
     /// The model and context the memory checks were made against, where one was given.
     pub model: Option<String>,
+    pub model_phrase: Option<Phrase>,
     #[ts(type = "number | null")]
     pub model_need_bytes: Option<u64>,
     /// Problems first, then advice, then what is fine.
@@ -89,14 +101,22 @@ pub fn gtt_kernel_parameters(gtt_bytes: u64) -> String {
 }
 
 /// How a kernel parameter is set for good on the distributions our users run.
-fn kernel_parameter_fix(params: &str) -> String {
-    format!(
-        "add `{params}` to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run `sudo update-grub` (Debian, Ubuntu) or `sudo grub2-mkconfig -o /boot/grub2/grub.cfg` (Fedora), then reboot"
+fn kernel_parameter_fix(params: String) -> Phrase {
+    phrase!(
+        "said.tuning.kernelParameterFix",
+        "add `{params}` to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run `sudo update-grub` (Debian, Ubuntu) or `sudo grub2-mkconfig -o /boot/grub2/grub.cfg` (Fedora), then reboot",
+        params = params
     )
 }
 
-fn gib(bytes: u64) -> String {
-    format!("{:.1} GiB", bytes as f64 / GIB as f64)
+/// Bytes as GiB, for a phrase's `{x:.1} GiB`.
+fn gib(bytes: u64) -> f64 {
+    bytes as f64 / GIB as f64
+}
+
+/// A value said as it was read (a version, a parameter, a profile name): the same in every language.
+fn value(value: impl Into<String>) -> Phrase {
+    phrase!("said.value", "{value}", value = value.into())
 }
 
 /// Checks the host read into `snapshot` and `host`, against `need` where given.
@@ -113,9 +133,13 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
             findings.push(finding(
                 "gtt-parameter",
                 Severity::Advice,
-                format!("amdgpu.gttsize={gttsize} on the kernel command line, no ttm.pages_limit"),
-                "ttm.pages_limit (and ttm.page_pool_size) set to the same size".into(),
-                Some(kernel_parameter_fix(&params)),
+                phrase!(
+                    "said.tuning.gttParameter.observed",
+                    "amdgpu.gttsize={gttsize} on the kernel command line, no ttm.pages_limit",
+                    gttsize = gttsize.to_string()
+                ),
+                phrase!("said.tuning.gttParameter.recommended", "ttm.pages_limit (and ttm.page_pool_size) set to the same size"),
+                Some(kernel_parameter_fix(params)),
             ));
         }
         if let Some(carve_out) = gpu.dedicated_total_bytes {
@@ -123,12 +147,18 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
                 finding(
                     "bios-carve-out",
                     Severity::Advice,
-                    format!("{} reserved for the GPU in the BIOS (amdgpu mem_info_vram_total)", gib(carve_out)),
-                    "512 MB, the GPU's memory coming from RAM through the GTT".into(),
-                    Some("in the BIOS/UEFI setup, set the UMA frame buffer size (named \"iGPU Memory\", \"UMA Frame Buffer Size\" or \"VRAM Size\" by vendor) to its minimum (512M), then raise the GTT (see the GTT check)".into()),
+                    phrase!("said.tuning.carveOut.observed", "{reserved:.1} GiB reserved for the GPU in the BIOS (amdgpu mem_info_vram_total)", reserved = gib(carve_out)),
+                    phrase!("said.tuning.carveOut.recommended", "512 MB, the GPU's memory coming from RAM through the GTT"),
+                    Some(phrase!("said.tuning.carveOut.fix", "in the BIOS/UEFI setup, set the UMA frame buffer size (named \"iGPU Memory\", \"UMA Frame Buffer Size\" or \"VRAM Size\" by vendor) to its minimum (512M), then raise the GTT (see the GTT check)")),
                 )
             } else {
-                finding("bios-carve-out", Severity::Ok, format!("{} reserved in the BIOS", gib(carve_out)), "512 MB".into(), None)
+                finding(
+                    "bios-carve-out",
+                    Severity::Ok,
+                    phrase!("said.tuning.carveOut.observedSmall", "{reserved:.1} GiB reserved in the BIOS", reserved = gib(carve_out)),
+                    value("512 MB"),
+                    None,
+                )
             });
         }
         if gpu.name.contains("Strix Halo") {
@@ -137,11 +167,14 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
                     Some(v) if v < STRIX_HALO_STABLE_KERNEL => finding(
                         "kernel",
                         Severity::Advice,
-                        format!("{release} (/proc/sys/kernel/osrelease)"),
-                        "6.18.4 or newer".into(),
-                        Some("install your distribution's newer kernel (Fedora 43's 6.18 line; Ubuntu's HWE or mainline 6.18+), then reboot".into()),
+                        phrase!("said.tuning.kernel.observed", "{release} (/proc/sys/kernel/osrelease)", release = release.clone()),
+                        phrase!("said.tuning.kernel.recommended", "6.18.4 or newer"),
+                        Some(phrase!(
+                            "said.tuning.kernel.fix",
+                            "install your distribution's newer kernel (Fedora 43's 6.18 line; Ubuntu's HWE or mainline 6.18+), then reboot"
+                        )),
                     ),
-                    _ => finding("kernel", Severity::Ok, release.clone(), "6.18.4 or newer".into(), None),
+                    _ => finding("kernel", Severity::Ok, value(release.clone()), phrase!("said.tuning.kernel.recommended", "6.18.4 or newer"), None),
                 });
             }
             if let Some(package) = &host.firmware_package {
@@ -149,45 +182,53 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
                     finding(
                         "firmware",
                         Severity::Problem,
-                        package.to_string(),
-                        "20260110 or newer, or back to 20251111".into(),
-                        Some("update the firmware package (`sudo dnf upgrade linux-firmware`, `sudo apt upgrade`) to 20260110 or newer, or downgrade it to 20251111, then rebuild the initramfs (`sudo dracut -f` or `sudo update-initramfs -u`) and reboot".into()),
+                        value(package.to_string()),
+                        phrase!("said.tuning.firmware.recommended", "20260110 or newer, or back to 20251111"),
+                        Some(phrase!("said.tuning.firmware.fix", "update the firmware package (`sudo dnf upgrade linux-firmware`, `sudo apt upgrade`, `sudo pacman -Syu`) to 20260110 or newer, or downgrade it to 20251111, then rebuild the initramfs (`sudo dracut -f`, `sudo update-initramfs -u` or `sudo mkinitcpio -P`) and reboot")),
                     )
                 } else {
-                    finding("firmware", Severity::Ok, package.to_string(), "not 20251125".into(), None)
+                    finding("firmware", Severity::Ok, value(package.to_string()), phrase!("said.tuning.firmware.recommendedOk", "not 20251125"), None)
                 });
             }
         }
         if host.kernel_cmdline.is_some() {
             findings.push(if host.kernel_parameter("amd_iommu") == Some("off") {
-                finding("iommu", Severity::Ok, "amd_iommu=off".into(), "amd_iommu=off".into(), None)
+                finding("iommu", Severity::Ok, value("amd_iommu=off"), value("amd_iommu=off"), None)
             } else {
-                let now = host
-                    .kernel_parameter("amd_iommu")
-                    .map_or_else(|| "on (no amd_iommu= on the kernel command line)".to_string(), |v| format!("amd_iommu={v}"));
+                let now = match host.kernel_parameter("amd_iommu") {
+                    Some(v) => value(format!("amd_iommu={v}")),
+                    None => phrase!("said.tuning.iommu.observedDefault", "on (no amd_iommu= on the kernel command line)"),
+                };
                 finding(
                     "iommu",
                     Severity::Advice,
                     now,
-                    "amd_iommu=off, unless you need device passthrough or DMA protection".into(),
-                    Some(kernel_parameter_fix("amd_iommu=off")),
+                    phrase!("said.tuning.iommu.recommended", "amd_iommu=off, unless you need device passthrough or DMA protection"),
+                    Some(kernel_parameter_fix("amd_iommu=off".into())),
                 )
             });
+        }
+    }
+    for gpu in &snapshot.gpus {
+        if let Some(f) = power_limit(gpu, &facts) {
+            findings.push(f);
         }
     }
     if let Some(profile) = &host.platform_profile {
         const FULL_POWER: [&str; 2] = ["performance", "max-power"];
         let best = FULL_POWER.into_iter().find(|p| host.platform_profile_choices.iter().any(|c| c == p)).unwrap_or("performance");
         findings.push(if FULL_POWER.contains(&profile.as_str()) {
-            finding("platform-profile", Severity::Ok, profile.clone(), best.into(), None)
+            finding("platform-profile", Severity::Ok, value(profile.clone()), value(best), None)
         } else {
             finding(
                 "platform-profile",
                 Severity::Advice,
-                format!("{profile} (/sys/firmware/acpi/platform_profile)"),
-                format!("{best} while running models"),
-                Some(format!(
-                    "`powerprofilesctl set performance` (power-profiles-daemon), or `echo {best} | sudo tee /sys/firmware/acpi/platform_profile`"
+                phrase!("said.tuning.platformProfile.observed", "{profile} (/sys/firmware/acpi/platform_profile)", profile = profile.clone()),
+                phrase!("said.tuning.platformProfile.recommended", "{best} while running models", best = best),
+                Some(phrase!(
+                    "said.tuning.platformProfile.fix",
+                    "`powerprofilesctl set performance` (power-profiles-daemon), or `echo {best} | sudo tee /sys/firmware/acpi/platform_profile`",
+                    best = best
                 )),
             )
         });
@@ -196,14 +237,14 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
         let all_performance = host.cpu_governors.iter().all(|g| g == "performance");
         let driver = host.cpu_scaling_driver.as_deref().map(|d| format!(" ({d})")).unwrap_or_default();
         findings.push(if all_performance {
-            finding("cpu-governor", Severity::Ok, format!("performance{driver}"), "performance".into(), None)
+            finding("cpu-governor", Severity::Ok, value(format!("performance{driver}")), value("performance"), None)
         } else {
             finding(
                 "cpu-governor",
                 Severity::Advice,
-                format!("{}{driver}", host.cpu_governors.join(", ")),
-                "performance while running models".into(),
-                Some("`sudo cpupower frequency-set -g performance` (package linux-cpupower or kernel-tools); for good, the tuned profile `accelerator-performance` or a systemd unit".into()),
+                value(format!("{}{driver}", host.cpu_governors.join(", "))),
+                phrase!("said.tuning.cpuGovernor.recommended", "performance while running models"),
+                Some(phrase!("said.tuning.cpuGovernor.fix", "`sudo cpupower frequency-set -g performance` (package linux-cpupower or kernel-tools); for good, the tuned profile `accelerator-performance` or a systemd unit")),
             )
         });
     }
@@ -213,21 +254,31 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
             Some(m) if m < 525 => finding(
                 "nvidia-driver",
                 Severity::Problem,
-                format!("{version} (/proc/driver/nvidia/version)"),
-                "580 or newer (CUDA 13.x; 525 at least for CUDA 12.x)".into(),
-                Some(
+                phrase!("said.tuning.nvidiaDriver.observed", "{version} (/proc/driver/nvidia/version)", version = version.clone()),
+                phrase!("said.tuning.nvidiaDriver.recommended", "580 or newer (CUDA 13.x; 525 at least for CUDA 12.x)"),
+                Some(phrase!(
+                    "said.tuning.nvidiaDriver.fix",
                     "install a newer driver from your distribution (e.g. `sudo apt install nvidia-driver`) or NVIDIA's repository, then reboot"
-                        .into(),
-                ),
+                )),
             ),
             Some(m) if m < 580 => finding(
                 "nvidia-driver",
                 Severity::Ok,
-                format!("{version}: runs CUDA 12.x backends; CUDA 13.x needs 580"),
-                "580 or newer for CUDA 13.x".into(),
+                phrase!(
+                    "said.tuning.nvidiaDriver.observedCuda12",
+                    "{version}: runs CUDA 12.x backends; CUDA 13.x needs 580",
+                    version = version.clone()
+                ),
+                phrase!("said.tuning.nvidiaDriver.recommendedCuda13", "580 or newer for CUDA 13.x"),
                 None,
             ),
-            _ => finding("nvidia-driver", Severity::Ok, version.clone(), "580 or newer".into(), None),
+            _ => finding(
+                "nvidia-driver",
+                Severity::Ok,
+                value(version.clone()),
+                phrase!("said.tuning.nvidiaDriver.recommendedOk", "580 or newer"),
+                None,
+            ),
         });
     }
     findings.sort_by_key(|f| match f.severity {
@@ -237,7 +288,8 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
     });
     TuningReport {
         kernel_release: host.kernel_release.clone(),
-        model: need.map(|n| n.label.clone()),
+        model: need.map(|n| n.label.text.clone()),
+        model_phrase: need.map(|n| n.label.clone()),
         model_need_bytes: need.map(|n| n.total_bytes),
         findings,
     }
@@ -247,19 +299,64 @@ pub fn check_tuning(catalog: &Catalog, snapshot: &HardwareSnapshot, host: &HostS
 struct Facts<'a>(&'a Catalog);
 
 impl Facts<'_> {
-    fn finding(&self, id: &str, severity: Severity, observed: String, recommended: String, fix: Option<String>) -> TuningFinding {
+    fn finding(&self, id: &str, severity: Severity, observed: Phrase, recommended: Phrase, fix: Option<Phrase>) -> TuningFinding {
         let fact = self.0.tuning.iter().find(|f| f.id == id).expect("every check has its catalog entry (tested)");
         TuningFinding {
             id: id.into(),
             title: fact.title.clone(),
             severity,
-            observed,
-            recommended,
-            fix,
+            observed: observed.text.clone(),
+            recommended: recommended.text.clone(),
+            fix: fix.as_ref().map(|f| f.text.clone()),
             why: fact.why.clone(),
             source: fact.source.clone(),
+            phrases: FindingPhrases { observed, recommended, fix },
         }
     }
+}
+
+/// A GPU whose power cap was set below its default (amdgpu hwmon `power1_cap`, NVML's enforced
+/// limit): clocks, and with them prompt processing, are held back. Nothing when the GPU does not
+/// say both numbers.
+fn power_limit(gpu: &GpuSnapshot, facts: &Facts) -> Option<TuningFinding> {
+    let cap = gpu.power_cap.as_ref()?;
+    let (limit, default) = (cap.limit_w, cap.default_w);
+    if limit >= default * 0.95 {
+        return Some(facts.finding(
+            "power-limit",
+            Severity::Ok,
+            phrase!("said.tuning.powerLimit.observedOk", "{gpu}: {limit:.0} W, its default", gpu = gpu.name.clone(), limit = limit),
+            phrase!("said.tuning.powerLimit.recommended", "the default, {default:.0} W", default = default),
+            None,
+        ));
+    }
+    let fix = match (gpu.vendor.as_str(), &cap.path) {
+        ("nvidia", _) => phrase!(
+            "said.tuning.powerLimit.fixNvidia",
+            "`sudo nvidia-smi -pl {default:.0}` (until reboot; a systemd unit keeps it)",
+            default = default
+        ),
+        (_, Some(path)) => phrase!(
+            "said.tuning.powerLimit.fixSysfs",
+            "`echo {microwatts} | sudo tee {path}` (until reboot; a udev rule or systemd unit keeps it)",
+            microwatts = format!("{:.0}", default * 1e6),
+            path = path.clone()
+        ),
+        _ => phrase!("said.tuning.powerLimit.fixTool", "raise the GPU's power cap back to its default in the tool that lowered it"),
+    };
+    Some(facts.finding(
+        "power-limit",
+        Severity::Advice,
+        phrase!(
+            "said.tuning.powerLimit.observed",
+            "{gpu}: capped at {limit:.0} W of its default {default:.0} W",
+            gpu = gpu.name.clone(),
+            limit = limit,
+            default = default
+        ),
+        phrase!("said.tuning.powerLimit.recommended", "the default, {default:.0} W", default = default),
+        Some(fix),
+    ))
 }
 
 /// The GTT against the model's need, or against the kernel default when no model is given.
@@ -269,31 +366,63 @@ fn gtt_size(gpu: &GpuSnapshot, ram_total: Option<u64>, need: Option<&ModelNeed>,
     let ram = ram_total.unwrap_or(0);
     // The guide's ceiling: all of RAM but what the OS keeps, whole GiB.
     let most = ram.saturating_sub(OS_RESERVE) / GIB * GIB;
-    let observed = format!("{} GTT + {} VRAM = {} the GPU can address (mem_info_gtt_total, ttm pages_limit)", gib(gtt), gib(vram), gib(gtt + vram));
-    let raise = Some(kernel_parameter_fix(&gtt_kernel_parameters(most)));
+    let pool = phrase!(
+        "said.tuning.gttSize.pool",
+        "{gtt:.1} GiB GTT + {vram:.1} GiB VRAM = {total:.1} GiB the GPU can address (mem_info_gtt_total, ttm pages_limit)",
+        gtt = gib(gtt),
+        vram = gib(vram),
+        total = gib(gtt + vram)
+    );
+    let raise = Some(kernel_parameter_fix(gtt_kernel_parameters(most)));
     let Some(n) = need else {
         // ttm's default is half of RAM; a GTT near it was never raised.
         return if ram > 0 && gtt * 10 <= ram * 6 {
             facts.finding(
                 "gtt-size",
                 Severity::Advice,
-                format!("{observed}: the kernel's default, half of RAM"),
-                format!("{} (all of RAM but 4 GiB), so that models up to that size load on the GPU", gib(most)),
+                phrase!("said.tuning.gttSize.observedDefault", "{pool}: the kernel's default, half of RAM", pool = pool),
+                phrase!(
+                    "said.tuning.gttSize.recommendedMost",
+                    "{most:.1} GiB (all of RAM but 4 GiB), so that models up to that size load on the GPU",
+                    most = gib(most)
+                ),
                 raise,
             )
         } else {
-            facts.finding("gtt-size", Severity::Ok, observed, format!("up to {}", gib(most)), None)
+            facts.finding(
+                "gtt-size",
+                Severity::Ok,
+                pool,
+                phrase!("said.tuning.gttSize.recommendedUpTo", "up to {most:.1} GiB", most = gib(most)),
+                None,
+            )
         };
     };
-    let observed = format!("{observed}; {} needs {}", n.label, gib(n.total_bytes));
+    let observed = phrase!(
+        "said.tuning.gttSize.observedNeed",
+        "{pool}; {model} needs {need:.1} GiB",
+        pool = pool,
+        model = n.label.clone(),
+        need = gib(n.total_bytes)
+    );
     if n.total_bytes <= vram + gtt {
-        return facts.finding("gtt-size", Severity::Ok, observed, format!("at least {}", gib(n.total_bytes.saturating_sub(vram))), None);
+        let least = phrase!("said.tuning.gttSize.recommendedAtLeast", "at least {least:.1} GiB", least = gib(n.total_bytes.saturating_sub(vram)));
+        return facts.finding("gtt-size", Severity::Ok, observed, least, None);
     }
     let least = n.total_bytes.saturating_sub(vram).div_ceil(GIB) * GIB;
     let recommended = if least > most {
-        format!("more than this machine can give the GPU ({} at most): a smaller quant or context (`hearth advise`)", gib(most + vram))
+        phrase!(
+            "said.tuning.gttSize.recommendedBeyond",
+            "more than this machine can give the GPU ({most:.1} GiB at most): a smaller quant or context (`hearth advise`)",
+            most = gib(most + vram)
+        )
     } else {
-        format!("GTT of at least {} for this model; {} leaves 4 GiB to the OS", gib(least), gib(most))
+        phrase!(
+            "said.tuning.gttSize.recommendedRaise",
+            "GTT of at least {least:.1} GiB for this model; {most:.1} GiB leaves 4 GiB to the OS",
+            least = gib(least),
+            most = gib(most)
+        )
     };
     facts.finding("gtt-size", Severity::Problem, observed, recommended, raise)
 }
@@ -305,8 +434,18 @@ mod tests {
     #[test]
     fn every_check_has_its_why_and_source() {
         let c = Catalog::builtin();
-        for id in ["gtt-size", "gtt-parameter", "bios-carve-out", "iommu", "platform-profile", "cpu-governor", "nvidia-driver", "kernel", "firmware"]
-        {
+        for id in [
+            "gtt-size",
+            "gtt-parameter",
+            "bios-carve-out",
+            "iommu",
+            "platform-profile",
+            "cpu-governor",
+            "nvidia-driver",
+            "kernel",
+            "firmware",
+            "power-limit",
+        ] {
             let f = c.tuning.iter().find(|f| f.id == id).unwrap_or_else(|| panic!("{id} in tuning.toml"));
             assert!(!f.why.is_empty() && !f.source.is_empty(), "{id}");
         }

@@ -11,7 +11,7 @@ use clap::Args;
 use hearth_engine::bench::{bench, BenchRequest};
 use hearth_hardware::Probe;
 use hearth_protocol::jobs::{write_line, BenchJob, BenchStep, JobLine};
-use hearth_protocol::{ErrorCode, ErrorPayload};
+use hearth_protocol::{ErrorCode, ErrorPayload, Phrase};
 use hearth_store::{HearthHome, Store};
 
 #[derive(Args)]
@@ -99,9 +99,9 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     let (json, events) = (a.json, a.events);
-    let mut step = |step: &str| {
+    let mut step = |step: Phrase| {
         if events {
-            write_line::<BenchJob>(&JobLine::Progress { progress: BenchStep { step: step.to_string() } });
+            write_line::<BenchJob>(&JobLine::Progress { progress: BenchStep { step } });
         } else if !json {
             eprintln!("[{step}]");
         }
@@ -125,7 +125,7 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
     report_bench(result, &machine, a.no_save, json, events)
 }
 
-fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_protocol::BenchReport, ErrorPayload> {
+fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(Phrase)) -> Result<hearth_protocol::BenchReport, ErrorPayload> {
     let model = a.model.clone().expect("clap requires it");
     // The placement the app saved for this file, unless a flag says otherwise.
     let mut settings = crate::placement_args::launch_settings_for(&model, &a.placement.overrides(None, a.threads))
@@ -135,7 +135,7 @@ fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(&str)) -> Result<hearth_proto
         settings.batch_size = settings.batch_size.max(2048);
     }
     let req = BenchRequest { path: model, n_prompt: a.n_prompt, n_gen: a.n_gen, depth: a.depth, ttft_prompt: a.ttft_prompt, settings, reps: a.reps };
-    bench(&req, |s| step(s)).map_err(|e| e.payload())
+    bench(&req, step).map_err(|e| e.payload())
 }
 
 fn report_bench(

@@ -7,7 +7,7 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use hearth_engine::bench::mean_stdev;
-use hearth_protocol::{BenchReport, ChatMessage, Event, GenerationStats, Role, SamplingSettings};
+use hearth_protocol::{phrase, BenchReport, ChatMessage, Event, GenerationStats, Phrase, Role, SamplingSettings};
 use hearth_remote::Endpoint;
 
 pub struct RemoteBench {
@@ -42,19 +42,19 @@ async fn one(b: &RemoteBench, prompt: String, max_tokens: u32) -> anyhow::Result
     anyhow::bail!("the remote answer ended without a result")
 }
 
-pub async fn run(b: &RemoteBench, step: &mut dyn FnMut(&str)) -> anyhow::Result<BenchReport> {
+pub async fn run(b: &RemoteBench, step: &mut dyn FnMut(Phrase)) -> anyhow::Result<BenchReport> {
     let nonce = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let (mut pp, mut tg) = (Vec::new(), Vec::new());
     for rep in 0..b.reps.max(1) {
         if b.n_prompt > 0 {
-            step(&format!("prompt processing {}/{}", rep + 1, b.reps));
+            step(phrase!("said.bench.prompt", "prompt {rep}/{reps}", rep = rep + 1, reps = b.reps));
             let s = one(b, filler(b.n_prompt, &format!("run {nonce}-{rep}")), 1).await?;
             if s.pp_tps > 0.0 {
                 pp.push(s.pp_tps);
             }
         }
         if b.n_gen > 0 {
-            step(&format!("generation {}/{}", rep + 1, b.reps));
+            step(phrase!("said.bench.generation", "generation {rep}/{reps}", rep = rep + 1, reps = b.reps));
             let prompt = format!("Story {nonce}-{rep}. Write a very long story about a lighthouse keeper, with many chapters.");
             let s = one(b, prompt, b.n_gen).await?;
             if s.tg_tps > 0.0 {
@@ -63,7 +63,7 @@ pub async fn run(b: &RemoteBench, step: &mut dyn FnMut(&str)) -> anyhow::Result<
         }
     }
     let ttft_ms = if b.ttft_prompt > 0 {
-        step("time to first token");
+        step(phrase!("said.bench.ttft", "time to first token"));
         Some(one(b, filler(b.ttft_prompt, &format!("ttft {nonce}")), 1).await?.ttft_ms)
     } else {
         None

@@ -249,6 +249,27 @@ fn a_windows_sized_carve_out_a_bare_gttsize_broken_firmware_and_an_old_nvidia_dr
 }
 
 #[test]
+fn a_lowered_gpu_power_cap_is_named_with_the_command_that_restores_it() {
+    // amdgpu's hwmon power1_cap at 250 W of power1_cap_default's 355 W (microwatts in sysfs).
+    let r = tuning("amd-discrete", &[]);
+    let cap = finding(&r, "power-limit");
+    assert_eq!(cap["severity"], "advice", "{cap}");
+    assert!(cap["observed"].as_str().unwrap().ends_with("capped at 250 W of its default 355 W"), "{cap}");
+    // The path as the machine names it, not the replayed tree's.
+    assert_eq!(
+        cap["fix"],
+        "`echo 355000000 | sudo tee /sys/class/drm/card0/device/hwmon/hwmon5/power1_cap` (until reboot; a udev rule or systemd unit keeps it)"
+    );
+    assert!(cap["source"].as_str().unwrap().contains("amdgpu_pm.c"));
+    // The UI says it from the phrase: its key and values, the English beside them.
+    assert_eq!(cap["phrases"]["observed"]["key"], "said.tuning.powerLimit.observed");
+    assert_eq!(cap["phrases"]["observed"]["args"]["limit"], 250.0);
+    assert_eq!(cap["phrases"]["observed"]["text"], cap["observed"]);
+    // A Strix Halo's amdgpu shows no cap (its limits are the platform profile's): no finding.
+    assert!(tuning("strix-halo-default", &[])["findings"].as_array().unwrap().iter().all(|f| f["id"] != "power-limit"));
+}
+
+#[test]
 fn the_tuning_check_reads_as_text_too() {
     let root = fixture("strix-halo-default");
     let out = Command::new(common::hearth())

@@ -127,7 +127,8 @@ fn model_need(model: &ModelChoice, machine: &HardwareSpec, ctx: u32) -> Result<M
     }
     .ok_or_else(|| CoreError::new(ErrorCode::BadRequest, format!("the advisor has no estimate for {name}")))?;
     let quant = if row.this_file { String::new() } else { format!(" {}", row.quant) };
-    Ok(ModelNeed { label: format!("{name}{quant} at {ctx} tokens"), total_bytes: row.memory.total_bytes.max(0.0).round() as u64 })
+    let label = hearth_protocol::phrase!("said.tuning.modelAt", "{model} at {ctx} tokens", model = format!("{name}{quant}"), ctx = ctx);
+    Ok(ModelNeed { label, total_bytes: row.memory.total_bytes.max(0.0).round() as u64 })
 }
 
 /// The host tuning checks (`hearth hardware --check-tuning`, the Monitor's section) on the
@@ -245,6 +246,7 @@ pub(crate) fn typescript_declarations() -> Vec<String> {
         MachineRow::decl(),
         TuningReport::decl(),
         hearth_advisor::TuningFinding::decl(),
+        hearth_advisor::FindingPhrases::decl(),
         hearth_advisor::Severity::decl(),
     ]
 }

@@ -4,7 +4,7 @@
 
 use hearth_hardware::Probe;
 use hearth_protocol::jobs::BenchJob;
-use hearth_protocol::{BenchReport, ErrorCode};
+use hearth_protocol::{BenchReport, ErrorCode, Phrase};
 use hearth_store::BenchRecord;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -36,7 +36,7 @@ pub struct BenchResults {
 }
 
 impl Core {
-    pub async fn run_benchmark(&self, input: &BenchInput, mut on_step: impl FnMut(String)) -> Result<BenchReport> {
+    pub async fn run_benchmark(&self, input: &BenchInput, mut on_step: impl FnMut(Phrase)) -> Result<BenchReport> {
         // The model chosen on a remote server (its path is the server's URL and the model's id):
         // benchmarked there, the key passed in the child's environment.
         let remote = self.engine.remote().filter(|r| input.path == format!("{}/{}", r.endpoint.base_url, r.model));

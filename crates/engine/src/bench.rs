@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use hearth_hardware::Probe;
-use hearth_protocol::{BenchReport, ModelSettings, SamplingSettings};
+use hearth_protocol::{phrase, BenchReport, ModelSettings, Phrase, SamplingSettings};
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
@@ -58,14 +58,14 @@ fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<BenchReport, EngineError> {
+pub fn bench(req: &BenchRequest, mut progress: impl FnMut(Phrase)) -> Result<BenchReport, EngineError> {
     if req.reps == 0 {
         return Err(EngineError::Internal("--reps must be at least 1".into()));
     }
     let n_ctx = (req.depth + req.n_prompt.max(req.n_gen)).max(req.ttft_prompt).max(64) + 64;
     let settings = ModelSettings { context_length: Some(n_ctx), ..req.settings.clone() };
     let mut engine = Engine::new()?;
-    progress("loading");
+    progress(phrase!("said.bench.loading", "loading"));
     let info = engine.load(&req.path, &settings, |_| true)?;
     let loaded = engine.loaded.as_mut().expect("just loaded");
     let n_vocab = loaded.model.n_vocab();
@@ -104,7 +104,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
     let sampler_settings = SamplingSettings { temperature: Some(0.0), repeat_penalty: Some(1.0), ..Default::default() };
     for rep in 0..req.reps {
         if req.n_prompt > 0 {
-            progress(&format!("prompt {}/{}", rep + 1, req.reps));
+            progress(phrase!("said.bench.prompt", "prompt {rep}/{reps}", rep = rep + 1, reps = req.reps));
             loaded.ctx.clear_kv_cache();
             eval(&mut loaded.ctx, 0, req.depth, &mut rng)?;
             let t = Instant::now();
@@ -114,7 +114,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
             pp.push(req.n_prompt as f64 / t.elapsed().as_secs_f64());
         }
         if req.n_gen > 0 {
-            progress(&format!("generation {}/{}", rep + 1, req.reps));
+            progress(phrase!("said.bench.generation", "generation {rep}/{reps}", rep = rep + 1, reps = req.reps));
             loaded.ctx.clear_kv_cache();
             eval(&mut loaded.ctx, 0, req.depth.max(1), &mut rng)?;
             let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
@@ -151,7 +151,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(&str)) -> Result<Bench
 
     let mut ttft_ms = None;
     if req.ttft_prompt > 0 {
-        progress("time to first token");
+        progress(phrase!("said.bench.ttft", "time to first token"));
         loaded.ctx.clear_kv_cache();
         let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
         let t = Instant::now();

@@ -218,6 +218,7 @@ mod tests {
             temperature_c: None,
             power_w: None,
             clock_mhz: None,
+            power_cap: None,
             source: String::new(),
             note: None,
         }

@@ -2,7 +2,7 @@
 //! Strix Halo the "VRAM" is only the BIOS carve-out; most of what the GPU can use is GTT (system
 //! RAM it maps, capped by ttm's `pages_limit`), so the usable pool is VRAM + GTT.
 
-use crate::{sysfs, GpuSnapshot, MemoryKind, Roots};
+use crate::{sysfs, GpuSnapshot, MemoryKind, PowerCap, Roots};
 
 const AMD: u32 = 0x1002;
 /// Integrated GPUs by PCI device id. 0x1586: Strix Halo [Radeon 8050S / 8060S] (pci.ids; `lspci -nn`
@@ -77,6 +77,15 @@ fn read_card(roots: &Roots, dev: &std::path::Path) -> GpuSnapshot {
         temperature_c: from_hwmon("temp1_input").map(|m| m / 1000.0),
         power_w: power_uw.map(|uw| uw / 1e6),
         clock_mhz: from_hwmon("freq1_input").map(|hz| (hz / 1e6).round() as u32),
+        power_cap: match (from_hwmon("power1_cap"), from_hwmon("power1_cap_default"), &hwmon) {
+            (Some(cap), Some(default), Some(h)) => Some(PowerCap {
+                limit_w: cap / 1e6,
+                default_w: default / 1e6,
+                // The path as the machine names it, also when read from a replayed tree.
+                path: h.strip_prefix(&roots.sysfs).ok().map(|p| format!("/sys/{}", p.join("power1_cap").display())),
+            }),
+            _ => None,
+        },
         source: "amdgpu sysfs (mem_info_vram_*, mem_info_gtt_*, gpu_busy_percent, hwmon)".into(),
         note,
     }

@@ -34,6 +34,7 @@ pub fn snapshot(r: &MetalReading, system: &MemorySnapshot) -> GpuSnapshot {
         utilization_percent: None,
         temperature_c: None,
         power_w: None,
+        power_cap: None,
         clock_mhz: None,
         source: "Metal (MTLDevice)".into(),
         note: Some(format!(

@@ -21,8 +21,8 @@ pub struct HostSettings {
     /// The NVIDIA kernel module's version (e.g. `580.95.05`).
     pub nvidia_driver: Option<String>,
     /// The GPU firmware package and its version (`linux-firmware 20251125-1.fc43`), from dpkg's
-    /// database (in a replayed tree: `var/lib/dpkg/status` beside its `proc`) or, on this
-    /// machine, `rpm -q`.
+    /// status file or pacman's local database (in a replayed tree: under `var/lib` beside its
+    /// `proc`) or, on this machine, `rpm -q`.
     pub firmware_package: Option<FirmwarePackage>,
 }
 
@@ -77,14 +77,18 @@ pub fn read(roots: &Roots) -> HostSettings {
 }
 
 /// Packages that carry amdgpu's firmware: Ubuntu's and Fedora's `linux-firmware` (Fedora splits
-/// out `amd-gpu-firmware`), Debian's `firmware-amd-graphics`.
-const FIRMWARE_PACKAGES: &[&str] = &["linux-firmware", "amd-gpu-firmware", "firmware-amd-graphics"];
+/// out `amd-gpu-firmware`, Arch `linux-firmware-amdgpu` since its vendor split of 20250613, per
+/// the arch-dev-public announcement), Debian's `firmware-amd-graphics`.
+const FIRMWARE_PACKAGES: &[&str] = &["linux-firmware-amdgpu", "linux-firmware", "amd-gpu-firmware", "firmware-amd-graphics"];
 
 fn firmware_package(roots: &Roots) -> Option<FirmwarePackage> {
     let system = roots.proc == std::path::Path::new("/proc");
-    let status = if system { "/var/lib/dpkg/status".into() } else { roots.proc.parent()?.join("var/lib/dpkg/status") };
-    if let Ok(text) = std::fs::read_to_string(status) {
+    let root = if system { std::path::PathBuf::from("/") } else { roots.proc.parent()?.to_path_buf() };
+    if let Ok(text) = std::fs::read_to_string(root.join("var/lib/dpkg/status")) {
         return dpkg_installed(&text, FIRMWARE_PACKAGES);
+    }
+    if let Some(found) = pacman_installed(&root.join("var/lib/pacman/local"), FIRMWARE_PACKAGES) {
+        return Some(found);
     }
     if !system {
         return None;
@@ -111,6 +115,25 @@ fn dpkg_installed(status: &str, names: &[&str]) -> Option<FirmwarePackage> {
     found.into_iter().min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
 }
 
+/// The first of `names` in pacman's local database (Arch, Manjaro, CachyOS): one directory per
+/// installed package, its `desc` holding `%NAME%` and `%VERSION%`.
+fn pacman_installed(local: &std::path::Path, names: &[&str]) -> Option<FirmwarePackage> {
+    let mut found: Vec<(usize, FirmwarePackage)> = Vec::new();
+    for entry in std::fs::read_dir(local).ok()?.flatten() {
+        let Ok(desc) = std::fs::read_to_string(entry.path().join("desc")) else { continue };
+        let field = |key: &str| {
+            let mut lines = desc.lines();
+            lines.find(|l| l.trim() == key)?;
+            lines.next().map(|v| v.trim().to_string())
+        };
+        let (Some(name), Some(version)) = (field("%NAME%"), field("%VERSION%")) else { continue };
+        if let Some(rank) = names.iter().position(|n| *n == name) {
+            found.push((rank, FirmwarePackage { name, version }));
+        }
+    }
+    found.into_iter().min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
+}
+
 /// `NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build …` → `580.95.05`.
 fn nvidia_version(text: &str) -> Option<String> {
     let line = text.lines().find(|l| l.starts_with("NVRM version:"))?;
@@ -122,6 +145,26 @@ fn nvidia_version(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_firmware_package_is_read_from_pacmans_local_database() {
+        let local = std::env::temp_dir().join(format!("hearth-pacman-{}", std::process::id()));
+        let add = |dir: &str, desc: &str| {
+            std::fs::create_dir_all(local.join(dir)).unwrap();
+            std::fs::write(local.join(dir).join("desc"), desc).unwrap();
+        };
+        add("bash-5.3.3-2", "%NAME%\nbash\n\n%VERSION%\n5.3.3-2\n");
+        add(
+            "linux-firmware-20251125.b4a7c1f-1",
+            "%FILENAME%\nlinux-firmware-20251125.b4a7c1f-1-any.pkg.tar.zst\n\n%NAME%\nlinux-firmware\n\n%VERSION%\n20251125.b4a7c1f-1\n",
+        );
+        add("linux-firmware-amdgpu-20251125.b4a7c1f-1", "%NAME%\nlinux-firmware-amdgpu\n\n%VERSION%\n20251125.b4a7c1f-1\n");
+        let found = pacman_installed(&local, FIRMWARE_PACKAGES).map(|p| p.to_string());
+        std::fs::remove_dir_all(&local).unwrap();
+        // The amdgpu split package first: it is the one holding the GPU's firmware.
+        assert_eq!(found.as_deref(), Some("linux-firmware-amdgpu 20251125.b4a7c1f-1"));
+        assert_eq!(pacman_installed(std::path::Path::new("/nonexistent"), FIRMWARE_PACKAGES), None);
+    }
 
     #[test]
     fn the_firmware_package_is_read_from_dpkg_status() {

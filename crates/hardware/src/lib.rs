@@ -95,9 +95,20 @@ pub struct GpuSnapshot {
     pub temperature_c: Option<f64>,
     pub power_w: Option<f64>,
     pub clock_mhz: Option<u32>,
+    /// The power cap in force and the GPU's default, where the driver says both (discrete amdgpu
+    /// hwmon, NVML; amdgpu shows none for Strix Halo, whose limits are the platform profile's).
+    pub power_cap: Option<PowerCap>,
     /// Where the numbers come from, and anything the user should know about them.
     pub source: String,
     pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS, PartialEq)]
+pub struct PowerCap {
+    pub limit_w: f64,
+    pub default_w: f64,
+    /// The sysfs file that sets it (amdgpu's hwmon `power1_cap`, microwatts); none for NVIDIA.
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS, PartialEq)]
@@ -215,5 +226,13 @@ pub fn gpu_snapshots(roots: &Roots) -> Vec<GpuSnapshot> {
 }
 
 pub fn typescript_declarations() -> Vec<String> {
-    vec![MemorySnapshot::decl(), CpuSnapshot::decl(), MemoryKind::decl(), GpuSnapshot::decl(), SensorReading::decl(), HardwareSnapshot::decl()]
+    vec![
+        MemorySnapshot::decl(),
+        CpuSnapshot::decl(),
+        MemoryKind::decl(),
+        GpuSnapshot::decl(),
+        PowerCap::decl(),
+        SensorReading::decl(),
+        HardwareSnapshot::decl(),
+    ]
 }

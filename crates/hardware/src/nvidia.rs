@@ -6,7 +6,7 @@ use nvml_wrapper::enum_wrappers::device::{Clock, TemperatureSensor};
 use nvml_wrapper::error::NvmlError;
 use nvml_wrapper::Nvml;
 
-use crate::{GpuSnapshot, MemoryKind, MemorySnapshot};
+use crate::{GpuSnapshot, MemoryKind, MemorySnapshot, PowerCap};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum NvidiaMemory {
@@ -27,6 +27,8 @@ pub struct NvidiaDevice {
     pub temperature_c: Option<f64>,
     pub power_w: Option<f64>,
     pub clock_mhz: Option<u32>,
+    /// NVML's enforced power limit and the card's default, watts.
+    pub power_limit_w: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -76,6 +78,10 @@ impl NvidiaSource for NvmlSource {
                 temperature_c: d.temperature(TemperatureSensor::Gpu).ok().map(|t| t as f64),
                 power_w: d.power_usage().ok().map(|mw| mw as f64 / 1000.0),
                 clock_mhz: d.clock_info(Clock::Graphics).ok(),
+                power_limit_w: match (d.enforced_power_limit(), d.power_management_limit_default()) {
+                    (Ok(limit), Ok(default)) => Some((limit as f64 / 1000.0, default as f64 / 1000.0)),
+                    _ => None,
+                },
             });
         }
         NvidiaReading::Devices(devices)
@@ -111,6 +117,7 @@ pub fn snapshots(source: &dyn NvidiaSource, system: &MemorySnapshot) -> Vec<GpuS
                 temperature_c: d.temperature_c,
                 power_w: d.power_w,
                 clock_mhz: d.clock_mhz,
+                power_cap: d.power_limit_w.map(|(limit_w, default_w)| PowerCap { limit_w, default_w, path: None }),
                 source: "NVML".into(),
                 note,
             }
@@ -141,6 +148,7 @@ mod tests {
             temperature_c: Some(40.0),
             power_w: Some(30.0),
             clock_mhz: Some(1500),
+            power_limit_w: None,
         }
     }
 

@@ -82,7 +82,7 @@ impl Job for BenchJob {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BenchStep {
-    pub step: String,
+    pub step: crate::Phrase,
 }
 
 /// `hearth embed`: chunks embedded so far, then the query's vector.

@@ -6,12 +6,14 @@
 mod bench;
 mod error;
 pub mod jobs;
+mod phrase;
 pub mod reasoning;
 mod settings;
 mod wire;
 
 pub use bench::BenchReport;
 pub use error::{ErrorCode, ErrorPayload};
+pub use phrase::{Phrase, PhraseArg};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
     AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
@@ -25,6 +27,7 @@ pub fn typescript_declarations() -> Vec<String> {
     vec![
         ErrorCode::decl(),
         ErrorPayload::decl(),
+        Phrase::decl(),
         Role::decl(),
         ChatMessage::decl(),
         FlashAttention::decl(),

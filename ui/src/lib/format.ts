@@ -1,10 +1,11 @@
 import type { GenerationStats } from "./ipc/bindings";
 import { t } from "./i18n.svelte";
 
+/** A size in the UI's language (61,3 ГиБ in Russian). */
 export function formatBytes(n: number): string {
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)} GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(0)} MiB`;
-  return `${(n / 1024).toFixed(0)} KiB`;
+  if (n >= 1 << 30) return t("units.gib", { n: n / (1 << 30) });
+  if (n >= 1 << 20) return t("units.mib", { n: n / (1 << 20) });
+  return t("units.kib", { n: n / 1024 });
 }
 
 export function formatParams(n: number): string {
@@ -16,8 +17,8 @@ export function formatStats(s: GenerationStats): string {
   const parts = [
     t("stats.prompt", { n: s.prompt_tokens }),
     t("stats.generated", { n: s.gen_tokens }),
-    t("stats.firstToken", { time: s.ttft_ms < 1000 ? `${s.ttft_ms.toFixed(0)} ms` : `${(s.ttft_ms / 1000).toFixed(2)} s` }),
-    t("stats.speed", { tps: s.tg_tps.toFixed(1) }),
+    t("stats.firstToken", { time: s.ttft_ms < 1000 ? t("units.ms", { n: s.ttft_ms }) : t("units.seconds", { n: s.ttft_ms / 1000 }) }),
+    t("stats.speed", { tps: s.tg_tps }),
   ];
   if (s.stop_reason === "max_tokens") parts.push(t("stats.maxTokens"));
   if (s.stop_reason === "context_full") parts.push(t("stats.contextFull"));

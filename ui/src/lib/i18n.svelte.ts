@@ -7,6 +7,7 @@ import i18next from "i18next";
 import en from "../locales/en.json";
 import ru from "../locales/ru.json";
 import * as ipc from "./ipc/backend";
+import type { ErrorPayload, Phrase } from "./ipc/bindings";
 
 export const LANGUAGES = [
   { code: "en", name: "English" },
@@ -32,6 +33,17 @@ i18next.init({
   returnNull: false,
 });
 
+// Formats the catalogs name: `{{gib, fixed(digits: 1)}}` as Rust's `{gib:.1}` (grouped and
+// with a decimal comma in Russian; ungrouped in English, as the CLI prints it), `{{n, int}}`,
+// and `{{ctx, tokens}}`, a count with its noun in the right plural form.
+const grouping = (lng: string | undefined) => lng !== "en";
+i18next.services.formatter?.add("fixed", (value: number, lng, options: { digits?: string | number }) => {
+  const digits = Number(options.digits ?? 0);
+  return new Intl.NumberFormat(lng, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: grouping(lng) }).format(value);
+});
+i18next.services.formatter?.add("int", (value: number, lng) => new Intl.NumberFormat(lng, { maximumFractionDigits: 0, useGrouping: grouping(lng) }).format(value));
+i18next.services.formatter?.add("tokens", (value: number, lng) => i18next.t("units.tokens", { count: value, lng }) as string);
+
 class I18n {
   lang = $state<Language>(i18next.language as Language);
 }
@@ -48,6 +60,24 @@ apply(i18n.lang);
 export function t(key: string, options?: Record<string, unknown>): string {
   void i18n.lang; // a dependency for Svelte's reactivity
   return i18next.t(key, options) as string;
+}
+
+/** What the core said (a tuning finding, the advisor's reason, a benchmark step) in the UI's
+ *  language: the phrase's catalog entry with its values, nested phrases said first; its English
+ *  where the catalog lacks the key. */
+export function say(phrase: Phrase, lng?: string): string {
+  void i18n.lang;
+  const args = Object.fromEntries(Object.entries(phrase.args).map(([k, v]) => [k, typeof v === "object" ? say(v, lng) : v]));
+  return i18next.t(phrase.key, { ...args, lng, defaultValue: phrase.text }) as string;
+}
+
+/** An error for the user: in English the core's message; in another language what went wrong
+ *  (by the error's code) in that language, then the message as the core wrote it (paths,
+ *  llama.cpp's own words). */
+export function errorText(e: ErrorPayload): string {
+  void i18n.lang;
+  if (i18n.lang === "en") return e.message;
+  return t("errors.headline", { what: t(`errors.code.${e.code}`), detail: e.message });
 }
 
 /** A number in the UI's language (1 234,5 in Russian). */

@@ -181,7 +181,7 @@ export function installFakeBackend() {
       }
       case "check_tuning":
         (window as any).__fake.tuningAsked = { model: args.model ?? null, ctx: args.ctx ?? null };
-        return tuningStrixHalo as TuningReport;
+        return tuningStrixHalo as unknown as TuningReport;
       case "ui_preference":
         return (window as any).__fake.prefs?.[args.key] ?? null;
       case "set_ui_preference":
@@ -375,12 +375,18 @@ export function installFakeBackend() {
       case "run_benchmark": {
         const f = (window as any).__fake;
         f.lastBench = args.input;
-        for (const step of ["loading", "prompt 1/1", "generation 1/1"]) {
+        // The steps as the engine says them (crates/engine/src/bench.rs).
+        const steps = [
+          { key: "said.bench.loading", args: {}, text: "loading" },
+          { key: "said.bench.prompt", args: { rep: 1, reps: 1 }, text: "prompt 1/1" },
+          { key: "said.bench.generation", args: { rep: 1, reps: 1 }, text: "generation 1/1" },
+        ];
+        for (const step of steps) {
           args.onStep.onmessage(step);
           await new Promise((r) => setTimeout(r, f.benchStepMs ?? 30));
           if (f.cancelBench) {
             f.cancelBench = false;
-            throw { code: "LOAD_FAILED", message: "the benchmark was cancelled" };
+            throw { code: "CANCELLED", message: "the benchmark was cancelled" }; // as the core says it (jobs.rs)
           }
         }
         const report = { ...benchSmol, model_path: args.input.path, n_prompt: args.input.n_prompt, n_gen: args.input.n_gen };

@@ -40,3 +40,53 @@ test("a Russian choice in Settings turns the UI Russian, with Russian plural for
   await expect(page.getByTestId("announcer")).toHaveText("Ответ готов.");
   await page.screenshot({ path: "test-results/russian-chat.png" });
 });
+
+// What the core says (tuning findings, the advisor's reason, benchmark steps, errors) reaches a
+// Russian UI in Russian: its phrases through the catalogs, numbers in Russian form; an error
+// gets a Russian headline by its code before the core's own message.
+test.describe("what the core says, in Russian", () => {
+  test.use({ locale: "ru-RU" });
+
+  test("tuning findings, the advisor's reason and error, and benchmark steps", async ({ page }) => {
+    await page.goto("/");
+    await page.getByTestId("hardware-strip").click();
+    const tuning = page.getByTestId("monitor").getByTestId("tuning");
+    await expect(tuning).toContainText("Проверено для gpt-oss-120b MXFP4 с контекстом 131\u00a0072 токена.");
+    const gtt = tuning.locator('[data-id="gtt-size"]');
+    await expect(gtt.locator("summary")).toContainText("Системная память, доступная GPU (GTT)");
+    await expect(gtt).toContainText("62,6 ГиБ GTT + 0,5 ГиБ VRAM = 63,1 ГиБ доступно GPU");
+    await expect(gtt).toContainText("не меньше 64,0 ГиБ");
+    await expect(gtt).toContainText("добавьте `ttm.pages_limit=31719424");
+    await expect(gtt).toContainText("На APU AMD вроде Strix Halo");
+    await tuning.locator('[data-id="iommu"] summary').click();
+    await expect(tuning.locator('[data-id="iommu"]')).toContainText("включён (amd_iommu= в параметрах ядра нет)");
+    await page.screenshot({ path: "test-results/russian-tuning.png", fullPage: true });
+    await page.keyboard.press("Escape");
+
+    await page.getByTestId("open-advisor").click();
+    const advisor = page.getByTestId("advisor");
+    await advisor.getByTestId("machine-catalog").check();
+    await advisor.getByTestId("machine-select").selectOption("strix-halo-395-128gb");
+    await advisor.getByTestId("next").click();
+    await advisor.getByTestId("model-catalog").check();
+    await advisor.getByTestId("model-select").selectOption("gpt-oss-120b");
+    await advisor.getByTestId("next").click();
+    await advisor.getByTestId("ctx").fill("10");
+    await advisor.getByTestId("advise").click();
+    await expect(advisor.getByTestId("advisor-error")).toHaveText("Неверный запрос: a context of 10 tokens is too small (at least 64)");
+    await advisor.getByTestId("ctx").fill("32768");
+    await advisor.getByTestId("advise").click();
+    await expect(advisor.getByTestId("recommendation")).toContainText(
+      "MXFP4 — родной выпуск модели (её эксперты остаются MXFP4 в любом кванте, так что другие почти не экономят), он помещается в 124 ГиБ памяти GPU с контекстом 32\u00a0768 токенов (нужно 60,8 ГиБ), примерно 56 ток/с.",
+    );
+    await page.screenshot({ path: "test-results/russian-advisor.png", fullPage: true });
+
+    await page.getByTestId("open-benchmark").click();
+    const bench = page.getByTestId("benchmark");
+    await page.evaluate(() => ((window as any).__fake.benchStepMs = 400));
+    await bench.getByTestId("bench-run").click();
+    await expect(bench.getByTestId("bench-step")).toContainText("загрузка");
+    await bench.getByTestId("bench-cancel").click();
+    await expect(bench.getByTestId("bench-error")).toContainText("Отменено: ");
+  });
+});

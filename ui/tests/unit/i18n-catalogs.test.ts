@@ -4,7 +4,11 @@
 import { describe, expect, it } from "vitest";
 import en from "../../src/locales/en.json";
 import ru from "../../src/locales/ru.json";
-import { osLanguage, t, i18n } from "../../src/lib/i18n.svelte";
+import { osLanguage, say, t, i18n } from "../../src/lib/i18n.svelte";
+import type { Phrase } from "../../src/lib/ipc/bindings";
+import tuningFlow from "../flows/tuning-strix-halo-default.json";
+import adviceFlow from "../flows/advice-gpt-oss-strix.json";
+import adviceFileFlow from "../flows/advice-smollm2-file.json";
 
 type Tree = { [k: string]: string | Tree };
 const flat = (tree: Tree, prefix = ""): string[] =>
@@ -17,6 +21,15 @@ const files = import.meta.glob("../../src/**/*.{svelte,ts}", { query: "?raw", im
 const code = Object.values(files).join("\n");
 const used = new Set([...code.matchAll(/\bt\(\s*"([^"]+)"/g)].map((m) => m[1]));
 for (const m of code.matchAll(/\bt\(\s*(?:[^()"]*\?\s*)?"([^"]+)"\s*:\s*"([^"]+)"/g)) used.add(m[1]).add(m[2]);
+// What the core says in phrases (`phrase!("said.…", "English …")` in the crates): the UI's
+// catalogs hold each key, and English says exactly what Rust says.
+const rust = Object.values(
+  import.meta.glob(["../../../crates/*/src/**/*.rs", "../../../src-tauri/*.rs"], { query: "?raw", import: "default", eager: true }) as Record<string, string>,
+).join("\n");
+const rustPhrases = new Map([...rust.matchAll(/phrase!\(\s*"(said\.[^"]+)",\s*"((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+for (const k of rustPhrases.keys()) used.add(k);
+const tuningToml = import.meta.glob("../../../crates/advisor/catalog/tuning.toml", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+const tuningChecks = [...Object.values(tuningToml)[0].matchAll(/id = "([^"]+)"\ntitle = "([^"]+)"\nwhy = "((?:[^"\\]|\\.)*)"/g)].map((m) => ({ id: m[1], title: m[2], why: m[3] }));
 // Keys built from a value: `t(\`first.fits.${fits}\`)` uses every key under "first.fits.".
 const prefixes = [...code.matchAll(/\bt\(\s*`([^`$]+)\$\{/g)].map((m) => m[1]);
 
@@ -39,6 +52,52 @@ describe("message catalogs", () => {
     expect(enKeys.filter((k) => !isUsed(k)), "unused keys").toEqual([]);
     const enBases = new Set(enKeys.map(base));
     expect([...used].filter((k) => !enBases.has(k)), "keys missing from en.json").toEqual([]);
+  });
+
+  it("has every phrase the core says, and no other", () => {
+    expect(rustPhrases.size, "phrase! keys found in the crates").toBeGreaterThan(40);
+    const said = enKeys.filter((k) => k.startsWith("said."));
+    expect(said.filter((k) => !rustPhrases.has(k)), "catalog phrases Rust never says").toEqual([]);
+    expect([...rustPhrases.keys()].filter((k) => !said.includes(k)), "Rust phrases missing from en.json").toEqual([]);
+  });
+
+  it("has every tuning check of the catalog, in English as the catalog says it", () => {
+    expect(tuningChecks.length).toBeGreaterThanOrEqual(10);
+    const checks = (en as any).tuning.check as Record<string, { title: string; why: string }>;
+    expect(Object.keys(checks).sort()).toEqual(tuningChecks.map((c) => c.id).sort());
+    for (const c of tuningChecks) expect(checks[c.id], c.id).toEqual({ title: c.title, why: c.why });
+  });
+
+  // The recorded answers of `hearth hardware --check-tuning` and `hearth advise` (real runs).
+  const phrasesIn = (value: unknown): Phrase[] =>
+    value && typeof value === "object"
+      ? "key" in value && "args" in value && "text" in value
+        ? [value as Phrase]
+        : Object.values(value).flatMap(phrasesIn)
+      : [];
+  const recorded = [tuningFlow, adviceFlow, adviceFileFlow].flatMap(phrasesIn);
+
+  it("says in English exactly what the core printed", () => {
+    expect(recorded.length).toBeGreaterThan(15);
+    for (const p of recorded) {
+      expect(en, p.key).toHaveProperty(p.key.split("."));
+      expect(say(p, "en"), p.key).toBe(p.text);
+    }
+  });
+
+  it("says it in Russian, numbers as Russian writes them", () => {
+    // A value and where it was read: the same in every language.
+    const sameEverywhere = new Set(["said.value", "said.tuning.kernel.observed", "said.tuning.platformProfile.observed", "said.tuning.nvidiaDriver.observed"]);
+    for (const p of recorded) {
+      const russian = say(p, "ru");
+      expect(russian, p.key).not.toMatch(/\{\{|\}\}/);
+      if (!sameEverywhere.has(p.key)) expect(russian, p.key).not.toBe(p.text);
+    }
+    const gtt = tuningFlow.findings.find((f) => f.id === "gtt-size")!;
+    // Russian groups thousands with a no-break space (Intl).
+    expect(say(gtt.phrases.observed as Phrase, "ru")).toContain("62,6 ГиБ GTT + 0,5 ГиБ VRAM = 63,1 ГиБ доступно GPU");
+    expect(say(gtt.phrases.observed as Phrase, "ru")).toContain("gpt-oss-120b MXFP4 с контекстом 131\u00a0072 токена нужно 64,2 ГиБ");
+    expect(say(adviceFlow.recommendation.reason_phrase as Phrase, "ru")).toContain("в 124 ГиБ памяти GPU с контекстом 32\u00a0768 токенов (нужно 60,8 ГиБ), примерно 56 ток/с");
   });
 
   it("follows the OS's language and picks Russian plural forms", () => {

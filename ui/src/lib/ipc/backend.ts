@@ -22,6 +22,7 @@ import type {
   HubSort,
   BenchInput,
   BenchReport,
+  Phrase,
   BenchResults,
   AllocatedMemory,
   KvCacheType,
@@ -206,8 +207,8 @@ export function pullModel(spec: string, file: string, onProgress: (e: PullEvent)
 export const cancelPull = () => call("cancel_pull");
 
 // The benchmark.
-export function runBenchmark(input: BenchInput, onStep: (step: string) => void): Promise<BenchReport> {
-  const channel = new Channel<string>();
+export function runBenchmark(input: BenchInput, onStep: (step: Phrase) => void): Promise<BenchReport> {
+  const channel = new Channel<Phrase>();
   channel.onmessage = onStep;
   return call("run_benchmark", { input, onStep: channel });
 }

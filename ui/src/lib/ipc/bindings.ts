@@ -6,6 +6,16 @@ export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | 
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
+export type Phrase = { 
+/**
+ * The catalog key (`tuning.gttSize.observed`).
+ */
+key: string, args: Record<string, number | string | Phrase>, 
+/**
+ * The English, as the CLI prints it; the UI's fallback for a key its catalog lacks.
+ */
+text: string, };
+
 export type Role = "system" | "user" | "assistant";
 
 export type ChatMessage = { role: Role, content: string, 
@@ -300,9 +310,20 @@ export type GpuSnapshot = { name: string, vendor: string, memory_kind: MemoryKin
  */
 addressable_total_bytes: number | null, used_bytes: number | null, utilization_percent: number | null, temperature_c: number | null, power_w: number | null, clock_mhz: number | null, 
 /**
+ * The power cap in force and the GPU's default, where the driver says both (discrete amdgpu
+ * hwmon, NVML; amdgpu shows none for Strix Halo, whose limits are the platform profile's).
+ */
+power_cap: PowerCap | null, 
+/**
  * Where the numbers come from, and anything the user should know about them.
  */
 source: string, note: string | null, };
+
+export type PowerCap = { limit_w: number, default_w: number, 
+/**
+ * The sysfs file that sets it (amdgpu's hwmon `power1_cap`, microwatts); none for NVIDIA.
+ */
+path: string | null, };
 
 export type SensorReading = { label: string, 
 /**
@@ -385,6 +406,10 @@ export type Recommendation = { quant: string,
  */
 gpu_layers: number, n_cpu_moe: number, ctx: number, flash_attention: boolean, kv_type: KvCacheType, mmap: boolean, mlock: boolean, reason: string, 
 /**
+ * `reason` for the UI to say in the user's language.
+ */
+reason_phrase: Phrase, 
+/**
  * The same settings as a llama-server command line.
  */
 launch: string, };
@@ -403,11 +428,11 @@ selected: QuantRow | null, recommendation: Recommendation | null,
 /**
  * Why there is no recommendation, when there is none.
  */
-no_recommendation: string | null, 
+no_recommendation: string | null, no_recommendation_phrase: Phrase | null, 
 /**
  * Things the user should know about the request itself (e.g. a context beyond the model's).
  */
-notes: Array<string>, sources: Array<string>, };
+notes: Array<string>, note_phrases: Array<Phrase>, sources: Array<string>, };
 
 export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, gpu_layers: number, n_cpu_moe: number, total_bytes: number, pp_tps: number, tg_tps: number, 
 /**
@@ -419,7 +444,7 @@ export type TuningReport = { kernel_release: string | null,
 /**
  * The model and context the memory checks were made against, where one was given.
  */
-model: string | null, model_need_bytes: number | null, 
+model: string | null, model_phrase: Phrase | null, model_need_bytes: number | null, 
 /**
  * Problems first, then advice, then what is fine.
  */
@@ -433,7 +458,14 @@ observed: string, recommended: string,
 /**
  * The exact change (kernel parameter, BIOS setting, command); none when nothing to change.
  */
-fix: string | null, why: string, source: string, };
+fix: string | null, why: string, source: string, 
+/**
+ * `observed`, `recommended` and `fix` for the UI to say in the user's language (the title
+ * and why are the catalog's, keyed by `id`).
+ */
+phrases: FindingPhrases, };
+
+export type FindingPhrases = { observed: Phrase, recommended: Phrase, fix: Phrase | null, };
 
 export type Severity = "problem" | "advice" | "ok";
 
@@ -662,7 +694,7 @@ export interface Commands {
   dry_run_model: { args: { path: string; ctx: number; kvType: KvCacheType }; result: AllocatedMemory };
   quantize_model: { args: { path: string; quant: string; allowRequantize: boolean; onEvent: Channel<QuantizeEvent> }; result: QuantizeDone };
   cancel_quantize: { args: {}; result: void };
-  run_benchmark: { args: { input: BenchInput; onStep: Channel<string> }; result: BenchReport };
+  run_benchmark: { args: { input: BenchInput; onStep: Channel<Phrase> }; result: BenchReport };
   cancel_benchmark: { args: {}; result: void };
   bench_results: { args: { allMachines: boolean }; result: BenchResults };
   library: { args: {}; result: Array<LibraryEntry> };
