@@ -65,13 +65,18 @@ pub fn calibrate(catalog: &Catalog, hw: &HardwareSpec, reports: &[BenchReport]) 
     let mut h = hw.clone();
     h.tg_calibration = Some(tg_factor);
     h.pp_calibration = Some(pp_factor);
-    let note = format!(
-        "Calibrated by {runs} benchmark run(s) on this machine: generation x{tg_factor:.2}, prompt processing x{pp_factor:.2} of the uncalibrated prediction."
+    let note = hearth_protocol::phrase!(
+        "said.advisor.calibrated",
+        "Calibrated by {runs} benchmark run(s) on this machine: generation x{tg:.2}, prompt processing x{pp:.2} of the uncalibrated prediction.",
+        runs = runs,
+        tg = tg_factor,
+        pp = pp_factor
     );
     h.note = Some(match &hw.note {
         Some(n) => format!("{note} {n}"),
-        None => note,
+        None => note.text.clone(),
     });
+    h.note_phrases.insert(0, note);
     Some(Calibrated { hardware: h, runs, tg_factor, pp_factor })
 }
 

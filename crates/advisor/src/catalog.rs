@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 
+use hearth_protocol::Phrase;
 use serde::{Deserialize, Serialize};
 
 use crate::AdvisorError;
@@ -66,6 +67,14 @@ pub struct HardwareSpec {
     pub price_usd: Option<f64>,
     pub source: String,
     pub note: Option<String>,
+    /// `name` and `note` for the UI to say in the user's language, where the advisor wrote them
+    /// (this machine); catalog machines have their names and notes as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub name_phrase: Option<Phrase>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(optional, as = "Option<Vec<Phrase>>")]
+    pub note_phrases: Vec<Phrase>,
     /// Measured / predicted generation speed on this machine (its own benchmark runs), applied
     /// to every prediction for it; absent for catalog machines.
     #[serde(default)]

@@ -4,6 +4,8 @@
 
 use hearth_hardware::{HardwareSnapshot, MemoryKind};
 
+use hearth_protocol::phrase;
+
 use crate::{Catalog, HardwareKind, HardwareSpec, GIB};
 
 /// Dual-channel DDR4-3200 (51.2 GB/s): a conservative guess for an unknown PC's RAM.
@@ -38,35 +40,53 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
     match (known, gpu) {
         (Some(mut spec), Some(g)) => {
             spec.id = "this-machine".into();
-            spec.name = format!("This machine ({}, {:.0} GiB RAM)", g.name, ram_gib);
+            let name = phrase!("said.advisor.thisMachine", "This machine ({gpu}, {ram:.0} GiB RAM)", gpu = g.name.clone(), ram = ram_gib);
+            spec.name = name.text.clone();
+            spec.name_phrase = Some(name);
             spec.ram_gib = ram_gib;
             if let Some(gib) = gpu_gib {
                 spec.gpu_memory_gib = gib;
             }
-            spec.note = Some(format!(
-                "Bandwidth and compute from the catalog's {}; memory sizes read from this machine.",
-                spec.source.split(';').next().unwrap_or_default()
-            ));
+            let note = phrase!(
+                "said.advisor.thisMachineFromCatalog",
+                "Bandwidth and compute from the catalog's {source}; memory sizes read from this machine.",
+                source = spec.source.split(';').next().unwrap_or_default().to_string()
+            );
+            spec.note = Some(note.text.clone());
+            spec.note_phrases = vec![note];
             spec
         }
-        _ => HardwareSpec {
-            id: "this-machine".into(),
-            name: format!("This machine ({}, {:.0} GiB RAM)", snap.cpu.name.clone().unwrap_or_else(|| "CPU".into()), ram_gib),
-            kind: HardwareKind::Cpu,
-            ram_gib,
-            gpu_memory_gib: 0.0,
-            bandwidth_gbs: UNKNOWN_RAM_BANDWIDTH_GBS,
-            host_bandwidth_gbs: UNKNOWN_RAM_BANDWIDTH_GBS,
-            matmul_tflops: 0.05 * snap.cpu.cores.unwrap_or(4) as f64,
-            backend: "cpu".into(),
-            power_w: None,
-            price_usd: None,
-            source: "this machine's RAM size (/proc/meminfo); no GPU the catalog knows".into(),
-            tg_calibration: None,
-            pp_calibration: None,
-            note: Some(format!(
-                "Assumed: {UNKNOWN_RAM_BANDWIDTH_GBS} GB/s RAM bandwidth (dual-channel DDR4-3200) and 50 GFLOPS per core; Hearth's benchmark measures the real figures."
-            )),
-        },
+        _ => {
+            let name = phrase!(
+                "said.advisor.thisMachine",
+                "This machine ({gpu}, {ram:.0} GiB RAM)",
+                gpu = snap.cpu.name.clone().unwrap_or_else(|| "CPU".into()),
+                ram = ram_gib
+            );
+            let note = phrase!(
+                "said.advisor.thisMachineAssumed",
+                "Assumed: {bandwidth} GB/s RAM bandwidth (dual-channel DDR4-3200) and 50 GFLOPS per core; Hearth's benchmark measures the real figures.",
+                bandwidth = UNKNOWN_RAM_BANDWIDTH_GBS
+            );
+            HardwareSpec {
+                id: "this-machine".into(),
+                name: name.text.clone(),
+                name_phrase: Some(name),
+                note: Some(note.text.clone()),
+                note_phrases: vec![note],
+                kind: HardwareKind::Cpu,
+                ram_gib,
+                gpu_memory_gib: 0.0,
+                bandwidth_gbs: UNKNOWN_RAM_BANDWIDTH_GBS,
+                host_bandwidth_gbs: UNKNOWN_RAM_BANDWIDTH_GBS,
+                matmul_tflops: 0.05 * snap.cpu.cores.unwrap_or(4) as f64,
+                backend: "cpu".into(),
+                power_w: None,
+                price_usd: None,
+                source: "this machine's RAM size (/proc/meminfo); no GPU the catalog knows".into(),
+                tg_calibration: None,
+                pp_calibration: None,
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
 import type { GenerationStats } from "./ipc/bindings";
-import { t } from "./i18n.svelte";
+import { t, fixed } from "./i18n.svelte";
 
 /** A size in the UI's language (61,3 ГиБ in Russian). */
 export function formatBytes(n: number): string {
@@ -9,8 +9,8 @@ export function formatBytes(n: number): string {
 }
 
 export function formatParams(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(1)}B`;
-  return `${(n / 1e6).toFixed(0)}M`;
+  if (n >= 1e9) return `${fixed(n / 1e9, 1)}B`;
+  return `${fixed(n / 1e6, 0)}M`;
 }
 
 export function formatStats(s: GenerationStats): string {
@@ -27,7 +27,7 @@ export function formatStats(s: GenerationStats): string {
 
 /** 1234 → "1.2k", 56 → "56". */
 export function formatCount(n: number): string {
-  if (n >= 1_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
-  if (n >= 1000) return `${(n / 1000).toFixed(1)}k`;
+  if (n >= 1_000_000) return `${fixed(n / 1_000_000, 1)}M`;
+  if (n >= 1000) return `${fixed(n / 1000, 1)}k`;
   return String(n);
 }

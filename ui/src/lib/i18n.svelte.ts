@@ -85,6 +85,11 @@ export function formatNumber(n: number, options?: Intl.NumberFormatOptions): str
   return new Intl.NumberFormat(i18n.lang, options).format(n);
 }
 
+/** `n` with `digits` decimals in the UI's language, as `toFixed` would in English (ungrouped). */
+export function fixed(n: number, digits: number): string {
+  return new Intl.NumberFormat(i18n.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: i18n.lang !== "en" }).format(n);
+}
+
 /** A date (and time) in the UI's language. */
 export function formatDate(d: Date | string | number, options?: Intl.DateTimeFormatOptions): string {
   return new Intl.DateTimeFormat(i18n.lang, options).format(new Date(d));

@@ -2,6 +2,7 @@
 // Russian's plural forms where English has plurals) and neither has a key the code does not
 // use; every key the code asks for exists.
 import { describe, expect, it } from "vitest";
+import { parse } from "svelte/compiler";
 import en from "../../src/locales/en.json";
 import ru from "../../src/locales/ru.json";
 import { osLanguage, say, t, i18n } from "../../src/lib/i18n.svelte";
@@ -98,6 +99,30 @@ describe("message catalogs", () => {
     expect(say(gtt.phrases.observed as Phrase, "ru")).toContain("62,6 ГиБ GTT + 0,5 ГиБ VRAM = 63,1 ГиБ доступно GPU");
     expect(say(gtt.phrases.observed as Phrase, "ru")).toContain("gpt-oss-120b MXFP4 с контекстом 131\u00a0072 токена нужно 64,2 ГиБ");
     expect(say(adviceFlow.recommendation.reason_phrase as Phrase, "ru")).toContain("в 124 ГиБ памяти GPU с контекстом 32\u00a0768 токенов (нужно 60,8 ГиБ), примерно 56 ток/с");
+  });
+
+  // The bug this pins: the Monitor's memory, CPU and GPU lines were English text in the markup
+  // of a Russian UI. Text a user reads (text nodes; title, placeholder, aria-label, alt) holds no
+  // English word: only llama.cpp's and the hardware's own terms.
+  it("has no English words in the markup, only technical terms", () => {
+    const TERMS = new Set(["KLD", "KV", "pp", "tg", "t/s", "tok/J", "Hearth", "ctx", "Top-k", "Top-p", "Min-p", "mmap", "mlock"]);
+    const VISIBLE = ["title", "placeholder", "aria-label", "alt", "label"];
+    const svelte = import.meta.glob("../../src/**/*.svelte", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+    const english: string[] = [];
+    const walk = (file: string, n: any): void => {
+      if (!n || typeof n !== "object") return;
+      if (Array.isArray(n)) return n.forEach((c) => walk(file, c));
+      if (n.type === "Script" || n.type === "StyleSheet") return;
+      if (n.type === "Attribute" && !VISIBLE.includes(n.name)) return;
+      if (n.type === "Text") {
+        const words = (n.data as string).match(/[A-Za-z][A-Za-z/-]*[A-Za-z]/g) ?? [];
+        const left = words.filter((w) => !TERMS.has(w) && !/^https?:/.test(n.data.trim()));
+        if (left.length) english.push(`${file}: ${n.data.trim()}`);
+      }
+      for (const k of Object.keys(n)) if (k !== "parent") walk(file, n[k]);
+    };
+    for (const [file, src] of Object.entries(svelte)) walk(file, parse(src, { modern: true }).fragment);
+    expect(english).toEqual([]);
   });
 
   it("follows the OS's language and picks Russian plural forms", () => {

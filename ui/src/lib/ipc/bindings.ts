@@ -355,6 +355,11 @@ export type AdviseInput = { model: ModelChoice, hardware: HardwareChoice, backen
 
 export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, power_w: number | null, price_usd: number | null, source: string, note: string | null, 
 /**
+ * `name` and `note` for the UI to say in the user's language, where the advisor wrote them
+ * (this machine); catalog machines have their names and notes as they are.
+ */
+name_phrase?: Phrase, note_phrases?: Array<Phrase>, 
+/**
  * Measured / predicted generation speed on this machine (its own benchmark runs), applied
  * to every prediction for it; absent for catalog machines.
  */
