@@ -107,6 +107,13 @@ pub struct Backend {
     pub moe_compute_factor: f64,
     pub overhead_gib: f64,
     pub fit: String,
+    /// Attention over the context while reading a prompt (flash attention on): the share of
+    /// `matmul_tflops` it sustains near depth 0, and the depth at which that share has halved
+    /// (0: it does not fall). Fitted on `catalog/depth.toml`.
+    pub attention_efficiency: f64,
+    #[serde(default)]
+    pub attention_half_depth: f64,
+    pub attention_fit: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -33,7 +33,7 @@ pub use memory::{estimate_memory, kv_cache_bytes, MemoryEstimate, MemoryParams, 
 pub use model_shape::{ModelShape, TensorClass};
 pub use placement::{place, Fit, Placement};
 pub use sizing::{compare_hardware, MachineRow};
-pub use speed::{predict, Predicted};
+pub use speed::{attention_flops, attention_seconds, predict, Predicted};
 pub use tuning::{check_tuning, gtt_kernel_parameters, FindingPhrases, ModelNeed, Severity, TuningFact, TuningFinding, TuningReport};
 
 /// Bytes in a GiB.

@@ -47,6 +47,9 @@ pub struct ModelShape {
     pub ffn: u32,
     /// Values cached per token per layer (K and V together; the latent for MLA).
     pub kv_values_per_token: f64,
+    /// Each attention head's query/key width: with the heads and the depth, what attention
+    /// computes per prompt token.
+    pub head_dim: f64,
     pub full_layers: u32,
     pub swa_layers: u32,
     pub swa_window: u32,
@@ -98,6 +101,7 @@ impl ModelShape {
             vocab: m.vocab,
             ffn: m.expert_ffn.unwrap_or(4 * m.hidden),
             kv_values_per_token: m.mla_kv_dim.map_or(2.0 * m.kv_heads as f64 * m.head_dim as f64, f64::from),
+            head_dim: m.head_dim as f64,
             full_layers: m.layers - swa_layers,
             swa_layers,
             swa_window: m.swa_window.unwrap_or(0),
@@ -181,6 +185,7 @@ impl ModelShape {
             vocab,
             ffn,
             kv_values_per_token,
+            head_dim: key_len,
             full_layers: layers - swa_layers.min(layers),
             swa_layers: swa_layers.min(layers),
             swa_window,

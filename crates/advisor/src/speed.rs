@@ -1,6 +1,8 @@
 //! Predicted speed. Generation reads the active weights (and the KV cache up to the depth)
 //! once per token, so it is bounded by memory bandwidth times the backend's efficiency, plus a
-//! fixed cost per layer; prompt processing is bounded by matrix throughput.
+//! fixed cost per layer; prompt processing is bounded by matrix throughput, plus attention over
+//! the context already read, which grows with the depth (and, on some backends, gets less
+//! efficient as it grows).
 
 use serde::Serialize;
 
@@ -11,8 +13,13 @@ use crate::{AdvisorError, Backend, Fit, HardwareKind, HardwareSpec, ModelShape, 
 
 #[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
 pub struct Predicted {
-    /// Prompt processing, tokens/s.
+    /// Prompt processing at the requested depth, tokens/s.
     pub pp_tps: f64,
+    /// Prompt processing with an empty context, tokens/s.
+    pub pp_tps_start: f64,
+    /// Seconds to read the requested depth's worth of prompt into an empty context (a document
+    /// of that many tokens), attention's growth included.
+    pub prefill_seconds: f64,
     /// Generation at the requested depth, tokens/s.
     pub tg_tps: f64,
     /// Generation with an empty context, tokens/s.
@@ -36,7 +43,7 @@ pub fn predict(
     kv_type: KvCacheType,
 ) -> Result<Predicted, AdvisorError> {
     if placement.fit == Fit::No {
-        return Ok(Predicted { pp_tps: 0.0, tg_tps: 0.0, tg_tps_start: 0.0 });
+        return Ok(Predicted { pp_tps: 0.0, pp_tps_start: 0.0, prefill_seconds: 0.0, tg_tps: 0.0, tg_tps_start: 0.0 });
     }
     let active = shape.active_weight_bytes(quant)?;
     // Bytes of active weights the CPU side reads per token.
@@ -76,5 +83,30 @@ pub fn predict(
         // llama.cpp copies CPU-held weights to the GPU for each 512-token batch.
         pp_seconds += placement.cpu_bytes / PCIE_BYTES_PER_S / 512.0;
     }
-    Ok(Predicted { pp_tps: pp_scale / pp_seconds, tg_tps: tg, tg_tps_start: tg_start })
+    let depth = depth.min(ctx) as f64;
+    let at = |d: f64| (pp_seconds + attention_seconds(shape, hw, backend, d)) / pp_scale;
+    // The prompt read from empty to `depth`: the per-token cost integrated (midpoints).
+    const STEPS: usize = 64;
+    let step = depth / STEPS as f64;
+    let prefill_seconds = (0..STEPS).map(|i| at((i as f64 + 0.5) * step) * step).sum();
+    Ok(Predicted { pp_tps: 1.0 / at(depth), pp_tps_start: 1.0 / at(0.0), prefill_seconds, tg_tps: tg, tg_tps_start: tg_start })
+}
+
+/// FLOPs attention spends per prompt token at `depth`: QKᵀ and the weighted sum of values, two
+/// FLOPs per multiply-add each, over every key in reach (all of them in full-attention layers,
+/// the window in sliding-window ones).
+pub fn attention_flops(shape: &ModelShape, depth: f64) -> f64 {
+    let keys = shape.full_layers as f64 * depth + shape.swa_layers as f64 * depth.min(shape.swa_window as f64);
+    4.0 * shape.heads as f64 * shape.head_dim * keys
+}
+
+/// Seconds attention adds to each prompt token at `depth` on `backend`, beyond what it costs
+/// near depth 0 (which the matrix fit already holds).
+pub fn attention_seconds(shape: &ModelShape, hw: &HardwareSpec, backend: &Backend, depth: f64) -> f64 {
+    let sustained = hw.matmul_tflops * 1e12 * backend.attention_efficiency;
+    if sustained <= 0.0 {
+        return 0.0;
+    }
+    let slowdown = if backend.attention_half_depth > 0.0 { 1.0 + depth / backend.attention_half_depth } else { 1.0 };
+    attention_flops(shape, depth) * slowdown / sustained
 }

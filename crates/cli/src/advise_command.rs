@@ -26,7 +26,8 @@ pub struct AdviseArgs {
     /// Context length in tokens.
     #[arg(long, default_value_t = 32768, allow_negative_numbers = true)]
     ctx: i64,
-    /// Tokens already in the context when generation speed is predicted.
+    /// Tokens already in the context when generation and prompt speed are predicted (and the
+    /// length of the document whose reading time is predicted).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     depth: i64,
     /// KV cache type.
@@ -225,7 +226,13 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
             "fits": selected.fits,
             "gpu_layers": selected.gpu_layers,
             "n_cpu_moe": selected.n_cpu_moe,
-            "predicted": { "pp_tps": selected.predicted.pp_tps, "tg_tps": selected.predicted.tg_tps, "tg_tps_start": selected.predicted.tg_tps_start },
+            "predicted": {
+                "pp_tps": selected.predicted.pp_tps,
+                "pp_tps_start": selected.predicted.pp_tps_start,
+                "prefill_seconds": selected.predicted.prefill_seconds,
+                "tg_tps": selected.predicted.tg_tps,
+                "tg_tps_start": selected.predicted.tg_tps_start
+            },
             "recommendation": advice.recommendation,
             "no_recommendation": advice.no_recommendation,
             "no_recommendation_phrase": advice.no_recommendation_phrase,
@@ -307,6 +314,15 @@ fn print_table(a: &Advice) {
             r.predicted.tg_tps,
             r.kld.map_or("-".into(), |k| format!("{k:.4}")),
         );
+    }
+    if a.depth > 0 {
+        if let Some(row) = &a.selected {
+            let p = &row.predicted;
+            println!(
+                "\n{} at depth {}: prompt {:.0} tok/s (from {:.0} at depth 0); reading a {}-token document takes about {:.0} s",
+                row.quant, a.depth, p.pp_tps, p.pp_tps_start, a.depth, p.prefill_seconds
+            );
+        }
     }
     println!();
     match (&a.recommendation, &a.no_recommendation) {

@@ -30,6 +30,16 @@ test("the advisor wizard walks machine, model, context and shows the quant table
   await expect(advisor.getByTestId("apply")).toHaveCount(0);
   await expect(advisor.getByTestId("dry-run")).toHaveCount(0);
 
+  // Prompt speed at depth (issue 22): a 32K document on the same machine.
+  await expect(advisor.getByTestId("advice-prefill")).toHaveCount(0);
+  await advisor.getByRole("button", { name: "3. Context" }).click();
+  await advisor.getByTestId("ctx").fill("65536");
+  await advisor.getByTestId("depth").fill("32768");
+  await advisor.getByTestId("advise").click();
+  await expect(advisor.getByTestId("advice-prefill")).toHaveText(
+    "Reading a 32768-token document takes about 72 s: prompt processing falls from 694 tok/s at the start to 309 at that depth.",
+  );
+
   await advisor.getByTestId("compare").click();
   await expect(advisor.getByTestId("machine-row")).toHaveCount(9);
   await expect(advisor.getByTestId("machine-table")).toContainText("split GPU/CPU");

@@ -7,6 +7,7 @@ import tuningStrixHalo from "./tuning-strix-halo-default.json";
 // Recorded from `hearth advise --model gpt-oss-120b --hardware strix-halo-395-128gb --ctx 32768 --json`
 // (and `--compare`, `--list-models`): the real advisor's answers.
 import adviceGptOssStrix from "./advice-gpt-oss-strix.json";
+import adviceGptOssStrixDepth from "./advice-gpt-oss-strix-depth.json";
 import machinesGptOss from "./machines-gpt-oss.json";
 import catalogModels from "./catalog-models.json";
 // `hearth advise --model SmolLM2-135M-Instruct.Q4_1.gguf --hardware strix-halo-395-128gb --ctx 8192 --json`
@@ -289,7 +290,9 @@ export function installFakeBackend() {
       case "advise_model": {
         (window as any).__fake.lastAdvise = args.input;
         if (args.input.ctx < 64) throw { code: "BAD_REQUEST", message: `a context of ${args.input.ctx} tokens is too small (at least 64)` };
-        return args.input.model.kind === "file" ? adviceSmolFile : adviceGptOssStrix;
+        if (args.input.model.kind === "file") return adviceSmolFile;
+        // `hearth advise --ctx 65536 --depth 32768 --use long-documents`, recorded.
+        return args.input.depth > 0 ? adviceGptOssStrixDepth : adviceGptOssStrix;
       }
       case "compare_machines":
         return machinesGptOss;

@@ -379,9 +379,18 @@ export type MemoryEstimate = { weights_bytes: number, kv_bytes: number, compute_
 
 export type Predicted = { 
 /**
- * Prompt processing, tokens/s.
+ * Prompt processing at the requested depth, tokens/s.
  */
 pp_tps: number, 
+/**
+ * Prompt processing with an empty context, tokens/s.
+ */
+pp_tps_start: number, 
+/**
+ * Seconds to read the requested depth's worth of prompt into an empty context (a document
+ * of that many tokens), attention's growth included.
+ */
+prefill_seconds: number, 
 /**
  * Generation at the requested depth, tokens/s.
  */
