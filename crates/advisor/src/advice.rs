@@ -74,6 +74,8 @@ pub struct Recommendation {
     pub reason: String,
     /// `reason` for the UI to say in the user's language.
     pub reason_phrase: Phrase,
+    /// The llama.cpp backend to run it with.
+    pub backend: String,
     /// The same settings as a llama-server command line.
     pub launch: String,
 }
@@ -113,9 +115,129 @@ pub struct Advice {
     pub notes: Vec<String>,
     pub note_phrases: Vec<Phrase>,
     pub sources: Vec<String>,
+    /// Where the machine has more than one usable backend: each, with its recommended quant's
+    /// speeds, side by side; `backend` is the one chosen for the use, for `backend_choice`.
+    pub backend_options: Vec<BackendOption>,
+    pub backend_choice: Option<Phrase>,
 }
 
+/// One backend the machine can use, for the request's model and use.
+#[derive(Debug, Clone, Serialize, ts_rs::TS)]
+pub struct BackendOption {
+    pub backend: String,
+    pub quant: String,
+    pub tg_tps: f64,
+    /// Prompt processing at `depth`.
+    pub pp_tps: f64,
+    /// The depth compared at: the request's, or half the context for long documents.
+    pub depth: u32,
+    /// Reading `depth` tokens from empty, seconds.
+    pub prefill_seconds: f64,
+    /// Known problems of this backend with the model's family; such a backend is chosen only
+    /// when every backend has one.
+    pub problems: Vec<crate::BackendProblem>,
+}
+
+/// How people write a backend's name.
+fn backend_name(id: &str) -> String {
+    match id {
+        "cuda" => "CUDA".into(),
+        "rocm" => "ROCm".into(),
+        "vulkan" => "Vulkan".into(),
+        "metal" => "Metal".into(),
+        "cpu" => "CPU".into(),
+        other => other.into(),
+    }
+}
+
+/// The advice for `req`; where the machine has several backends and none was asked for, each is
+/// evaluated and the one that serves the use best is chosen: generation speed for chat and
+/// coding, the time to read a long prompt for long documents. A backend with a known problem
+/// for the model's family loses to one without.
 pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorError> {
+    let hw = req.hardware;
+    if req.backend.is_some() || hw.backends.len() < 2 {
+        return advise_on(catalog, req);
+    }
+    let long = req.use_case == Use::LongDocuments;
+    let depth = if long && req.depth == 0 { req.ctx / 2 } else { req.depth };
+    let mut options = Vec::new();
+    for b in &hw.backends {
+        let a = advise_on(catalog, &AdviceRequest { backend: Some(b), depth, ..*req })?;
+        let Some(row) = a.recommendation.as_ref().and_then(|r| a.rows.iter().find(|x| x.quant == r.quant)) else { continue };
+        let problems = catalog
+            .problems
+            .iter()
+            .filter(|p| &p.backend == b && p.architecture == req.shape.architecture && p.hardware.as_ref().is_none_or(|h| h == &hw.id))
+            .cloned()
+            .collect();
+        options.push(BackendOption {
+            backend: b.clone(),
+            quant: row.quant.clone(),
+            tg_tps: row.predicted.tg_tps,
+            pp_tps: row.predicted.pp_tps,
+            depth,
+            prefill_seconds: row.predicted.prefill_seconds,
+            problems,
+        });
+    }
+    if options.is_empty() {
+        return advise_on(catalog, req);
+    }
+    let clean: Vec<&BackendOption> = options.iter().filter(|o| o.problems.is_empty()).collect();
+    let pool: Vec<&BackendOption> = if clean.is_empty() { options.iter().collect() } else { clean };
+    let better = |a: &&BackendOption, b: &&BackendOption| {
+        if long {
+            a.pp_tps.total_cmp(&b.pp_tps).then(a.tg_tps.total_cmp(&b.tg_tps))
+        } else {
+            a.tg_tps.total_cmp(&b.tg_tps)
+        }
+    };
+    let chosen = (*pool.iter().max_by(|a, b| better(a, b)).expect("not empty")).clone();
+    let runner_up = options.iter().filter(|o| o.backend != chosen.backend).max_by(|a, b| better(a, b));
+    let choice = runner_up.map(|other| {
+        let (name, other_name) = (backend_name(&chosen.backend), backend_name(&other.backend));
+        if !other.problems.is_empty() && chosen.problems.is_empty() {
+            phrase!(
+                "said.advisor.backend.problem",
+                "{name}: {other_name} has a known problem with this model ({what}).",
+                name = name,
+                other_name = other_name,
+                what = other.problems[0].what.clone()
+            )
+        } else if long {
+            phrase!(
+                "said.advisor.backend.prompt",
+                "{name} for long documents: it reads a {depth}-token document in about {secs:.0} s against {other_secs:.0} s on {other_name}, and generates {tg:.0} against {other_tg:.0} tok/s.",
+                name = name,
+                depth = depth,
+                secs = chosen.prefill_seconds,
+                other_secs = other.prefill_seconds,
+                other_name = other_name,
+                tg = chosen.tg_tps,
+                other_tg = other.tg_tps
+            )
+        } else {
+            phrase!(
+                "said.advisor.backend.generation",
+                "{name} for chat: it generates {tg:.0} against {other_tg:.0} tok/s on {other_name}; {other_name} reads prompts at {other_pp:.0} against {pp:.0} tok/s.",
+                name = name,
+                tg = chosen.tg_tps,
+                other_tg = other.tg_tps,
+                other_name = other_name,
+                other_pp = other.pp_tps,
+                pp = chosen.pp_tps
+            )
+        }
+    });
+    let mut advice = advise_on(catalog, &AdviceRequest { backend: Some(&chosen.backend), ..*req })?;
+    advice.backend_options = options;
+    advice.backend_choice = choice;
+    Ok(advice)
+}
+
+/// The advice for `req` on one backend (the one asked for, or the machine's usual one).
+fn advise_on(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorError> {
     if req.ctx < 64 {
         return Err(AdvisorError::InvalidInput(format!("a context of {} tokens is too small (at least 64)", req.ctx)));
     }
@@ -162,7 +284,7 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
         rows.push(row(Some(q))?);
     }
 
-    let (recommendation, no_recommendation) = match recommend(shape, hw, &rows, req, flash_attention, native_mxfp4) {
+    let (recommendation, no_recommendation) = match recommend(shape, hw, &backend.id, &rows, req, flash_attention, native_mxfp4) {
         Ok(r) => (Some(r), None),
         Err(why) => (None, Some(*why)),
     };
@@ -221,6 +343,8 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
         notes: note_phrases.iter().map(|p| p.text.clone()).collect(),
         note_phrases,
         sources,
+        backend_options: Vec::new(),
+        backend_choice: None,
     })
 }
 
@@ -237,9 +361,11 @@ fn loss(row: &QuantRow, native_mxfp4: bool) -> f64 {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn recommend(
     shape: &ModelShape,
     hw: &HardwareSpec,
+    backend_id: &str,
     rows: &[QuantRow],
     req: &AdviceRequest,
     flash_attention: bool,
@@ -380,6 +506,7 @@ fn recommend(
         mlock: false,
         reason: reason.text.clone(),
         reason_phrase: reason,
+        backend: backend_id.to_string(),
         launch,
     })
 }

@@ -63,6 +63,10 @@ pub struct HardwareSpec {
     pub host_bandwidth_gbs: f64,
     pub matmul_tflops: f64,
     pub backend: String,
+    /// Every backend llama.cpp runs well on this machine, where there is a choice (Strix Halo:
+    /// Vulkan and ROCm); the advisor then picks one per use.
+    #[serde(default)]
+    pub backends: Vec<String>,
     pub power_w: Option<f64>,
     pub price_usd: Option<f64>,
     pub source: String,
@@ -136,6 +140,25 @@ pub struct Catalog {
     pub calibration: Vec<CalibrationRow>,
     /// Host tuning checks' fixed text (`tuning.toml`).
     pub tuning: Vec<crate::tuning::TuningFact>,
+    /// Known problems of a backend with a model family (`problems.toml`).
+    pub problems: Vec<BackendProblem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct BackendProblem {
+    pub backend: String,
+    /// The GGUF architecture (`general.architecture`) it concerns.
+    pub architecture: String,
+    /// The machine it was seen on, where it is specific to one.
+    #[serde(default)]
+    pub hardware: Option<String>,
+    pub what: String,
+    pub source: String,
+}
+
+#[derive(Deserialize)]
+struct Problems {
+    problem: Vec<BackendProblem>,
 }
 
 #[derive(Deserialize)]
@@ -182,6 +205,7 @@ impl Catalog {
             backends: parse::<Backends>("backends.toml", include_str!("../catalog/backends.toml"))?.backend,
             calibration: parse::<Calibration>("calibration.toml", include_str!("../catalog/calibration.toml"))?.row,
             tuning: parse::<Tuning>("tuning.toml", include_str!("../catalog/tuning.toml"))?.check,
+            problems: parse::<Problems>("problems.toml", include_str!("../catalog/problems.toml"))?.problem,
         })
     }
 

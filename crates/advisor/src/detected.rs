@@ -81,6 +81,7 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
                 host_bandwidth_gbs: UNKNOWN_RAM_BANDWIDTH_GBS,
                 matmul_tflops: 0.05 * snap.cpu.cores.unwrap_or(4) as f64,
                 backend: "cpu".into(),
+                backends: Vec::new(),
                 power_w: None,
                 price_usd: None,
                 source: "this machine's RAM size (/proc/meminfo); no GPU the catalog knows".into(),

@@ -99,7 +99,7 @@ fn the_advisor_predicts_prompt_speed_at_the_depth_asked_and_the_time_to_read_it(
             &AdviceRequest {
                 shape: &shape,
                 hardware: hw,
-                backend: None,
+                backend: Some("vulkan"),
                 ctx: 65536,
                 depth,
                 kv_type: KvCacheType::F16,
@@ -117,4 +117,78 @@ fn the_advisor_predicts_prompt_speed_at_the_depth_asked_and_the_time_to_read_it(
     // Reading 32K tokens takes longer than at the start's speed and less than at the deep end's.
     assert!(deep.prefill_seconds > 32768.0 / deep.pp_tps_start && deep.prefill_seconds < 32768.0 / deep.pp_tps, "{}", deep.prefill_seconds);
     assert_eq!(shallow.prefill_seconds, 0.0);
+}
+
+fn strix_halo(model: &str, use_case: Use, depth: u32) -> hearth_advisor::Advice {
+    let c = Catalog::builtin();
+    let shape = ModelShape::from_catalog(c.model(model).unwrap());
+    let hw = c.machine("strix-halo-395-128gb").unwrap();
+    advise(c, &AdviceRequest { shape: &shape, hardware: hw, backend: None, ctx: 65536, depth, kv_type: KvCacheType::F16, use_case, quant: None })
+        .unwrap()
+}
+
+#[test]
+fn a_strix_halo_runs_chat_on_vulkan_and_long_documents_on_rocm_with_the_numbers() {
+    // Published: RADV generates gpt-oss-120b at 56.6 tok/s against ROCm's 51.8; at 32K depth
+    // ROCm reads prompts at 589 tok/s against RADV's 307.
+    let chat = strix_halo("gpt-oss-120b", Use::Chat, 0);
+    assert_eq!(chat.backend, "vulkan");
+    assert_eq!(chat.recommendation.as_ref().unwrap().backend, "vulkan");
+    assert_eq!(chat.backend_options.iter().map(|o| o.backend.as_str()).collect::<Vec<_>>(), ["vulkan", "rocm"]);
+    let why = chat.backend_choice.unwrap().text;
+    assert!(why.starts_with("Vulkan for chat: it generates"), "{why}");
+
+    let docs = strix_halo("gpt-oss-120b", Use::LongDocuments, 32768);
+    assert_eq!(docs.backend, "rocm");
+    let (rocm, vulkan) = (&docs.backend_options[1], &docs.backend_options[0]);
+    assert!(rocm.pp_tps > 1.5 * vulkan.pp_tps, "ROCm {} vs Vulkan {}", rocm.pp_tps, vulkan.pp_tps);
+    assert!(rocm.prefill_seconds < vulkan.prefill_seconds);
+    let why = docs.backend_choice.unwrap().text;
+    assert!(why.starts_with("ROCm for long documents: it reads a 32768-token document in about"), "{why}");
+    // Long documents with no depth given: compared on a document of half the context.
+    assert_eq!(strix_halo("gpt-oss-120b", Use::LongDocuments, 0).backend_options[0].depth, 32768);
+}
+
+#[test]
+fn a_backend_with_a_known_problem_for_the_model_family_is_not_chosen() {
+    // ROCm/TheRock #7714: Gemma 4 on gfx1151 with ROCm nightlies (catalog/problems.toml). A Gemma
+    // 3 shape renamed to the gemma4 architecture stands in for it.
+    let c = Catalog::builtin();
+    let mut shape = ModelShape::from_catalog(c.model("gemma-3-27b").unwrap());
+    shape.architecture = "gemma4".into();
+    let hw = c.machine("strix-halo-395-128gb").unwrap();
+    let a = advise(
+        c,
+        &AdviceRequest {
+            shape: &shape,
+            hardware: hw,
+            backend: None,
+            ctx: 65536,
+            depth: 32768,
+            kv_type: KvCacheType::F16,
+            use_case: Use::LongDocuments,
+            quant: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(a.backend, "vulkan");
+    let rocm = a.backend_options.iter().find(|o| o.backend == "rocm").unwrap();
+    assert!(rocm.problems[0].source.contains("#7714"));
+    assert!(a.backend_choice.unwrap().text.starts_with("Vulkan: ROCm has a known problem with this model"));
+    // Asked for by name, it is still given.
+    let asked = advise(
+        c,
+        &AdviceRequest {
+            shape: &shape,
+            hardware: hw,
+            backend: Some("rocm"),
+            ctx: 65536,
+            depth: 0,
+            kv_type: KvCacheType::F16,
+            use_case: Use::Chat,
+            quant: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(asked.backend, "rocm");
 }

@@ -4,11 +4,14 @@
 use hearth_advisor::{advise, compare_hardware, AdviceRequest, Catalog, Fit, KvCacheType, ModelShape, Use};
 
 fn advice(model: &str, hw: &str, ctx: u32, quant: Option<&str>) -> hearth_advisor::Advice {
+    advice_on(model, hw, None, ctx, quant)
+}
+
+fn advice_on(model: &str, hw: &str, backend: Option<&str>, ctx: u32, quant: Option<&str>) -> hearth_advisor::Advice {
     let c = Catalog::builtin();
     let shape = ModelShape::from_catalog(c.model(model).unwrap());
     let hardware = c.machine(hw).unwrap();
-    advise(c, &AdviceRequest { shape: &shape, hardware, backend: None, ctx, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant })
-        .unwrap()
+    advise(c, &AdviceRequest { shape: &shape, hardware, backend, ctx, depth: 0, kv_type: KvCacheType::F16, use_case: Use::Chat, quant }).unwrap()
 }
 
 #[test]
@@ -82,13 +85,13 @@ fn deepseek_caches_the_mla_latent() {
 fn every_calibration_row_is_predicted_within_fifteen_percent() {
     let c = Catalog::builtin();
     for row in &c.calibration {
-        let a = advice(&row.model, &row.hardware, 4096, Some(&row.quant));
+        let a = advice_on(&row.model, &row.hardware, Some(&row.backend), 4096, Some(&row.quant));
         let p = a.selected.unwrap().predicted;
         let tg = p.tg_tps / row.tg_tps;
         let pp = p.pp_tps / row.pp_tps;
         println!(
-            "{} {} on {}: tg {:.1} vs {:.1} ({tg:.2}x), pp {:.0} vs {:.0} ({pp:.2}x)",
-            row.model, row.quant, row.hardware, p.tg_tps, row.tg_tps, p.pp_tps, row.pp_tps
+            "{} {} on {} ({}): tg {:.1} vs {:.1} ({tg:.2}x), pp {:.0} vs {:.0} ({pp:.2}x)",
+            row.model, row.quant, row.hardware, row.backend, p.tg_tps, row.tg_tps, p.pp_tps, row.pp_tps
         );
         assert!((0.85..1.15).contains(&tg), "tg off for {} on {}: {tg:.2}x", row.model, row.hardware);
         assert!((0.7..1.3).contains(&pp), "pp off for {} on {}: {pp:.2}x", row.model, row.hardware);

@@ -238,6 +238,8 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
             "no_recommendation_phrase": advice.no_recommendation_phrase,
             "notes": advice.notes,
             "note_phrases": advice.note_phrases,
+            "backend_options": advice.backend_options,
+            "backend_choice": advice.backend_choice,
             "measured": measured,
             "rows": advice.rows,
             "gpu_pool_bytes": advice.gpu_pool_bytes.round() as u64,

@@ -247,6 +247,8 @@ pub(crate) fn typescript_declarations() -> Vec<String> {
         TuningReport::decl(),
         hearth_advisor::TuningFinding::decl(),
         hearth_advisor::FindingPhrases::decl(),
+        hearth_advisor::BackendOption::decl(),
+        hearth_advisor::BackendProblem::decl(),
         hearth_advisor::Severity::decl(),
     ]
 }

@@ -37,8 +37,14 @@ test("the advisor wizard walks machine, model, context and shows the quant table
   await advisor.getByTestId("depth").fill("32768");
   await advisor.getByTestId("advise").click();
   await expect(advisor.getByTestId("advice-prefill")).toHaveText(
-    "Reading a 32768-token document takes about 72 s: prompt processing falls from 694 tok/s at the start to 309 at that depth.",
+    "Reading a 32768-token document takes about 54 s: prompt processing falls from 728 tok/s at the start to 498 at that depth.",
   );
+  // Two backends on a Strix Halo, side by side; ROCm chosen for long documents, with the numbers.
+  await expect(advisor.getByTestId("backend-option")).toHaveCount(2);
+  await expect(advisor.getByTestId("backend-choice")).toContainText(
+    "ROCm for long documents: it reads a 32768-token document in about 54 s against 72 s on Vulkan, and generates 39 against 42 tok/s.",
+  );
+  await page.screenshot({ path: "test-results/advisor-backends.png", fullPage: true });
 
   await advisor.getByTestId("compare").click();
   await expect(advisor.getByTestId("machine-row")).toHaveCount(9);

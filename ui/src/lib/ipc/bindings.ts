@@ -353,7 +353,12 @@ export type HardwareChoice = { "kind": "detect" } | { "kind": "catalog", id: str
 
 export type AdviseInput = { model: ModelChoice, hardware: HardwareChoice, backend: string | null, ctx: number, depth: number, kv_type: KvCacheType, use_case: Use, quant: string | null, };
 
-export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, power_w: number | null, price_usd: number | null, source: string, note: string | null, 
+export type HardwareSpec = { id: string, name: string, kind: HardwareKind, ram_gib: number, gpu_memory_gib: number, bandwidth_gbs: number, host_bandwidth_gbs: number, matmul_tflops: number, backend: string, 
+/**
+ * Every backend llama.cpp runs well on this machine, where there is a choice (Strix Halo:
+ * Vulkan and ROCm); the advisor then picks one per use.
+ */
+backends: Array<string>, power_w: number | null, price_usd: number | null, source: string, note: string | null, 
 /**
  * `name` and `note` for the UI to say in the user's language, where the advisor wrote them
  * (this machine); catalog machines have their names and notes as they are.
@@ -424,6 +429,10 @@ gpu_layers: number, n_cpu_moe: number, ctx: number, flash_attention: boolean, kv
  */
 reason_phrase: Phrase, 
 /**
+ * The llama.cpp backend to run it with.
+ */
+backend: string, 
+/**
  * The same settings as a llama-server command line.
  */
 launch: string, };
@@ -446,7 +455,12 @@ no_recommendation: string | null, no_recommendation_phrase: Phrase | null,
 /**
  * Things the user should know about the request itself (e.g. a context beyond the model's).
  */
-notes: Array<string>, note_phrases: Array<Phrase>, sources: Array<string>, };
+notes: Array<string>, note_phrases: Array<Phrase>, sources: Array<string>, 
+/**
+ * Where the machine has more than one usable backend: each, with its recommended quant's
+ * speeds, side by side; `backend` is the one chosen for the use, for `backend_choice`.
+ */
+backend_options: Array<BackendOption>, backend_choice: Phrase | null, };
 
 export type MachineRow = { hardware: HardwareSpec, backend: string, fits: Fit, gpu_layers: number, n_cpu_moe: number, total_bytes: number, pp_tps: number, tg_tps: number, 
 /**
@@ -480,6 +494,35 @@ fix: string | null, why: string, source: string,
 phrases: FindingPhrases, };
 
 export type FindingPhrases = { observed: Phrase, recommended: Phrase, fix: Phrase | null, };
+
+export type BackendOption = { backend: string, quant: string, tg_tps: number, 
+/**
+ * Prompt processing at `depth`.
+ */
+pp_tps: number, 
+/**
+ * The depth compared at: the request's, or half the context for long documents.
+ */
+depth: number, 
+/**
+ * Reading `depth` tokens from empty, seconds.
+ */
+prefill_seconds: number, 
+/**
+ * Known problems of this backend with the model's family; such a backend is chosen only
+ * when every backend has one.
+ */
+problems: Array<BackendProblem>, };
+
+export type BackendProblem = { backend: string, 
+/**
+ * The GGUF architecture (`general.architecture`) it concerns.
+ */
+architecture: string, 
+/**
+ * The machine it was seen on, where it is specific to one.
+ */
+hardware: string | null, what: string, source: string, };
 
 export type Severity = "problem" | "advice" | "ok";
 
