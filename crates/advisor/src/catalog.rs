@@ -118,6 +118,11 @@ pub struct Backend {
     #[serde(default)]
     pub attention_half_depth: f64,
     pub attention_fit: String,
+    /// Half-widths (relative) of the bands `predicted` carries for generation and prompt speed:
+    /// how far apart published runs of one model on one machine land (`spread.toml`).
+    pub tg_spread: f64,
+    pub pp_spread: f64,
+    pub spread_fit: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -24,6 +24,12 @@ pub struct Predicted {
     pub tg_tps: f64,
     /// Generation with an empty context, tokens/s.
     pub tg_tps_start: f64,
+    /// The bands around `tg_tps` and `pp_tps` that published runs of one model on one machine
+    /// span (builds, drivers, stacks): "about 42 tok/s (40-44)".
+    pub tg_low: f64,
+    pub tg_high: f64,
+    pub pp_low: f64,
+    pub pp_high: f64,
 }
 
 /// PCIe 4.0 x16 in practice: weights held by the CPU are streamed to the GPU for each prompt batch.
@@ -43,7 +49,17 @@ pub fn predict(
     kv_type: KvCacheType,
 ) -> Result<Predicted, AdvisorError> {
     if placement.fit == Fit::No {
-        return Ok(Predicted { pp_tps: 0.0, pp_tps_start: 0.0, prefill_seconds: 0.0, tg_tps: 0.0, tg_tps_start: 0.0 });
+        return Ok(Predicted {
+            pp_tps: 0.0,
+            pp_tps_start: 0.0,
+            prefill_seconds: 0.0,
+            tg_tps: 0.0,
+            tg_tps_start: 0.0,
+            tg_low: 0.0,
+            tg_high: 0.0,
+            pp_low: 0.0,
+            pp_high: 0.0,
+        });
     }
     let active = shape.active_weight_bytes(quant)?;
     // Bytes of active weights the CPU side reads per token.
@@ -89,7 +105,18 @@ pub fn predict(
     const STEPS: usize = 64;
     let step = depth / STEPS as f64;
     let prefill_seconds = (0..STEPS).map(|i| at((i as f64 + 0.5) * step) * step).sum();
-    Ok(Predicted { pp_tps: 1.0 / at(depth), pp_tps_start: 1.0 / at(0.0), prefill_seconds, tg_tps: tg, tg_tps_start: tg_start })
+    let pp = 1.0 / at(depth);
+    Ok(Predicted {
+        pp_tps: pp,
+        pp_tps_start: 1.0 / at(0.0),
+        prefill_seconds,
+        tg_tps: tg,
+        tg_tps_start: tg_start,
+        tg_low: tg * (1.0 - backend.tg_spread),
+        tg_high: tg * (1.0 + backend.tg_spread),
+        pp_low: pp * (1.0 - backend.pp_spread),
+        pp_high: pp * (1.0 + backend.pp_spread),
+    })
 }
 
 /// FLOPs attention spends per prompt token at `depth`: QKᵀ and the weighted sum of values, two

@@ -231,7 +231,11 @@ pub fn run(a: AdviseArgs) -> anyhow::Result<()> {
                 "pp_tps_start": selected.predicted.pp_tps_start,
                 "prefill_seconds": selected.predicted.prefill_seconds,
                 "tg_tps": selected.predicted.tg_tps,
-                "tg_tps_start": selected.predicted.tg_tps_start
+                "tg_tps_start": selected.predicted.tg_tps_start,
+                "tg_low": selected.predicted.tg_low,
+                "tg_high": selected.predicted.tg_high,
+                "pp_low": selected.predicted.pp_low,
+                "pp_high": selected.predicted.pp_high
             },
             "recommendation": advice.recommendation,
             "no_recommendation": advice.no_recommendation,
@@ -315,6 +319,13 @@ fn print_table(a: &Advice) {
             r.predicted.pp_tps,
             r.predicted.tg_tps,
             r.kld.map_or("-".into(), |k| format!("{k:.4}")),
+        );
+    }
+    if let Some(row) = &a.selected {
+        let p = &row.predicted;
+        println!(
+            "\n{}: generation about {:.0} tok/s ({:.0}-{:.0}), prompt about {:.0} tok/s ({:.0}-{:.0}); the bands are how far apart published runs of one model on one machine land",
+            row.quant, p.tg_tps, p.tg_low, p.tg_high, p.pp_tps, p.pp_low, p.pp_high
         );
     }
     if a.depth > 0 {

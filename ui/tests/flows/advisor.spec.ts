@@ -23,6 +23,10 @@ test("the advisor wizard walks machine, model, context and shows the quant table
   expect(sent).toMatchObject({ model: { kind: "catalog", id: "gpt-oss-120b" }, hardware: { kind: "catalog", id: "strix-halo-395-128gb" }, ctx: 32768, use_case: "chat" });
   await expect(advisor.getByTestId("recommendation")).toContainText("MXFP4");
   await expect(advisor.getByTestId("recommendation")).toContainText("-ngl 999");
+  // A band, not a single number (issue 22): the spread of published runs on one machine.
+  await expect(advisor.getByTestId("advice-range")).toHaveText(
+    "About 56 tok/s (53–59) generating and 694 tok/s (617–770) reading the prompt: published runs of one model on one machine land this far apart (builds, drivers, stacks).",
+  );
   await expect(advisor.getByTestId("quant-row")).toHaveCount(17);
   await expect(advisor.getByTestId("quant-table")).toContainText("unified memory");
   await expect(advisor.getByTestId("memory-chart").locator("rect")).toHaveCount(17);

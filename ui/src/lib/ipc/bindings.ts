@@ -403,7 +403,12 @@ tg_tps: number,
 /**
  * Generation with an empty context, tokens/s.
  */
-tg_tps_start: number, };
+tg_tps_start: number, 
+/**
+ * The bands around `tg_tps` and `pp_tps` that published runs of one model on one machine
+ * span (builds, drivers, stacks): "about 42 tok/s (40-44)".
+ */
+tg_low: number, tg_high: number, pp_low: number, pp_high: number, };
 
 export type QuantRow = { 
 /**
