@@ -1,0 +1,68 @@
+//! The speed model on published generation runs it was not fitted on (`catalog/generation.toml`):
+//! the whole prediction (weights, KV cache at depth, per-layer cost), no baseline from the row.
+//! `-- --nocapture` prints the table for bench/RESULTS.md.
+
+use hearth_advisor::{advise, AdviceRequest, Catalog, KvCacheType, ModelShape, Use};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Rows {
+    row: Vec<Row>,
+}
+
+#[derive(Deserialize)]
+struct Row {
+    hardware: String,
+    backend: String,
+    model: String,
+    quant: String,
+    depth: u32,
+    tg_tps: f64,
+    source: String,
+}
+
+fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[((xs.len() as f64 * p).ceil() as usize).clamp(1, xs.len()) - 1]
+}
+
+#[test]
+fn generation_on_published_runs_the_model_was_not_fitted_on() {
+    let rows = toml::from_str::<Rows>(include_str!("../catalog/generation.toml")).unwrap().row;
+    let c = Catalog::builtin();
+    let mut errors = Vec::new();
+    println!("| backend | model | quant | depth | measured tg | predicted | error |\n|---|---|---|---|---|---|---|");
+    for r in &rows {
+        assert!(!r.source.is_empty());
+        // Not a calibration row: those are what the constants were fitted on.
+        assert!(!c.calibration.iter().any(|k| k.hardware == r.hardware
+            && k.backend == r.backend
+            && k.model == r.model
+            && k.quant == r.quant
+            && r.depth == 0
+            && (k.tg_tps - r.tg_tps).abs() < 1e-9));
+        let shape = ModelShape::from_catalog(c.model(&r.model).unwrap());
+        let hw = c.machine(&r.hardware).unwrap();
+        let ctx = (r.depth + 2048).max(4096);
+        let req = AdviceRequest {
+            shape: &shape,
+            hardware: hw,
+            backend: Some(&r.backend),
+            ctx,
+            depth: r.depth,
+            kv_type: KvCacheType::F16,
+            use_case: Use::Chat,
+            quant: Some(&r.quant),
+        };
+        let p = advise(c, &req).unwrap().selected.unwrap().predicted.tg_tps;
+        let err = p / r.tg_tps - 1.0;
+        println!("| {} | {} | {} | {} | {:.2} | {:.2} | {:+.1} % |", r.backend, r.model, r.quant, r.depth, r.tg_tps, p, err * 100.0);
+        errors.push(err.abs());
+    }
+    let (median, p90) = (percentile(errors.clone(), 0.5), percentile(errors.clone(), 0.9));
+    println!("\nheld out: {} runs, median |error| {:.1} %, 90th percentile {:.1} %", errors.len(), median * 100.0, p90 * 100.0);
+    assert!(rows.len() >= 30);
+    // The targets: median ≤ 7 %, 90th percentile ≤ 20 %.
+    assert!(median <= 0.07, "median {:.1} % (target 7 %)", median * 100.0);
+    assert!(p90 <= 0.20, "90th percentile {:.1} % (target 20 %)", p90 * 100.0);
+}
