@@ -398,27 +398,21 @@ fn recommend(
         split.into_iter().filter(|r| r.predicted.tg_tps >= 0.8 * fastest).min_by(by_quality)
     };
     let (row, reason) = if let Some(best) = fast.iter().copied().min_by(by_quality) {
-        let reason = if native_mxfp4 && best.quant == "MXFP4" {
-            phrase!(
-                "said.advisor.reason.native",
-                "{quant} is the model's native release (its experts stay MXFP4 in every quant, so others save little) that fits in {where_} with {ctx} tokens of context ({gib:.1} GiB needed), at about {tps:.0} tok/s.",
-                quant = best.quant.clone(),
-                where_ = where_,
-                ctx = req.ctx,
-                gib = gib(best.memory.total_bytes),
-                tps = best.predicted.tg_tps
-            )
+        let what = if native_mxfp4 && best.quant == "MXFP4" {
+            phrase!("said.advisor.what.native", "the model's native release (its experts stay MXFP4 in every quant, so others save little)")
         } else {
-            phrase!(
-                "said.advisor.reason.best",
-                "{quant} is the best quality that fits in {where_} with {ctx} tokens of context ({gib:.1} GiB needed), at about {tps:.0} tok/s.",
-                quant = best.quant.clone(),
-                where_ = where_,
-                ctx = req.ctx,
-                gib = gib(best.memory.total_bytes),
-                tps = best.predicted.tg_tps
-            )
+            phrase!("said.advisor.what.best", "the best quality")
         };
+        let reason = phrase!(
+            "said.advisor.reason.fits",
+            "{quant} is {what} that fits in {where_} with {ctx} tokens of context ({gib:.1} GiB needed), at about {tps:.0} tok/s.",
+            quant = best.quant.clone(),
+            what = what,
+            where_ = where_,
+            ctx = req.ctx,
+            gib = gib(best.memory.total_bytes),
+            tps = best.predicted.tg_tps
+        );
         (best, reason)
     } else if let Some(best) = usable.iter().copied().min_by(by_quality) {
         (

@@ -7,6 +7,9 @@
 use hearth_advisor::{advise, attention_seconds, AdviceRequest, Catalog, KvCacheType, ModelShape, Use};
 use serde::Deserialize;
 
+mod common;
+use common::percentile;
+
 #[derive(Deserialize)]
 struct Rows {
     row: Vec<Row>,
@@ -39,11 +42,6 @@ fn predict(r: &Row) -> f64 {
     let backend = c.backend(&r.backend).unwrap();
     let attn = |d: f64| attention_seconds(&shape, hw, backend, d);
     1.0 / (1.0 / r.pp_tps_at_0 + attn(r.depth as f64 + r.n_prompt as f64 / 2.0) - attn(r.n_prompt_at_0 as f64 / 2.0))
-}
-
-fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[((xs.len() as f64 * p).ceil() as usize).clamp(1, xs.len()) - 1]
 }
 
 #[test]

@@ -5,6 +5,9 @@
 use hearth_advisor::{advise, AdviceRequest, Catalog, KvCacheType, ModelShape, Use};
 use serde::Deserialize;
 
+mod common;
+use common::percentile;
+
 #[derive(Deserialize)]
 struct Rows {
     row: Vec<Row>,
@@ -19,11 +22,6 @@ struct Row {
     depth: u32,
     tg_tps: f64,
     source: String,
-}
-
-fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
-    xs.sort_by(f64::total_cmp);
-    xs[((xs.len() as f64 * p).ceil() as usize).clamp(1, xs.len()) - 1]
 }
 
 #[test]

@@ -1,4 +1,5 @@
 import { test, expect } from "@playwright/test";
+import { chooseCatalogMachineAndModel } from "./advisor-steps";
 
 // The advisor wizard over the real advisor's recorded answers (IPC mocked).
 test("the advisor wizard walks machine, model, context and shows the quant table, chart and recommendation", async ({ page }) => {
@@ -7,12 +8,7 @@ test("the advisor wizard walks machine, model, context and shows the quant table
   await page.getByTestId("open-advisor").click();
   const advisor = page.getByTestId("advisor");
   await expect(advisor.getByTestId("step-machine")).toBeVisible();
-  await advisor.getByTestId("machine-catalog").check();
-  await advisor.getByTestId("machine-select").selectOption("strix-halo-395-128gb");
-  await advisor.getByTestId("next").click();
-  await advisor.getByTestId("model-catalog").check();
-  await advisor.getByTestId("model-select").selectOption("gpt-oss-120b");
-  await advisor.getByTestId("next").click();
+  await chooseCatalogMachineAndModel(advisor, "strix-halo-395-128gb", "gpt-oss-120b");
   await advisor.getByTestId("ctx").fill("10");
   await advisor.getByTestId("advise").click();
   await expect(advisor.getByTestId("advisor-error")).toContainText("too small");

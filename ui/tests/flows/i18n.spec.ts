@@ -1,6 +1,7 @@
 // Issue 20: the UI in Russian. The language follows the OS (the browser's language here) until
 // the user chooses one in Settings; the choice is kept; plurals follow Russian rules.
 import { expect, test } from "@playwright/test";
+import { chooseCatalogMachineAndModel } from "./advisor-steps";
 
 test.describe("with a Russian system", () => {
   test.use({ locale: "ru-RU" });
@@ -65,19 +66,14 @@ test.describe("what the core says, in Russian", () => {
 
     await page.getByTestId("open-advisor").click();
     const advisor = page.getByTestId("advisor");
-    await advisor.getByTestId("machine-catalog").check();
-    await advisor.getByTestId("machine-select").selectOption("strix-halo-395-128gb");
-    await advisor.getByTestId("next").click();
-    await advisor.getByTestId("model-catalog").check();
-    await advisor.getByTestId("model-select").selectOption("gpt-oss-120b");
-    await advisor.getByTestId("next").click();
+    await chooseCatalogMachineAndModel(advisor, "strix-halo-395-128gb", "gpt-oss-120b");
     await advisor.getByTestId("ctx").fill("10");
     await advisor.getByTestId("advise").click();
     await expect(advisor.getByTestId("advisor-error")).toHaveText("Неверный запрос: a context of 10 tokens is too small (at least 64)");
     await advisor.getByTestId("ctx").fill("32768");
     await advisor.getByTestId("advise").click();
     await expect(advisor.getByTestId("recommendation")).toContainText(
-      "MXFP4 — родной выпуск модели (её эксперты остаются MXFP4 в любом кванте, так что другие почти не экономят), он помещается в 124 ГиБ памяти GPU с контекстом 32\u00a0768 токенов (нужно 60,8 ГиБ), примерно 56 ток/с.",
+      "MXFP4 — родной выпуск модели (её эксперты остаются MXFP4 в любом кванте, так что другие почти не экономят); помещается в 124 ГиБ памяти GPU с контекстом 32\u00a0768 токенов (нужно 60,8 ГиБ), примерно 56 ток/с.",
     );
     await page.screenshot({ path: "test-results/russian-advisor.png", fullPage: true });
 
