@@ -80,7 +80,8 @@ def main():
         for p in pids:
             kib = pss_kib(p)
             total_pss += kib
-            print(f"{name(p):<24} pid {p:<8} PSS {kib / 1024:7.1f} MiB")
+            cpu = (cpu_ticks(p) - ticks0.get(p, cpu_ticks(p))) / hz
+            print(f"{name(p):<24} pid {p:<8} PSS {kib / 1024:7.1f} MiB  CPU {100 * cpu / args.window:5.2f} %")
         busy = sum(cpu_ticks(p) - ticks0.get(p, cpu_ticks(p)) for p in pids) / hz
         print(f"total PSS {total_pss / 1024:.1f} MiB over {len(pids)} processes; CPU {100 * busy / args.window:.2f} % of one core over {args.window:.0f} s")
     finally:

@@ -184,6 +184,13 @@ pub async fn watch_hardware(core: State<'_, Core>, on_sample: Channel<MonitorSam
     core.watch_hardware(move |sample| on_sample.send(sample).is_ok())
 }
 
+#[signature]
+#[tauri::command]
+pub async fn set_monitor_interval(core: State<'_, Core>, ms: u64) -> Result<()> {
+    core.set_monitor_interval(ms);
+    Ok(())
+}
+
 // The advisor.
 
 #[signature]

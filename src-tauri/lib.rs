@@ -35,6 +35,7 @@ macro_rules! with_commands {
             ui_preference,
             set_ui_preference,
             watch_hardware,
+            set_monitor_interval,
             advisor_catalog,
             advise_model,
             compare_machines,

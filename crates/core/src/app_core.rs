@@ -30,6 +30,8 @@ pub struct Core {
     pub(crate) turn_stops: Mutex<Vec<Arc<AtomicBool>>>,
     /// The hardware watch now streaming; a newer watch stops older ones.
     pub(crate) hardware_watch: Arc<AtomicU64>,
+    /// Milliseconds between hardware samples (`set_monitor_interval`).
+    pub(crate) hardware_interval_ms: Arc<AtomicU64>,
     pub(crate) quantize_cancel: CancelSlot,
     pub(crate) bench_cancel: CancelSlot,
     pub(crate) pull_cancel: CancelSlot,
@@ -102,6 +104,7 @@ impl Core {
             generations: Mutex::new(Vec::new()),
             turn_stops: Mutex::new(Vec::new()),
             hardware_watch: Arc::new(AtomicU64::new(0)),
+            hardware_interval_ms: Arc::new(AtomicU64::new(crate::monitor::DEFAULT_INTERVAL_MS)),
             quantize_cancel: CancelSlot::default(),
             bench_cancel: CancelSlot::default(),
             pull_cancel: CancelSlot::default(),

@@ -1,6 +1,8 @@
-//! The live hardware monitor: one background thread samples the machine once a second and hands
-//! each sample, with the engine process's own memory apart, to a sink until a newer watch starts
-//! or the sink stops accepting.
+//! The live hardware monitor: one background thread samples the machine and hands each sample,
+//! with the engine process's own memory apart, to a sink until a newer watch starts or the sink
+//! stops accepting. The UI sets how often: every second while the Monitor is open, less often
+//! for the strip alone, rarely while the window is hidden (the idle cost is mostly the web view
+//! redrawing each sample).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -12,7 +14,9 @@ use ts_rs::TS;
 
 use crate::{Core, CoreError, Result};
 
-const INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const DEFAULT_INTERVAL_MS: u64 = 1000;
+/// How often a waiting monitor looks whether its interval was shortened (the Monitor opened).
+const TICK: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct MonitorSample {
@@ -34,6 +38,7 @@ impl Core {
         let my_id = self.hardware_watch.fetch_add(1, Ordering::SeqCst) + 1;
         let current = self.hardware_watch.clone();
         let engine = self.engine.clone();
+        let interval = self.hardware_interval_ms.clone();
         std::thread::Builder::new()
             .name("hardware-monitor".into())
             .spawn(move || {
@@ -48,10 +53,18 @@ impl Core {
                     if !on_sample(MonitorSample { snapshot, engine_rss_bytes }) {
                         return;
                     }
-                    std::thread::sleep(INTERVAL);
+                    let since = std::time::Instant::now();
+                    while current.load(Ordering::SeqCst) == my_id && since.elapsed() < Duration::from_millis(interval.load(Ordering::Relaxed)) {
+                        std::thread::sleep(TICK);
+                    }
                 }
             })
             .map_err(|e| CoreError::new(ErrorCode::Internal, format!("the hardware monitor could not start: {e}")))?;
         Ok(())
+    }
+
+    /// How often the monitor samples from now on, clamped to 0.5-60 s.
+    pub fn set_monitor_interval(&self, ms: u64) {
+        self.hardware_interval_ms.store(ms.clamp(500, 60_000), Ordering::Relaxed);
     }
 }

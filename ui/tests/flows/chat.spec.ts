@@ -254,3 +254,15 @@ test("links in an answer open in the browser, never in the window", async ({ pag
   expect(await page.evaluate(() => (window as any).__js)).toBeUndefined();
   expect(page.url()).toBe(url);
 });
+
+// Idle cost: each hardware sample redraws the web view, so the strip alone is fed every 5 s and
+// the Monitor, while open, every second (bench/RESULTS.md has the measured idle CPU).
+test("the hardware monitor samples every second only while the Monitor is open", async ({ page }) => {
+  await page.goto("/");
+  const intervals = () => page.evaluate(() => (window as any).__fake.monitorIntervals ?? []);
+  await expect.poll(async () => (await intervals()).at(-1)).toBe(5000);
+  await page.getByTestId("hardware-strip").click();
+  await expect.poll(async () => (await intervals()).at(-1)).toBe(1000);
+  await page.keyboard.press("Escape");
+  await expect.poll(async () => (await intervals()).at(-1)).toBe(5000);
+});

@@ -180,6 +180,9 @@ export function installFakeBackend() {
         }, (window as any).__fake.hotAfterMs ?? 600);
         return null;
       }
+      case "set_monitor_interval":
+        (window as any).__fake.monitorIntervals = [...((window as any).__fake.monitorIntervals ?? []), args.ms];
+        return null;
       case "check_tuning":
         (window as any).__fake.tuningAsked = { model: args.model ?? null, ctx: args.ctx ?? null };
         return tuningStrixHalo as unknown as TuningReport;

@@ -116,6 +116,7 @@ export async function loadPreference<T>(key: string, fallback: T): Promise<T> {
 export const savePreference = (key: string, value: unknown) => call("set_ui_preference", { key, value: JSON.stringify(value) });
 
 /** Streams a hardware sample about once a second (a newer call replaces the older stream). */
+export const setMonitorInterval = (ms: number) => call("set_monitor_interval", { ms });
 export function watchHardware(onSample: (s: MonitorSample) => void): Promise<void> {
   const channel = new Channel<MonitorSample>();
   channel.onmessage = onSample;

@@ -748,6 +748,7 @@ export interface Commands {
   ui_preference: { args: { key: string }; result: string | null };
   set_ui_preference: { args: { key: string; value: string }; result: void };
   watch_hardware: { args: { onSample: Channel<MonitorSample> }; result: void };
+  set_monitor_interval: { args: { ms: number }; result: void };
   advisor_catalog: { args: {}; result: AdvisorCatalog };
   advise_model: { args: { input: AdviseInput }; result: Advice };
   compare_machines: { args: { model: ModelChoice; quant: string; ctx: number; depth: number; custom: HardwareSpec | null }; result: Array<MachineRow> };

@@ -24,6 +24,13 @@ class HardwareStore {
     this.#limitsLoaded = true;
   }
 
+  /** Samples every second while the Monitor is open, every 5 s for the strip alone and every
+   *  15 s while the window is hidden: each sample redraws the web view, which is most of the
+   *  idle app's CPU (bench/RESULTS.md). */
+  pace(monitorOpen: boolean, hidden: boolean) {
+    ipc.setMonitorInterval(hidden ? 15_000 : monitorOpen ? 1000 : 5000).catch(() => {});
+  }
+
   /** Called from an effect whenever the limits change. */
   saveLimits(limits: Record<string, number>) {
     if (this.#limitsLoaded) ipc.savePreference("warn_limits", limits).catch(() => {});
