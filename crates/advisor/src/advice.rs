@@ -162,6 +162,7 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
     let long = req.use_case == Use::LongDocuments;
     let depth = if long && req.depth == 0 { req.ctx / 2 } else { req.depth };
     let mut options = Vec::new();
+    let mut advices = Vec::new();
     for b in &hw.backends {
         let a = advise_on(catalog, &AdviceRequest { backend: Some(b), depth, ..*req })?;
         let Some(row) = a.recommendation.as_ref().and_then(|r| a.rows.iter().find(|x| x.quant == r.quant)) else { continue };
@@ -180,6 +181,7 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
             prefill_seconds: row.predicted.prefill_seconds,
             problems,
         });
+        advices.push(a);
     }
     if options.is_empty() {
         return advise_on(catalog, req);
@@ -230,7 +232,12 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
             )
         }
     });
-    let mut advice = advise_on(catalog, &AdviceRequest { backend: Some(&chosen.backend), ..*req })?;
+    // The chosen backend's advice was made already, unless it was compared at another depth.
+    let made = advices.into_iter().find(|a| a.backend == chosen.backend).filter(|_| depth == req.depth);
+    let mut advice = match made {
+        Some(a) => a,
+        None => advise_on(catalog, &AdviceRequest { backend: Some(&chosen.backend), ..*req })?,
+    };
     advice.backend_options = options;
     advice.backend_choice = choice;
     Ok(advice)

@@ -40,7 +40,7 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
     match (known, gpu) {
         (Some(mut spec), Some(g)) => {
             spec.id = "this-machine".into();
-            let name = phrase!("said.advisor.thisMachine", "This machine ({gpu}, {ram:.0} GiB RAM)", gpu = g.name.clone(), ram = ram_gib);
+            let name = this_machine_name(g.name.clone(), ram_gib);
             spec.name = name.text.clone();
             spec.name_phrase = Some(name);
             spec.ram_gib = ram_gib;
@@ -57,12 +57,7 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
             spec
         }
         _ => {
-            let name = phrase!(
-                "said.advisor.thisMachine",
-                "This machine ({gpu}, {ram:.0} GiB RAM)",
-                gpu = snap.cpu.name.clone().unwrap_or_else(|| "CPU".into()),
-                ram = ram_gib
-            );
+            let name = this_machine_name(snap.cpu.name.clone().unwrap_or_else(|| "CPU".into()), ram_gib);
             let note = phrase!(
                 "said.advisor.thisMachineAssumed",
                 "Assumed: {bandwidth} GB/s RAM bandwidth (dual-channel DDR4-3200) and 50 GFLOPS per core; Hearth's benchmark measures the real figures.",
@@ -90,4 +85,9 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
             }
         }
     }
+}
+
+/// "This machine (its GPU or CPU, its RAM)".
+fn this_machine_name(device: String, ram_gib: f64) -> hearth_protocol::Phrase {
+    phrase!("said.advisor.thisMachine", "This machine ({gpu}, {ram:.0} GiB RAM)", gpu = device, ram = ram_gib)
 }

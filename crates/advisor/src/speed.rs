@@ -11,7 +11,7 @@ use hearth_protocol::KvCacheType;
 use crate::memory::{kv_cells, UBATCH};
 use crate::{AdvisorError, Backend, Fit, HardwareKind, HardwareSpec, ModelShape, Placement, QuantSpec, TensorClass};
 
-#[derive(Debug, Clone, Copy, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, Default, Serialize, ts_rs::TS)]
 pub struct Predicted {
     /// Prompt processing at the requested depth, tokens/s.
     pub pp_tps: f64,
@@ -49,17 +49,7 @@ pub fn predict(
     kv_type: KvCacheType,
 ) -> Result<Predicted, AdvisorError> {
     if placement.fit == Fit::No {
-        return Ok(Predicted {
-            pp_tps: 0.0,
-            pp_tps_start: 0.0,
-            prefill_seconds: 0.0,
-            tg_tps: 0.0,
-            tg_tps_start: 0.0,
-            tg_low: 0.0,
-            tg_high: 0.0,
-            pp_low: 0.0,
-            pp_high: 0.0,
-        });
+        return Ok(Predicted::default());
     }
     let active = shape.active_weight_bytes(quant)?;
     // Bytes of active weights the CPU side reads per token.

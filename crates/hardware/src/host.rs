@@ -103,35 +103,32 @@ fn firmware_package(roots: &Roots) -> Option<FirmwarePackage> {
 
 /// The first of `names` installed according to a dpkg status file.
 fn dpkg_installed(status: &str, names: &[&str]) -> Option<FirmwarePackage> {
-    let mut found: Vec<(usize, FirmwarePackage)> = Vec::new();
-    for stanza in status.split("\n\n") {
+    let installed = status.split("\n\n").filter_map(|stanza| {
         let field = |key: &str| stanza.lines().find_map(|l| l.strip_prefix(key).map(str::trim));
-        let (Some(name), Some(version)) = (field("Package:"), field("Version:")) else { continue };
-        let installed = field("Status:").is_some_and(|s| s.ends_with(" installed"));
-        if let Some(rank) = names.iter().position(|n| *n == name).filter(|_| installed) {
-            found.push((rank, FirmwarePackage { name: name.to_string(), version: version.to_string() }));
-        }
-    }
-    found.into_iter().min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
+        let (name, version) = (field("Package:")?, field("Version:")?);
+        field("Status:")?.ends_with(" installed").then(|| FirmwarePackage { name: name.to_string(), version: version.to_string() })
+    });
+    first_of(names, installed)
+}
+
+/// Of the `installed` packages, the one earliest in `names`.
+fn first_of(names: &[&str], installed: impl Iterator<Item = FirmwarePackage>) -> Option<FirmwarePackage> {
+    installed.filter_map(|p| Some((names.iter().position(|n| *n == p.name)?, p))).min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
 }
 
 /// The first of `names` in pacman's local database (Arch, Manjaro, CachyOS): one directory per
 /// installed package, its `desc` holding `%NAME%` and `%VERSION%`.
 fn pacman_installed(local: &std::path::Path, names: &[&str]) -> Option<FirmwarePackage> {
-    let mut found: Vec<(usize, FirmwarePackage)> = Vec::new();
-    for entry in std::fs::read_dir(local).ok()?.flatten() {
-        let Ok(desc) = std::fs::read_to_string(entry.path().join("desc")) else { continue };
+    let installed = std::fs::read_dir(local).ok()?.flatten().filter_map(|entry| {
+        let desc = std::fs::read_to_string(entry.path().join("desc")).ok()?;
         let field = |key: &str| {
             let mut lines = desc.lines();
             lines.find(|l| l.trim() == key)?;
             lines.next().map(|v| v.trim().to_string())
         };
-        let (Some(name), Some(version)) = (field("%NAME%"), field("%VERSION%")) else { continue };
-        if let Some(rank) = names.iter().position(|n| *n == name) {
-            found.push((rank, FirmwarePackage { name, version }));
-        }
-    }
-    found.into_iter().min_by_key(|(rank, _)| *rank).map(|(_, p)| p)
+        Some(FirmwarePackage { name: field("%NAME%")?, version: field("%VERSION%")? })
+    });
+    first_of(names, installed)
 }
 
 /// `NVRM version: NVIDIA UNIX Open Kernel Module for x86_64  580.95.05  Release Build …` → `580.95.05`.

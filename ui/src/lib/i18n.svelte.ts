@@ -36,12 +36,12 @@ i18next.init({
 // Formats the catalogs name: `{{gib, fixed(digits: 1)}}` as Rust's `{gib:.1}` (grouped and
 // with a decimal comma in Russian; ungrouped in English, as the CLI prints it), `{{n, int}}`,
 // and `{{ctx, tokens}}`, a count with its noun in the right plural form.
-const grouping = (lng: string | undefined) => lng !== "en";
-i18next.services.formatter?.add("fixed", (value: number, lng, options: { digits?: string | number }) => {
-  const digits = Number(options.digits ?? 0);
-  return new Intl.NumberFormat(lng, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: grouping(lng) }).format(value);
-});
-i18next.services.formatter?.add("int", (value: number, lng) => new Intl.NumberFormat(lng, { maximumFractionDigits: 0, useGrouping: grouping(lng) }).format(value));
+/** `n` with `digits` decimals in `lng`, as `toFixed` would in English (ungrouped, as the CLI prints). */
+function fixedIn(lng: string | undefined, n: number, digits: number): string {
+  return new Intl.NumberFormat(lng, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: lng !== "en" }).format(n);
+}
+i18next.services.formatter?.add("fixed", (value: number, lng, options: { digits?: string | number }) => fixedIn(lng, value, Number(options.digits ?? 0)));
+i18next.services.formatter?.add("int", (value: number, lng) => fixedIn(lng, value, 0));
 i18next.services.formatter?.add("tokens", (value: number, lng) => i18next.t("units.tokens", { count: value, lng }) as string);
 
 class I18n {
@@ -85,9 +85,9 @@ export function formatNumber(n: number, options?: Intl.NumberFormatOptions): str
   return new Intl.NumberFormat(i18n.lang, options).format(n);
 }
 
-/** `n` with `digits` decimals in the UI's language, as `toFixed` would in English (ungrouped). */
+/** `n` with `digits` decimals in the UI's language. */
 export function fixed(n: number, digits: number): string {
-  return new Intl.NumberFormat(i18n.lang, { minimumFractionDigits: digits, maximumFractionDigits: digits, useGrouping: i18n.lang !== "en" }).format(n);
+  return fixedIn(i18n.lang, n, digits);
 }
 
 /** A date (and time) in the UI's language. */
