@@ -69,7 +69,7 @@ pub async fn rename_conversation(core: State<'_, Core>, id: i64, title: String) 
 #[signature]
 #[tauri::command]
 pub async fn delete_conversation(core: State<'_, Core>, id: i64) -> Result<()> {
-    core.delete_conversation(id)
+    core.delete_conversation(id).await
 }
 
 #[signature]

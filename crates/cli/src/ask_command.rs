@@ -159,6 +159,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
         template: TemplateChoice::Model,
+        keep_state_as: None,
     };
     let mut answer = Printer::new(!a.json);
     let stats = engine.generate(&req, &mut answer)?;

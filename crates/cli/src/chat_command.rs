@@ -99,7 +99,7 @@ impl GenerationObserver for Printer {
     fn trimmed(&mut self, dropped: u32) {
         eprintln!("[{dropped} old messages dropped to fit the context]");
     }
-    fn prompt_done(&mut self, _: u32) {}
+    fn prompt_done(&mut self, _: u32, _cached_tokens: u32) {}
     fn token(&mut self, text: &str) {
         let pieces = self.parser.push(text);
         self.take(pieces);
@@ -135,6 +135,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             ..Default::default()
         },
         template: a.template.map_or(TemplateChoice::Model, TemplateChoice::Builtin),
+        keep_state_as: None,
     };
     let mut printer = Printer::new(!a.json);
     let stats = engine.generate(&req, &mut printer)?;

@@ -34,7 +34,8 @@ pub struct SendArgs {
     /// How hard a reasoning model thinks (gpt-oss: low, medium, high); kept with the conversation.
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
-    /// Print the final message as JSON.
+    /// Print the final message as JSON, with `ttft_ms`, `prompt_tokens` and `cached_tokens`
+    /// (prompt tokens restored from the conversation's kept state rather than decoded).
     #[arg(long)]
     json: bool,
 }
@@ -133,7 +134,16 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         .map_err(cli_error)?;
     core.shutdown().await;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&message)?);
+        // The message as stored, with the prompt's cost on top: how long the first token took,
+        // and how much of the prompt a kept state spared (issue 21).
+        let mut out = serde_json::to_value(&message)?;
+        if let (Some(stats), Some(obj)) = (&message.stats, out.as_object_mut()) {
+            obj.insert("ttft_ms".into(), stats.ttft_ms.into());
+            obj.insert("prompt_tokens".into(), stats.prompt_tokens.into());
+            obj.insert("cached_tokens".into(), stats.cached_tokens.into());
+            obj.insert("reused_from".into(), serde_json::to_value(stats.reused_from)?);
+        }
+        println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
         println!();
         eprintln!("[conversation {conversation}, message {}, {:?}]", message.id, message.status);

@@ -18,7 +18,7 @@ fn rt() -> tokio::runtime::Runtime {
 
 async fn load(engine: &EngineClient, settings: ModelSettings) -> Result<ModelInfo, ErrorPayload> {
     let path = demo_model();
-    let mut s = engine.request(|id| Request::Load { id, path, settings }).await.unwrap();
+    let mut s = engine.request(|id| Request::Load { id, path, settings, prompt_cache: None }).await.unwrap();
     let mut saw_progress = false;
     loop {
         match s.next().await.expect("load ended without an answer") {
@@ -39,7 +39,7 @@ fn user(text: &str) -> ChatMessage {
 
 async fn generate(engine: &EngineClient, messages: Vec<ChatMessage>, max_tokens: u32) -> EventStream {
     let sampling = SamplingSettings { temperature: Some(0.0), seed: Some(1), max_tokens: Some(max_tokens), ..Default::default() };
-    engine.request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model }).await.unwrap()
+    engine.request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model, keep_state_as: None }).await.unwrap()
 }
 
 /// Collects text until `n` tokens arrived, or the stream ended.
@@ -130,7 +130,7 @@ fn bad_models_fail_cleanly_and_the_loaded_model_keeps_serving() {
         load(&engine, ModelSettings::default()).await.unwrap();
         let pid = engine.pid();
         for bad in [cut.clone(), dir.path().join("missing.gguf")] {
-            let mut s = engine.request(|id| Request::Load { id, path: bad, settings: ModelSettings::default() }).await.unwrap();
+            let mut s = engine.request(|id| Request::Load { id, path: bad, settings: ModelSettings::default(), prompt_cache: None }).await.unwrap();
             match s.next().await.unwrap() {
                 Event::Error { error, .. } => {
                     assert!(matches!(error.code, ErrorCode::InvalidModel | ErrorCode::ModelNotFound), "{error:?}")
@@ -212,7 +212,7 @@ fn a_model_without_a_template_gets_a_clear_error_and_a_builtin_fallback_works() 
         let dir = tempfile::tempdir().unwrap();
         let path = model_without_template(dir.path());
         let engine = EngineClient::new(hearth());
-        let mut s = engine.request(|id| Request::Load { id, path, settings: ModelSettings::default() }).await.unwrap();
+        let mut s = engine.request(|id| Request::Load { id, path, settings: ModelSettings::default(), prompt_cache: None }).await.unwrap();
         let info = loop {
             match s.next().await.unwrap() {
                 Event::Loaded { model, .. } => break *model,
@@ -225,7 +225,8 @@ fn a_model_without_a_template_gets_a_clear_error_and_a_builtin_fallback_works() 
             let engine = engine.clone();
             async move {
                 let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(8), ..Default::default() };
-                let mut s = engine.request(|id| Request::Generate { id, messages: vec![user("Hi")], sampling, template }).await.unwrap();
+                let mut s =
+                    engine.request(|id| Request::Generate { id, messages: vec![user("Hi")], sampling, template, keep_state_as: None }).await.unwrap();
                 finish(&mut s).await
             }
         };

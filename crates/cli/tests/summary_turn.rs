@@ -37,7 +37,7 @@ async fn summarizable() -> (tempfile::TempDir, hearth_conversation::SharedStore,
 
     let engine = EngineClient::new(hearth());
     let settings = ModelSettings { context_length: Some(1024), ..Default::default() };
-    let mut load = engine.request(|id| Request::Load { id, path: demo_model(), settings }).await.unwrap();
+    let mut load = engine.request(|id| Request::Load { id, path: demo_model(), settings, prompt_cache: None }).await.unwrap();
     loop {
         match load.next().await {
             Some(Event::Loaded { .. }) => break,
@@ -111,7 +111,10 @@ async fn a_summary_stops_while_its_sections_are_read() {
     // The engine is free at once for the next request.
     let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(4), ..Default::default() };
     let messages = vec![hearth_protocol::ChatMessage { role: hearth_protocol::Role::User, content: "Hi".into(), reasoning: None }];
-    let mut next = engine.request(|id| Request::Generate { id, messages, sampling, template: hearth_protocol::TemplateChoice::Model }).await.unwrap();
+    let mut next = engine
+        .request(|id| Request::Generate { id, messages, sampling, template: hearth_protocol::TemplateChoice::Model, keep_state_as: None })
+        .await
+        .unwrap();
     while let Some(ev) = next.next().await {
         if let Event::Done { .. } = ev {
             break;

@@ -89,8 +89,10 @@ pub async fn complete(
     }
     let sampling = SamplingSettings { max_tokens: Some(SECTION_SUMMARY_TOKENS), ..sampling.clone() };
     let messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
-    let mut stream =
-        engine.request_first(|id| Request::Generate { id, messages, sampling, template: template.clone() }).await.map_err(|e| e.payload())?;
+    let mut stream = engine
+        .request_first(|id| Request::Generate { id, messages, sampling, template: template.clone(), keep_state_as: None })
+        .await
+        .map_err(|e| e.payload())?;
     let mut text = String::new();
     loop {
         if stopped() {

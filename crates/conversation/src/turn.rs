@@ -89,6 +89,11 @@ impl TurnError {
     }
 }
 
+/// The name a conversation's sequence state is kept under by the engine (and its file on disk).
+pub fn state_tag(conversation_id: i64) -> String {
+    format!("conversation-{conversation_id}")
+}
+
 fn title_from(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let mut title: String = line.chars().take(48).collect();
@@ -244,18 +249,23 @@ pub async fn run_turn(
         history = vec![hearth_protocol::ChatMessage { role: Role::User, content: prompt, reasoning: None }];
         sources = chunks;
     } else if !documents.is_empty() {
-        if let Some(last) = history.last_mut().filter(|m| m.role == Role::User) {
-            let prompt = {
+        if let Some(last) = history.iter().rposition(|m| m.role == Role::User) {
+            let (prompt, whole) = {
                 let s = store.lock();
-                document_prompt(&s, &documents, &last.content, context_length, query_embedding.as_ref())?
+                document_prompt(&s, &documents, &history[last].content, context_length, query_embedding.as_ref())?
             };
-            emit(TurnEvent::DocumentsUsed {
-                passages: prompt.0.sources.len() as u32,
-                whole: prompt.1,
-                pages: prompt.0.sources.iter().map(|p| p.page).collect(),
-            });
-            last.content = prompt.0.message;
-            sources = prompt.0.sources;
+            emit(TurnEvent::DocumentsUsed { passages: prompt.sources.len() as u32, whole, pages: prompt.sources.iter().map(|p| p.page).collect() });
+            // Documents read whole go with the conversation's first question, the same text every
+            // turn: the prompt then starts the same way each time, and the engine's kept state
+            // (issue 21) spares reading them again. Passages retrieved for this question go with it.
+            let first = history.iter().position(|m| m.role == Role::User).unwrap_or(last);
+            if whole && first != last {
+                let s = store.lock();
+                history[first].content = document_prompt(&s, &documents, &history[first].content, context_length, None)?.0.message;
+            } else {
+                history[last].content = prompt.message;
+            }
+            sources = prompt.sources;
         }
     }
 
@@ -268,7 +278,10 @@ pub async fn run_turn(
         Ok(s.set_citations(assistant.id, &hearth_documents::cited_pages(content, &sources))?)
     };
 
-    let mut stream = match engine.request_first(|id| Request::Generate { id, messages: history, sampling, template }).await {
+    let mut stream = match engine
+        .request_first(|id| Request::Generate { id, messages: history, sampling, template, keep_state_as: Some(state_tag(conversation_id)) })
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             let message = finish("", "", MessageStatus::Failed, None, Some(e.payload()))?;

@@ -42,8 +42,11 @@ impl Core {
         Ok(self.store.lock().rename_conversation(id, title)?)
     }
 
-    pub fn delete_conversation(&self, id: i64) -> Result<()> {
-        Ok(self.store.lock().delete_conversation(id)?)
+    /// Deletes a conversation, and the state the engine kept for it.
+    pub async fn delete_conversation(&self, id: i64) -> Result<()> {
+        self.store.lock().delete_conversation(id)?;
+        self.forget_conversation_state(id).await;
+        Ok(())
     }
 
     pub fn messages(&self, conversation_id: i64) -> Result<Vec<Message>> {

@@ -20,6 +20,7 @@ mod library;
 mod links;
 mod model;
 mod monitor;
+mod prompt_cache;
 mod quantize;
 mod remote;
 mod secrets;
@@ -39,6 +40,7 @@ pub use library::{clear_hf_token, hf_token_status, reveal_model, set_hf_token, L
 pub use links::open_link;
 pub use model::{AppInfo, EngineCheck, EngineStatus, LoadEvent, ModelStatus, RestartPolicy};
 pub use monitor::MonitorSample;
+pub use prompt_cache::PromptCacheUsage;
 pub use remote::{RemoteModelView, RemoteServer, RemoteServerModels};
 
 /// TypeScript declarations of every type the core hands the UI.

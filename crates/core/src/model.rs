@@ -195,6 +195,10 @@ impl Core {
             slot.wanted = Some((path.clone(), settings.clone()));
             previous
         };
+        // Conversations' states are kept on disk for this model (issue 21).
+        if let Ok(cache) = self.prompt_cache_settings() {
+            self.engine.set_prompt_cache(Some(cache)).await;
+        }
         match self.engine.load(&path, &settings, on_progress).await {
             Ok(model) => {
                 {

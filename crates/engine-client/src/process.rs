@@ -56,6 +56,8 @@ struct Shared {
     bad_cpu_variants: StdMutex<Vec<String>>,
     /// Ids of requests sent with `request_first` that have not had their first event yet.
     first_waiting: tokio::sync::watch::Sender<Vec<u64>>,
+    /// Where loads from now on keep sequence states on disk (issue 21).
+    prompt_cache: StdMutex<Option<hearth_protocol::PromptCacheSettings>>,
 }
 
 /// A model on a remote OpenAI-compatible server that generations go to.
@@ -145,6 +147,7 @@ impl EngineClient {
                 remote_jobs: StdMutex::new(HashMap::new()),
                 bad_cpu_variants: StdMutex::new(Vec::new()),
                 first_waiting: tokio::sync::watch::channel(Vec::new()).0,
+                prompt_cache: StdMutex::new(None),
             }),
         }
     }
@@ -161,6 +164,28 @@ impl EngineClient {
 
     pub fn remote(&self) -> Option<RemoteTarget> {
         self.shared.remote.lock().unwrap().clone()
+    }
+
+    /// Where the engine keeps conversations' states on disk: for every load, and told to a
+    /// running engine now.
+    pub async fn set_prompt_cache(&self, settings: Option<hearth_protocol::PromptCacheSettings>) {
+        *self.shared.prompt_cache.lock().unwrap() = settings.clone();
+        self.tell(&Request::PromptCache { settings }).await;
+    }
+
+    /// Tells a running engine to forget the states kept under `tag` (a deleted conversation).
+    /// With no engine running there is nothing in memory; the caller deletes the files.
+    pub async fn forget_state(&self, tag: &str) {
+        self.tell(&Request::ForgetState { tag: tag.to_string() }).await;
+    }
+
+    /// A request no event answers, for a running engine only.
+    async fn tell(&self, request: &Request) {
+        let mut guard = self.shared.running.lock().await;
+        if let Some(running) = guard.as_mut().filter(|r| r.alive.load(Ordering::SeqCst)) {
+            let line = serde_json::to_string(request).expect("requests serialize");
+            let _ = write_line(&mut running.stdin, &line).await;
+        }
     }
 
     /// Sends a request built with a fresh id and returns its event stream. Starts the engine
@@ -223,7 +248,8 @@ impl EngineClient {
         settings: &hearth_protocol::ModelSettings,
         mut on_progress: impl FnMut(f32),
     ) -> Result<hearth_protocol::ModelInfo, ClientError> {
-        let mut stream = self.request(|id| Request::Load { id, path: path.to_path_buf(), settings: settings.clone() }).await?;
+        let prompt_cache = self.shared.prompt_cache.lock().unwrap().clone();
+        let mut stream = self.request(|id| Request::Load { id, path: path.to_path_buf(), settings: settings.clone(), prompt_cache }).await?;
         loop {
             match stream.next().await {
                 Some(hearth_protocol::Event::LoadProgress { fraction, .. }) => on_progress(fraction),
@@ -273,7 +299,8 @@ impl EngineClient {
         if let Some(mut running) = guard.take() {
             let line = serde_json::to_string(&Request::Shutdown).expect("requests serialize");
             let _ = write_line(&mut running.stdin, &line).await;
-            for _ in 0..20 {
+            // Up to 5 s: an engine finishes writing the last answer's kept state before it exits.
+            for _ in 0..100 {
                 if !running.alive.load(Ordering::SeqCst) {
                     return;
                 }

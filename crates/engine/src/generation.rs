@@ -4,23 +4,27 @@
 
 use std::time::Instant;
 
-use hearth_protocol::{ChatMessage, GenerationStats, SamplingSettings, StopReason, TemplateChoice};
+use hearth_protocol::{ChatMessage, GenerationStats, ReusedFrom, SamplingSettings, StopReason, TemplateChoice};
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 
 use crate::chat_prompt::trim_to_fit;
+use crate::kept_states;
 use crate::{llama_log, Engine, EngineError};
 
 pub struct GenerationRequest {
     pub messages: Vec<ChatMessage>,
     pub sampling: SamplingSettings,
     pub template: TemplateChoice,
+    /// Keep the sequence state after the answer under this name (a conversation's).
+    pub keep_state_as: Option<String>,
 }
 
 /// Receives a generation as it happens.
 pub trait GenerationObserver {
     fn trimmed(&mut self, dropped_messages: u32);
-    fn prompt_done(&mut self, prompt_tokens: u32);
+    /// The prompt is evaluated: its length, and how many of its tokens were reused.
+    fn prompt_done(&mut self, prompt_tokens: u32, cached_tokens: u32);
     fn token(&mut self, text: &str);
     /// Polled between batches and tokens.
     fn cancelled(&self) -> bool;
@@ -57,6 +61,8 @@ impl Engine {
                 return Ok(GenerationStats {
                     prompt_tokens: 0,
                     prompt_evaluated: 0,
+                    cached_tokens: 0,
+                    reused_from: ReusedFrom::Nothing,
                     gen_tokens: 0,
                     ttft_ms: 0.0,
                     pp_tps: 0.0,
@@ -86,9 +92,13 @@ impl Engine {
             return Err(EngineError::TemplateFailed("the prompt rendered to nothing".into()));
         }
 
+        // A state kept after an earlier answer (this conversation's before a switch, a reload or
+        // a restart) replaces the live cache when it holds more of this prompt.
+        let template_id = kept_states::template_id(&req.template);
+        let mut reused_from = loaded.kept.prepare(&mut loaded.ctx, &mut loaded.cached_tokens, &tokens, &template_id);
         // Reuse the longest cached prefix; at least the last prompt token is evaluated again
         // because its logits are needed.
-        let mut reused = loaded.cached_tokens.iter().zip(&tokens).take_while(|(a, b)| a == b).count().min(tokens.len() - 1);
+        let mut reused = kept_states::common_prefix(&loaded.cached_tokens, &tokens).min(tokens.len() - 1);
         // Sliding-window layers have dropped positions older than about window + ubatch from the
         // end of the cache: the prefix is reusable only if the `window` positions before the cut
         // are still there (llama-server's rule). Otherwise evaluate the whole prompt again.
@@ -103,6 +113,9 @@ impl Engine {
             reused = 0;
         }
         loaded.cached_tokens.truncate(reused);
+        if reused == 0 {
+            reused_from = ReusedFrom::Nothing;
+        }
 
         let n_batch = loaded.ctx.n_batch() as usize;
         let mut batch = LlamaBatch::new(n_batch.max(1), 1);
@@ -115,6 +128,8 @@ impl Engine {
         let mut stats = GenerationStats {
             prompt_tokens: tokens.len() as u32,
             prompt_evaluated: 0,
+            cached_tokens: reused as u32,
+            reused_from,
             gen_tokens: 0,
             ttft_ms: 0.0,
             pp_tps: 0.0,
@@ -127,6 +142,7 @@ impl Engine {
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
                 stats.total_ms = ms(started);
+                loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
                 return Ok(stats);
             }
             let end = (start + n_batch).min(tokens.len());
@@ -137,6 +153,7 @@ impl Engine {
             if let Err(e) = loaded.ctx.decode(&mut batch) {
                 loaded.cached_tokens.clear();
                 loaded.ctx.clear_kv_cache();
+                loaded.kept.live_lost();
                 return Err(decode_failed(&e));
             }
             loaded.cached_tokens.extend_from_slice(&tokens[start..end]);
@@ -144,7 +161,7 @@ impl Engine {
         let pp_secs = pp_started.elapsed().as_secs_f64();
         stats.prompt_evaluated = (tokens.len() - reused) as u32;
         stats.pp_tps = if pp_secs > 0.0 { stats.prompt_evaluated as f64 / pp_secs } else { 0.0 };
-        obs.prompt_done(stats.prompt_tokens);
+        obs.prompt_done(stats.prompt_tokens, stats.cached_tokens);
 
         let mut picker = TokenPicker::new(&req.sampling, &loaded.info.sampling_defaults, loaded.model.n_vocab());
         let vocab = loaded.model.vocab();
@@ -188,6 +205,7 @@ impl Engine {
             if let Err(e) = loaded.ctx.decode(&mut batch) {
                 loaded.cached_tokens.clear();
                 loaded.ctx.clear_kv_cache();
+                loaded.kept.live_lost();
                 return Err(decode_failed(&e));
             }
             loaded.cached_tokens.push(token);
@@ -204,7 +222,18 @@ impl Engine {
         }
         stats.stop_reason = stop_reason;
         stats.total_ms = ms(started);
+        loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
         Ok(stats)
+    }
+}
+
+impl Engine {
+    /// Copies the last answer's state out (see `generate`'s `keep_state_as`): called after the
+    /// answer has gone to the app, so the copy does not delay its end.
+    pub fn keep_answered_state(&mut self) {
+        if let Some(loaded) = self.loaded.as_mut() {
+            loaded.kept.keep_answered(&loaded.ctx, &loaded.cached_tokens);
+        }
     }
 }
 

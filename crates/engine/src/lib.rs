@@ -12,6 +12,7 @@ pub mod embeddings;
 mod error;
 mod generation;
 pub mod jinja_template;
+mod kept_states;
 mod llama_log;
 mod loaded_model;
 pub mod memory_check;

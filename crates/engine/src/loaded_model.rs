@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use hearth_gguf::{GgufError, GgufFile, MetaValue};
-use hearth_protocol::{AllocatedMemory, BackendLibrary, ComputeDevice, FlashAttention, KvCacheType, ModelInfo, ModelSettings, SamplingSettings};
+use hearth_protocol::{
+    AllocatedMemory, BackendLibrary, ComputeDevice, FlashAttention, KvCacheType, ModelInfo, ModelSettings, PromptCacheSettings, SamplingSettings,
+};
 use llama_cpp_2::context::params::{KvCacheType as LlamaKv, LlamaContextParams};
 use llama_cpp_2::context::LlamaContext;
 use llama_cpp_2::llama_backend::LlamaBackend;
@@ -19,6 +21,7 @@ use llama_cpp_2::LlamaBackendDeviceType;
 use crate::allocated_memory;
 use crate::chat_prompt::ChatPrompt;
 use crate::device_choice::{self, Placement};
+use crate::kept_states::{self, KeptStates};
 use crate::{llama_log, memory_check, EngineError};
 
 /// Reports load progress; returning `false` aborts the load.
@@ -44,11 +47,15 @@ pub(crate) struct LoadedModel {
     /// window + ubatch cells, so a cached prefix is reusable only while its last `window`
     /// positions are still held.
     pub swa_window: usize,
+    /// Sequence states kept after answers, for prompts that start the same way.
+    pub kept: KeptStates,
 }
 
 /// llama.cpp in this process: at most one model and one context at a time.
 pub struct Engine {
     pub(crate) loaded: Option<LoadedModel>,
+    /// Where states kept after answers go on disk, for the models loaded from now on.
+    prompt_cache: Option<PromptCacheSettings>,
 }
 
 static BACKEND_LIBRARIES: OnceLock<Vec<BackendLibrary>> = OnceLock::new();
@@ -81,7 +88,7 @@ pub fn default_threads() -> u32 {
 impl Engine {
     pub fn new() -> Result<Engine, EngineError> {
         backend()?;
-        Ok(Engine { loaded: None })
+        Ok(Engine { loaded: None, prompt_cache: None })
     }
 
     /// The devices llama.cpp can compute on (the CPU, and GPUs of the backends it was built with
@@ -148,6 +155,23 @@ impl Engine {
 
     pub fn unload(&mut self) {
         self.loaded = None;
+    }
+
+    /// Where states are kept on disk from now on (none: in memory only).
+    pub fn set_prompt_cache(&mut self, settings: Option<PromptCacheSettings>) {
+        if let Some(loaded) = self.loaded.as_mut() {
+            loaded.kept.set_disk(settings.clone());
+        }
+        self.prompt_cache = settings;
+    }
+
+    /// Forgets the states kept under `tag`, in memory and on disk (a deleted conversation).
+    pub fn forget_state(&mut self, tag: &str) {
+        match (&mut self.loaded, &self.prompt_cache) {
+            (Some(loaded), _) => loaded.kept.forget(tag),
+            (None, Some(disk)) => kept_states::forget_on_disk(disk, tag),
+            (None, None) => {}
+        }
     }
 
     /// Validates `path`, checks that it fits, loads it and creates its context.
@@ -226,6 +250,9 @@ impl Engine {
             eos_token: String::from_utf8_lossy(&token_text(vocab.eos())).into_owned(),
         };
         let summary = gguf.summary();
+        let placement_text = device_choice::describe(&placement, settings.gpu_layers, &devices);
+        let key = kept_states::model_key(path, &gguf, settings, ctx.n_ctx(), ctx.n_ubatch(), &placement_text);
+        let kept = KeptStates::new(key, self.prompt_cache.clone());
         let swa_window = gguf.arch_u64("attention.sliding_window").unwrap_or(0) as usize;
         let info = ModelInfo {
             path: path.display().to_string(),
@@ -242,12 +269,12 @@ impl Engine {
             load_ms: started.elapsed().as_millis() as u32,
             sampling_defaults: sampling_defaults(&gguf),
             allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
-            backend: device_choice::describe(&placement, settings.gpu_layers, &devices),
+            backend: placement_text,
             reasoning_effort: prompt.supports_reasoning_effort(),
             memory_notice,
             device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
         };
-        self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window });
+        self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window, kept });
         Ok(info)
     }
 

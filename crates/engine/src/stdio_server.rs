@@ -91,7 +91,9 @@ pub fn serve() -> std::io::Result<()> {
                     }
                 }
             }
-            // stdin closed: the app is gone. Do not outlive it, even mid-generation.
+            // stdin closed: the app is gone. Do not outlive it, even mid-generation; a state
+            // being written may finish first.
+            crate::kept_states::flush(STATE_WRITE_GRACE);
             std::process::exit(0);
         });
     }
@@ -104,7 +106,10 @@ pub fn serve() -> std::io::Result<()> {
                 engine.unload();
                 sink.send(&Event::Unloaded { id });
             }
-            Request::Load { id, path, settings } => {
+            Request::ForgetState { tag } => engine.forget_state(&tag),
+            Request::PromptCache { settings } => engine.set_prompt_cache(settings),
+            Request::Load { id, path, settings, prompt_cache } => {
+                engine.set_prompt_cache(prompt_cache);
                 let progress_sink = sink.clone();
                 let cancel = cancel_target.clone();
                 let mut last_sent = -1.0f32;
@@ -125,24 +130,32 @@ pub fn serve() -> std::io::Result<()> {
                 Ok((vectors, tokens)) => sink.send(&Event::Embeddings { id, vectors, tokens }),
                 Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
             },
-            Request::Generate { id, messages, sampling, template } => {
+            Request::Generate { id, messages, sampling, template, keep_state_as } => {
                 // A raw completion is text as the model wrote it; a chat answer is split into
                 // reasoning, answer and tool calls here, once, for every client.
                 let parser = (template != TemplateChoice::Raw).then(ReasoningParser::new);
                 let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone(), parser };
-                let req = GenerationRequest { messages, sampling, template };
+                let req = GenerationRequest { messages, sampling, template, keep_state_as };
                 let result = engine.generate(&req, &mut observer);
                 observer.finish();
                 match result {
-                    Ok(stats) => sink.send(&Event::Done { id, stats }),
+                    Ok(stats) => {
+                        sink.send(&Event::Done { id, stats });
+                        engine.keep_answered_state();
+                    }
                     Err(EngineError::Cancelled) => {}
                     Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
                 }
             }
         }
     }
+    crate::kept_states::flush(STATE_WRITE_GRACE);
     Ok(())
 }
+
+/// How long an exiting engine waits for the last answer's state to reach the disk (the app
+/// waits 5 s for its engine to exit before it kills it).
+const STATE_WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(4);
 
 struct StreamObserver {
     id: u64,
@@ -173,8 +186,8 @@ impl GenerationObserver for StreamObserver {
     fn trimmed(&mut self, dropped_messages: u32) {
         self.sink.send(&Event::ContextTrimmed { id: self.id, dropped_messages });
     }
-    fn prompt_done(&mut self, prompt_tokens: u32) {
-        self.sink.send(&Event::PromptDone { id: self.id, prompt_tokens });
+    fn prompt_done(&mut self, prompt_tokens: u32, cached_tokens: u32) {
+        self.sink.send(&Event::PromptDone { id: self.id, prompt_tokens, cached_tokens });
     }
     fn token(&mut self, text: &str) {
         match self.parser.as_mut() {

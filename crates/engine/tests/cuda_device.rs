@@ -15,7 +15,7 @@ use hearth_protocol::{ChatMessage, ModelSettings, Role, SamplingSettings, Templa
 struct Collect(Vec<String>);
 impl GenerationObserver for Collect {
     fn trimmed(&mut self, _: u32) {}
-    fn prompt_done(&mut self, _: u32) {}
+    fn prompt_done(&mut self, _: u32, _cached_tokens: u32) {}
     fn token(&mut self, text: &str) {
         self.0.push(text.to_string());
     }
@@ -29,6 +29,7 @@ fn greedy(engine: &mut Engine, text: &str, max_tokens: u32) -> Vec<String> {
         messages: vec![ChatMessage { role: Role::User, content: text.to_string(), reasoning: None }],
         sampling: SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), seed: Some(1), ..Default::default() },
         template: TemplateChoice::Model,
+        keep_state_as: None,
     };
     let mut out = Collect(Vec::new());
     engine.generate(&req, &mut out).expect("generation failed");

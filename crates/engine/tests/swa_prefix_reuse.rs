@@ -20,7 +20,7 @@ fn gemma() -> PathBuf {
 struct Collect(String);
 impl GenerationObserver for Collect {
     fn trimmed(&mut self, _: u32) {}
-    fn prompt_done(&mut self, _: u32) {}
+    fn prompt_done(&mut self, _: u32, _cached_tokens: u32) {}
     fn token(&mut self, text: &str) {
         self.0.push_str(text);
     }
@@ -34,6 +34,7 @@ fn ask(engine: &mut Engine, text: &str, max_tokens: u32) -> String {
         messages: vec![ChatMessage { role: Role::User, content: text.to_string(), reasoning: None }],
         sampling: SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), seed: Some(1), ..Default::default() },
         template: TemplateChoice::Builtin("gemma".into()),
+        keep_state_as: None,
     };
     let mut out = Collect(String::new());
     engine.generate(&req, &mut out).expect("generation failed");

@@ -28,7 +28,7 @@ fn vulkan_device() -> String {
 struct Count(u32);
 impl GenerationObserver for Count {
     fn trimmed(&mut self, _: u32) {}
-    fn prompt_done(&mut self, _: u32) {}
+    fn prompt_done(&mut self, _: u32, _cached_tokens: u32) {}
     fn token(&mut self, _: &str) {
         self.0 += 1;
     }
@@ -68,6 +68,7 @@ fn a_chat_answer_is_generated_on_the_chosen_device_and_cpu_keeps_it_off_the_gpu(
         messages: vec![ChatMessage { role: Role::User, content: "Name a colour.".into(), reasoning: None }],
         sampling: SamplingSettings { temperature: Some(0.0), max_tokens: Some(6), seed: Some(1), ..Default::default() },
         template: TemplateChoice::Model,
+        keep_state_as: None,
     };
     let mut count = Count(0);
     let stats = engine.generate(&req, &mut count).unwrap();

@@ -52,14 +52,14 @@ fn shards(file: &str, all: &[HubFile]) -> Vec<String> {
 /// Free space where `dir` is (Unix; elsewhere unknown, and the download only stops when the disk
 /// is full).
 #[cfg(unix)]
-fn free_bytes(dir: &Path) -> Option<u64> {
+pub fn free_bytes(dir: &Path) -> Option<u64> {
     let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
     (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0).then(|| s.f_bavail as u64 * s.f_frsize as u64)
 }
 
 #[cfg(not(unix))]
-fn free_bytes(_dir: &Path) -> Option<u64> {
+pub fn free_bytes(_dir: &Path) -> Option<u64> {
     None
 }
 

@@ -12,7 +12,7 @@ mod hub_search;
 mod library;
 
 pub use access_token::{access_token, clear_token, store_token, stored_token, TokenSource};
-pub use download::{pull, PullProgress, PullRequest};
+pub use download::{free_bytes, pull, PullProgress, PullRequest};
 pub use hub::{fetch_gguf_header, list_repo_files, parse_repo_spec, HubFile};
 pub use hub_search::{search_models, HubModel, HubSearchPage, HubSort};
 pub use library::{list_models, shard_of, sidecar, LibraryModel};

@@ -52,7 +52,7 @@ pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
     };
     tracker.running();
     let (messages, sampling, template) = (job.messages, job.sampling, job.template);
-    let stream = match api.engine.request(|id| Request::Generate { id, messages, sampling, template }).await {
+    let stream = match api.engine.request(|id| Request::Generate { id, messages, sampling, template, keep_state_as: None }).await {
         Ok(s) => s,
         Err(e) => {
             let message = e.payload().message;
@@ -68,6 +68,7 @@ pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
         stream,
         stop: StopMatcher::new(job.stop),
         prompt_tokens: 0,
+        cached_tokens: 0,
         completion_tokens: 0,
         pending_end: None,
     };
@@ -117,13 +118,16 @@ impl Drop for Generation {
 
 struct Usage {
     prompt_tokens: u32,
+    /// Prompt tokens reused from a cached prefix (OpenAI's `prompt_tokens_details.cached_tokens`).
+    cached_tokens: u32,
     completion_tokens: u32,
 }
 
 impl Usage {
     fn json(&self) -> Value {
         json!({ "prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
-                "total_tokens": self.prompt_tokens + self.completion_tokens })
+                "total_tokens": self.prompt_tokens + self.completion_tokens,
+                "prompt_tokens_details": { "cached_tokens": self.cached_tokens } })
     }
 }
 
@@ -150,6 +154,7 @@ struct Answer {
     stream: EventStream,
     stop: StopMatcher,
     prompt_tokens: u32,
+    cached_tokens: u32,
     completion_tokens: u32,
     /// The end, when text had to go out first.
     pending_end: Option<Piece>,
@@ -215,12 +220,15 @@ impl Answer {
                 _ = yield_due(&mut self.first_waiting, self.generation.id, self.yield_grace, &mut self.yield_deadline) => {
                     self.generation.cancel();
                     let rest = self.stop.flush();
-                    let usage = Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.completion_tokens };
+                    let usage = Usage { prompt_tokens: self.prompt_tokens, cached_tokens: self.cached_tokens, completion_tokens: self.completion_tokens };
                     return self.end_after(rest, Piece::End { finish_reason: "length", usage, note: Some(YIELDED) });
                 }
             };
             match event {
-                Some(Event::PromptDone { prompt_tokens, .. }) => self.prompt_tokens = prompt_tokens,
+                Some(Event::PromptDone { prompt_tokens, cached_tokens, .. }) => {
+                    self.prompt_tokens = prompt_tokens;
+                    self.cached_tokens = cached_tokens;
+                }
                 Some(Event::Token { text, part: TextPart::Reasoning, .. }) => {
                     self.completion_tokens += 1;
                     return Piece::Reasoning(text);
@@ -229,7 +237,8 @@ impl Answer {
                     self.completion_tokens += 1;
                     let (out, stopped) = self.stop.push(&text);
                     if stopped {
-                        let usage = Usage { prompt_tokens: self.prompt_tokens, completion_tokens: self.completion_tokens };
+                        let usage =
+                            Usage { prompt_tokens: self.prompt_tokens, cached_tokens: self.cached_tokens, completion_tokens: self.completion_tokens };
                         // A stop sequence was reached: the engine stops now.
                         self.generation.cancel();
                         return self.end_after(out, Piece::End { finish_reason: "stop", usage, note: None });
@@ -241,7 +250,7 @@ impl Answer {
                 Some(Event::Done { stats, .. }) => {
                     self.generation.finished = true;
                     let rest = self.stop.flush();
-                    let usage = Usage { prompt_tokens: stats.prompt_tokens, completion_tokens: stats.gen_tokens };
+                    let usage = Usage { prompt_tokens: stats.prompt_tokens, cached_tokens: stats.cached_tokens, completion_tokens: stats.gen_tokens };
                     return self.end_after(rest, Piece::End { finish_reason: finish_reason(stats.stop_reason), usage, note: None });
                 }
                 Some(Event::Error { error, .. }) => {

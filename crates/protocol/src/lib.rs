@@ -17,9 +17,9 @@ pub use phrase::{Phrase, PhraseArg};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
     AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
-    ReasoningEffort, Role, SamplingSettings, StopReason, TemplateChoice,
+    ReasoningEffort, ReusedFrom, Role, SamplingSettings, StopReason, TemplateChoice,
 };
-pub use wire::{Event, Request, PROTOCOL_VERSION};
+pub use wire::{Event, PromptCacheSettings, Request, PROTOCOL_VERSION};
 
 /// Every type the UI receives, for the TypeScript bindings (see `hearth-app`'s bindings test).
 pub fn typescript_declarations() -> Vec<String> {
@@ -44,6 +44,7 @@ pub fn typescript_declarations() -> Vec<String> {
         BackendLibrary::decl(),
         BenchReport::decl(),
         GenerationStats::decl(),
+        ReusedFrom::decl(),
         StopReason::decl(),
         jobs::QuantizeEvent::decl(),
         jobs::QuantizeDone::decl(),

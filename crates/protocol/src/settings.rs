@@ -294,12 +294,34 @@ pub enum StopReason {
     Cancelled,
 }
 
+/// Where a prompt's reused KV entries came from (issue 21).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ReusedFrom {
+    /// Nothing reused: the whole prompt was decoded.
+    #[default]
+    Nothing,
+    /// The engine's cache as the previous answer left it.
+    Live,
+    /// A state kept in the engine's memory (a conversation switched away from).
+    Memory,
+    /// A state saved on disk (after a restart, or one pushed out of memory).
+    Disk,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct GenerationStats {
     /// Tokens in the whole prompt.
     pub prompt_tokens: u32,
     /// Prompt tokens actually evaluated (the rest were reused from the KV cache).
     pub prompt_evaluated: u32,
+    /// Prompt tokens taken from a kept state rather than decoded (`prompt_tokens -
+    /// prompt_evaluated`: the last prompt token is always decoded again for its logits).
+    #[serde(default)]
+    pub cached_tokens: u32,
+    /// Where those tokens' KV entries came from.
+    #[serde(default)]
+    pub reused_from: ReusedFrom,
     pub gen_tokens: u32,
     pub ttft_ms: f64,
     /// Prompt tokens evaluated per second.

@@ -11,7 +11,15 @@ use crate::{
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
 /// 4: `ModelSettings.devices` (an engine that ignored it would run on the wrong device).
 /// 5: answers arrive split (`Token.part`, `ToolCall`), markup removed by the engine.
-pub const PROTOCOL_VERSION: u32 = 5;
+/// 6: kept sequence states (`Load.prompt_cache`, `Generate.keep_state_as`, `ForgetState`).
+pub const PROTOCOL_VERSION: u32 = 6;
+
+/// Where the engine keeps sequence states on disk, and how much room they may take.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PromptCacheSettings {
+    pub dir: PathBuf,
+    pub disk_budget_bytes: u64,
+}
 
 /// App to engine. `id` is chosen by the app and echoed in every event the request causes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -21,6 +29,9 @@ pub enum Request {
         id: u64,
         path: PathBuf,
         settings: ModelSettings,
+        /// Where states kept after answers go on disk (none: kept in memory only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prompt_cache: Option<PromptCacheSettings>,
     },
     Unload {
         id: u64,
@@ -31,12 +42,26 @@ pub enum Request {
         sampling: SamplingSettings,
         #[serde(default)]
         template: TemplateChoice,
+        /// Keep the sequence state after the answer under this name (a conversation's), in
+        /// memory and on disk, so that the next prompt that starts the same way restores it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        keep_state_as: Option<String>,
     },
     /// One normalized vector per text from the loaded model (its own pooling when it is an
     /// embedding model, else the mean over tokens); answered by `Embeddings`.
     Embed {
         id: u64,
         texts: Vec<String>,
+    },
+    /// Where states go on disk from now on (a changed budget), for the loaded model too. No
+    /// event answers it.
+    PromptCache {
+        settings: Option<PromptCacheSettings>,
+    },
+    /// Forgets the states kept under this name, in memory and on disk (a deleted conversation).
+    /// No event answers it.
+    ForgetState {
+        tag: String,
     },
     /// Stops the generation or load with this id; the partial answer stays.
     Cancel {
@@ -84,6 +109,9 @@ pub enum Event {
     PromptDone {
         id: u64,
         prompt_tokens: u32,
+        /// Of those, the tokens reused from the cache or a kept state rather than decoded.
+        #[serde(default)]
+        cached_tokens: u32,
     },
     /// A piece of the answer, or of its reasoning (markup removed by the engine).
     Token {
@@ -144,6 +172,7 @@ mod tests {
             messages: vec![ChatMessage { role: crate::Role::User, content: "hi\nthere".into(), reasoning: None }],
             sampling: SamplingSettings { seed: Some(3), ..Default::default() },
             template: TemplateChoice::Builtin("chatml".into()),
+            keep_state_as: Some("conversation-3".into()),
         };
         let line = serde_json::to_string(&req).unwrap();
         assert!(!line.contains('\n'), "a request must fit on one line: {line}");

@@ -118,7 +118,7 @@ impl Answer {
         }
         if self.first_token.is_none() {
             self.first_token = Some(Instant::now());
-            let _ = self.events.send(Event::PromptDone { id: self.id, prompt_tokens: 0 });
+            let _ = self.events.send(Event::PromptDone { id: self.id, prompt_tokens: 0, cached_tokens: 0 });
         }
         self.pieces += 1;
         let _ = self.events.send(Event::Token { id: self.id, text, part });
@@ -239,6 +239,8 @@ impl Answer {
         GenerationStats {
             prompt_tokens,
             prompt_evaluated: prompt_tokens,
+            cached_tokens: 0,
+            reused_from: hearth_protocol::ReusedFrom::Nothing,
             gen_tokens,
             ttft_ms,
             pp_tps,

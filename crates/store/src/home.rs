@@ -30,6 +30,10 @@ impl HearthHome {
     pub fn models(&self) -> PathBuf {
         self.root.join("models")
     }
+    /// Conversations' sequence states kept by the engine (`hearth-prompt-cache` files).
+    pub fn prompt_cache(&self) -> PathBuf {
+        self.root.join("prompt-cache")
+    }
 
     /// The `.gguf` files directly in the models directory, sorted by name.
     pub fn model_files(&self) -> Vec<PathBuf> {

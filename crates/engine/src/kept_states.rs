@@ -1,0 +1,407 @@
+//! Sequence states kept between answers (issue 21). After an answer the conversation's KV cache
+//! and the token ids it covers are copied out of llama.cpp: into memory (the last few
+//! conversations) and, on a writer thread off the answer's path, to disk. A prompt that starts
+//! with a kept state's tokens restores that state and decodes only the rest, after a switch to
+//! another conversation, a reload or a restart.
+//!
+//! A state is valid only for what shaped it: the model file (size and a hash of its header), the
+//! settings that shape the cache (context, KV type, flash attention, ubatch, devices), llama.cpp's
+//! build, and the template (`model_key`, and each state's `template`); its token ids are compared
+//! one by one with the new prompt's. Anything that differs means the prompt is read again, never
+//! a wrong answer. A file that fails its checks is deleted with a log line.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, OnceLock};
+
+use hearth_gguf::GgufFile;
+use hearth_prompt_cache::StateHeader;
+use hearth_protocol::{ModelSettings, PromptCacheSettings, ReusedFrom, TemplateChoice};
+use llama_cpp_2::context::session::LlamaStateSeqFlags;
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::token::LlamaToken;
+use sha2::{Digest, Sha256};
+
+/// States kept in memory. A few conversations at once: each holds its whole KV cache (about
+/// 90 MB for 4,000 tokens of SmolLM2, 1.2 GB for 32K of gpt-oss-120b).
+const MEMORY_STATES: usize = 4;
+const MEMORY_BYTES: usize = 4 << 30;
+/// A kept state is restored only when it saves at least this many tokens over what the live
+/// cache already holds: for fewer, decoding them costs less than copying a whole state in.
+const MIN_GAIN: usize = 32;
+/// An untagged live cache (an API request's) is copied out before it is overwritten only when
+/// that loses at least this many tokens.
+const KEEP_MIN_LOST: usize = 256;
+const SEQ: i32 = 0;
+
+struct Kept {
+    tag: Option<String>,
+    template: String,
+    tokens: Vec<LlamaToken>,
+    bytes: Arc<Vec<u8>>,
+}
+
+struct OnDisk {
+    tag: String,
+    template: String,
+    tokens: Vec<LlamaToken>,
+    path: PathBuf,
+}
+
+/// Who the live cache (sequence 0) belongs to, and whether a copy of it is already kept.
+struct Live {
+    tag: Option<String>,
+    template: String,
+    kept: bool,
+}
+
+enum WriterJob {
+    Write {
+        dir: PathBuf,
+        header: StateHeader,
+        bytes: Arc<Vec<u8>>,
+        budget: u64,
+    },
+    Forget {
+        dir: PathBuf,
+        tag: String,
+    },
+    /// Answered when every job before it is done.
+    Flush(mpsc::Sender<()>),
+}
+
+static WRITER: OnceLock<mpsc::Sender<WriterJob>> = OnceLock::new();
+
+pub(crate) struct KeptStates {
+    model_key: String,
+    disk: Option<PromptCacheSettings>,
+    memory: Vec<Kept>,
+    on_disk: Vec<OnDisk>,
+    live: Live,
+}
+
+/// A state chosen to restore.
+enum Source {
+    Memory(usize),
+    Disk(usize),
+}
+
+/// What the template choice is, as a state records it.
+pub(crate) fn template_id(template: &TemplateChoice) -> String {
+    serde_json::to_string(template).unwrap_or_default()
+}
+
+/// The number of leading tokens two sequences share.
+pub(crate) fn common_prefix(a: &[LlamaToken], b: &[LlamaToken]) -> usize {
+    a.iter().zip(b).take_while(|(x, y)| x == y).count()
+}
+
+/// The key a state is valid under: this model file with these cache-shaping settings, in this
+/// build of llama.cpp.
+pub(crate) fn model_key(path: &Path, gguf: &GgufFile, settings: &ModelSettings, n_ctx: u32, n_ubatch: u32, placement: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"hearth-state-1\0");
+    h.update(llama_build().as_bytes());
+    h.update(gguf.file_size.to_le_bytes());
+    h.update(u64::from(gguf.shard_count).to_le_bytes());
+    // The header: metadata (vocabulary, template, shapes) and the tensor table with its types
+    // and offsets. Weights changed in place without a new header are not looked for.
+    let mut header = Vec::new();
+    if let Ok(f) = std::fs::File::open(path) {
+        let _ = f.take(gguf.data_offset.min(256 << 20)).read_to_end(&mut header);
+    }
+    h.update(&header);
+    let shape = serde_json::json!({
+        "n_ctx": n_ctx,
+        "n_ubatch": n_ubatch,
+        "kv": settings.kv_cache_type,
+        "flash_attention": settings.flash_attention,
+        "swa_full": false,
+        "devices": settings.devices,
+        "placement": placement,
+    });
+    h.update(shape.to_string().as_bytes());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The ggml this engine runs (a state's byte layout is llama.cpp's own), and this Hearth.
+fn llama_build() -> String {
+    let text =
+        |p: *const std::ffi::c_char| if p.is_null() { String::new() } else { unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned() };
+    // SAFETY: both return static strings.
+    let (version, commit) = unsafe { (text(llama_cpp_sys_2::ggml_version()), text(llama_cpp_sys_2::ggml_commit())) };
+    format!("ggml {version} {commit}, hearth {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Waits (at most `limit`) for the states being written: before the engine exits, so that the
+/// last answer's state is on disk for the next start.
+pub fn flush(limit: std::time::Duration) {
+    let Some(writer) = WRITER.get() else { return };
+    let (tx, rx) = mpsc::channel();
+    if writer.send(WriterJob::Flush(tx)).is_ok() {
+        let _ = rx.recv_timeout(limit);
+    }
+}
+
+fn writer() -> &'static mpsc::Sender<WriterJob> {
+    WRITER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<WriterJob>();
+        std::thread::Builder::new()
+            .name("state-writer".into())
+            .spawn(move || {
+                for job in rx {
+                    match job {
+                        WriterJob::Write { dir, header, bytes, budget } => match hearth_prompt_cache::write(&dir, header, &bytes) {
+                            Ok(path) => {
+                                for gone in hearth_prompt_cache::evict_to(&dir, budget, Some(&path)) {
+                                    eprintln!("hearth: kept state {} dropped for the disk budget", gone.display());
+                                }
+                            }
+                            Err(e) => eprintln!("hearth: a state could not be saved in {}: {e}", dir.display()),
+                        },
+                        WriterJob::Forget { dir, tag } => {
+                            hearth_prompt_cache::remove_tag(&dir, &tag);
+                        }
+                        WriterJob::Flush(done) => {
+                            let _ = done.send(());
+                        }
+                    }
+                }
+            })
+            .expect("a thread starts");
+        tx
+    })
+}
+
+impl KeptStates {
+    /// The states for a newly loaded model: none in memory, the disk's indexed by their headers.
+    pub(crate) fn new(model_key: String, disk: Option<PromptCacheSettings>) -> KeptStates {
+        let mut on_disk = Vec::new();
+        if let Some(d) = &disk {
+            for file in hearth_prompt_cache::list(&d.dir) {
+                if !file.path.to_string_lossy().ends_with(&format!("-{}.state", &model_key[..16])) {
+                    continue;
+                }
+                match hearth_prompt_cache::read_header(&file.path) {
+                    Ok(h) if h.model_key == model_key => on_disk.push(OnDisk {
+                        tag: h.tag,
+                        template: h.template,
+                        tokens: h.tokens.into_iter().map(LlamaToken).collect(),
+                        path: file.path,
+                    }),
+                    Ok(_) => {}
+                    Err(e) => discard(&file.path, &e.to_string()),
+                }
+            }
+        }
+        KeptStates { model_key, disk, memory: Vec::new(), on_disk, live: Live { tag: None, template: String::new(), kept: true } }
+    }
+
+    /// Before the prompt is evaluated: restores the kept state that shares the longest prefix
+    /// with `tokens`, when it saves more than the live cache does. `cached` is the live cache's
+    /// token list and is replaced by the restored state's. Returns where the reusable prefix now
+    /// comes from (the live cache unless a state was restored).
+    pub(crate) fn prepare(
+        &mut self,
+        ctx: &mut LlamaContext<'static>,
+        cached: &mut Vec<LlamaToken>,
+        tokens: &[LlamaToken],
+        template: &str,
+    ) -> ReusedFrom {
+        let live_common = common_prefix(cached, tokens);
+        let Some((source, _)) = self.best(tokens, template, live_common) else {
+            if cached.len().saturating_sub(live_common) >= KEEP_MIN_LOST {
+                self.keep_live(ctx, cached);
+            }
+            return ReusedFrom::Live;
+        };
+        self.keep_live(ctx, cached);
+        let _ = ctx.clear_kv_cache_seq(Some(SEQ as u32), None, None);
+        cached.clear();
+        let restored = match source {
+            Source::Memory(i) => {
+                let kept = self.memory.remove(i);
+                let ok = set_state(ctx, &kept.bytes);
+                let result = ok.then(|| (kept.tokens.clone(), kept.tag.clone(), kept.template.clone()));
+                // Most recently used last.
+                self.memory.push(kept);
+                result.map(|r| (r, ReusedFrom::Memory)).ok_or_else(|| "llama.cpp refused a state kept in memory".to_string())
+            }
+            Source::Disk(i) => self.restore_from_disk(ctx, i, template).map(|r| (r, ReusedFrom::Disk)),
+        };
+        match restored {
+            Ok(((state_tokens, tag, template), from)) => {
+                *cached = state_tokens;
+                // The live cache is now that state, and a copy of it is kept.
+                self.live = Live { tag, template, kept: true };
+                from
+            }
+            Err(why) => {
+                eprintln!("hearth: a kept state was not used: {why}; the prompt is read again");
+                ctx.clear_kv_cache();
+                self.live = Live { tag: None, template: String::new(), kept: true };
+                ReusedFrom::Nothing
+            }
+        }
+    }
+
+    /// A changed directory or budget, for states kept from now on.
+    pub(crate) fn set_disk(&mut self, disk: Option<PromptCacheSettings>) {
+        if self.disk.as_ref().map(|d| &d.dir) != disk.as_ref().map(|d| &d.dir) {
+            self.on_disk.clear();
+        }
+        self.disk = disk;
+    }
+
+    fn best(&self, tokens: &[LlamaToken], template: &str, live_common: usize) -> Option<(Source, usize)> {
+        let mut best: Option<(Source, usize)> = None;
+        let mut consider = |source: Source, common: usize| {
+            if common >= live_common + MIN_GAIN && best.as_ref().is_none_or(|(_, c)| common > *c) {
+                best = Some((source, common));
+            }
+        };
+        for (i, k) in self.memory.iter().enumerate() {
+            if k.template == template {
+                consider(Source::Memory(i), common_prefix(&k.tokens, tokens));
+            }
+        }
+        for (i, d) in self.on_disk.iter().enumerate() {
+            // A conversation's state in memory is as new as its file, or newer.
+            let in_memory = self.memory.iter().any(|k| k.tag.as_deref() == Some(d.tag.as_str()));
+            if !in_memory && d.template == template {
+                consider(Source::Disk(i), common_prefix(&d.tokens, tokens));
+            }
+        }
+        best
+    }
+
+    fn restore_from_disk(
+        &mut self,
+        ctx: &mut LlamaContext<'static>,
+        i: usize,
+        template: &str,
+    ) -> Result<(Vec<LlamaToken>, Option<String>, String), String> {
+        let entry = self.on_disk.remove(i);
+        let (header, payload) = match hearth_prompt_cache::read(&entry.path) {
+            Ok(read) => read,
+            Err(e) => {
+                discard(&entry.path, &e.to_string());
+                return Err(format!("{}: {e}", entry.path.display()));
+            }
+        };
+        // The file may have been rewritten since it was indexed: its own header is what counts.
+        if header.model_key != self.model_key || header.template != template {
+            return Err(format!("{} was saved for another model, setting or template", entry.path.display()));
+        }
+        if !set_state(ctx, &payload) {
+            discard(&entry.path, "llama.cpp refused it");
+            return Err(format!("llama.cpp refused {}", entry.path.display()));
+        }
+        hearth_prompt_cache::touch(&entry.path);
+        let tokens: Vec<LlamaToken> = header.tokens.into_iter().map(LlamaToken).collect();
+        self.on_disk.push(OnDisk { tokens: tokens.clone(), ..entry });
+        self.remember(Kept { tag: Some(header.tag.clone()), template: header.template.clone(), tokens: tokens.clone(), bytes: Arc::new(payload) });
+        Ok((tokens, Some(header.tag), header.template))
+    }
+
+    /// After an answer: the live cache is `tag`'s (a conversation's) or nobody's (an API
+    /// request), not yet copied out.
+    pub(crate) fn answered(&mut self, tag: Option<&str>, template: &str) {
+        self.live = Live { tag: tag.map(str::to_string), template: template.to_string(), kept: false };
+    }
+
+    /// Once the answer is out: a conversation's state is copied into memory, and written to
+    /// disk on the writer thread. Nobody's is copied only when something is about to overwrite it.
+    pub(crate) fn keep_answered(&mut self, ctx: &LlamaContext<'static>, cached: &[LlamaToken]) {
+        if self.live.tag.is_some() {
+            self.keep_live(ctx, cached);
+        }
+    }
+
+    /// The live cache was cleared (a failed decode): nothing of it is worth keeping.
+    pub(crate) fn live_lost(&mut self) {
+        self.live.kept = true;
+    }
+
+    fn keep_live(&mut self, ctx: &LlamaContext<'static>, cached: &[LlamaToken]) {
+        if self.live.kept || cached.is_empty() {
+            return;
+        }
+        self.live.kept = true;
+        let Some(bytes) = get_state(ctx) else {
+            eprintln!("hearth: the state after this answer could not be copied out of llama.cpp");
+            return;
+        };
+        let bytes = Arc::new(bytes);
+        let tag = self.live.tag.clone();
+        let template = self.live.template.clone();
+        if let (Some(tag), Some(disk)) = (&tag, &self.disk) {
+            if disk.disk_budget_bytes > 0 && hearth_prompt_cache::tag_is_valid(tag) {
+                let header = StateHeader {
+                    model_key: self.model_key.clone(),
+                    tag: tag.clone(),
+                    template: template.clone(),
+                    tokens: cached.iter().map(|t| t.0).collect(),
+                    payload_len: 0,
+                    payload_crc32: 0,
+                };
+                let path = hearth_prompt_cache::path_for(&disk.dir, tag, &self.model_key);
+                self.on_disk.retain(|d| d.path != path);
+                self.on_disk.push(OnDisk { tag: tag.clone(), template: template.clone(), tokens: cached.to_vec(), path });
+                let _ = writer().send(WriterJob::Write { dir: disk.dir.clone(), header, bytes: bytes.clone(), budget: disk.disk_budget_bytes });
+            }
+        }
+        self.remember(Kept { tag, template, tokens: cached.to_vec(), bytes });
+    }
+
+    fn remember(&mut self, kept: Kept) {
+        // One state per conversation: its newest.
+        if kept.tag.is_some() {
+            self.memory.retain(|k| k.tag != kept.tag);
+        }
+        self.memory.push(kept);
+        while self.memory.len() > MEMORY_STATES || (self.memory.len() > 1 && self.memory.iter().map(|k| k.bytes.len()).sum::<usize>() > MEMORY_BYTES)
+        {
+            self.memory.remove(0);
+        }
+    }
+
+    /// Forgets `tag`'s states (a deleted conversation), in memory and on disk.
+    pub(crate) fn forget(&mut self, tag: &str) {
+        self.memory.retain(|k| k.tag.as_deref() != Some(tag));
+        self.on_disk.retain(|d| d.tag != tag);
+        if self.live.tag.as_deref() == Some(tag) {
+            // Not copied out again under any name.
+            self.live = Live { tag: None, template: String::new(), kept: true };
+        }
+        if let Some(disk) = &self.disk {
+            let _ = writer().send(WriterJob::Forget { dir: disk.dir.clone(), tag: tag.to_string() });
+        }
+    }
+}
+
+/// Forgets `tag`'s files when no model is loaded (nothing in memory then).
+pub(crate) fn forget_on_disk(disk: &PromptCacheSettings, tag: &str) {
+    let _ = writer().send(WriterJob::Forget { dir: disk.dir.clone(), tag: tag.to_string() });
+}
+
+fn discard(path: &Path, why: &str) {
+    eprintln!("hearth: kept state {} discarded: {why}", path.display());
+    let _ = std::fs::remove_file(path);
+}
+
+fn get_state(ctx: &LlamaContext<'static>) -> Option<Vec<u8>> {
+    let flags = LlamaStateSeqFlags::empty();
+    let size = ctx.state_seq_get_size_ext(SEQ, flags);
+    let mut bytes = vec![0u8; size];
+    // SAFETY: `bytes` holds the size llama.cpp just reported for this sequence.
+    let written = unsafe { ctx.state_seq_get_data_ext(bytes.as_mut_ptr(), SEQ, flags) };
+    (written == size && size > 0).then_some(bytes)
+}
+
+/// Only bytes this engine's llama.cpp wrote for a context of the same key reach here: from
+/// memory, or from a file whose checksum matched.
+fn set_state(ctx: &mut LlamaContext<'static>, bytes: &[u8]) -> bool {
+    // SAFETY: see above; llama.cpp checks the shapes again and refuses (returns 0) on a mismatch.
+    unsafe { ctx.state_seq_set_data_ext(bytes, SEQ, LlamaStateSeqFlags::empty()) }
+}
