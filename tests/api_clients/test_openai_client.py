@@ -66,6 +66,26 @@ class OpenAIClientTest(unittest.TestCase):
                 pieces.append(chunk.choices[0].delta.content)
         self.assertEqual("".join(pieces), text)
 
+    def test_a_shared_system_prompt_is_read_once(self):
+        # Issue 21: a long system prompt shared by requests is prefilled once, even with another
+        # client's request between them (its state was kept in the engine's memory).
+        words = "river mill grain stone water wheel village harvest winter market bread oven".split()
+        notebook = " ".join(words[(i * 7 + i // 5) % len(words)] for i in range(700))
+        system = "You answer questions about this notebook: " + notebook
+
+        def ask(system_prompt, question):
+            return self.client.chat.completions.create(
+                model="demo", temperature=0, max_tokens=4,
+                messages=[{"role": "system", "content": system_prompt}, {"role": "user", "content": question}])
+
+        first = ask(system, "What is the first word?")
+        self.assertEqual(first.usage.prompt_tokens_details.cached_tokens, 0)
+        ask("You are a poet. " + " ".join(reversed(notebook.split())), "Write one line.")
+        second = ask(system, "What is the last word?")
+        cached = second.usage.prompt_tokens_details.cached_tokens
+        self.assertGreater(cached, 600, second.usage)
+        self.assertLess(cached, second.usage.prompt_tokens)
+
     def test_text_completion_and_stop(self):
         c = self.client.completions.create(model="demo", prompt="The capital of France is", temperature=0, max_tokens=6)
         self.assertTrue(c.choices[0].text)

@@ -18,6 +18,19 @@ fn core(home: &std::path::Path) -> Core {
     Core::new(HearthHome::at(home), EngineClient::new(engine)).unwrap()
 }
 
+/// Tests that time how long the app's chat waits run alone: two engines of two threads each on
+/// a two-core machine spin against each other, and a 7-token prompt took 3 s beside another
+/// test's engine (llama.cpp's threads busy-wait at each barrier). Other tests share.
+static ENGINES: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn sharing_the_cpu() -> std::sync::RwLockReadGuard<'static, ()> {
+    ENGINES.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn alone_on_the_cpu() -> std::sync::RwLockWriteGuard<'static, ()> {
+    ENGINES.write().unwrap_or_else(|e| e.into_inner())
+}
+
 fn wait_for_death(core: &Core) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while core.engine_status().running {
@@ -28,6 +41,7 @@ fn wait_for_death(core: &Core) {
 
 #[test]
 fn the_model_lifecycle_turns_and_the_restart_policy_work_without_a_shell() {
+    let _cpu = sharing_the_cpu();
     let home = tempfile::tempdir().unwrap();
     let rt = rt();
     let core = core(home.path());
@@ -82,6 +96,7 @@ fn the_model_lifecycle_turns_and_the_restart_policy_work_without_a_shell() {
 
 #[test]
 fn a_cancelled_job_is_cancelled_not_failed() {
+    let _cpu = sharing_the_cpu();
     // The code the UI switches on for a paused download or a stopped job (it was a
     // QUANTIZE_FAILED/"BAD_REQUEST" with a message before).
     let home = tempfile::tempdir().unwrap();
@@ -120,6 +135,7 @@ fn a_cancelled_job_is_cancelled_not_failed() {
 
 #[test]
 fn a_second_hearth_on_the_same_home_leaves_the_first_ones_streaming_answer_alone() {
+    let _cpu = sharing_the_cpu();
     // Regression (issue 17): `hearth send` started while the app streamed an answer marked that
     // answer interrupted (every process took every `streaming` message for a dead one's).
     let home = tempfile::tempdir().unwrap();
@@ -146,6 +162,7 @@ fn a_second_hearth_on_the_same_home_leaves_the_first_ones_streaming_answer_alone
 /// by itself (no crash loop): the user gets one short reason.
 #[test]
 fn a_crash_mid_answer_reloads_the_model_and_a_crash_while_loading_does_not_loop() {
+    let _cpu = sharing_the_cpu();
     let home = tempfile::tempdir().unwrap();
     let rt = rt();
     let core = core(home.path());
@@ -229,6 +246,7 @@ async fn app_turn(core: &Core) -> Duration {
 /// Without it the app's turn waited about 160 s here, behind all 4,000 tokens.
 #[test]
 fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
+    let _cpu = alone_on_the_cpu();
     let home = tempfile::tempdir().unwrap();
     let rt = rt();
     let core = core(home.path());
@@ -260,6 +278,7 @@ fn the_apps_chat_waits_no_longer_than_the_yield_grace() {
 /// so it waits for the one API answer being written at most, never for those queued after it.
 #[test]
 fn the_apps_chat_waits_for_one_api_answer_at_most() {
+    let _cpu = alone_on_the_cpu();
     let home = tempfile::tempdir().unwrap();
     let rt = rt();
     let core = core(home.path());
