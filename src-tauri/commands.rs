@@ -6,8 +6,8 @@ use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation, TuningRep
 use hearth_conversation::{TurnAction, TurnEvent};
 use hearth_core::{
     AdviseInput, AdvisorCatalog, ApiServerSettings, ApiServerStatus, AppInfo, BenchInput, BenchResults, Core, CoreError, DocumentOutcome,
-    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PullEvent, RemoteModelView,
-    RemoteServer, RemoteServerModels, RepoFile, Result,
+    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PromptCacheUsage, PullEvent,
+    RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result,
 };
 use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;
@@ -189,6 +189,26 @@ pub async fn watch_hardware(core: State<'_, Core>, on_sample: Channel<MonitorSam
 pub async fn set_monitor_interval(core: State<'_, Core>, ms: u64) -> Result<()> {
     core.set_monitor_interval(ms);
     Ok(())
+}
+
+// Conversations' kept states (issue 21).
+
+#[signature]
+#[tauri::command]
+pub async fn prompt_cache_usage(core: State<'_, Core>) -> Result<PromptCacheUsage> {
+    core.prompt_cache_usage()
+}
+
+#[signature]
+#[tauri::command]
+pub async fn set_prompt_cache_budget(core: State<'_, Core>, bytes: Option<u64>) -> Result<PromptCacheUsage> {
+    core.set_prompt_cache_budget(bytes).await
+}
+
+#[signature]
+#[tauri::command]
+pub async fn clear_prompt_cache(core: State<'_, Core>) -> Result<PromptCacheUsage> {
+    core.clear_prompt_cache()
 }
 
 // The advisor.

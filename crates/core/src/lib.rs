@@ -46,7 +46,7 @@ pub use remote::{RemoteModelView, RemoteServer, RemoteServerModels};
 /// TypeScript declarations of every type the core hands the UI.
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;
-    let mut decls = vec![MonitorSample::decl()];
+    let mut decls = vec![MonitorSample::decl(), PromptCacheUsage::decl()];
     decls.extend(advisor::typescript_declarations());
     decls.extend([BenchInput::decl(), BenchResults::decl()]);
     decls.extend([

@@ -16,6 +16,8 @@ export function formatParams(n: number): string {
 export function formatStats(s: GenerationStats): string {
   const parts = [
     t("stats.prompt", { n: s.prompt_tokens }),
+    // A conversation's kept state restored (after a switch or a restart): the prompt not read again.
+    ...(s.reused_from === "memory" || s.reused_from === "disk" ? [t("stats.resumed", { n: s.cached_tokens })] : []),
     t("stats.generated", { n: s.gen_tokens }),
     t("stats.firstToken", { time: s.ttft_ms < 1000 ? t("units.ms", { n: s.ttft_ms }) : t("units.seconds", { n: s.ttft_ms / 1000 }) }),
     t("stats.speed", { tps: s.tg_tps }),

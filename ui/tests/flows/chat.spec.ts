@@ -266,3 +266,24 @@ test("the hardware monitor samples every second only while the Monitor is open",
   await page.keyboard.press("Escape");
   await expect.poll(async () => (await intervals()).at(-1)).toBe(5000);
 });
+
+// Issue 21: Settings → Instant resume shows how much room the kept conversation states take,
+// sets their budget and clears them.
+test("kept conversation states: usage, a budget and clearing them", async ({ page }) => {
+  await page.getByTestId("toggle-settings").click();
+  const usage = page.getByTestId("kept-states-usage");
+  await expect(usage).toContainText("3 conversations kept: 108 MiB of 10.0 GiB on disk.");
+  await expect(usage).toContainText("a tenth of the disk");
+  await page.getByTestId("kept-states").screenshot({ path: "test-results/kept-states.png" });
+  await page.getByTestId("kept-states-budget").fill("2");
+  await page.getByTestId("kept-states-save").click();
+  await expect(usage).toContainText("of 2.0 GiB on disk.");
+  await expect(usage).not.toContainText("a tenth of the disk");
+  await expect(page.getByTestId("kept-states-budget")).toHaveValue("2");
+  await page.getByTestId("kept-states-budget").fill("-1");
+  await page.getByTestId("kept-states-save").click();
+  await expect(page.getByTestId("kept-states").getByRole("alert")).toHaveText("The budget is a number of GiB, 0 or more.");
+  await page.getByTestId("kept-states-clear").click();
+  await expect(usage).toContainText("0 conversations kept");
+  await expect(page.getByTestId("kept-states-clear")).toBeDisabled();
+});

@@ -1,4 +1,4 @@
-import type { Commands, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, TuningReport, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { Commands, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, PromptCacheUsage, TuningReport, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
 // `hearth hardware --check-tuning --model gpt-oss-120b --ctx 131072 --json` on the replayed
@@ -63,6 +63,8 @@ export function installFakeBackend() {
   // Where a model goes with no device chosen, in the engine's words (device_choice::choose_default).
   const defaultDevice = (): string => (window as any).__fakeDefaultDevice ?? "the CPU: no GPU was found by this build's backends";
   let apiRequestId = 0;
+  // Conversations' kept states on disk (Settings → Instant resume).
+  let keptStates: PromptCacheUsage = { used_bytes: 3 * 37_583_718, states: 3, budget_bytes: 10 * 2 ** 30, budget_is_default: true, dir: "/home/me/.local/share/hearth/prompt-cache" };
   let demoCopied = false;
   let tokenStored = false;
   const remoteServers: { name: string; base_url: string; has_key: boolean; key_note: string | null }[] = [];
@@ -124,7 +126,7 @@ export function installFakeBackend() {
     }
     a.status = stopped ? "stopped" : "complete";
     a.citations = citations;
-    a.stats = { prompt_tokens: 20, prompt_evaluated: 20, gen_tokens: a.content.length, ttft_ms: 42, pp_tps: 500, tg_tps: 61.5, total_ms: 300, dropped_messages: 0, stop_reason: stopped ? "cancelled" : "end_of_turn" };
+    a.stats = { prompt_tokens: 20, prompt_evaluated: 20, gen_tokens: a.content.length, ttft_ms: 42, pp_tps: 500, tg_tps: 61.5, total_ms: 300, dropped_messages: 0, cached_tokens: 0, reused_from: "nothing" as const, stop_reason: stopped ? "cancelled" : "end_of_turn" };
     channel.onmessage({ kind: "finished", message: { ...a } } satisfies TurnEvent);
     return { ...a };
   }
@@ -180,6 +182,14 @@ export function installFakeBackend() {
         }, (window as any).__fake.hotAfterMs ?? 600);
         return null;
       }
+      case "prompt_cache_usage":
+        return keptStates;
+      case "set_prompt_cache_budget":
+        keptStates = { ...keptStates, budget_bytes: args.bytes ?? 10 * 2 ** 30, budget_is_default: args.bytes === null };
+        return keptStates;
+      case "clear_prompt_cache":
+        keptStates = { ...keptStates, states: 0, used_bytes: 0 };
+        return keptStates;
       case "set_monitor_interval":
         (window as any).__fake.monitorIntervals = [...((window as any).__fake.monitorIntervals ?? []), args.ms];
         return null;

@@ -32,9 +32,18 @@ describe("MessageView", () => {
   });
 
   it("shows the answer's statistics", () => {
-    const stats = { prompt_tokens: 31, prompt_evaluated: 31, gen_tokens: 12, ttft_ms: 84.2, pp_tps: 300, tg_tps: 41.25, total_ms: 400, dropped_messages: 0, stop_reason: "end_of_turn" as const };
+    const stats = { prompt_tokens: 31, prompt_evaluated: 31, gen_tokens: 12, ttft_ms: 84.2, pp_tps: 300, tg_tps: 41.25, total_ms: 400, dropped_messages: 0, cached_tokens: 0, reused_from: "nothing" as const, stop_reason: "end_of_turn" as const };
     const { getByTestId } = render(MessageView, { message: assistant("ok", { stats }) });
     expect(getByTestId("stats").textContent).toContain("31 prompt tokens · 12 generated · first token 84 ms · 41.3 tok/s");
+  });
+
+  it("says when a kept state spared reading the prompt again (issue 21)", () => {
+    const stats = { prompt_tokens: 1646, prompt_evaluated: 16, gen_tokens: 12, ttft_ms: 321, pp_tps: 300, tg_tps: 41.25, total_ms: 600, dropped_messages: 0, cached_tokens: 1630, reused_from: "disk" as const, stop_reason: "end_of_turn" as const };
+    const { getByTestId } = render(MessageView, { message: assistant("ok", { stats }) });
+    expect(getByTestId("stats").textContent).toContain("1646 prompt tokens · 1630 of them resumed without reading them again · 12 generated");
+    // The live cache of the conversation just answered is the ordinary case: not mentioned.
+    const live = render(MessageView, { message: assistant("ok", { stats: { ...stats, reused_from: "live" as const } }) });
+    expect(live.getAllByTestId("stats")[0].textContent).not.toContain("resumed");
   });
 
   it("keeps a stopped answer and says so", () => {

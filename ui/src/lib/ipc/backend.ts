@@ -115,6 +115,12 @@ export async function loadPreference<T>(key: string, fallback: T): Promise<T> {
 }
 export const savePreference = (key: string, value: unknown) => call("set_ui_preference", { key, value: JSON.stringify(value) });
 
+/** Conversations' kept states on disk (Settings → Instant resume): usage, budget (bytes; null:
+ *  the default share of the disk), clearing them. */
+export const promptCacheUsage = () => call("prompt_cache_usage");
+export const setPromptCacheBudget = (bytes: number | null) => call("set_prompt_cache_budget", { bytes });
+export const clearPromptCache = () => call("clear_prompt_cache");
+
 /** Streams a hardware sample about once a second (a newer call replaces the older stream). */
 export const setMonitorInterval = (ms: number) => call("set_monitor_interval", { ms });
 export function watchHardware(onSample: (s: MonitorSample) => void): Promise<void> {

@@ -185,7 +185,16 @@ prompt_tokens: number,
 /**
  * Prompt tokens actually evaluated (the rest were reused from the KV cache).
  */
-prompt_evaluated: number, gen_tokens: number, ttft_ms: number, 
+prompt_evaluated: number, 
+/**
+ * Prompt tokens taken from a kept state rather than decoded (`prompt_tokens -
+ * prompt_evaluated`: the last prompt token is always decoded again for its logits).
+ */
+cached_tokens: number, 
+/**
+ * Where those tokens' KV entries came from.
+ */
+reused_from: ReusedFrom, gen_tokens: number, ttft_ms: number, 
 /**
  * Prompt tokens evaluated per second.
  */
@@ -203,6 +212,8 @@ dropped_messages: number, stop_reason: StopReason,
  * built-in one rendered instead).
  */
 template_notice?: string, };
+
+export type ReusedFrom = "nothing" | "live" | "memory" | "disk";
 
 export type StopReason = "end_of_turn" | "max_tokens" | "context_full" | "cancelled";
 
@@ -338,6 +349,24 @@ export type MonitorSample = { snapshot: HardwareSnapshot,
  * Resident memory of the engine process (the model's weights that are paged in, its KV cache).
  */
 engine_rss_bytes: number | null, };
+
+export type PromptCacheUsage = { 
+/**
+ * Bytes the kept states take now.
+ */
+used_bytes: number, 
+/**
+ * Conversations (per model) with a kept state.
+ */
+states: number, 
+/**
+ * The most they may take; the least recently used go first beyond it.
+ */
+budget_bytes: number, 
+/**
+ * The budget is the default share of the disk, not one the user set.
+ */
+budget_is_default: boolean, dir: string, };
 
 export type CatalogEntry = { id: string, name: string, };
 
@@ -749,6 +778,9 @@ export interface Commands {
   set_ui_preference: { args: { key: string; value: string }; result: void };
   watch_hardware: { args: { onSample: Channel<MonitorSample> }; result: void };
   set_monitor_interval: { args: { ms: number }; result: void };
+  prompt_cache_usage: { args: {}; result: PromptCacheUsage };
+  set_prompt_cache_budget: { args: { bytes: number | null }; result: PromptCacheUsage };
+  clear_prompt_cache: { args: {}; result: PromptCacheUsage };
   advisor_catalog: { args: {}; result: AdvisorCatalog };
   advise_model: { args: { input: AdviseInput }; result: Advice };
   compare_machines: { args: { model: ModelChoice; quant: string; ctx: number; depth: number; custom: HardwareSpec | null }; result: Array<MachineRow> };
