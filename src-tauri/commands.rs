@@ -6,8 +6,8 @@ use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation, TuningRep
 use hearth_conversation::{TurnAction, TurnEvent};
 use hearth_core::{
     AdviseInput, AdvisorCatalog, ApiServerSettings, ApiServerStatus, AppInfo, BenchInput, BenchResults, Core, CoreError, DocumentOutcome,
-    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PromptCacheUsage, PullEvent,
-    RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result,
+    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PromptCacheUsage,
+    PullEvent, RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result,
 };
 use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;

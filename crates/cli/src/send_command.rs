@@ -34,6 +34,10 @@ pub struct SendArgs {
     /// How hard a reasoning model thinks (gpt-oss: low, medium, high); kept with the conversation.
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
+    /// A document (PDF, text, Markdown) to attach to the conversation first, as the app's
+    /// Documents bar does; repeat for more.
+    #[arg(long = "attach", value_name = "FILE")]
+    attach: Vec<PathBuf>,
     /// Print the final message as JSON, with `ttft_ms`, `prompt_tokens` and `cached_tokens`
     /// (prompt tokens restored from the conversation's kept state rather than decoded).
     #[arg(long)]
@@ -118,6 +122,14 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         }
     };
     core.load_model(&model, None, |_| {}).await.map_err(cli_error)?;
+    if !a.attach.is_empty() {
+        let paths = a.attach.iter().map(|p| p.display().to_string()).collect();
+        for outcome in core.add_documents(conversation, paths, |_| {}).await.map_err(cli_error)? {
+            if let Some(e) = outcome.error {
+                anyhow::bail!("{}: {}", outcome.path, e.message);
+            }
+        }
+    }
     let stream_text = !a.json;
     let message = core
         .turn(conversation, TurnAction::Send { text: a.text }, |ev| match ev {

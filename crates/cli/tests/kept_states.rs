@@ -309,3 +309,62 @@ fn the_disk_budget_drops_the_least_recently_used_state() {
     assert_eq!(tags, ["conversation-6"]);
     assert!(hearth_prompt_cache::usage(cache.dir.path()) <= cache.budget);
 }
+
+/// `hearth send` (the app's flow in a new process each time) with a document attached: the
+/// follow-up restores the conversation's state from disk and says so in its JSON.
+#[test]
+fn hearth_send_resumes_a_document_conversation_and_reports_its_cached_tokens() {
+    let home = tempfile::tempdir().unwrap();
+    let doc = home.path().join("notebook.txt");
+    std::fs::write(&doc, document(7)).unwrap();
+    let send = |args: &[&str]| -> serde_json::Value {
+        let out = Command::new(hearth()).env("HEARTH_HOME", home.path()).arg("send").arg("--json").args(args).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let model = demo_model().display().to_string();
+    let first = send(&["--model", &model, "--temp", "0", "--max-tokens", "8", "--attach", doc.to_str().unwrap(), "What is the notebook about?"]);
+    assert!(first["prompt_tokens"].as_u64().unwrap() > 600, "the document was not read: {first}");
+    assert_eq!(first["cached_tokens"], 0, "{first}");
+    assert!(first["ttft_ms"].as_f64().unwrap() > 0.0);
+    let conversation = first["conversation_id"].to_string();
+    let next = send(&["--conversation", &conversation, "Which word comes first?"]);
+    assert_eq!(next["reused_from"], "disk", "{next}");
+    assert!(next["cached_tokens"].as_u64().unwrap() > 600, "{next}");
+}
+
+/// Gemma 3 270M (sliding window 512, fetched by `scripts/fetch-models.sh`).
+fn gemma() -> PathBuf {
+    let path = std::env::var_os("HEARTH_TEST_GEMMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/gemma-3-270m-Q4_K_M.gguf"));
+    assert!(path.is_file(), "Gemma 3 270M is missing at {}: run scripts/fetch-models.sh", path.display());
+    path
+}
+
+/// A sliding-window model keeps only about window + ubatch cells in its SWA layers; its state
+/// holds both caches and a restored follow-up answers as a full prefill does.
+#[test]
+fn a_sliding_window_model_resumes_after_a_restart_with_the_same_answer() {
+    let cache = Cache::new();
+    let gemma_template = || TemplateChoice::Builtin("gemma".into());
+    let mut engine = Engine::start();
+    engine.load(&gemma(), 4096, &cache);
+    let (first, _) = engine.ask(&first_turn(8), gemma_template(), "conversation-8");
+    engine.stop();
+    let question = follow_up(8, &first);
+
+    let mut engine = Engine::start();
+    engine.load(&gemma(), 4096, &cache);
+    let (restored, stats) = engine.ask(&question, gemma_template(), "conversation-8");
+    assert_eq!(stats.reused_from, ReusedFrom::Disk, "{stats:?}");
+    assert!(stats.cached_tokens > 600, "{stats:?}");
+    engine.stop();
+
+    let empty = Cache::new();
+    let mut engine = Engine::start();
+    engine.load(&gemma(), 4096, &empty);
+    let (full, _) = engine.ask(&question, gemma_template(), "conversation-8");
+    engine.stop();
+    assert_eq!(restored, full, "restoring changed the answer");
+}

@@ -257,9 +257,14 @@ pub async fn run_turn(
             emit(TurnEvent::DocumentsUsed { passages: prompt.sources.len() as u32, whole, pages: prompt.sources.iter().map(|p| p.page).collect() });
             // Documents read whole go with the conversation's first question, the same text every
             // turn: the prompt then starts the same way each time, and the engine's kept state
-            // (issue 21) spares reading them again. Passages retrieved for this question go with it.
+            // (issue 21) spares reading them again. Passages retrieved for this question go with it,
+            // and so do whole documents once the conversation nears the context: the engine drops
+            // the oldest turns then, and the documents must not go with them.
             let first = history.iter().position(|m| m.role == Role::User).unwrap_or(last);
-            if whole && first != last {
+            let counter = hearth_documents::TokenCounter::Estimate;
+            let conversation_tokens: u32 = history.iter().map(|m| counter.count(&m.content)).sum();
+            let context = if context_length == 0 { 4096 } else { context_length };
+            if whole && first != last && conversation_tokens + prompt.tokens < context * 3 / 4 {
                 let s = store.lock();
                 history[first].content = document_prompt(&s, &documents, &history[first].content, context_length, None)?.0.message;
             } else {
