@@ -4,11 +4,12 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv="${HEARTH_CACHE_HOME:-$HOME/.cache/hearth}/api-venv"
-if ! "$venv/bin/python" -c "import openai" 2>/dev/null; then
+# jsonschema checks the arguments of tool calls and structured output (issue 19).
+if ! "$venv/bin/python" -c "import openai, jsonschema" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "openai>=1.40"
+  "$venv/bin/pip" install --quiet "openai>=1.40" "jsonschema>=4"
 fi
 export HEARTH_BIN="${HEARTH_BIN:-${CARGO_TARGET_DIR:-$repo/target}/debug/hearth}"
 export HEARTH_TEST_MODEL="${HEARTH_TEST_MODEL:-$repo/.cache/models/SmolLM2-135M-Instruct.Q4_1.gguf}"
-cd "$repo"
-exec "$venv/bin/python" -m unittest -v tests/api_clients/test_openai_client.py
+cd "$repo/tests/api_clients"
+exec "$venv/bin/python" -m unittest -v test_openai_client test_tools

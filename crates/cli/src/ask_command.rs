@@ -150,7 +150,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
     let candidates: Vec<Passage> = if whole { whole_documents(&store, &records, &counter)? } else { retrieve(a.top.max(12))? };
     let prompt = question_prompt(question, &candidates, budget, &counter);
     let req = GenerationRequest {
-        messages: vec![ChatMessage { role: Role::User, content: prompt.message.clone(), reasoning: None }],
+        messages: vec![ChatMessage::new(Role::User, prompt.message.clone())],
         sampling: SamplingSettings {
             temperature: Some(a.temp),
             seed: Some(a.seed),

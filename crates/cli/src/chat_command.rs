@@ -122,9 +122,9 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
     let info = engine.load(&a.model, &settings, |_| true)?;
     let mut messages = Vec::new();
     if let Some(system) = a.system {
-        messages.push(ChatMessage { role: Role::System, content: system, reasoning: None });
+        messages.push(ChatMessage::new(Role::System, system));
     }
-    messages.push(ChatMessage { role: Role::User, content: a.prompt, reasoning: None });
+    messages.push(ChatMessage::new(Role::User, a.prompt));
     let req = GenerationRequest {
         messages,
         sampling: SamplingSettings {

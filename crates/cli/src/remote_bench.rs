@@ -29,7 +29,7 @@ fn filler(tokens: u32, salt: &str) -> String {
 
 async fn one(b: &RemoteBench, prompt: String, max_tokens: u32) -> anyhow::Result<GenerationStats> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
+    let messages = vec![ChatMessage::new(Role::User, prompt)];
     let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), ..Default::default() };
     let _job = hearth_remote::generate(b.endpoint.clone(), b.model.clone(), 0, messages, sampling, tx);
     while let Some(ev) = rx.recv().await {

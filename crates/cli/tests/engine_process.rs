@@ -34,7 +34,7 @@ async fn load(engine: &EngineClient, settings: ModelSettings) -> Result<ModelInf
 }
 
 fn user(text: &str) -> ChatMessage {
-    ChatMessage { role: Role::User, content: text.into(), reasoning: None }
+    ChatMessage::new(Role::User, text)
 }
 
 async fn generate(engine: &EngineClient, messages: Vec<ChatMessage>, max_tokens: u32) -> EventStream {
@@ -170,7 +170,7 @@ fn a_conversation_longer_than_the_context_drops_old_turns_visibly() {
         let mut history = Vec::new();
         for _ in 0..6 {
             history.push(user(&filler));
-            history.push(ChatMessage { role: Role::Assistant, content: filler.clone(), reasoning: None });
+            history.push(ChatMessage::new(Role::Assistant, filler.clone()));
         }
         history.push(user("Say hello."));
         let mut s = generate(&engine, history, 16).await;

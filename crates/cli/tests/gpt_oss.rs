@@ -257,3 +257,38 @@ fn a_vocabulary_listing_a_token_twice_is_refused_before_llama_cpp() {
     assert!(stderr.contains("the vocabulary lists the token \"<|message|>\" twice"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+/// Issue 19: a call forced by `tool_choice` on gpt-oss (Harmony's own opening,
+/// `<|channel|>commentary to=functions.NAME <|constrain|>json<|message|>`, then the arguments
+/// held to the function's schema by llama.cpp's grammar sampler). Random weights would write
+/// anything; the grammar makes it a call whose arguments fit. The call and its result then go
+/// back through gpt-oss's own template (which raises on a `tool` message without a call before it).
+#[test]
+fn a_forced_tool_call_on_gpt_oss_follows_the_schema_and_its_result_renders() {
+    let server = serve_model(&tiny_gpt_oss(), &[]);
+    let url = format!("{}/v1/chat/completions", server.url);
+    let schema = json!({"type": "object", "properties": {"city": {"type": "string", "maxLength": 12},
+                        "days": {"type": "integer", "minimum": 1, "maximum": 7}},
+                        "required": ["city", "days"], "additionalProperties": false});
+    let tools = json!([{"type": "function", "function": {"name": "get_weather", "description": "Forecast", "parameters": schema}}]);
+    let question = json!([{"role": "user", "content": "Weather in Oslo?"}]);
+    let body = json!({"messages": question, "tools": tools, "temperature": 0, "max_tokens": 60,
+                      "tool_choice": {"type": "function", "function": {"name": "get_weather"}}});
+    let whole: Value = serde_json::from_str(&curl(&url, &body)).unwrap();
+    let choice = &whole["choices"][0];
+    assert_eq!(choice["finish_reason"], "tool_calls", "{whole}");
+    let call = &choice["message"]["tool_calls"][0];
+    assert_eq!(call["function"]["name"], "get_weather", "{whole}");
+    let args: Value = serde_json::from_str(call["function"]["arguments"].as_str().unwrap()).expect("the arguments are JSON");
+    let keys: Vec<&String> = args.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["city", "days"], "{args}");
+    assert!(args["city"].as_str().unwrap().chars().count() <= 12, "{args}");
+    assert!((1..=7).contains(&args["days"].as_i64().unwrap()), "{args}");
+
+    let mut messages = question.as_array().unwrap().clone();
+    messages.push(json!({"role": "assistant", "content": null, "tool_calls": [call]}));
+    messages.push(json!({"role": "tool", "tool_call_id": call["id"], "content": "{\"forecast\": \"snow\"}"}));
+    let next: Value = serde_json::from_str(&curl(&url, &json!({"messages": messages, "tools": tools, "max_tokens": 4, "temperature": 0}))).unwrap();
+    assert!(next["choices"][0]["finish_reason"].is_string(), "{next}");
+    assert!(next["usage"]["prompt_tokens"].as_u64().unwrap() > whole["usage"]["prompt_tokens"].as_u64().unwrap(), "{next}");
+}

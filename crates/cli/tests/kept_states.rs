@@ -128,11 +128,11 @@ impl Cache {
 }
 
 fn user(text: &str) -> ChatMessage {
-    ChatMessage { role: Role::User, content: text.into(), reasoning: None }
+    ChatMessage::new(Role::User, text)
 }
 
 fn assistant(text: &str) -> ChatMessage {
-    ChatMessage { role: Role::Assistant, content: text.into(), reasoning: None }
+    ChatMessage::new(Role::Assistant, text)
 }
 
 /// A document of about 700 tokens, different for each seed.

@@ -59,7 +59,7 @@ fn remote_engine(endpoint: Endpoint, model: &str) -> EngineClient {
 }
 
 fn ask(content: &str, max_tokens: u32) -> impl FnOnce(u64) -> Request {
-    let messages = vec![ChatMessage { role: Role::User, content: content.into(), reasoning: None }];
+    let messages = vec![ChatMessage::new(Role::User, content)];
     let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), ..Default::default() };
     move |id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model, keep_state_as: None }
 }

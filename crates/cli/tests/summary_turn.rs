@@ -110,7 +110,7 @@ async fn a_summary_stops_while_its_sections_are_read() {
     assert_eq!(progress.len(), 2, "it went on after Stop: {progress:?}");
     // The engine is free at once for the next request.
     let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(4), ..Default::default() };
-    let messages = vec![hearth_protocol::ChatMessage { role: hearth_protocol::Role::User, content: "Hi".into(), reasoning: None }];
+    let messages = vec![hearth_protocol::ChatMessage::new(hearth_protocol::Role::User, "Hi")];
     let mut next = engine
         .request(|id| Request::Generate { id, messages, sampling, template: hearth_protocol::TemplateChoice::Model, keep_state_as: None })
         .await

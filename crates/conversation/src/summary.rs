@@ -88,7 +88,7 @@ pub async fn complete(
         return Err(cancelled());
     }
     let sampling = SamplingSettings { max_tokens: Some(SECTION_SUMMARY_TOKENS), ..sampling.clone() };
-    let messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
+    let messages = vec![ChatMessage::new(Role::User, prompt)];
     let mut stream = engine
         .request_first(|id| Request::Generate { id, messages, sampling, template: template.clone(), keep_state_as: None })
         .await

@@ -246,7 +246,7 @@ pub async fn run_turn(
             }
             crate::summary::reduce_prompt(&doc, &summaries)
         };
-        history = vec![hearth_protocol::ChatMessage { role: Role::User, content: prompt, reasoning: None }];
+        history = vec![hearth_protocol::ChatMessage::new(Role::User, prompt)];
         sources = chunks;
     } else if !documents.is_empty() {
         if let Some(last) = history.iter().rposition(|m| m.role == Role::User) {

@@ -117,7 +117,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(Phrase)) -> Result<Ben
             progress(phrase!("said.bench.generation", "generation {rep}/{reps}", rep = rep + 1, reps = req.reps));
             loaded.ctx.clear_kv_cache();
             eval(&mut loaded.ctx, 0, req.depth.max(1), &mut rng)?;
-            let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
+            let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab, None);
             let vocab = loaded.model.vocab();
             let mut piece = Vec::new();
             let mut probe = Probe::system();
@@ -153,7 +153,7 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(Phrase)) -> Result<Ben
     if req.ttft_prompt > 0 {
         progress(phrase!("said.bench.ttft", "time to first token"));
         loaded.ctx.clear_kv_cache();
-        let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab);
+        let mut picker = TokenPicker::new(&sampler_settings, &loaded.info.sampling_defaults, n_vocab, None);
         let t = Instant::now();
         eval(&mut loaded.ctx, 0, req.ttft_prompt, &mut rng)?;
         let first = picker.pick(&loaded.ctx, -1);

@@ -4,10 +4,11 @@
 //! fallback when the template fails, and says so. A model without a template gets a clear error
 //! unless the user picked a built-in one.
 
-use hearth_protocol::{ChatMessage, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ChatMessage, Role, SamplingSettings, TemplateChoice, ToolFormat};
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 
 use crate::jinja_template::{self, TemplateInput};
+use crate::tool_use;
 use crate::EngineError;
 
 /// The rendered prompt.
@@ -43,7 +44,39 @@ impl ChatPrompt {
         self.model_template.as_deref().is_some_and(|t| jinja_template::reads_variable(t, "reasoning_effort"))
     }
 
+    /// How the model writes tool calls with this template choice.
+    pub fn tool_format(&self, choice: &TemplateChoice) -> ToolFormat {
+        match choice {
+            TemplateChoice::Model => ToolFormat::of_template(self.model_template.as_deref()),
+            _ => ToolFormat::Generic,
+        }
+    }
+
+    /// The prompt for `messages`; with tools offered, they are rendered (by the template, or
+    /// described in a system message) and a constrained call's opening ends the prompt.
     pub fn render(
+        &self,
+        model: &LlamaModel,
+        choice: &TemplateChoice,
+        messages: &[ChatMessage],
+        sampling: &SamplingSettings,
+    ) -> Result<RenderedPrompt, EngineError> {
+        let format = self.tool_format(choice);
+        let has_tool_parts =
+            sampling.tools.as_ref().is_some_and(|t| !t.is_empty()) || messages.iter().any(|m| m.role == Role::Tool || !m.tool_calls.is_empty());
+        let described;
+        let messages = if has_tool_parts && !format.template_renders_tools() {
+            described = tool_use::for_template_without_tools(messages, sampling);
+            &described[..]
+        } else {
+            messages
+        };
+        let mut rendered = self.render_messages(model, choice, messages, sampling)?;
+        rendered.text.push_str(&tool_use::forced_opening(sampling, format));
+        Ok(rendered)
+    }
+
+    fn render_messages(
         &self,
         model: &LlamaModel,
         choice: &TemplateChoice,
@@ -72,7 +105,7 @@ impl ChatPrompt {
                 };
                 let input = TemplateInput {
                     messages: template_messages(messages),
-                    tools: None,
+                    tools: sampling.tools.clone().filter(|t| !t.is_empty()).map(serde_json::Value::Array),
                     add_generation_prompt: true,
                     bos_token: self.bos_token.clone(),
                     eos_token: self.eos_token.clone(),
@@ -108,10 +141,7 @@ impl ChatPrompt {
 }
 
 fn probe_messages() -> Vec<ChatMessage> {
-    vec![
-        ChatMessage { role: Role::System, content: "s".into(), reasoning: None },
-        ChatMessage { role: Role::User, content: "u".into(), reasoning: None },
-    ]
+    vec![ChatMessage::new(Role::System, "s"), ChatMessage::new(Role::User, "u")]
 }
 
 /// The template's extra variables: `chat_template_kwargs`, then the reasoning effort.
@@ -141,8 +171,20 @@ pub fn template_messages(messages: &[ChatMessage]) -> Vec<serde_json::Value> {
                     v["thinking"] = r.clone().into();
                     v["reasoning_content"] = r.into();
                 }
+                if !m.tool_calls.is_empty() {
+                    // OpenAI's shape, arguments as an object (transformers' convention).
+                    v["tool_calls"] = m
+                        .tool_calls
+                        .iter()
+                        .map(|c| {
+                            serde_json::json!({"id": c.id, "type": "function",
+                                "function": {"name": c.name, "arguments": tool_use::arguments_value(&c.arguments)}})
+                        })
+                        .collect();
+                }
                 v
             }
+            Role::Tool => serde_json::json!({"role": "tool", "content": m.content, "tool_call_id": m.tool_call_id}),
             _ => serde_json::json!({"role": m.role.as_str(), "content": m.content}),
         })
         .collect()
@@ -176,7 +218,7 @@ pub fn for_template(messages: &[ChatMessage]) -> Vec<ChatMessage> {
     messages
         .iter()
         .map(|m| match m.role {
-            Role::Assistant => ChatMessage { role: m.role, content: answer_only(&m.content), reasoning: None },
+            Role::Assistant => ChatMessage { content: answer_only(&m.content), reasoning: None, ..m.clone() },
             _ => m.clone(),
         })
         .collect()
@@ -231,7 +273,7 @@ mod tests {
     use super::*;
 
     fn msg(role: Role, content: &str) -> ChatMessage {
-        ChatMessage { role, content: content.into(), reasoning: None }
+        ChatMessage::new(role, content)
     }
 
     /// The model-template path without a model: the messages as templates get them.

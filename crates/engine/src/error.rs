@@ -36,6 +36,9 @@ pub enum EngineError {
     DiskFull(String),
     #[error("{0}")]
     Internal(String),
+    /// A request the engine cannot serve as asked (a schema no grammar can follow).
+    #[error("{0}")]
+    BadRequest(String),
 }
 
 impl EngineError {
@@ -55,6 +58,7 @@ impl EngineError {
             EngineError::RequantizeNeedsConsent(_) => ErrorCode::RequantizeNeedsConsent,
             EngineError::DiskFull(_) => ErrorCode::DiskFull,
             EngineError::Internal(_) => ErrorCode::Internal,
+            EngineError::BadRequest(_) => ErrorCode::BadRequest,
         }
     }
 

@@ -4,12 +4,13 @@
 
 use std::time::Instant;
 
-use hearth_protocol::{ChatMessage, GenerationStats, ReusedFrom, SamplingSettings, StopReason, TemplateChoice};
+use hearth_protocol::{ChatMessage, GenerationStats, OutputConstraint, ReusedFrom, SamplingSettings, StopReason, TemplateChoice, ToolCall};
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 
 use crate::chat_prompt::trim_to_fit;
 use crate::kept_states;
+use crate::tool_use;
 use crate::{llama_log, Engine, EngineError};
 
 pub struct GenerationRequest {
@@ -30,6 +31,9 @@ pub trait GenerationObserver {
     fn cancelled(&self) -> bool;
     /// The exact text handed to the tokenizer, and why the model's own template was not used.
     fn prompt_rendered(&mut self, _prompt: &str, _template_notice: Option<&str>) {}
+    /// The call a constrained answer (`OutputConstraint::ToolCall`) wrote; its text is not
+    /// passed to `token`.
+    fn tool_call(&mut self, _call: ToolCall) {}
 }
 
 /// Tokens kept free for the answer when deciding whether old turns must go.
@@ -42,6 +46,15 @@ impl Engine {
         let loaded = self.loaded.as_mut().ok_or(EngineError::NoModel)?;
         let n_ctx = loaded.ctx.n_ctx() as usize;
         let reserve = req.sampling.max_tokens.map_or(ANSWER_RESERVE, |m| m as usize).clamp(1, n_ctx / 4);
+        // A constrained answer's grammar, made before any work so that a bad schema costs nothing.
+        let grammar = match tool_use::grammar(&req.sampling)? {
+            Some(g) => Some(
+                LlamaSampler::grammar(&loaded.model, &g, "root")
+                    .map_err(|e| EngineError::BadRequest(format!("llama.cpp refused the grammar made from the schema: {e}")))?,
+            ),
+            None => None,
+        };
+        let forced_call = matches!(req.sampling.constraint, Some(OutputConstraint::ToolCall { .. }));
 
         let mut tokens = Vec::new();
         let mut rendered = None;
@@ -71,6 +84,7 @@ impl Engine {
                     dropped_messages: 0,
                     stop_reason: StopReason::Cancelled,
                     template_notice: None,
+                    tool_call_notice: None,
                 })
             }
             other => other?,
@@ -138,6 +152,7 @@ impl Engine {
             dropped_messages: dropped,
             stop_reason: StopReason::Cancelled,
             template_notice,
+            tool_call_notice: None,
         };
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
@@ -163,7 +178,9 @@ impl Engine {
         stats.pp_tps = if pp_secs > 0.0 { stats.prompt_evaluated as f64 / pp_secs } else { 0.0 };
         obs.prompt_done(stats.prompt_tokens, stats.cached_tokens);
 
-        let mut picker = TokenPicker::new(&req.sampling, &loaded.info.sampling_defaults, loaded.model.n_vocab());
+        let mut picker = TokenPicker::new(&req.sampling, &loaded.info.sampling_defaults, loaded.model.n_vocab(), grammar);
+        // A forced call's text is gathered and handed over as a call at the end.
+        let mut call_text = String::new();
         let vocab = loaded.model.vocab();
         let mut pending = Vec::new();
         let mut piece = Vec::new();
@@ -190,7 +207,12 @@ impl Engine {
             pending.extend_from_slice(&piece);
             let ready = complete_utf8_prefix(&pending);
             if ready > 0 {
-                obs.token(&String::from_utf8_lossy(&pending[..ready]));
+                let text = String::from_utf8_lossy(&pending[..ready]);
+                if forced_call {
+                    call_text.push_str(&text);
+                } else {
+                    obs.token(&text);
+                }
                 pending.drain(..ready);
             }
             let now = Instant::now();
@@ -212,7 +234,22 @@ impl Engine {
             pos += 1;
         };
         if !pending.is_empty() {
-            obs.token(&String::from_utf8_lossy(&pending));
+            let text = String::from_utf8_lossy(&pending);
+            if forced_call {
+                call_text.push_str(&text);
+            } else {
+                obs.token(&text);
+            }
+        }
+        if forced_call && stop_reason != StopReason::Cancelled {
+            match tool_use::forced_call(&req.sampling, &call_text) {
+                Ok(call) => obs.tool_call(call),
+                // Cut off by max_tokens before the JSON closed: the text stays, with the reason.
+                Err(why) => {
+                    obs.token(&call_text);
+                    stats.tool_call_notice = Some(format!("{why}; the text was kept"));
+                }
+            }
         }
         if let Some(first) = first_token_at {
             let secs = (last_token_at - first).as_secs_f64();
@@ -250,13 +287,14 @@ pub(crate) enum TokenPicker {
 }
 
 impl TokenPicker {
-    pub(crate) fn new(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -> TokenPicker {
+    /// `grammar`: a grammar sampler the answer must follow (it goes first in the chain).
+    pub(crate) fn new(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32, grammar: Option<LlamaSampler>) -> TokenPicker {
         let temperature = s.temperature.or(model.temperature).unwrap_or(0.8);
         let repeat = s.repeat_penalty.or(model.repeat_penalty).unwrap_or(1.0);
-        if temperature <= 0.0 && (repeat - 1.0).abs() <= f32::EPSILON {
+        if grammar.is_none() && temperature <= 0.0 && (repeat - 1.0).abs() <= f32::EPSILON {
             TokenPicker::Argmax
         } else {
-            TokenPicker::Chain(build_sampler(s, model, n_vocab))
+            TokenPicker::Chain(build_sampler(s, model, n_vocab, grammar))
         }
     }
 
@@ -303,10 +341,10 @@ pub(crate) fn first_argmax(xs: &[f32]) -> usize {
     start + xs[start..end].iter().position(|&x| x == best).unwrap_or(0)
 }
 
-fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -> LlamaSampler {
+fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32, grammar: Option<LlamaSampler>) -> LlamaSampler {
     let temperature = s.temperature.or(model.temperature).unwrap_or(0.8);
     let repeat = s.repeat_penalty.or(model.repeat_penalty).unwrap_or(1.0);
-    let mut chain = Vec::new();
+    let mut chain: Vec<LlamaSampler> = grammar.into_iter().collect();
     if (repeat - 1.0).abs() > f32::EPSILON {
         chain.push(LlamaSampler::penalties(n_vocab, 64, repeat, 0.0, 0.0));
     }

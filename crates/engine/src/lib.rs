@@ -19,7 +19,9 @@ pub mod memory_check;
 pub mod next_token;
 pub mod quantize;
 pub mod stdio_server;
+mod tool_use;
 
+pub use chat_prompt::template_messages;
 pub use error::EngineError;
 pub use generation::{GenerationObserver, GenerationRequest};
 pub use loaded_model::{Engine, LoadObserver};

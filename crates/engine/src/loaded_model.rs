@@ -86,6 +86,11 @@ pub fn default_threads() -> u32 {
 }
 
 impl Engine {
+    /// How the loaded model writes tool calls with this template choice (`Generic` with none loaded).
+    pub fn tool_format(&self, choice: &hearth_protocol::TemplateChoice) -> hearth_protocol::ToolFormat {
+        self.loaded.as_ref().map_or(hearth_protocol::ToolFormat::Generic, |l| l.prompt.tool_format(choice))
+    }
+
     pub fn new() -> Result<Engine, EngineError> {
         backend()?;
         Ok(Engine { loaded: None, prompt_cache: None })
@@ -385,7 +390,6 @@ fn sampling_defaults(gguf: &GgufFile) -> SamplingSettings {
         repeat_penalty: f("penalty_repeat").map(|v| v as f32),
         seed: None,
         max_tokens: None,
-        reasoning_effort: None,
-        template_kwargs: None,
+        ..Default::default()
     }
 }

@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use hearth_protocol::reasoning::Piece;
-use hearth_protocol::{ErrorCode, ErrorPayload, Event, ReasoningParser, Request, TemplateChoice, TextPart, PROTOCOL_VERSION};
+use hearth_protocol::{
+    AnswerPiece, ErrorCode, ErrorPayload, Event, OutputConstraint, ReasoningParser, Request, TemplateChoice, TextPart, ToolCall, ToolCallParser,
+    ToolFormat, PROTOCOL_VERSION,
+};
 
 use crate::{Engine, EngineError, GenerationObserver, GenerationRequest};
 
@@ -134,12 +137,24 @@ pub fn serve() -> std::io::Result<()> {
                 // A raw completion is text as the model wrote it; a chat answer is split into
                 // reasoning, answer and tool calls here, once, for every client.
                 let parser = (template != TemplateChoice::Raw).then(ReasoningParser::new);
-                let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone(), parser };
+                // Calls written in the answer's text (Hermes, Llama 3, the generic JSON), when
+                // functions are offered and the answer is not already held to one.
+                let names = crate::tool_use::tool_names(&sampling);
+                let format = engine.tool_format(&template);
+                let tools = (parser.is_some()
+                    && !names.is_empty()
+                    && format != ToolFormat::Harmony
+                    && !matches!(sampling.constraint, Some(OutputConstraint::ToolCall { .. })))
+                .then(|| ToolCallParser::new(format, names));
+                let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone(), parser, tools };
                 let req = GenerationRequest { messages, sampling, template, keep_state_as };
                 let result = engine.generate(&req, &mut observer);
                 observer.finish();
                 match result {
-                    Ok(stats) => {
+                    Ok(mut stats) => {
+                        if stats.tool_call_notice.is_none() {
+                            stats.tool_call_notice = observer.tools.as_ref().and_then(|t| t.notice()).map(String::from);
+                        }
                         sink.send(&Event::Done { id, stats });
                         engine.keep_answered_state();
                     }
@@ -162,22 +177,39 @@ struct StreamObserver {
     sink: EventSink,
     cancel_target: Arc<AtomicU64>,
     parser: Option<ReasoningParser>,
+    tools: Option<ToolCallParser>,
 }
 
 impl StreamObserver {
-    fn send(&self, pieces: Vec<Piece>) {
+    fn send(&mut self, pieces: Vec<Piece>) {
         for piece in pieces {
             match piece {
+                Piece::Text(TextPart::Answer, text) if self.tools.is_some() => {
+                    let found = self.tools.as_mut().map(|t| t.push(&text)).unwrap_or_default();
+                    self.send_answer(found);
+                }
                 Piece::Text(part, text) => self.sink.send(&Event::Token { id: self.id, text, part }),
                 Piece::ToolCall(call) => self.sink.send(&Event::ToolCall { id: self.id, call }),
             }
         }
     }
 
-    /// Sends what the parser still holds (the end of the answer, or of a stopped one).
+    fn send_answer(&self, pieces: Vec<AnswerPiece>) {
+        for piece in pieces {
+            match piece {
+                AnswerPiece::Text(text) => self.sink.send(&Event::Token { id: self.id, text, part: TextPart::Answer }),
+                AnswerPiece::Call(call) => self.sink.send(&Event::ToolCall { id: self.id, call }),
+            }
+        }
+    }
+
+    /// Sends what the parsers still hold (the end of the answer, or of a stopped one).
     fn finish(&mut self) {
         if let Some(pieces) = self.parser.as_mut().map(ReasoningParser::finish) {
             self.send(pieces);
+        }
+        if let Some(pieces) = self.tools.as_mut().map(ToolCallParser::finish) {
+            self.send_answer(pieces);
         }
     }
 }
@@ -200,5 +232,8 @@ impl GenerationObserver for StreamObserver {
     }
     fn cancelled(&self) -> bool {
         self.cancel_target.load(Ordering::SeqCst) == self.id || self.sink.broken.load(Ordering::SeqCst)
+    }
+    fn tool_call(&mut self, call: ToolCall) {
+        self.sink.send(&Event::ToolCall { id: self.id, call });
     }
 }

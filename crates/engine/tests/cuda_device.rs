@@ -26,7 +26,7 @@ impl GenerationObserver for Collect {
 
 fn greedy(engine: &mut Engine, text: &str, max_tokens: u32) -> Vec<String> {
     let req = GenerationRequest {
-        messages: vec![ChatMessage { role: Role::User, content: text.to_string(), reasoning: None }],
+        messages: vec![ChatMessage::new(Role::User, text.to_string())],
         sampling: SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), seed: Some(1), ..Default::default() },
         template: TemplateChoice::Model,
         keep_state_as: None,

@@ -31,7 +31,7 @@ impl GenerationObserver for Collect {
 
 fn ask(engine: &mut Engine, text: &str, max_tokens: u32) -> String {
     let req = GenerationRequest {
-        messages: vec![ChatMessage { role: Role::User, content: text.to_string(), reasoning: None }],
+        messages: vec![ChatMessage::new(Role::User, text.to_string())],
         sampling: SamplingSettings { temperature: Some(0.0), max_tokens: Some(max_tokens), seed: Some(1), ..Default::default() },
         template: TemplateChoice::Builtin("gemma".into()),
         keep_state_as: None,

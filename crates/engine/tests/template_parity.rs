@@ -184,3 +184,30 @@ fn hearth_renders_the_gpt_oss_template_exactly_as_jinja2_does() {
     let high = hearth_render(&template, &cases[8]).unwrap();
     assert!(high.contains("Reasoning: high"), "{high}");
 }
+
+/// Issue 19: a conversation with a call and its result, as the API hands it to the engine
+/// (`ChatMessage.tool_calls` with arguments as the client's JSON text, a `Tool` message), reaches
+/// gpt-oss's template in transformers' shape (arguments as an object): the render equals
+/// jinja2's of the same conversation written as Hugging Face users write it.
+#[test]
+fn api_tool_calls_reach_the_template_as_transformers_passes_them() {
+    use hearth_protocol::{ChatMessage, Role, ToolCall};
+    let template = std::fs::read_to_string(fixtures().join("openai-gpt-oss-120b.jinja")).expect("run scripts/fixtures.sh");
+    let mut call = ChatMessage::new(Role::Assistant, "");
+    call.tool_calls = vec![ToolCall { name: "get_weather".into(), arguments: "{\"city\": \"Paris\"}".into(), id: Some("call_1".into()) }];
+    let mut result = ChatMessage::new(Role::Tool, "{\"temp\": 18}");
+    result.tool_call_id = Some("call_1".into());
+    let messages = [ChatMessage::new(Role::User, "Weather in Paris?"), call, result, ChatMessage::new(Role::Assistant, "It is 18 °C in Paris.")];
+    let input = TemplateInput {
+        messages: hearth_engine::template_messages(&messages),
+        tools: Some(tools()),
+        add_generation_prompt: true,
+        bos_token: "<|startoftext|>".into(),
+        eos_token: "<|return|>".into(),
+        kwargs: Default::default(),
+    };
+    let ours = render(&template, &input).unwrap();
+    let reference = jinja2_renders(&template, &[conversations()[11].clone()]);
+    assert_eq!(reference[0].as_str().unwrap(), ours);
+    assert!(ours.contains("<|start|>assistant to=functions.get_weather<|channel|>commentary json<|message|>{\"city\": \"Paris\"}<|call|>"), "{ours}");
+}

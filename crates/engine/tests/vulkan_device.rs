@@ -65,7 +65,7 @@ fn a_chat_answer_is_generated_on_the_chosen_device_and_cpu_keeps_it_off_the_gpu(
     let info = engine.load(&model(), &on_gpu, |_| true).unwrap();
     assert_eq!(info.backend, device);
     let req = GenerationRequest {
-        messages: vec![ChatMessage { role: Role::User, content: "Name a colour.".into(), reasoning: None }],
+        messages: vec![ChatMessage::new(Role::User, "Name a colour.")],
         sampling: SamplingSettings { temperature: Some(0.0), max_tokens: Some(6), seed: Some(1), ..Default::default() },
         template: TemplateChoice::Model,
         keep_state_as: None,

@@ -13,7 +13,7 @@ use axum::response::sse::{Event as SseEvent, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use hearth_engine_client::{EngineClient, EventStream};
-use hearth_protocol::{ChatMessage, Event, Request, SamplingSettings, StopReason, TemplateChoice, TextPart};
+use hearth_protocol::{ChatMessage, Event, Request, SamplingSettings, StopReason, TemplateChoice, TextPart, ToolCall};
 use serde_json::{json, Value};
 
 use crate::request_log::Tracker;
@@ -29,6 +29,8 @@ pub(crate) struct Job {
     pub stop: Vec<String>,
     pub messages: Vec<ChatMessage>,
     pub template: TemplateChoice,
+    /// Whether more than one tool call may come back (`parallel_tool_calls`).
+    pub parallel_tool_calls: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -71,6 +73,8 @@ pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
         cached_tokens: 0,
         completion_tokens: 0,
         pending_end: None,
+        calls: 0,
+        parallel_tool_calls: job.parallel_tool_calls,
     };
     let id = match shape {
         Shape::Chat => format!("chatcmpl-{}", answer.generation.id),
@@ -136,15 +140,23 @@ enum Piece {
     /// The model's reasoning (Harmony's analysis channel, `<think>`), sent apart from the
     /// answer as `reasoning_content`, as llama-server and vLLM send it.
     Reasoning(String),
+    /// A function call (its `index` among this answer's calls, and its `call_…` id).
+    Call {
+        index: usize,
+        id: String,
+        call: ToolCall,
+    },
     End {
         finish_reason: &'static str,
         usage: Usage,
-        /// Why it ended, for the request log, where that is not the usual.
-        note: Option<&'static str>,
+        /// Why it ended, or what was odd, for the request log, where that is not the usual.
+        note: Option<String>,
     },
     Failed {
         code: &'static str,
         message: String,
+        /// The request asked for what cannot be done (a schema no grammar can follow): 400.
+        bad_request: bool,
     },
 }
 
@@ -158,6 +170,9 @@ struct Answer {
     completion_tokens: u32,
     /// The end, when text had to go out first.
     pending_end: Option<Piece>,
+    /// Tool calls so far.
+    calls: usize,
+    parallel_tool_calls: bool,
     /// Requests the app sent that the engine has not taken up (`EngineClient::request_first`):
     /// one sent after this generation waits behind it, so this answer ends `yield_grace` after
     /// it came (finish reason `length`), and the app's chat never waits longer than that.
@@ -221,7 +236,7 @@ impl Answer {
                     self.generation.cancel();
                     let rest = self.stop.flush();
                     let usage = Usage { prompt_tokens: self.prompt_tokens, cached_tokens: self.cached_tokens, completion_tokens: self.completion_tokens };
-                    return self.end_after(rest, Piece::End { finish_reason: "length", usage, note: Some(YIELDED) });
+                    return self.end_after(rest, Piece::End { finish_reason: "length", usage, note: Some(YIELDED.into()) });
                 }
             };
             match event {
@@ -247,20 +262,35 @@ impl Answer {
                         return Piece::Text(out);
                     }
                 }
+                Some(Event::ToolCall { call, .. }) => {
+                    if self.calls > 0 && !self.parallel_tool_calls {
+                        continue;
+                    }
+                    let index = self.calls;
+                    self.calls += 1;
+                    return Piece::Call { index, id: format!("call_{}_{index}", self.generation.id), call };
+                }
                 Some(Event::Done { stats, .. }) => {
                     self.generation.finished = true;
                     let rest = self.stop.flush();
                     let usage = Usage { prompt_tokens: stats.prompt_tokens, cached_tokens: stats.cached_tokens, completion_tokens: stats.gen_tokens };
-                    return self.end_after(rest, Piece::End { finish_reason: finish_reason(stats.stop_reason), usage, note: None });
+                    let reason = if self.calls > 0 { "tool_calls" } else { finish_reason(stats.stop_reason) };
+                    // Text that looked like a call but was not one: the request log says why.
+                    return self.end_after(rest, Piece::End { finish_reason: reason, usage, note: stats.tool_call_notice });
                 }
                 Some(Event::Error { error, .. }) => {
                     self.generation.finished = true;
-                    return Piece::Failed { code: "generation_failed", message: error.message };
+                    let bad_request = error.code == hearth_protocol::ErrorCode::BadRequest;
+                    return Piece::Failed {
+                        code: if bad_request { "invalid_request" } else { "generation_failed" },
+                        message: error.message,
+                        bad_request,
+                    };
                 }
                 Some(_) => {}
                 None => {
                     self.generation.finished = true;
-                    return Piece::Failed { code: "engine_died", message: "the engine stopped while answering".into() };
+                    return Piece::Failed { code: "engine_died", message: "the engine stopped while answering".into(), bad_request: false };
                 }
             }
         }
@@ -275,12 +305,17 @@ struct Output {
 }
 
 impl Output {
-    fn whole(&self, text: &str, reasoning: &str, finish_reason: &str, usage: &Usage) -> Value {
+    fn whole(&self, text: &str, reasoning: &str, calls: &[Value], finish_reason: &str, usage: &Usage) -> Value {
         let choice = match self.shape {
             Shape::Chat => {
-                let mut message = json!({ "role": "assistant", "content": text });
+                // With calls and no text, `content` is null, as OpenAI answers.
+                let content = if calls.is_empty() || !text.trim().is_empty() { json!(text) } else { Value::Null };
+                let mut message = json!({ "role": "assistant", "content": content });
                 if !reasoning.is_empty() {
                     message["reasoning_content"] = reasoning.into();
+                }
+                if !calls.is_empty() {
+                    message["tool_calls"] = calls.into();
                 }
                 json!({ "index": 0, "message": message, "finish_reason": finish_reason })
             }
@@ -320,6 +355,16 @@ impl Output {
         )
     }
 
+    /// A call, whole, as one `tool_calls` delta (the `openai` client assembles deltas by index).
+    fn call_chunk(&self, index: usize, call: &Value) -> SseEvent {
+        let mut delta = call.clone();
+        delta["index"] = index.into();
+        let choice = json!({ "index": 0, "delta": { "tool_calls": [delta] }, "finish_reason": null });
+        SseEvent::default().data(
+            json!({ "id": self.id, "object": self.object(true), "created": self.created, "model": self.model, "choices": [choice] }).to_string(),
+        )
+    }
+
     fn usage_chunk(&self, usage: &Usage) -> SseEvent {
         SseEvent::default().data(
             json!({ "id": self.id, "object": self.object(true), "created": self.created, "model": self.model,
@@ -329,21 +374,32 @@ impl Output {
     }
 }
 
+/// A call as OpenAI's `tool_calls` entries carry it (arguments as a JSON string).
+fn call_json(id: &str, call: &ToolCall) -> Value {
+    json!({ "id": id, "type": "function", "function": { "name": call.name, "arguments": call.arguments } })
+}
+
 async fn whole_answer(mut answer: Answer, out: Output, mut tracker: Tracker) -> Response {
     let mut text = String::new();
     let mut reasoning = String::new();
+    let mut calls = Vec::new();
     loop {
         match answer.next().await {
             Piece::Text(t) => text.push_str(&t),
             Piece::Reasoning(t) => reasoning.push_str(&t),
+            Piece::Call { id, call, .. } => calls.push(call_json(&id, &call)),
             Piece::End { finish_reason, usage, note } => {
-                if let Some(note) = note {
+                if let Some(note) = &note {
                     tracker.note(note);
                 }
                 tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
-                return Json(out.whole(&text, &reasoning, finish_reason, &usage)).into_response();
+                return Json(out.whole(&text, &reasoning, &calls, finish_reason, &usage)).into_response();
             }
-            Piece::Failed { code, message } => {
+            Piece::Failed { code, message, bad_request: true } => {
+                tracker.finish(400, None, None, Some(message.clone()));
+                return error(StatusCode::BAD_REQUEST, "invalid_request_error", code, &message);
+            }
+            Piece::Failed { code, message, .. } => {
                 tracker.finish(500, None, None, Some(message.clone()));
                 return error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", code, &message);
             }
@@ -377,8 +433,9 @@ fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_
             let events = match piece {
                 Piece::Text(t) => vec![out.chunk(Some(&t), false, None)],
                 Piece::Reasoning(t) => vec![out.chunk_of(Some(&t), TextPart::Reasoning, false, None)],
+                Piece::Call { index, id, call } => vec![out.call_chunk(index, &call_json(&id, &call))],
                 Piece::End { finish_reason, usage, note } => {
-                    if let Some(note) = note {
+                    if let Some(note) = &note {
                         tracker.note(note);
                     }
                     tracker.finish(200, Some(usage.prompt_tokens), Some(usage.completion_tokens), None);
@@ -394,7 +451,7 @@ fn stream_answer(mut answer: Answer, out: Output, mut tracker: Tracker, include_
                     }
                     return;
                 }
-                Piece::Failed { code, message } => {
+                Piece::Failed { code, message, .. } => {
                     tracker.finish(200, None, None, Some(message.clone()));
                     let err = json!({ "error": { "message": message, "type": "server_error", "code": code } });
                     if send(SseEvent::default().data(err.to_string())).await {

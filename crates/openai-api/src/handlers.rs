@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine as _;
-use hearth_protocol::{ChatMessage, Event, ReasoningEffort, Request, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{ChatMessage, Event, OutputConstraint, ReasoningEffort, Request, Role, SamplingSettings, TemplateChoice, ToolCall};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -68,6 +68,17 @@ pub(crate) enum StopField {
 #[derive(Deserialize)]
 pub(crate) struct ChatRequest {
     messages: Vec<InMessage>,
+    /// Functions the model may call (`[{"type": "function", "function": {…}}]`).
+    #[serde(default)]
+    tools: Option<Vec<Value>>,
+    /// `none`, `auto`, `required` or `{"type": "function", "function": {"name": …}}`.
+    #[serde(default)]
+    tool_choice: Option<Value>,
+    #[serde(default)]
+    parallel_tool_calls: Option<bool>,
+    /// `{"type": "text" | "json_object"}` or `{"type": "json_schema", "json_schema": {"schema": …}}`.
+    #[serde(default)]
+    response_format: Option<Value>,
     #[serde(flatten)]
     common: CommonFields,
 }
@@ -80,6 +91,99 @@ struct InMessage {
     /// An earlier answer's reasoning, as llama-server returns it.
     #[serde(default)]
     reasoning_content: Option<String>,
+    /// An earlier answer's calls.
+    #[serde(default)]
+    tool_calls: Option<Vec<InToolCall>>,
+    /// The call a `tool` message answers.
+    #[serde(default)]
+    tool_call_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct InToolCall {
+    #[serde(default)]
+    id: Option<String>,
+    function: InFunctionCall,
+}
+
+#[derive(Deserialize)]
+struct InFunctionCall {
+    name: String,
+    #[serde(default)]
+    arguments: Value,
+}
+
+/// At most this many tools in one request (OpenAI's own limit).
+const MAX_TOOLS: usize = 128;
+
+/// The tools, the constraint and whether several calls may come back, from a chat request's
+/// `tools`, `tool_choice`, `parallel_tool_calls` and `response_format`; `Err` is the 400's
+/// (code, message).
+/// A 400 answer's (code, message).
+type Refusal = (&'static str, String);
+
+fn tool_settings(req: &ChatRequest) -> Result<(Option<Vec<Value>>, Option<OutputConstraint>), Refusal> {
+    let tools = req.tools.clone().unwrap_or_default();
+    if tools.len() > MAX_TOOLS {
+        return Err(("invalid_tools", format!("{} tools (at most {MAX_TOOLS})", tools.len())));
+    }
+    let mut names = Vec::new();
+    for t in &tools {
+        let name = t["function"]["name"].as_str().filter(|_| t["type"] == "function");
+        let Some(name) = name else {
+            return Err(("invalid_tools", "each tool must be {\"type\": \"function\", \"function\": {\"name\": …}}".into()));
+        };
+        let valid = !name.is_empty() && name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !valid {
+            return Err(("invalid_tools", format!("a function name must be 1-64 letters, digits, _ or -: {name:?}")));
+        }
+        if let Some(p) = t["function"].get("parameters").filter(|p| !p.is_null() && !p.is_object()) {
+            return Err(("invalid_tools", format!("the parameters of {name} must be a JSON schema object, not {p}")));
+        }
+        names.push(name.to_string());
+    }
+    let choice = match &req.tool_choice {
+        None | Some(Value::Null) => "auto".to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(v) => match v["function"]["name"].as_str() {
+            Some(name) if v["type"] == "function" => format!("name:{name}"),
+            _ => {
+                return Err((
+                    "invalid_tool_choice",
+                    "tool_choice must be none, auto, required or {\"type\": \"function\", \"function\": {\"name\": …}}".into(),
+                ))
+            }
+        },
+    };
+    let constraint = match choice.as_str() {
+        "none" => return Ok((None, response_constraint(req.response_format.as_ref())?)),
+        "auto" => None,
+        "required" if names.is_empty() => return Err(("invalid_tool_choice", "tool_choice is required but no tools were given".into())),
+        "required" => Some(OutputConstraint::ToolCall { names: names.clone() }),
+        named => match named.strip_prefix("name:") {
+            Some(name) if names.iter().any(|n| n == name) => Some(OutputConstraint::ToolCall { names: vec![name.to_string()] }),
+            Some(name) => return Err(("invalid_tool_choice", format!("tool_choice names {name:?}, which is not among the tools"))),
+            None => return Err(("invalid_tool_choice", format!("unknown tool_choice {named:?}"))),
+        },
+    };
+    let constraint = match constraint {
+        Some(c) => Some(c),
+        None => response_constraint(req.response_format.as_ref())?,
+    };
+    Ok(((!tools.is_empty()).then_some(tools), constraint))
+}
+
+fn response_constraint(format: Option<&Value>) -> Result<Option<OutputConstraint>, Refusal> {
+    let Some(format) = format.filter(|f| !f.is_null()) else { return Ok(None) };
+    match format["type"].as_str() {
+        Some("text") => Ok(None),
+        Some("json_object") => Ok(Some(OutputConstraint::Json { schema: json!({"type": "object"}) })),
+        Some("json_schema") => match format["json_schema"].get("schema") {
+            Some(schema) if schema.is_object() => Ok(Some(OutputConstraint::Json { schema: schema.clone() })),
+            _ => Err(("invalid_response_format", "response_format json_schema needs json_schema.schema, a JSON schema object".into())),
+        },
+        _ => Err(("invalid_response_format", "response_format type must be text, json_object or json_schema".into())),
+    }
 }
 
 #[derive(Deserialize)]
@@ -151,6 +255,7 @@ fn job(api: &Api, route: &str, common: CommonFields, default_max_tokens: Option<
         stop,
         messages: Vec::new(),
         template: TemplateChoice::Model,
+        parallel_tool_calls: true,
     })
 }
 
@@ -176,15 +281,41 @@ pub(crate) async fn chat_completions(State(api): State<Arc<Api>>, headers: Heade
             "system" | "developer" => Role::System,
             "user" => Role::User,
             "assistant" => Role::Assistant,
+            "tool" | "function" => Role::Tool,
             other => return bad_request("invalid_role", &format!("unknown role '{other}'")),
         };
-        let reasoning = m.reasoning_content.clone().filter(|r| role == Role::Assistant && !r.is_empty());
-        messages.push(ChatMessage { role, content: text_of(&m.content), reasoning });
+        let mut message = ChatMessage::new(role, text_of(&m.content));
+        message.reasoning = m.reasoning_content.clone().filter(|r| role == Role::Assistant && !r.is_empty());
+        if role == Role::Assistant {
+            message.tool_calls = m
+                .tool_calls
+                .iter()
+                .flatten()
+                .map(|c| ToolCall {
+                    name: c.function.name.clone(),
+                    // OpenAI sends arguments as a JSON string; some clients send the object.
+                    arguments: c.function.arguments.as_str().map(String::from).unwrap_or_else(|| c.function.arguments.to_string()),
+                    id: c.id.clone(),
+                })
+                .collect();
+        }
+        if role == Role::Tool {
+            message.tool_call_id = m.tool_call_id.clone();
+        }
+        messages.push(message);
     }
+    let (tools, constraint) = match tool_settings(&req) {
+        Ok(t) => t,
+        Err((code, message)) => return bad_request(code, &message),
+    };
+    let parallel_tool_calls = req.parallel_tool_calls.unwrap_or(true);
     let mut job = match job(&api, "POST /v1/chat/completions", req.common, None) {
         Ok(j) => j,
         Err((code, message)) => return bad_request(code, &message),
     };
+    job.sampling.tools = tools;
+    job.sampling.constraint = constraint;
+    job.parallel_tool_calls = parallel_tool_calls;
     job.messages = messages;
     answer::run(api, job, Shape::Chat).await
 }
@@ -211,7 +342,7 @@ pub(crate) async fn completions(State(api): State<Arc<Api>>, headers: HeaderMap,
         Err((code, message)) => return bad_request(code, &message),
     };
     // The text as it is: a completion continues the prompt, no chat template around it.
-    job.messages = vec![ChatMessage { role: Role::User, content: prompt, reasoning: None }];
+    job.messages = vec![ChatMessage::new(Role::User, prompt)];
     job.template = TemplateChoice::Raw;
     answer::run(api, job, Shape::Completion).await
 }

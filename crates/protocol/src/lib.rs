@@ -9,6 +9,7 @@ pub mod jobs;
 mod phrase;
 pub mod reasoning;
 mod settings;
+pub mod tool_calls;
 mod wire;
 
 pub use bench::BenchReport;
@@ -17,8 +18,9 @@ pub use phrase::{Phrase, PhraseArg};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
     AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
-    ReasoningEffort, ReusedFrom, Role, SamplingSettings, StopReason, TemplateChoice,
+    OutputConstraint, ReasoningEffort, ReusedFrom, Role, SamplingSettings, StopReason, TemplateChoice,
 };
+pub use tool_calls::{AnswerPiece, ToolCallParser, ToolFormat};
 pub use wire::{Event, PromptCacheSettings, Request, PROTOCOL_VERSION};
 
 /// Every type the UI receives, for the TypeScript bindings (see `hearth-app`'s bindings test).
@@ -34,6 +36,7 @@ pub fn typescript_declarations() -> Vec<String> {
         KvCacheType::decl(),
         ModelSettings::decl(),
         SamplingSettings::decl(),
+        OutputConstraint::decl(),
         ReasoningEffort::decl(),
         TextPart::decl(),
         ToolCall::decl(),

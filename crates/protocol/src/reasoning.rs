@@ -29,6 +29,10 @@ pub struct ToolCall {
     pub name: String,
     /// The arguments as the model wrote them (JSON for gpt-oss's `<|constrain|>json`).
     pub arguments: String,
+    /// The API's `call_…` id, where a client gave or got one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +120,7 @@ impl ReasoningParser {
         self.run(&mut out, true);
         match std::mem::replace(&mut self.state, State::Plain) {
             State::HarmonyBody { tool: Some(name), arguments, .. } => {
-                out.push(Piece::ToolCall(ToolCall { name, arguments: format!("{arguments}{}", self.held) }))
+                out.push(Piece::ToolCall(ToolCall { name, arguments: format!("{arguments}{}", self.held), id: None }))
             }
             State::HarmonyBody { part, .. } => emit(&mut out, part, &self.held),
             State::Thinking => emit(&mut out, TextPart::Reasoning, &self.held),
@@ -216,7 +220,7 @@ impl ReasoningParser {
                         match tool.take() {
                             Some(name) => {
                                 arguments.push_str(&self.held[..at]);
-                                out.push(Piece::ToolCall(ToolCall { name, arguments: std::mem::take(arguments).trim().to_string() }));
+                                out.push(Piece::ToolCall(ToolCall { name, arguments: std::mem::take(arguments).trim().to_string(), id: None }));
                             }
                             None => emit(out, *part, &self.held[..at]),
                         }
@@ -364,11 +368,11 @@ mod tests {
         let raw = "<|channel|>analysis<|message|>Need weather.<|end|><|start|>assistant<|channel|>commentary to=functions.get_weather <|constrain|>json<|message|>{\"city\": \"Paris\"}<|call|>";
         assert_eq!(
             all(&[raw]),
-            vec![r("Need weather."), Piece::ToolCall(ToolCall { name: "get_weather".into(), arguments: "{\"city\": \"Paris\"}".into() })]
+            vec![r("Need weather."), Piece::ToolCall(ToolCall { name: "get_weather".into(), arguments: "{\"city\": \"Paris\"}".into(), id: None })]
         );
         // The recipient may come before the channel, and generation stops at <|call|> (not printed).
         let raw = "<|start|>assistant to=functions.now<|channel|>commentary json<|message|>{}";
-        assert_eq!(all(&[raw]), vec![Piece::ToolCall(ToolCall { name: "now".into(), arguments: "{}".into() })]);
+        assert_eq!(all(&[raw]), vec![Piece::ToolCall(ToolCall { name: "now".into(), arguments: "{}".into(), id: None })]);
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub enum Role {
     System,
     User,
     Assistant,
+    /// A function's result, answering an assistant's tool call (`tool_call_id`).
+    Tool,
 }
 
 impl Role {
@@ -17,6 +19,7 @@ impl Role {
             Role::System => "system",
             Role::User => "user",
             Role::Assistant => "assistant",
+            Role::Tool => "tool",
         }
     }
 }
@@ -30,6 +33,21 @@ pub struct ChatMessage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub reasoning: Option<String>,
+    /// The functions an assistant turn called (the API's `tool_calls`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[ts(as = "Option<Vec<crate::ToolCall>>", optional)]
+    pub tool_calls: Vec<crate::ToolCall>,
+    /// The call a `Tool` message answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tool_call_id: Option<String>,
+}
+
+impl ChatMessage {
+    /// A message of plain text.
+    pub fn new(role: Role, content: impl Into<String>) -> ChatMessage {
+        ChatMessage { role, content: content.into(), reasoning: None, tool_calls: Vec::new(), tool_call_id: None }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
@@ -143,6 +161,29 @@ pub struct SamplingSettings {
     /// Extra variables for the model's Jinja template (the API's `chat_template_kwargs`).
     #[ts(type = "Record<string, unknown> | null")]
     pub template_kwargs: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// Functions the model may call, as OpenAI's `tools` define them (`{"type": "function",
+    /// "function": {"name", "description", "parameters"}}`): rendered by the template, and the
+    /// answer's calls parsed from the model's own format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "unknown[] | null")]
+    pub tools: Option<Vec<serde_json::Value>>,
+    /// What the answer must be, enforced token by token with a grammar.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<OutputConstraint>,
+}
+
+/// An answer held to a shape by llama.cpp's grammar sampler.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum OutputConstraint {
+    /// JSON valid against this JSON schema (the API's `response_format`).
+    Json {
+        #[ts(type = "unknown")]
+        schema: serde_json::Value,
+    },
+    /// A call of one of `tools` (by name, from `SamplingSettings::tools`), its arguments valid
+    /// against that function's `parameters` (the API's `tool_choice: required` or a named one).
+    ToolCall { names: Vec<String> },
 }
 
 /// OpenAI's `reasoning_effort`, as gpt-oss's template takes it.
@@ -337,4 +378,9 @@ pub struct GenerationStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub template_notice: Option<String>,
+    /// Why text that looked like a tool call was kept as text (malformed JSON, an unknown
+    /// function).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub tool_call_notice: Option<String>,
 }

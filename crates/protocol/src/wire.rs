@@ -12,7 +12,8 @@ use crate::{
 /// 4: `ModelSettings.devices` (an engine that ignored it would run on the wrong device).
 /// 5: answers arrive split (`Token.part`, `ToolCall`), markup removed by the engine.
 /// 6: kept sequence states (`Load.prompt_cache`, `Generate.keep_state_as`, `ForgetState`).
-pub const PROTOCOL_VERSION: u32 = 6;
+/// 7: tools (`SamplingSettings.tools`/`constraint`, `Role::Tool`, `ChatMessage.tool_calls`).
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// Where the engine keeps sequence states on disk, and how much room they may take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,7 +170,7 @@ mod tests {
     fn requests_round_trip_as_single_lines() {
         let req = Request::Generate {
             id: 7,
-            messages: vec![ChatMessage { role: crate::Role::User, content: "hi\nthere".into(), reasoning: None }],
+            messages: vec![ChatMessage::new(crate::Role::User, "hi\nthere")],
             sampling: SamplingSettings { seed: Some(3), ..Default::default() },
             template: TemplateChoice::Builtin("chatml".into()),
             keep_state_as: Some("conversation-3".into()),

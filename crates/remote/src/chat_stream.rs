@@ -10,7 +10,7 @@ use std::time::Instant;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use hearth_protocol::reasoning::Piece;
-use hearth_protocol::{ChatMessage, Event, GenerationStats, ReasoningParser, Role, SamplingSettings, StopReason, TextPart};
+use hearth_protocol::{ChatMessage, Event, GenerationStats, ReasoningParser, SamplingSettings, StopReason, TextPart};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
@@ -29,18 +29,10 @@ impl RemoteGeneration {
     }
 }
 
-fn role(r: Role) -> &'static str {
-    match r {
-        Role::System => "system",
-        Role::User => "user",
-        Role::Assistant => "assistant",
-    }
-}
-
 fn request_body(model: &str, messages: &[ChatMessage], s: &SamplingSettings) -> Value {
     let mut body = json!({
         "model": model,
-        "messages": messages.iter().map(|m| json!({ "role": role(m.role), "content": m.content })).collect::<Vec<_>>(),
+        "messages": messages.iter().map(|m| json!({ "role": m.role.as_str(), "content": m.content })).collect::<Vec<_>>(),
         "stream": true,
         "stream_options": { "include_usage": true },
     });
@@ -249,6 +241,7 @@ impl Answer {
             dropped_messages: 0,
             stop_reason,
             template_notice: None,
+            tool_call_notice: None,
         }
     }
 }

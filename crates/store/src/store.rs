@@ -45,6 +45,7 @@ pub(crate) fn role_from(stored: &str) -> Role {
     match stored {
         "system" => Role::System,
         "assistant" => Role::Assistant,
+        "tool" => Role::Tool,
         _ => Role::User,
     }
 }
@@ -256,14 +257,14 @@ impl Store {
         let conv = self.conversation(conversation_id)?;
         let mut out = Vec::new();
         if !conv.system_prompt.trim().is_empty() {
-            out.push(ChatMessage { role: Role::System, content: conv.system_prompt, reasoning: None });
+            out.push(ChatMessage::new(Role::System, conv.system_prompt));
         }
         for m in self.messages(conversation_id)? {
             if m.status == MessageStatus::Failed && m.content.is_empty() {
                 continue;
             }
             let reasoning = (!m.reasoning.is_empty()).then_some(m.reasoning);
-            out.push(ChatMessage { role: m.role, content: m.content, reasoning });
+            out.push(ChatMessage { reasoning, ..ChatMessage::new(m.role, m.content) });
         }
         Ok(out)
     }

@@ -16,14 +16,22 @@ key: string, args: Record<string, number | string | Phrase>,
  */
 text: string, };
 
-export type Role = "system" | "user" | "assistant";
+export type Role = "system" | "user" | "assistant" | "tool";
 
 export type ChatMessage = { role: Role, content: string, 
 /**
  * An earlier answer's reasoning, kept apart from its text; the template decides whether
  * the model sees it again.
  */
-reasoning?: string, };
+reasoning?: string, 
+/**
+ * The functions an assistant turn called (the API's `tool_calls`).
+ */
+tool_calls?: Array<ToolCall>, 
+/**
+ * The call a `Tool` message answers.
+ */
+tool_call_id?: string, };
 
 export type FlashAttention = "auto" | "on" | "off";
 
@@ -73,7 +81,19 @@ reasoning_effort: ReasoningEffort | null,
 /**
  * Extra variables for the model's Jinja template (the API's `chat_template_kwargs`).
  */
-template_kwargs: Record<string, unknown> | null, };
+template_kwargs: Record<string, unknown> | null, 
+/**
+ * Functions the model may call, as OpenAI's `tools` define them (`{"type": "function",
+ * "function": {"name", "description", "parameters"}}`): rendered by the template, and the
+ * answer's calls parsed from the model's own format.
+ */
+tools?: unknown[] | null, 
+/**
+ * What the answer must be, enforced token by token with a grammar.
+ */
+constraint?: OutputConstraint | null, };
+
+export type OutputConstraint = { "kind": "json", schema: unknown, } | { "kind": "tool_call", names: Array<string>, };
 
 export type ReasoningEffort = "low" | "medium" | "high";
 
@@ -83,7 +103,11 @@ export type ToolCall = { name: string,
 /**
  * The arguments as the model wrote them (JSON for gpt-oss's `<|constrain|>json`).
  */
-arguments: string, };
+arguments: string, 
+/**
+ * The API's `call_…` id, where a client gave or got one.
+ */
+id?: string, };
 
 export type TemplateChoice = { "kind": "model" } | { "kind": "builtin", "name": string } | { "kind": "raw" };
 
@@ -211,7 +235,12 @@ dropped_messages: number, stop_reason: StopReason,
  * Why the model's own chat template was not used for this answer (it failed; llama.cpp's
  * built-in one rendered instead).
  */
-template_notice?: string, };
+template_notice?: string, 
+/**
+ * Why text that looked like a tool call was kept as text (malformed JSON, an unknown
+ * function).
+ */
+tool_call_notice?: string, };
 
 export type ReusedFrom = "nothing" | "live" | "memory" | "disk";
 
