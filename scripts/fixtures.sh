@@ -35,4 +35,6 @@ if [ "$(cat "$fixtures/STAMP" 2>/dev/null)" != "$stamp" ]; then
   "$venv/bin/python" "$repo/tests/fixtures/make_models.py" retemplate "$fixtures/harmony-gpt-oss-MXFP4.gguf" "$fixtures/failing-template" >/dev/null
   echo "$stamp" > "$fixtures/STAMP"
 fi
+# MCP reference servers from npm for the tool tests (issue 19), outside the clone.
+"$repo/scripts/mcp-servers.sh" >/dev/null
 echo "fixtures ok: $fixtures"

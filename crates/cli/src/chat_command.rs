@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use hearth_engine::{Engine, GenerationObserver, GenerationRequest};
 use hearth_protocol::reasoning::Piece;
-use hearth_protocol::{ChatMessage, ReasoningEffort, ReasoningParser, Role, SamplingSettings, TemplateChoice, TextPart, ToolCall};
+use hearth_protocol::{
+    AnswerPiece, ChatMessage, ReasoningEffort, ReasoningParser, Role, SamplingSettings, TemplateChoice, TextPart, ToolCall, ToolCallParser,
+};
 
 #[derive(Args)]
 pub struct ChatArgs {
@@ -34,6 +36,20 @@ pub struct ChatArgs {
     /// How hard a reasoning model thinks (gpt-oss: low, medium, high), for templates that take it.
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<ReasoningEffort>,
+    /// An MCP server to take tools from: its command line ("CMD ARGS"), started over stdio;
+    /// repeat for more. The model may call its tools; each call is asked about first.
+    #[arg(long = "mcp", value_name = "CMD ARGS")]
+    mcp: Vec<String>,
+    /// auto (the model decides), required (it must call one), none, or a tool's name (that tool,
+    /// on the first round).
+    #[arg(long = "tool-choice", default_value = "auto")]
+    tool_choice: String,
+    /// Run every tool call without asking.
+    #[arg(long)]
+    yes: bool,
+    /// Rounds of tool calls before the answer is taken as it is.
+    #[arg(long = "max-tool-rounds", default_value_t = 8)]
+    max_tool_rounds: u32,
     /// Print one JSON object at the end instead of streaming text.
     #[arg(long)]
     json: bool,
@@ -51,6 +67,8 @@ pub(crate) struct Printer {
     pub(crate) prompt: String,
     pub(crate) template_notice: Option<String>,
     parser: ReasoningParser,
+    /// Calls written in the answer's text, when tools are offered (Hermes, Llama 3, generic).
+    tools: Option<ToolCallParser>,
 }
 
 impl Printer {
@@ -63,20 +81,18 @@ impl Printer {
             prompt: String::new(),
             template_notice: None,
             parser: ReasoningParser::new(),
+            tools: None,
         }
     }
 
     fn take(&mut self, pieces: Vec<Piece>) {
         for piece in pieces {
             match piece {
-                Piece::Text(TextPart::Answer, t) => {
-                    self.text.push_str(&t);
-                    if self.stream {
-                        let mut out = std::io::stdout().lock();
-                        let _ = out.write_all(t.as_bytes());
-                        let _ = out.flush();
-                    }
+                Piece::Text(TextPart::Answer, t) if self.tools.is_some() => {
+                    let found = self.tools.as_mut().map(|p| p.push(&t)).unwrap_or_default();
+                    self.take_answer(found);
                 }
+                Piece::Text(TextPart::Answer, t) => self.answer_text(&t),
                 Piece::Text(TextPart::Reasoning, t) => {
                     self.reasoning.push_str(&t);
                     if self.stream {
@@ -88,10 +104,31 @@ impl Printer {
         }
     }
 
-    /// The end of the answer: what the parser still held.
+    fn answer_text(&mut self, t: &str) {
+        self.text.push_str(t);
+        if self.stream {
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(t.as_bytes());
+            let _ = out.flush();
+        }
+    }
+
+    fn take_answer(&mut self, pieces: Vec<AnswerPiece>) {
+        for piece in pieces {
+            match piece {
+                AnswerPiece::Text(t) => self.answer_text(&t),
+                AnswerPiece::Call(call) => self.tool_calls.push(call),
+            }
+        }
+    }
+
+    /// The end of the answer: what the parsers still held.
     pub(crate) fn finish(&mut self) {
         let rest = self.parser.finish();
         self.take(rest);
+        if let Some(rest) = self.tools.as_mut().map(ToolCallParser::finish) {
+            self.take_answer(rest);
+        }
     }
 }
 
@@ -107,6 +144,9 @@ impl GenerationObserver for Printer {
     fn cancelled(&self) -> bool {
         false
     }
+    fn tool_call(&mut self, call: ToolCall) {
+        self.tool_calls.push(call);
+    }
     fn prompt_rendered(&mut self, prompt: &str, notice: Option<&str>) {
         self.prompt = prompt.to_string();
         self.template_notice = notice.map(str::to_string);
@@ -117,6 +157,10 @@ impl GenerationObserver for Printer {
 }
 
 pub fn run(a: ChatArgs) -> anyhow::Result<()> {
+    // MCP servers first: one that does not start is said before the model loads. The runtime
+    // drives their pipes while the model thinks, so it has a thread of its own.
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    let servers = runtime.block_on(crate::tool_loop::start_servers(&a.mcp))?;
     let settings = crate::placement_args::launch_settings_for(&a.model, &a.placement.overrides(a.ctx, a.threads))?;
     let mut engine = Engine::new()?;
     let info = engine.load(&a.model, &settings, |_| true)?;
@@ -125,21 +169,37 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
         messages.push(ChatMessage::new(Role::System, system));
     }
     messages.push(ChatMessage::new(Role::User, a.prompt));
-    let req = GenerationRequest {
-        messages,
-        sampling: SamplingSettings {
+    let template = a.template.map_or(TemplateChoice::Model, TemplateChoice::Builtin);
+    let mut tools = crate::tool_loop::ToolLoop::new(&servers, &a.tool_choice, a.yes, a.max_tool_rounds)?;
+    let (printer, stats) = loop {
+        let mut sampling = SamplingSettings {
             temperature: a.temp,
             seed: a.seed,
             max_tokens: a.max_tokens,
             reasoning_effort: a.reasoning_effort,
             ..Default::default()
-        },
-        template: a.template.map_or(TemplateChoice::Model, TemplateChoice::Builtin),
-        keep_state_as: None,
+        };
+        tools.offer(&mut sampling);
+        let req = GenerationRequest { messages: messages.clone(), sampling, template: template.clone(), keep_state_as: None };
+        let mut printer = Printer::new(!a.json);
+        printer.tools = tools.text_parser(engine.tool_format(&template));
+        let stats = engine.generate(&req, &mut printer)?;
+        printer.finish();
+        if printer.tool_calls.is_empty() {
+            break (printer, stats);
+        }
+        match tools.next_step() {
+            crate::tool_loop::Step::RunCalls => {}
+            crate::tool_loop::Step::AnswerWithoutTools => continue,
+            crate::tool_loop::Step::Stop => break (printer, stats),
+        }
+        let mut turn = ChatMessage::new(Role::Assistant, printer.text.clone());
+        turn.reasoning = (!printer.reasoning.is_empty()).then(|| printer.reasoning.clone());
+        let results = runtime.block_on(tools.run_calls(&printer.tool_calls, !a.json));
+        turn.tool_calls = results.iter().map(|r| r.call.clone()).collect();
+        messages.push(turn);
+        messages.extend(results.iter().map(|r| r.message()));
     };
-    let mut printer = Printer::new(!a.json);
-    let stats = engine.generate(&req, &mut printer)?;
-    printer.finish();
     if a.json {
         let out = serde_json::json!({
             "model": info.name,
@@ -155,7 +215,9 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "stop_reason": stats.stop_reason,
             "text": printer.text,
             "reasoning": printer.reasoning,
-            "tool_calls": printer.tool_calls,
+            "tool_calls": if a.mcp.is_empty() { serde_json::to_value(&printer.tool_calls)? } else { tools.report() },
+            "tool_rounds": tools.rounds(),
+            "tool_notice": tools.notice(),
             "prompt": printer.prompt,
             "template": info.chat_template,
             "template_notice": printer.template_notice,
@@ -173,5 +235,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             eprintln!("[no device chosen: {why}]");
         }
     }
+    drop(tools);
+    runtime.block_on(crate::tool_loop::stop_servers(servers));
     Ok(())
 }

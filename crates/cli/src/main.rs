@@ -16,6 +16,7 @@ mod quantize_command;
 mod remote_bench;
 mod send_command;
 mod serve_command;
+mod tool_loop;
 
 use std::path::PathBuf;
 

@@ -1,0 +1,109 @@
+//! Issue 19: `hearth chat --mcp "CMD ARGS"` with the reference MCP servers from npm
+//! (scripts/mcp-servers.sh) and the demo model: a forced call runs on the server and its result
+//! goes back to the model; without `--yes` and without a terminal to ask on, nothing runs; a
+//! server that does not start and a tool no server has are clear errors; a model that keeps
+//! calling is stopped after `--max-tool-rounds` and answers without tools.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use common::{demo_model, hearth};
+use serde_json::Value;
+
+fn server_bin(name: &str) -> String {
+    let dir = std::env::var_os("HEARTH_MCP_SERVERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/hearth/mcp-servers"));
+    let path = dir.join("node_modules/.bin").join(name);
+    assert!(path.exists(), "{} is missing: run scripts/mcp-servers.sh", path.display());
+    path.display().to_string()
+}
+
+fn chat(args: &[&str]) -> (bool, Value, String) {
+    let model = demo_model();
+    let out = Command::new(hearth())
+        .args(["chat", model.to_str().unwrap(), "--temp", "0", "--json"])
+        .args(if args.contains(&"--max-tokens") { &[][..] } else { &["--max-tokens", "40"][..] })
+        .args(args)
+        .stdin(Stdio::null())
+        .env("HEARTH_HOME", tempfile::tempdir().unwrap().path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.success(), json, stderr)
+}
+
+#[test]
+fn a_forced_call_runs_on_the_server_and_its_result_reaches_the_model() {
+    let everything = server_bin("mcp-server-everything");
+    let (ok, out, stderr) =
+        chat(&["--prompt", "Echo the words 'hello hearth'.", "--mcp", &everything, "--tool-choice", "echo", "--yes", "--max-tool-rounds", "2"]);
+    assert!(ok, "{stderr}");
+    let calls = out["tool_calls"].as_array().unwrap();
+    assert!(!calls.is_empty(), "{out}");
+    let first = &calls[0];
+    assert_eq!(first["name"], "echo", "{out}");
+    assert_eq!(first["allowed"], true);
+    let message = serde_json::from_str::<Value>(first["arguments"].as_str().unwrap()).unwrap()["message"].as_str().unwrap().to_string();
+    assert_eq!(first["result"], format!("Echo: {message}"), "{out}");
+    assert!(out["tool_rounds"].as_u64().unwrap() >= 1);
+    // The result went back: the next round's prompt holds it.
+    assert!(out["prompt"].as_str().unwrap().contains(&format!("Echo: {message}")), "{out}");
+    if calls.len() == 2 {
+        // The tiny model kept calling: after the rounds it answered without tools.
+        assert!(out["tool_notice"].as_str().unwrap().contains("--max-tool-rounds"), "{out}");
+        assert!(!out["prompt"].as_str().unwrap().contains("You can call functions"), "tools withheld: {out}");
+    }
+}
+
+#[test]
+fn without_yes_and_without_a_terminal_no_call_runs() {
+    let everything = server_bin("mcp-server-everything");
+    let (ok, out, stderr) = chat(&["--prompt", "Echo 'x'.", "--mcp", &everything, "--tool-choice", "echo", "--max-tool-rounds", "1"]);
+    assert!(ok, "{stderr}");
+    let first = &out["tool_calls"][0];
+    assert_eq!(first["allowed"], false, "{out}");
+    assert_eq!(first["result"], "The user did not allow this call.");
+    assert!(stderr.contains("no terminal to ask on"), "{stderr}");
+}
+
+#[test]
+fn the_filesystem_server_is_called_with_arguments_that_fit_its_schema() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("notes.txt"), "The mill opens at dawn.").unwrap();
+    let command = format!("{} '{}'", server_bin("mcp-server-filesystem"), root.path().display());
+    let (ok, out, stderr) = chat(&[
+        "--prompt",
+        "What is in notes.txt?",
+        "--mcp",
+        &command,
+        "--tool-choice",
+        "required",
+        "--yes",
+        "--max-tool-rounds",
+        "1",
+        "--max-tokens",
+        "120",
+    ]);
+    assert!(ok, "{stderr}");
+    let first = &out["tool_calls"][0];
+    assert_eq!(first["allowed"], true, "{out}");
+    // Whatever the tiny model chose, the grammar made arguments the server could take: an
+    // answer from the server (a path outside its root is its own error, not a protocol one).
+    assert!(!first["result"].as_str().unwrap().starts_with("Error: the MCP server"), "{out}");
+}
+
+#[test]
+fn bad_servers_and_unknown_tools_are_clear_errors() {
+    let (ok, _, stderr) = chat(&["--prompt", "Hi", "--mcp", "/nonexistent/mcp-server --stdio"]);
+    assert!(!ok);
+    assert!(stderr.contains("/nonexistent/mcp-server") && stderr.contains("did not start"), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{stderr}");
+    let everything = server_bin("mcp-server-everything");
+    let (ok, _, stderr) = chat(&["--prompt", "Hi", "--mcp", &everything, "--tool-choice", "launch_rockets"]);
+    assert!(!ok);
+    assert!(stderr.contains("launch_rockets") && stderr.contains("echo"), "{stderr}");
+}
