@@ -34,7 +34,9 @@ class Server:
         self.home.cleanup()
 
 
-class OpenAIClientTest(unittest.TestCase):
+class WithServer(unittest.TestCase):
+    """One `hearth serve` with a key for the whole class, and an `openai` client of it."""
+
     @classmethod
     def setUpClass(cls):
         cls.server = Server("--api-key", KEY)
@@ -43,6 +45,9 @@ class OpenAIClientTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.server.stop()
+
+
+class OpenAIClientTest(WithServer):
 
     def chat(self, content, **kw):
         return self.client.chat.completions.create(

@@ -10,7 +10,7 @@ import unittest
 import jsonschema
 import openai
 
-from test_openai_client import KEY, Server
+from test_openai_client import WithServer
 
 WEATHER = {
     "type": "object",
@@ -31,16 +31,7 @@ TOOLS = [
 QUESTION = [{"role": "user", "content": "What will the weather be in Paris for the next three days?"}]
 
 
-class ToolsTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server("--api-key", KEY)
-        cls.client = openai.OpenAI(base_url=cls.server.base_url, api_key=KEY, max_retries=0, timeout=120)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.stop()
-
+class ToolsTest(WithServer):
     def create(self, **kw):
         args = {"model": "demo", "temperature": 0, "max_tokens": 80, "messages": QUESTION, "tools": TOOLS}
         args.update(kw)
