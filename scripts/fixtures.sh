@@ -12,12 +12,13 @@ fixtures="$cache/fixtures"
 venv="${HEARTH_FIXTURES_VENV:-$HOME/.cache/hearth/fixtures-venv}"
 demo="$cache/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 llama=$("$repo/scripts/llama-sdist.sh" gguf-py models/templates/openai-gpt-oss-120b.jinja)
-venv_stamp="numpy jinja2 gguf-py b11434"
+# mcp: the Python MCP SDK's Streamable HTTP server for the tool tests (issue 19).
+venv_stamp="numpy jinja2 gguf-py b11434 mcp-2.3.0"
 stamp="$venv_stamp; $(sha256sum "$repo/tests/fixtures/make_models.py" | cut -c1-16)"
 if [ "$(cat "$venv/STAMP" 2>/dev/null)" != "$venv_stamp" ]; then
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet numpy jinja2 "$llama/gguf-py"
+  "$venv/bin/pip" install --quiet numpy jinja2 "$llama/gguf-py" "mcp==2.3.0"
   echo "$venv_stamp" > "$venv/STAMP"
 fi
 if [ "$(cat "$fixtures/STAMP" 2>/dev/null)" != "$stamp" ]; then

@@ -40,6 +40,12 @@ pub struct ChatArgs {
     /// repeat for more. The model may call its tools; each call is asked about first.
     #[arg(long = "mcp", value_name = "CMD ARGS")]
     mcp: Vec<String>,
+    /// An MCP server reached over Streamable HTTP; repeat for more.
+    #[arg(long = "mcp-url", value_name = "URL")]
+    mcp_url: Vec<String>,
+    /// A header sent to the --mcp-url servers ("Authorization: Bearer …"); repeat for more.
+    #[arg(long = "mcp-header", value_name = "NAME: VALUE")]
+    mcp_header: Vec<String>,
     /// auto (the model decides), required (it must call one), none, or a tool's name (that tool,
     /// on the first round).
     #[arg(long = "tool-choice", default_value = "auto")]
@@ -160,7 +166,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
     // MCP servers first: one that does not start is said before the model loads. The runtime
     // drives their pipes while the model thinks, so it has a thread of its own.
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    let servers = runtime.block_on(crate::tool_loop::start_servers(&a.mcp))?;
+    let servers = runtime.block_on(crate::tool_loop::start_servers(&a.mcp, &a.mcp_url, &a.mcp_header))?;
     let settings = crate::placement_args::launch_settings_for(&a.model, &a.placement.overrides(a.ctx, a.threads))?;
     let mut engine = Engine::new()?;
     let info = engine.load(&a.model, &settings, |_| true)?;
@@ -215,7 +221,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "stop_reason": stats.stop_reason,
             "text": printer.text,
             "reasoning": printer.reasoning,
-            "tool_calls": if a.mcp.is_empty() { serde_json::to_value(&printer.tool_calls)? } else { tools.report() },
+            "tool_calls": if a.mcp.is_empty() && a.mcp_url.is_empty() { serde_json::to_value(&printer.tool_calls)? } else { tools.report() },
             "tool_rounds": tools.rounds(),
             "tool_notice": tools.notice(),
             "prompt": printer.prompt,

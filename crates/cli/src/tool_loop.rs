@@ -12,10 +12,14 @@ use hearth_mcp::{McpServer, CALL_TIMEOUT, START_TIMEOUT};
 use hearth_protocol::{ChatMessage, OutputConstraint, Role, SamplingSettings, ToolCall, ToolCallParser, ToolFormat};
 use serde_json::{json, Value};
 
-pub async fn start_servers(commands: &[String]) -> anyhow::Result<Vec<McpServer>> {
+/// The servers of `--mcp` (commands over stdio) and `--mcp-url` (Streamable HTTP, with `headers`).
+pub async fn start_servers(commands: &[String], urls: &[String], headers: &[String]) -> anyhow::Result<Vec<McpServer>> {
     let mut servers = Vec::new();
     for command in commands {
         servers.push(McpServer::start(command, START_TIMEOUT).await?);
+    }
+    for url in urls {
+        servers.push(McpServer::connect(url, headers, START_TIMEOUT).await?);
     }
     Ok(servers)
 }

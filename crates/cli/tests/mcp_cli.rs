@@ -107,3 +107,42 @@ fn bad_servers_and_unknown_tools_are_clear_errors() {
     assert!(!ok);
     assert!(stderr.contains("launch_rockets") && stderr.contains("echo"), "{stderr}");
 }
+
+/// `--mcp-url` with `--mcp-header`: the Python SDK's Streamable HTTP server (see
+/// crates/mcp/tests/http_server.rs), a forced call of `add` answered by it.
+#[test]
+fn a_streamable_http_server_takes_a_forced_call_with_its_token() {
+    let venv = std::env::var_os("HEARTH_FIXTURES_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/hearth/fixtures-venv"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/mcp_http_server.py");
+    let mut python = Command::new(venv.join("bin/python")).arg(script).arg(port.to_string()).arg("tok").stdout(Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30), "the Python MCP server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let (ok, out, stderr) = chat(&[
+        "--prompt",
+        "Add 2 and 3.",
+        "--mcp-url",
+        &url,
+        "--mcp-header",
+        "Authorization: Bearer tok",
+        "--tool-choice",
+        "add",
+        "--yes",
+        "--max-tool-rounds",
+        "1",
+    ]);
+    let _ = python.kill();
+    let _ = python.wait();
+    assert!(ok, "{stderr}");
+    let first = &out["tool_calls"][0];
+    assert_eq!(first["name"], "add", "{out}");
+    let args: Value = serde_json::from_str(first["arguments"].as_str().unwrap()).unwrap();
+    let sum = args["a"].as_i64().unwrap() + args["b"].as_i64().unwrap();
+    assert_eq!(first["result"], sum.to_string(), "{out}");
+}

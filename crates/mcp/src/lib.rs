@@ -1,5 +1,6 @@
 //! MCP servers as Hearth's tools (issue 19): a server started from a command line and spoken to
-//! over its stdio with the official Rust SDK (`rmcp`), its tools listed in OpenAI's `tools`
+//! over its stdio, or reached at a Streamable HTTP URL (with headers, e.g. a bearer token), with
+//! the official Rust SDK (`rmcp`), its tools listed in OpenAI's `tools`
 //! shape, and calls made with a time limit and a cap on the result's size. A server that does not
 //! start, dies, or answers too slowly is an error that names it, never a hang or a crash: the
 //! caller tells the model the call failed and the turn goes on.
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use rmcp::model::{CallToolRequestParams, CallToolResult, ContentBlock};
 use rmcp::service::RunningService;
-use rmcp::transport::TokioChildProcess;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{json, Value};
 
@@ -29,6 +31,8 @@ pub enum McpError {
     Timeout { server: String, what: &'static str, seconds: u64 },
     #[error("the MCP server `{server}` failed while {what}: {why}")]
     Failed { server: String, what: &'static str, why: String },
+    #[error("a header for the MCP server must be \"Name: value\": {0:?}")]
+    BadHeader(String),
     #[error("the arguments for `{tool}` are not a JSON object: {why}")]
     BadArguments { tool: String, why: String },
 }
@@ -82,14 +86,39 @@ impl McpServer {
             .spawn()
             .map_err(|e| McpError::Start { server: name.clone(), why: e.to_string() })?;
         let pid = transport.id();
-        let timed_out = |what| McpError::Timeout { server: name.clone(), what, seconds: timeout.as_secs() };
+        let timed_out = McpError::Timeout { server: name.clone(), what: "starting", seconds: timeout.as_secs() };
         let client = tokio::time::timeout(timeout, ().serve(transport))
             .await
-            .map_err(|_| timed_out("starting"))?
+            .map_err(|_| timed_out)?
             .map_err(|e| McpError::Start { server: name.clone(), why: e.to_string() })?;
+        McpServer::listed(name, client, pid, timeout).await
+    }
+
+    /// Connects to a Streamable HTTP server at `url`, sending `headers` ("Name: value", e.g.
+    /// "Authorization: Bearer …") with every request, and lists its tools, within `timeout`.
+    pub async fn connect(url: &str, headers: &[String], timeout: Duration) -> Result<McpServer, McpError> {
+        let mut custom = std::collections::HashMap::new();
+        for h in headers {
+            let (k, v) = h.split_once(':').ok_or_else(|| McpError::BadHeader(h.clone()))?;
+            let name = http::HeaderName::from_bytes(k.trim().as_bytes()).map_err(|_| McpError::BadHeader(h.clone()))?;
+            let value = http::HeaderValue::from_str(v.trim()).map_err(|_| McpError::BadHeader(h.clone()))?;
+            custom.insert(name, value);
+        }
+        let config = StreamableHttpClientTransportConfig::with_uri(url.to_string()).custom_headers(custom);
+        let transport = StreamableHttpClientTransport::from_config(config);
+        let name = url.to_string();
+        let timed_out = McpError::Timeout { server: name.clone(), what: "connecting", seconds: timeout.as_secs() };
+        let client = tokio::time::timeout(timeout, ().serve(transport))
+            .await
+            .map_err(|_| timed_out)?
+            .map_err(|e| McpError::Start { server: name.clone(), why: e.to_string() })?;
+        McpServer::listed(name, client, None, timeout).await
+    }
+
+    async fn listed(name: String, client: RunningService<RoleClient, ()>, pid: Option<u32>, timeout: Duration) -> Result<McpServer, McpError> {
         let listed = tokio::time::timeout(timeout, client.list_all_tools())
             .await
-            .map_err(|_| timed_out("listing its tools"))?
+            .map_err(|_| McpError::Timeout { server: name.clone(), what: "listing its tools", seconds: timeout.as_secs() })?
             .map_err(|e| McpError::Failed { server: name.clone(), what: "listing its tools", why: e.to_string() })?;
         let tools = listed
             .into_iter()
