@@ -202,11 +202,14 @@ impl ToolCallParser {
                 return;
             }
             self.at_start = false;
-            if trimmed.starts_with('{') || trimmed.starts_with('[') || trimmed.starts_with(PYTHON_TAG) {
+            // The generic format asks for one JSON object; Llama 3 may write a list or its tag.
+            let opens_call = trimmed.starts_with('{')
+                || (self.format == ToolFormat::Llama3 && (trimmed.starts_with('[') || trimmed.starts_with(PYTHON_TAG)));
+            if opens_call {
                 self.in_call = true;
                 return;
             }
-            if PYTHON_TAG.starts_with(trimmed) {
+            if self.format == ToolFormat::Llama3 && PYTHON_TAG.starts_with(trimmed) {
                 // Perhaps the tag, split across pieces.
                 self.at_start = true;
                 return;
@@ -394,6 +397,14 @@ mod tests {
         let (pieces, notice) = parse(ToolFormat::Llama3, &["{\"name\": \"search\", \"parameters\": {\"q\""]);
         assert_eq!(pieces, vec![text("{\"name\": \"search\", \"parameters\": {\"q\"")]);
         assert!(notice.unwrap().contains("not valid JSON"));
+    }
+
+    /// A plain answer that starts with a bracket (a Markdown link) streams as text, no notice.
+    #[test]
+    fn a_generic_answer_starting_with_a_bracket_is_text() {
+        let (pieces, notice) = parse(ToolFormat::Generic, &["[Paris](https://example.org)", " is the capital."]);
+        assert_eq!(pieces, vec![text("[Paris](https://example.org) is the capital.")]);
+        assert_eq!(notice, None);
     }
 
     #[test]
