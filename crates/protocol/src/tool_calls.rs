@@ -203,8 +203,8 @@ impl ToolCallParser {
             }
             self.at_start = false;
             // The generic format asks for one JSON object; Llama 3 may write a list or its tag.
-            let opens_call = trimmed.starts_with('{')
-                || (self.format == ToolFormat::Llama3 && (trimmed.starts_with('[') || trimmed.starts_with(PYTHON_TAG)));
+            let opens_call =
+                trimmed.starts_with('{') || (self.format == ToolFormat::Llama3 && (trimmed.starts_with('[') || trimmed.starts_with(PYTHON_TAG)));
             if opens_call {
                 self.in_call = true;
                 return;
