@@ -188,7 +188,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
         tools.offer(&mut sampling);
         let req = GenerationRequest { messages: messages.clone(), sampling, template: template.clone(), keep_state_as: None };
         let mut printer = Printer::new(!a.json);
-        printer.tools = tools.text_parser(engine.tool_format(&template));
+        printer.tools = hearth_engine::text_call_parser(&req.sampling, engine.tool_format(&template));
         let stats = engine.generate(&req, &mut printer)?;
         printer.finish();
         if printer.tool_calls.is_empty() {

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 
 use hearth_mcp::{McpServer, CALL_TIMEOUT, START_TIMEOUT};
-use hearth_protocol::{ChatMessage, OutputConstraint, Role, SamplingSettings, ToolCall, ToolCallParser, ToolFormat};
+use hearth_protocol::{ChatMessage, OutputConstraint, Role, SamplingSettings, ToolCall};
 use serde_json::{json, Value};
 
 /// The servers of `--mcp` (commands over stdio) and `--mcp-url` (Streamable HTTP, with `headers`).
@@ -128,14 +128,6 @@ impl<'s> ToolLoop<'s> {
                 _ => None,
             };
         }
-    }
-
-    /// The parser of calls written in the answer text, for a round whose answer is not forced.
-    pub fn text_parser(&self, format: ToolFormat) -> Option<ToolCallParser> {
-        let offered = !self.tools.is_empty() && !matches!(self.choice, Choice::None) && !self.withheld;
-        let forced = self.rounds == 0 && matches!(self.choice, Choice::Required | Choice::Named(_));
-        (offered && !forced && format != ToolFormat::Harmony)
-            .then(|| ToolCallParser::new(format, self.tools.iter().map(|(t, _)| name_of(t)).collect()))
     }
 
     /// What to do with an answer that called tools: run the calls while rounds are left; once

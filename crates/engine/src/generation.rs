@@ -329,7 +329,11 @@ impl TokenPicker {
                 candidates.selected_token().unwrap_or_else(|| candidates.data[0].id())
             }
         };
-        let free = choose(&mut self.base, ctx.token_data_array_ith(idx));
+        // The free pick: a greedy one straight from the logits (no copy of the vocabulary).
+        let free = match &self.base {
+            BasePicker::Argmax => LlamaToken(first_argmax(ctx.get_logits_ith(idx)) as i32),
+            BasePicker::Chain(_) => choose(&mut self.base, ctx.token_data_array_ith(idx)),
+        };
         let logit = ctx.get_logits_ith(idx).get(free.0 as usize).copied().unwrap_or(0.0);
         let mut alone = LlamaTokenDataArray::new(vec![LlamaTokenData::new(free, logit, 0.0)], false);
         grammar.apply(&mut alone);

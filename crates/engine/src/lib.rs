@@ -25,3 +25,4 @@ pub use chat_prompt::template_messages;
 pub use error::EngineError;
 pub use generation::{GenerationObserver, GenerationRequest};
 pub use loaded_model::{Engine, LoadObserver};
+pub use tool_use::text_call_parser;

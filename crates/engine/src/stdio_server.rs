@@ -13,8 +13,7 @@ use std::sync::{mpsc, Arc, Mutex};
 
 use hearth_protocol::reasoning::Piece;
 use hearth_protocol::{
-    AnswerPiece, ErrorCode, ErrorPayload, Event, OutputConstraint, ReasoningParser, Request, TemplateChoice, TextPart, ToolCall, ToolCallParser,
-    ToolFormat, PROTOCOL_VERSION,
+    AnswerPiece, ErrorCode, ErrorPayload, Event, ReasoningParser, Request, TemplateChoice, TextPart, ToolCall, ToolCallParser, PROTOCOL_VERSION,
 };
 
 use crate::{Engine, EngineError, GenerationObserver, GenerationRequest};
@@ -137,15 +136,8 @@ pub fn serve() -> std::io::Result<()> {
                 // A raw completion is text as the model wrote it; a chat answer is split into
                 // reasoning, answer and tool calls here, once, for every client.
                 let parser = (template != TemplateChoice::Raw).then(ReasoningParser::new);
-                // Calls written in the answer's text (Hermes, Llama 3, the generic JSON), when
-                // functions are offered and the answer is not already held to one.
-                let names = crate::tool_use::tool_names(&sampling);
-                let format = engine.tool_format(&template);
-                let tools = (parser.is_some()
-                    && !names.is_empty()
-                    && format != ToolFormat::Harmony
-                    && !matches!(sampling.constraint, Some(OutputConstraint::ToolCall { .. })))
-                .then(|| ToolCallParser::new(format, names));
+                // Calls written in the answer's text, for a chat answer.
+                let tools = parser.as_ref().and_then(|_| crate::tool_use::text_call_parser(&sampling, engine.tool_format(&template)));
                 let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone(), parser, tools };
                 let req = GenerationRequest { messages, sampling, template, keep_state_as };
                 let result = engine.generate(&req, &mut observer);

@@ -5,7 +5,7 @@
 //! named). The grammar comes from llama.cpp's own JSON-schema converter
 //! (`common/json-schema-to-grammar.cpp`, through llama-cpp-2), applied by its grammar sampler.
 
-use hearth_protocol::{ChatMessage, OutputConstraint, Role, SamplingSettings, ToolCall, ToolFormat};
+use hearth_protocol::{ChatMessage, OutputConstraint, Role, SamplingSettings, ToolCall, ToolCallParser, ToolFormat};
 use serde_json::{json, Value};
 
 use crate::EngineError;
@@ -13,6 +13,15 @@ use crate::EngineError;
 /// The offered functions' names, in order.
 pub fn tool_names(sampling: &SamplingSettings) -> Vec<String> {
     sampling.tools.iter().flatten().filter_map(|t| function_of(t)["name"].as_str().map(String::from)).collect()
+}
+
+/// The parser of calls written in an answer's text (Hermes, Llama 3, the generic JSON): when
+/// functions are offered and the answer is not already held to a call (Harmony's calls are
+/// found by the reasoning parser).
+pub fn text_call_parser(sampling: &SamplingSettings, format: ToolFormat) -> Option<ToolCallParser> {
+    let names = tool_names(sampling);
+    let forced = matches!(sampling.constraint, Some(OutputConstraint::ToolCall { .. }));
+    (!names.is_empty() && !forced && format != ToolFormat::Harmony).then(|| ToolCallParser::new(format, names))
 }
 
 /// `{"type": "function", "function": {…}}` → the inner object (a bare function object is taken too).
