@@ -6,14 +6,14 @@ use hearth_advisor::{Advice, HardwareSpec, MachineRow, Recommendation, TuningRep
 use hearth_conversation::{TurnAction, TurnEvent};
 use hearth_core::{
     AdviseInput, AdvisorCatalog, ApiServerSettings, ApiServerStatus, AppInfo, BenchInput, BenchResults, Core, CoreError, DocumentOutcome,
-    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, ModelChoice, ModelStatus, MonitorSample, PromptCacheUsage,
-    PullEvent, RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result,
+    EngineCheck, FirstRunOffer, HubSearchPage, HubSort, LibraryEntry, LoadEvent, McpServerView, ModelChoice, ModelStatus, MonitorSample,
+    NewMcpServer, PromptCacheUsage, PullEvent, RemoteModelView, RemoteServer, RemoteServerModels, RepoFile, Result, ToolApproval,
 };
 use hearth_documents::IndexProgress;
 use hearth_openai_api::ApiRequestRecord;
 use hearth_protocol::jobs::{QuantizeDone, QuantizeEvent};
 use hearth_protocol::{AllocatedMemory, BenchReport, ErrorCode, KvCacheType, ModelInfo, ModelSettings, Phrase, SamplingSettings, TemplateChoice};
-use hearth_store::{Conversation, DocumentRecord, Message, MessageHit};
+use hearth_store::{Conversation, ConversationTools, DocumentRecord, Message, MessageHit};
 use tauri::ipc::{Channel, IpcResponse};
 use tauri::{AppHandle, Manager, Runtime, State};
 
@@ -447,6 +447,48 @@ pub async fn watch_api_requests(core: State<'_, Core>, on_request: Channel<ApiRe
 }
 
 // Remote servers.
+
+#[signature]
+#[tauri::command]
+pub async fn list_mcp_servers(core: State<'_, Core>) -> Result<Vec<McpServerView>> {
+    core.list_mcp_servers().await
+}
+
+#[signature]
+#[tauri::command]
+pub async fn add_mcp_server(core: State<'_, Core>, server: NewMcpServer) -> Result<McpServerView> {
+    core.add_mcp_server(server).await
+}
+
+#[signature]
+#[tauri::command]
+pub async fn remove_mcp_server(core: State<'_, Core>, name: String) -> Result<()> {
+    core.remove_mcp_server(&name).await
+}
+
+#[signature]
+#[tauri::command]
+pub async fn start_mcp_server(core: State<'_, Core>, name: String) -> Result<McpServerView> {
+    core.start_mcp_server(&name).await
+}
+
+#[signature]
+#[tauri::command]
+pub async fn set_mcp_tool_always(core: State<'_, Core>, server: String, tool: String, always: bool) -> Result<()> {
+    core.set_mcp_tool_always(&server, &tool, always)
+}
+
+#[signature]
+#[tauri::command]
+pub async fn set_conversation_tools(core: State<'_, Core>, id: i64, tools: ConversationTools) -> Result<Conversation> {
+    core.set_conversation_tools(id, &tools)
+}
+
+#[signature]
+#[tauri::command]
+pub async fn answer_tool_call(core: State<'_, Core>, approval_id: u64, answer: ToolApproval) -> Result<()> {
+    core.answer_tool_call(approval_id, answer)
+}
 
 #[signature]
 #[tauri::command]

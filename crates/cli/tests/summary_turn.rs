@@ -60,7 +60,7 @@ async fn a_document_longer_than_the_context_is_summarized_in_sections() {
         &engine,
         conv_id,
         TurnAction::Summarize { document_id: doc_id },
-        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None, stop: None },
+        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None, stop: None, ..Default::default() },
         |ev| match ev {
             TurnEvent::SummaryProgress { section, sections } => progress.push((section, sections)),
             TurnEvent::Token { text, .. } => streamed.push_str(&text),
@@ -94,7 +94,7 @@ async fn a_summary_stops_while_its_sections_are_read() {
         &engine,
         conv_id,
         TurnAction::Summarize { document_id: doc_id },
-        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None, stop: Some(&stop) },
+        TurnModel { name: Some("SmolLM2"), context_length: 1024, query_embedding: None, stop: Some(&stop), ..Default::default() },
         |ev| {
             if let TurnEvent::SummaryProgress { section, sections } = ev {
                 progress.push((section, sections));

@@ -27,6 +27,8 @@ pub enum TurnAction {
     EditAndResend { message_id: i64, text: String },
     /// Summarize one of the conversation's documents (map-reduce when it is longer than the context).
     Summarize { document_id: i64 },
+    /// Answer again after tool results (a new answer after the last `tool` messages).
+    Continue,
 }
 
 /// What the caller sees while a turn runs.
@@ -69,6 +71,21 @@ pub enum TurnEvent {
     /// The assistant message in its final state: complete, stopped, failed or interrupted.
     Finished {
         message: Message,
+    },
+    /// The model called a tool that needs the user's approval: answer with `answer_tool_call`.
+    ToolApproval {
+        #[ts(type = "number")]
+        approval_id: u64,
+        call: hearth_protocol::ToolCall,
+        server: String,
+    },
+    /// A tool call's `tool` message (its result, or why there is none), as stored.
+    ToolResult {
+        message: Message,
+    },
+    /// Something about the tools the user should know (a server that did not start).
+    ToolNotice {
+        text: String,
     },
 }
 
@@ -129,6 +146,9 @@ pub struct TurnModel<'a> {
     /// Set by the user's Stop: the steps before the streamed answer (a summary's sections) check
     /// it, and a section being written is cancelled.
     pub stop: Option<&'a std::sync::atomic::AtomicBool>,
+    /// Functions offered to the model (OpenAI's `tools` shape) and a forced call, for this round.
+    pub tools: Option<Vec<serde_json::Value>>,
+    pub constraint: Option<hearth_protocol::OutputConstraint>,
 }
 
 pub async fn run_turn(
@@ -139,7 +159,7 @@ pub async fn run_turn(
     model: TurnModel<'_>,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
-    let TurnModel { name: model_name, context_length, query_embedding, stop } = model;
+    let TurnModel { name: model_name, context_length, query_embedding, stop, tools, constraint } = model;
     // The question stored, older answers replaced, the answer's row made: one unit, so an edit is
     // never kept without its resend (or the other way round) when something fails midway.
     let (user_message, assistant, mut history, sampling, template, documents) = store.lock().atomically(|s| -> Result<_, TurnError> {
@@ -175,6 +195,13 @@ pub async fn run_turn(
                 }
                 Some(s.add_message(conversation_id, Role::User, &text, MessageStatus::Complete, None)?)
             }
+            TurnAction::Continue => {
+                let last = s.messages(conversation_id)?.into_iter().last();
+                if last.map(|m| m.role) != Some(Role::Tool) {
+                    return Err(TurnError::Invalid("there are no tool results to answer from".into()));
+                }
+                None
+            }
             TurnAction::EditAndResend { message_id, text } => {
                 let m = s.message(*message_id)?;
                 if m.conversation_id != conversation_id || m.role != Role::User {
@@ -191,7 +218,10 @@ pub async fn run_turn(
         let history = s.chat_history(conversation_id)?;
         let documents = s.conversation_documents(conversation_id)?;
         let assistant = s.add_message(conversation_id, Role::Assistant, "", MessageStatus::Streaming, model_name)?;
-        Ok((user_message, assistant, history, conv.sampling, conv.template, documents))
+        let mut sampling = conv.sampling;
+        sampling.tools = tools;
+        sampling.constraint = constraint;
+        Ok((user_message, assistant, history, sampling, conv.template, documents))
     })?;
 
     // The last question, with the passages that answer it, replaces the question sent to the
@@ -274,9 +304,28 @@ pub async fn run_turn(
         }
     }
 
-    let finish = |content: &str, reasoning: &str, status, stats, error: Option<ErrorPayload>| -> Result<Message, TurnError> {
+    let mut tool_calls: Vec<hearth_protocol::ToolCall> = Vec::new();
+    let finish = |content: &str,
+                  reasoning: &str,
+                  status,
+                  stats,
+                  error: Option<ErrorPayload>,
+                  calls: &[hearth_protocol::ToolCall]|
+     -> Result<Message, TurnError> {
         let s = store.lock();
-        let message = s.finish_message(assistant.id, content, reasoning, status, stats, error.as_ref())?;
+        let mut message = s.finish_message(assistant.id, content, reasoning, status, stats, error.as_ref())?;
+        if !calls.is_empty() {
+            // Each call gets an id its result names (the template pairs them).
+            let calls: Vec<_> = calls
+                .iter()
+                .enumerate()
+                .map(|(i, c)| hearth_protocol::ToolCall {
+                    id: Some(c.id.clone().unwrap_or_else(|| format!("call_{}_{i}", assistant.id))),
+                    ..c.clone()
+                })
+                .collect();
+            message = s.set_tool_calls(assistant.id, &calls)?;
+        }
         if sources.is_empty() || content.trim().is_empty() {
             return Ok(message);
         }
@@ -289,7 +338,7 @@ pub async fn run_turn(
     {
         Ok(s) => s,
         Err(e) => {
-            let message = finish("", "", MessageStatus::Failed, None, Some(e.payload()))?;
+            let message = finish("", "", MessageStatus::Failed, None, Some(e.payload()), &[])?;
             emit(TurnEvent::Started { user_message, assistant_message: message.clone(), generation_id: 0 });
             emit(TurnEvent::Finished { message: message.clone() });
             return Ok(message);
@@ -304,7 +353,7 @@ pub async fn run_turn(
     let message = loop {
         let Some(event) = stream.next().await else {
             let died = ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped answering");
-            break finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(died))?;
+            break finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(died), &tool_calls)?;
         };
         match event {
             Event::Token { text: piece, part, .. } => {
@@ -321,24 +370,25 @@ pub async fn run_turn(
                         // it and keep it, marked interrupted, as far as anything can be kept.
                         let e = TurnError::from(e);
                         engine.cancel(stream.id).await;
-                        let _ = finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(e.payload()));
+                        let _ = finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(e.payload()), &tool_calls);
                         return Err(e);
                     }
                     saved_len = text.len() + reasoning.len();
                     last_save = Instant::now();
                 }
             }
+            Event::ToolCall { call, .. } => tool_calls.push(call),
             Event::ContextTrimmed { dropped_messages, .. } => emit(TurnEvent::ContextTrimmed { dropped_messages }),
             Event::PromptDone { prompt_tokens, .. } => emit(TurnEvent::PromptDone { prompt_tokens }),
             Event::Done { stats, .. } => {
                 let status = if stats.stop_reason == StopReason::Cancelled { MessageStatus::Stopped } else { MessageStatus::Complete };
-                break finish(&text, &reasoning, status, Some(&stats), None)?;
+                break finish(&text, &reasoning, status, Some(&stats), None, &tool_calls)?;
             }
             Event::Error { error, .. } => {
                 // A dead engine or a remote server gone mid-answer interrupts; the text so far stays.
                 let gone = matches!(error.code, ErrorCode::EngineDied | ErrorCode::RemoteUnreachable);
                 let status = if gone { MessageStatus::Interrupted } else { MessageStatus::Failed };
-                break finish(&text, &reasoning, status, None, Some(error))?;
+                break finish(&text, &reasoning, status, None, Some(error), &tool_calls)?;
             }
             _ => {}
         }

@@ -41,6 +41,8 @@ pub struct Core {
     resource_dir: Mutex<Option<PathBuf>>,
     /// Remote servers' and the API server's keys (the OS keyring, else this session).
     pub(crate) keys: crate::secrets::KeyVault,
+    /// MCP servers running for the conversations' tools, and calls waiting for approval.
+    pub(crate) mcp: crate::tools::McpHub,
     /// Held while this process is the home's first Hearth (see `claim_home`).
     _home_lock: Option<std::fs::File>,
 }
@@ -103,6 +105,7 @@ impl Core {
             restart_policy: Mutex::new(RestartPolicy::default()),
             generations: Mutex::new(Vec::new()),
             turn_stops: Mutex::new(Vec::new()),
+            mcp: Default::default(),
             hardware_watch: Arc::new(AtomicU64::new(0)),
             hardware_interval_ms: Arc::new(AtomicU64::new(crate::monitor::DEFAULT_INTERVAL_MS)),
             quantize_cancel: CancelSlot::default(),

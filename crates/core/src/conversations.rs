@@ -60,18 +60,34 @@ impl Core {
         Ok(store.set_template(id, template)?)
     }
 
-    /// One turn on a conversation with the loaded model; every event goes to `on_event` (a closed
-    /// window is no reason to stop saving the answer, so a sink that fails is ignored).
+    /// One turn on a conversation with the loaded model (with its tools: the rounds of calls and
+    /// answers, see `tools.rs`); every event goes to `on_event` (a closed window is no reason to
+    /// stop saving the answer, so a sink that fails is ignored).
     pub async fn turn(&self, conversation_id: i64, action: TurnAction, mut on_event: impl FnMut(TurnEvent)) -> Result<Message> {
+        let stop = Arc::new(AtomicBool::new(false));
+        self.turn_stops.lock().push(stop.clone());
+        let result = self.turn_with_tools(conversation_id, action, &stop, &mut on_event).await;
+        self.turn_stops.lock().retain(|s| !Arc::ptr_eq(s, &stop));
+        result
+    }
+
+    /// One answer of a turn (its first, or one after tool results).
+    pub(crate) async fn round(
+        &self,
+        conversation_id: i64,
+        action: TurnAction,
+        tools: Option<Vec<serde_json::Value>>,
+        constraint: Option<hearth_protocol::OutputConstraint>,
+        stop: &Arc<AtomicBool>,
+        on_event: &mut impl FnMut(TurnEvent),
+    ) -> Result<Message> {
         self.reload_if_dead().await?;
         let Some((model_name, context_length)) = self.loaded() else {
             return Err(CoreError::new(ErrorCode::NoModel, "load a model first"));
         };
         let query_embedding = self.query_embedding(conversation_id, &action).await?;
         let mut my_generation = None;
-        let stop = Arc::new(AtomicBool::new(false));
-        self.turn_stops.lock().push(stop.clone());
-        let model = TurnModel { name: Some(&model_name), context_length, query_embedding, stop: Some(&stop) };
+        let model = TurnModel { name: Some(&model_name), context_length, query_embedding, stop: Some(stop), tools, constraint };
         let result = run_turn(&self.store, &self.engine, conversation_id, action, model, |ev| {
             if let TurnEvent::Started { generation_id, .. } = &ev {
                 my_generation = Some(*generation_id);
@@ -83,7 +99,6 @@ impl Core {
         if let Some(id) = my_generation {
             self.generations.lock().retain(|g| *g != id);
         }
-        self.turn_stops.lock().retain(|s| !Arc::ptr_eq(s, &stop));
         let message = result?;
         self.model_died(message.error.as_ref());
         Ok(message)

@@ -128,7 +128,9 @@ impl Core {
             let documents: Vec<i64> = store.conversation_documents(conversation_id)?.iter().map(|d| d.id).collect();
             let question = match action {
                 TurnAction::Send { text } | TurnAction::EditAndResend { text, .. } => Some(text.clone()),
-                TurnAction::Regenerate => store.messages(conversation_id)?.into_iter().rev().find(|m| m.role == Role::User).map(|m| m.content),
+                TurnAction::Regenerate | TurnAction::Continue => {
+                    store.messages(conversation_id)?.into_iter().rev().find(|m| m.role == Role::User).map(|m| m.content)
+                }
                 TurnAction::Summarize { .. } => None,
             };
             (documents, question)

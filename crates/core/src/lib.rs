@@ -25,6 +25,7 @@ mod quantize;
 mod remote;
 mod secrets;
 pub mod settings;
+mod tools;
 
 pub use advisor::{calibrated_machine, tuning_report, AdviseInput, AdvisorCatalog, CatalogEntry, HardwareChoice, ModelChoice};
 pub use api_server::{ApiServerSettings, ApiServerStatus};
@@ -42,6 +43,7 @@ pub use model::{AppInfo, EngineCheck, EngineStatus, LoadEvent, ModelStatus, Rest
 pub use monitor::MonitorSample;
 pub use prompt_cache::PromptCacheUsage;
 pub use remote::{RemoteModelView, RemoteServer, RemoteServerModels};
+pub use tools::{McpServerView, McpServers, McpToolView, NewMcpServer, ToolApproval, MAX_TOOL_ROUNDS};
 
 /// TypeScript declarations of every type the core hands the UI.
 pub fn typescript_declarations() -> Vec<String> {
@@ -60,6 +62,7 @@ pub fn typescript_declarations() -> Vec<String> {
     decls.extend(hearth_openai_api::typescript_declarations());
     decls.extend([ApiServerSettings::decl(), ApiServerStatus::decl()]);
     decls.extend([RemoteServer::decl(), RemoteModelView::decl(), RemoteServerModels::decl()]);
+    decls.extend([NewMcpServer::decl(), McpToolView::decl(), McpServerView::decl(), ToolApproval::decl()]);
     decls.extend([DemoModel::decl(), RecommendedDownload::decl(), FirstRunOffer::decl()]);
     decls.extend([hearth_documents::IndexProgress::decl(), DocumentOutcome::decl()]);
     decls.extend([EngineStatus::decl(), AppInfo::decl(), ModelStatus::decl(), LoadEvent::decl(), EngineCheck::decl()]);

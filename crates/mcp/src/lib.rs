@@ -135,6 +135,11 @@ impl McpServer {
         &self.tools
     }
 
+    /// The server went away (its process ended, its connection closed).
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+
     /// The server process's id.
     pub fn pid(&self) -> Option<u32> {
         self.pid

@@ -76,6 +76,8 @@ pub enum ErrorCode {
     Io,
     /// A child process Hearth runs (quantize, bench, embed, dry run) failed or died.
     JobFailed,
+    /// An MCP server (a tool server the user added) did not start, died, or did not answer in time.
+    McpServerFailed,
     /// Any other failure.
     Internal,
 }

@@ -13,7 +13,10 @@ mod typed_settings;
 
 pub use documents::{fts_query, Reading};
 pub use home::HearthHome;
-pub use records::{BenchRecord, Citation, Conversation, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage};
+pub use records::{
+    BenchRecord, Citation, Conversation, ConversationTools, DocumentRecord, Message, MessageStatus, NewChunk, NewDocument, Passage, ToolOutcome,
+    ToolResult,
+};
 pub use search::{prefix_query, MessageHit, MATCH_END, MATCH_START};
 pub use store::Store;
 pub use typed_settings::Setting;
@@ -53,5 +56,8 @@ pub fn typescript_declarations() -> Vec<String> {
         Passage::decl(),
         Citation::decl(),
         MessageHit::decl(),
+        ConversationTools::decl(),
+        ToolOutcome::decl(),
+        ToolResult::decl(),
     ]
 }

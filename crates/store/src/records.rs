@@ -1,6 +1,6 @@
 //! The rows the UI sees.
 
-use hearth_protocol::{BenchReport, ErrorPayload, GenerationStats, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{BenchReport, ErrorPayload, GenerationStats, Role, SamplingSettings, TemplateChoice, ToolCall};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -12,10 +12,47 @@ pub struct Conversation {
     pub system_prompt: String,
     pub sampling: SamplingSettings,
     pub template: TemplateChoice,
+    /// The MCP servers whose tools the model may call here.
+    pub tools: ConversationTools,
     #[ts(type = "number")]
     pub created_at: i64,
     #[ts(type = "number")]
     pub updated_at: i64,
+}
+
+/// The tools a conversation offers the model: the MCP servers switched on for it (by name), the
+/// tools of theirs switched off, and whether the first round must call one.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ConversationTools {
+    pub servers: Vec<String>,
+    /// `SERVER/TOOL` of tools switched off.
+    pub off: Vec<String>,
+    /// The model must call a tool before it answers (the API's `tool_choice: required`), once a turn.
+    pub required: bool,
+}
+
+/// How a tool call went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ToolOutcome {
+    /// Run; the result is the server's (which may itself report a failure).
+    Ran,
+    /// Run, or tried, and it failed: the server is gone, timed out, or the tool is unknown.
+    Failed,
+    /// The user said no (or stopped the answer while it waited).
+    Denied,
+}
+
+/// A `tool` message's call: what the model asked for and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ToolResult {
+    pub call_id: String,
+    pub name: String,
+    pub arguments: String,
+    /// The MCP server that has the tool (empty when none has).
+    pub server: String,
+    pub outcome: ToolOutcome,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -72,6 +109,10 @@ pub struct Message {
     /// An answer's reasoning, apart from its text (empty for other messages and for answers
     /// stored before the engine split them, whose `content` still carries the markup).
     pub reasoning: String,
+    /// The functions an answer called (each answered by a `tool` message after it).
+    pub tool_calls: Vec<ToolCall>,
+    /// For a `tool` message: the call it answers (its `content` is the result).
+    pub tool_result: Option<ToolResult>,
 }
 
 /// A page an answer cites, with the passage of that page that was in its prompt.

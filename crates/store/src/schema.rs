@@ -123,4 +123,10 @@ pub const MIGRATIONS: &[&str] = &[
         DELETE FROM chunks_fts WHERE rowid = old.id;
     END;
     INSERT INTO chunks_fts(rowid, words) SELECT id, hearth_search_form(text) FROM chunks;",
+    // 8: tools (issue 19). An answer's calls (`tool_calls_json`), a `tool` message's call and
+    // how it went (`tool_json`: name, arguments, server, outcome), and which MCP servers' tools a
+    // conversation offers (`tools_json`).
+    "ALTER TABLE messages ADD COLUMN tool_calls_json TEXT;
+    ALTER TABLE messages ADD COLUMN tool_json TEXT;
+    ALTER TABLE conversations ADD COLUMN tools_json TEXT NOT NULL DEFAULT '{}';",
 ];

@@ -3,11 +3,11 @@
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hearth_protocol::{BenchReport, ChatMessage, ErrorPayload, GenerationStats, ModelSettings, Role, SamplingSettings, TemplateChoice};
+use hearth_protocol::{BenchReport, ChatMessage, ErrorPayload, GenerationStats, ModelSettings, Role, SamplingSettings, TemplateChoice, ToolCall};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::schema::MIGRATIONS;
-use crate::{BenchRecord, Conversation, Message, MessageStatus, StoreError};
+use crate::{BenchRecord, Conversation, ConversationTools, Message, MessageStatus, StoreError, ToolResult};
 
 pub struct Store {
     pub(crate) conn: Connection,
@@ -26,8 +26,9 @@ fn parse_json<T: serde::de::DeserializeOwned + Default>(s: &str) -> T {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-const CONVERSATION_COLUMNS: &str = "id, title, system_prompt, sampling_json, template_json, created_at, updated_at";
-const MESSAGE_COLUMNS: &str = "id, conversation_id, role, content, status, stats_json, error_json, model, created_at, citations_json, reasoning";
+const CONVERSATION_COLUMNS: &str = "id, title, system_prompt, sampling_json, template_json, created_at, updated_at, tools_json";
+const MESSAGE_COLUMNS: &str =
+    "id, conversation_id, role, content, status, stats_json, error_json, model, created_at, citations_json, reasoning, tool_calls_json, tool_json";
 
 fn conversation_row(r: &Row) -> rusqlite::Result<Conversation> {
     Ok(Conversation {
@@ -38,6 +39,7 @@ fn conversation_row(r: &Row) -> rusqlite::Result<Conversation> {
         template: parse_json::<TemplateChoice>(&r.get::<_, String>(4)?),
         created_at: r.get(5)?,
         updated_at: r.get(6)?,
+        tools: parse_json::<ConversationTools>(&r.get::<_, String>(7)?),
     })
 }
 
@@ -64,6 +66,8 @@ fn message_row(r: &Row) -> rusqlite::Result<Message> {
         created_at: r.get(8)?,
         citations: r.get::<_, Option<String>>(9)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
         reasoning: r.get(10)?,
+        tool_calls: r.get::<_, Option<String>>(11)?.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+        tool_result: r.get::<_, Option<String>>(12)?.and_then(|s| serde_json::from_str(&s).ok()),
     })
 }
 
@@ -157,6 +161,11 @@ impl Store {
         self.conversation(id)
     }
 
+    pub fn set_conversation_tools(&self, id: i64, tools: &ConversationTools) -> Result<Conversation, StoreError> {
+        self.touch_with("tools_json = ?2", id, &json(tools))?;
+        self.conversation(id)
+    }
+
     fn touch_with(&self, set: &str, id: i64, value: &str) -> Result<(), StoreError> {
         let n = self.conn.execute(&format!("UPDATE conversations SET {set}, updated_at = ?3 WHERE id = ?1"), params![id, value, now_ms()])?;
         if n == 0 {
@@ -217,6 +226,19 @@ impl Store {
         Ok(())
     }
 
+    /// The functions an answer called.
+    pub fn set_tool_calls(&self, id: i64, calls: &[ToolCall]) -> Result<Message, StoreError> {
+        self.conn.execute("UPDATE messages SET tool_calls_json = ?2 WHERE id = ?1", params![id, json(&calls)])?;
+        self.message(id)
+    }
+
+    /// A `tool` message: `result` answers the call.
+    pub fn add_tool_result(&self, conversation_id: i64, result: &ToolResult, content: &str) -> Result<Message, StoreError> {
+        let m = self.add_message(conversation_id, Role::Tool, content, MessageStatus::Complete, None)?;
+        self.conn.execute("UPDATE messages SET tool_json = ?2 WHERE id = ?1", params![m.id, json(result)])?;
+        self.message(m.id)
+    }
+
     /// The pages an answer cites (an answer from documents).
     pub fn set_citations(&self, id: i64, citations: &[crate::Citation]) -> Result<Message, StoreError> {
         self.conn.execute("UPDATE messages SET citations_json = ?2 WHERE id = ?1", params![id, json(&citations)])?;
@@ -264,7 +286,8 @@ impl Store {
                 continue;
             }
             let reasoning = (!m.reasoning.is_empty()).then_some(m.reasoning);
-            out.push(ChatMessage { reasoning, ..ChatMessage::new(m.role, m.content) });
+            let tool_call_id = m.tool_result.map(|r| r.call_id);
+            out.push(ChatMessage { reasoning, tool_calls: m.tool_calls, tool_call_id, ..ChatMessage::new(m.role, m.content) });
         }
         Ok(out)
     }

@@ -2,7 +2,7 @@
 
 import type { Channel } from "@tauri-apps/api/core";
 
-export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "REMOTE_UNREACHABLE" | "REMOTE_UNAUTHORIZED" | "REMOTE_FAILED" | "NETWORK" | "UNAUTHORIZED" | "VERIFICATION_FAILED" | "KEYRING" | "SERVER_FAILED" | "IO" | "JOB_FAILED" | "INTERNAL";
+export type ErrorCode = "INVALID_MODEL" | "MODEL_NOT_FOUND" | "OUT_OF_MEMORY" | "LOAD_FAILED" | "CONTEXT_FAILED" | "NO_MODEL" | "TEMPLATE_MISSING" | "TEMPLATE_FAILED" | "CONTEXT_OVERFLOW" | "DECODE_FAILED" | "ENGINE_DIED" | "ENGINE_UNAVAILABLE" | "BAD_REQUEST" | "BUSY" | "STORAGE" | "NOT_FOUND" | "QUANTIZE_FAILED" | "REQUANTIZE_NEEDS_CONSENT" | "DISK_FULL" | "DOCUMENT_ENCRYPTED" | "DOCUMENT_NO_TEXT" | "DOCUMENT_UNREADABLE" | "DOCUMENT_UNSUPPORTED" | "CANCELLED" | "REMOTE_UNREACHABLE" | "REMOTE_UNAUTHORIZED" | "REMOTE_FAILED" | "NETWORK" | "UNAUTHORIZED" | "VERIFICATION_FAILED" | "KEYRING" | "SERVER_FAILED" | "IO" | "JOB_FAILED" | "MCP_SERVER_FAILED" | "INTERNAL";
 
 export type ErrorPayload = { code: ErrorCode, message: string, };
 
@@ -265,9 +265,21 @@ citations: Array<Citation>,
  * An answer's reasoning, apart from its text (empty for other messages and for answers
  * stored before the engine split them, whose `content` still carries the markup).
  */
-reasoning: string, };
+reasoning: string, 
+/**
+ * The functions an answer called (each answered by a `tool` message after it).
+ */
+tool_calls: Array<ToolCall>, 
+/**
+ * For a `tool` message: the call it answers (its `content` is the result).
+ */
+tool_result: ToolResult | null, };
 
-export type Conversation = { id: number, title: string, system_prompt: string, sampling: SamplingSettings, template: TemplateChoice, created_at: number, updated_at: number, };
+export type Conversation = { id: number, title: string, system_prompt: string, sampling: SamplingSettings, template: TemplateChoice, 
+/**
+ * The MCP servers whose tools the model may call here.
+ */
+tools: ConversationTools, created_at: number, updated_at: number, };
 
 export type BenchRecord = { id: number, machine: string, 
 /**
@@ -324,6 +336,24 @@ export type MessageHit = { conversation_id: number, conversation_title: string, 
  */
 snippet: string, };
 
+export type ConversationTools = { servers: Array<string>, 
+/**
+ * `SERVER/TOOL` of tools switched off.
+ */
+off: Array<string>, 
+/**
+ * The model must call a tool before it answers (the API's `tool_choice: required`), once a turn.
+ */
+required: boolean, };
+
+export type ToolOutcome = "ran" | "failed" | "denied";
+
+export type ToolResult = { call_id: string, name: string, arguments: string, 
+/**
+ * The MCP server that has the tool (empty when none has).
+ */
+server: string, outcome: ToolOutcome, };
+
 export type TurnEvent = { "kind": "started", 
 /**
  * The user's message as stored (absent for regenerate).
@@ -332,7 +362,7 @@ user_message: Message | null, assistant_message: Message,
 /**
  * Pass to `stop_generation`.
  */
-generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "summary_progress", section: number, sections: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, part: TextPart, } | { "kind": "finished", message: Message, };
+generation_id: number, } | { "kind": "context_trimmed", dropped_messages: number, } | { "kind": "documents_used", passages: number, whole: boolean, pages: Array<number>, } | { "kind": "summary_progress", section: number, sections: number, } | { "kind": "prompt_done", prompt_tokens: number, } | { "kind": "token", text: string, part: TextPart, } | { "kind": "finished", message: Message, } | { "kind": "tool_approval", approval_id: number, call: ToolCall, server: string, } | { "kind": "tool_result", message: Message, } | { "kind": "tool_notice", text: string, };
 
 export type MemorySnapshot = { total_bytes: number | null, available_bytes: number | null, used_bytes: number | null, source: string, };
 
@@ -701,6 +731,34 @@ export type RemoteModelView = { id: string, context_length: number | null, };
 
 export type RemoteServerModels = { server: RemoteServer, models: Array<RemoteModelView>, };
 
+export type NewMcpServer = { name: string, command: string | null, url: string | null, headers: Array<string>, 
+/**
+ * Sent as `Authorization: Bearer TOKEN`; kept in the OS keyring.
+ */
+token: string | null, };
+
+export type McpToolView = { name: string, description: string, };
+
+export type McpServerView = { name: string, command: string | null, url: string | null, headers: Array<string>, has_token: boolean, 
+/**
+ * Said when the token is not safely kept (no OS keyring) or was lost.
+ */
+token_note: string | null, 
+/**
+ * Tools run without asking.
+ */
+always: Array<string>, running: boolean, 
+/**
+ * Its tools, once it has been started.
+ */
+tools: Array<McpToolView>, 
+/**
+ * Why it is not running, when it failed.
+ */
+error: string | null, };
+
+export type ToolApproval = "once" | "always" | "deny";
+
 export type DemoModel = { path: string, size_bytes: number, };
 
 export type RecommendedDownload = { model: string, 
@@ -844,6 +902,13 @@ export interface Commands {
   stop_api_server: { args: {}; result: ApiServerStatus };
   api_server_status: { args: {}; result: ApiServerStatus };
   watch_api_requests: { args: { onRequest: Channel<ApiRequestRecord> }; result: void };
+  list_mcp_servers: { args: {}; result: Array<McpServerView> };
+  add_mcp_server: { args: { server: NewMcpServer }; result: McpServerView };
+  remove_mcp_server: { args: { name: string }; result: void };
+  start_mcp_server: { args: { name: string }; result: McpServerView };
+  set_mcp_tool_always: { args: { server: string; tool: string; always: boolean }; result: void };
+  set_conversation_tools: { args: { id: number; tools: ConversationTools }; result: Conversation };
+  answer_tool_call: { args: { approvalId: number; answer: ToolApproval }; result: void };
   list_remote_servers: { args: {}; result: Array<RemoteServer> };
   add_remote_server: { args: { name: string; baseUrl: string; apiKey: string | null }; result: RemoteServerModels };
   remove_remote_server: { args: { name: string }; result: void };
