@@ -136,5 +136,6 @@ impl Core {
     /// Stops the engine process (at the app's exit).
     pub async fn shutdown(&self) {
         self.engine.shutdown().await;
+        self.stop_mcp_servers().await;
     }
 }

@@ -280,6 +280,16 @@ impl Core {
         Ok(())
     }
 
+    /// Ends every running server (at quit).
+    pub(crate) async fn stop_mcp_servers(&self) {
+        let running: Vec<_> = self.mcp.running.lock().await.drain().map(|(_, s)| s).collect();
+        for server in running {
+            if let Ok(server) = Arc::try_unwrap(server) {
+                server.stop().await;
+            }
+        }
+    }
+
     /// Starts a server that is not running (again), and lists its tools.
     pub async fn start_mcp_server(&self, name: &str) -> Result<McpServerView> {
         let s = self.stored_mcp_server(name)?;
@@ -402,8 +412,8 @@ impl Core {
         match server.call(&call.name, &call.arguments, CALL_TIMEOUT).await {
             Ok(outcome) => record(server_name, if outcome.is_error { ToolOutcome::Failed } else { ToolOutcome::Ran }, &outcome.text),
             Err(e) => {
-                if server.is_closed() {
-                    // Started again at the next turn that offers it.
+                if !matches!(e, McpError::BadArguments { .. }) {
+                    // Gone or stuck: started again at the next turn that offers it.
                     self.mcp.running.lock().await.remove(server_name);
                 }
                 self.mcp.failures.lock().insert(server_name.to_string(), e.to_string());
