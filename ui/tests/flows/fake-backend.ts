@@ -1,4 +1,4 @@
-import type { Commands, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, PromptCacheUsage, TuningReport, TurnEvent } from "../../src/lib/ipc/bindings";
+import type { Commands, McpServerView, ToolApproval, ToolResult, ApiRequestRecord, ApiServerSettings, Citation, Conversation, DocumentRecord, HardwareSnapshot, Message, ModelInfo, PromptCacheUsage, TuningReport, TurnEvent } from "../../src/lib/ipc/bindings";
 // A snapshot recorded from `hearth hardware --json` over tests/fixtures/hardware/strix-halo.
 import strixHalo from "./strix-halo-snapshot.json";
 // `hearth hardware --check-tuning --model gpt-oss-120b --ctx 131072 --json` on the replayed
@@ -79,11 +79,57 @@ export function installFakeBackend() {
 
   const conv = (id: number) => conversations.find((c) => c.id === id)!;
   const msg = (conversation_id: number, role: Message["role"], content: string, status: Message["status"] = "complete"): Message => {
-    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now(), citations: [], reasoning: "" };
+    const m: Message = { id: nextId++, conversation_id, role, content, status, stats: null, error: null, model: role === "assistant" ? MODEL.name : null, created_at: Date.now(), citations: [], reasoning: "", tool_calls: [], tool_result: null };
     messages.push(m);
     conv(conversation_id).updated_at = Date.now() + nextId;
     return m;
   };
+
+  // MCP servers (Settings → Tools) as hearth-core shows them; the filesystem reference server's tools.
+  const mcpServers: McpServerView[] = [];
+  const FS_TOOLS = [
+    { name: "read_text_file", description: "Read the complete contents of a file as text." },
+    { name: "list_directory", description: "Get a detailed listing of all files and directories in a specified path." },
+  ];
+  const waitingApprovals = new Map<number, (a: ToolApproval) => void>();
+  let nextApproval = 0;
+
+  /** A turn with tools on (hearth-core's tools.rs): the model calls read_text_file, the call
+   * waits for the user's answer unless allowed always, its result is stored, the model answers. */
+  async function toolTurn(conversationId: number, user: Message, channel: Chan): Promise<Message> {
+    const c = conv(conversationId);
+    const server = mcpServers.find((s) => c.tools.servers.includes(s.name))!;
+    const a = msg(conversationId, "assistant", "", "streaming");
+    channel.onmessage({ kind: "started", user_message: user, assistant_message: { ...a }, generation_id: ++generation } satisfies TurnEvent);
+    const call = { name: "read_text_file", arguments: '{"path": "/home/me/notes/todo.txt"}', id: `call_${a.id}_0` };
+    Object.assign(a, { status: "complete", tool_calls: [call] });
+    channel.onmessage({ kind: "finished", message: { ...a } } satisfies TurnEvent);
+    let answer: ToolApproval = "once";
+    if (!server.always.includes(call.name)) {
+      const approvalId = ++nextApproval;
+      answer = await new Promise<ToolApproval>((resolve) => {
+        waitingApprovals.set(approvalId, resolve);
+        channel.onmessage({ kind: "tool_approval", approval_id: approvalId, call, server: server.name } satisfies TurnEvent);
+      });
+      if (answer === "always") server.always.push(call.name);
+    }
+    const denied = answer === "deny";
+    const result: ToolResult = { call_id: call.id, name: call.name, arguments: call.arguments, server: server.name, outcome: denied ? "denied" : "ran" };
+    const t = msg(conversationId, "tool", denied ? "The user did not allow this call." : "- buy flour\n- fix the mill wheel");
+    t.tool_result = result;
+    channel.onmessage({ kind: "tool_result", message: { ...t } } satisfies TurnEvent);
+    const reply = denied ? "I could not read your notes: the call was not allowed." : "Your list: buy flour, and fix the mill wheel.";
+    const b = msg(conversationId, "assistant", "", "streaming");
+    channel.onmessage({ kind: "started", user_message: null, assistant_message: { ...b }, generation_id: ++generation } satisfies TurnEvent);
+    for (const piece of reply.split(/(?<= )/)) {
+      await new Promise((r) => setTimeout(r, 10));
+      b.content += piece;
+      channel.onmessage({ kind: "token", text: piece, part: "answer" } satisfies TurnEvent);
+    }
+    b.status = "complete";
+    channel.onmessage({ kind: "finished", message: { ...b } } satisfies TurnEvent);
+    return { ...b };
+  }
 
   async function stream(conversationId: number, prompt: string, user: Message | null, channel: Chan): Promise<Message> {
     const a = msg(conversationId, "assistant", "", "streaming");
@@ -245,7 +291,7 @@ export function installFakeBackend() {
           });
       }
       case "create_conversation": {
-        const c: Conversation = { id: nextId++, title: "New chat", system_prompt: "", sampling: MODEL.sampling_defaults, template: { kind: "model" }, created_at: Date.now(), updated_at: Date.now() + nextId };
+        const c: Conversation = { id: nextId++, title: "New chat", system_prompt: "", sampling: MODEL.sampling_defaults, template: { kind: "model" }, tools: { servers: [], off: [], required: false }, created_at: Date.now(), updated_at: Date.now() + nextId };
         conversations.push(c);
         return c;
       }
@@ -269,6 +315,7 @@ export function installFakeBackend() {
         const c = conv(args.conversationId);
         if (c.title === "New chat") c.title = args.text.slice(0, 48);
         const u = msg(args.conversationId, "user", args.text);
+        if (c.tools.servers.length > 0) return toolTurn(args.conversationId, { ...u }, args.onEvent);
         return stream(args.conversationId, args.text, { ...u }, args.onEvent);
       }
       case "regenerate": {
@@ -467,6 +514,38 @@ export function installFakeBackend() {
       }
       case "remote_models":
         return REMOTE_MODELS;
+      case "list_mcp_servers":
+        return mcpServers.map((s) => ({ ...s, always: [...s.always] }));
+      case "add_mcp_server": {
+        // As the real command: a server that does not start is an error and is not saved.
+        const s = args.server;
+        if ((s.command ?? "").includes("/nonexistent")) throw { code: "MCP_SERVER_FAILED", message: `the MCP server \`${s.command}\` did not start: No such file or directory (os error 2)` };
+        const view: McpServerView = { name: s.name, command: s.command, url: s.url, headers: s.headers, has_token: !!s.token, token_note: null, always: [], running: true, tools: FS_TOOLS, error: null };
+        mcpServers.splice(0, mcpServers.length, ...mcpServers.filter((x) => x.name !== s.name), view);
+        return view;
+      }
+      case "start_mcp_server":
+        return mcpServers.find((s) => s.name === args.name)!;
+      case "remove_mcp_server":
+        mcpServers.splice(mcpServers.findIndex((s) => s.name === args.name), 1);
+        return null;
+      case "set_mcp_tool_always": {
+        const s = mcpServers.find((x) => x.name === args.server)!;
+        s.always = s.always.filter((t) => t !== args.tool).concat(args.always ? [args.tool] : []);
+        return null;
+      }
+      case "set_conversation_tools": {
+        const c = conv(args.id);
+        c.tools = args.tools;
+        return { ...c };
+      }
+      case "answer_tool_call": {
+        const resolve = waitingApprovals.get(args.approvalId);
+        if (!resolve) throw { code: "NOT_FOUND", message: "that tool call is no longer waiting for an answer" };
+        waitingApprovals.delete(args.approvalId);
+        resolve(args.answer);
+        return null;
+      }
       case "remove_remote_server":
         remoteServers.splice(remoteServers.findIndex((r) => r.name === args.name), 1);
         return null;

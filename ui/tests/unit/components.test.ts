@@ -9,7 +9,7 @@ import type { Message } from "../../src/lib/ipc/bindings";
 
 function assistant(content: string, extra: Partial<Message> = {}): Message {
   return {
-    id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null, citations: [], reasoning: "",
+    id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null, citations: [], reasoning: "", tool_calls: [], tool_result: null,
     model: "SmolLM2", created_at: 0, ...extra,
   };
 }
@@ -62,6 +62,20 @@ describe("MessageView", () => {
     await fireEvent.click(getByTestId("edit-send"));
     expect(onEdit).toHaveBeenCalledWith(1, "new question");
   });
+
+  it("shows a tool call and its result collapsed, its arguments indented", () => {
+    const tool: Message = {
+      ...assistant("- buy flour"), id: 3, role: "tool", model: null,
+      tool_result: { call_id: "call_2_0", name: "read_text_file", arguments: '{"path":"/notes/todo.txt"}', server: "files", outcome: "denied" },
+    };
+    const { getByTestId } = render(MessageView, { message: tool });
+    const details = getByTestId("tool-call") as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(details.dataset.outcome).toBe("denied");
+    expect(details.querySelector("summary")!.textContent).toContain("Tool read_text_file (files) · not allowed");
+    expect(details.textContent).toContain('"path": "/notes/todo.txt"');
+    expect(getByTestId("tool-result").textContent).toBe("- buy flour");
+  });
 });
 
 describe("Composer", () => {
@@ -88,7 +102,7 @@ describe("ConversationList", () => {
   it("renames inline and asks before deleting", async () => {
     const onRename = vi.fn();
     const onDelete = vi.fn();
-    const conversations = [{ id: 5, title: "Old", system_prompt: "", sampling: {} as any, template: { kind: "model" as const }, created_at: 0, updated_at: 0 }];
+    const conversations = [{ id: 5, title: "Old", system_prompt: "", sampling: {} as any, template: { kind: "model" as const }, tools: { servers: [], off: [], required: false }, created_at: 0, updated_at: 0 }];
     const { getByTestId } = render(ConversationList, { conversations, activeId: 5, query: "", onSelect: () => {}, onNew: () => {}, onRename, onDelete });
     await fireEvent.click(getByTestId("rename"));
     const input = getByTestId("rename-input") as HTMLInputElement;

@@ -9,7 +9,7 @@ afterEach(cleanup);
 const cite: Citation = { label: "p. 2", document_id: 7, document: "manual.pdf", page: 2, text: "The fan spins at 1200 RPM when idle.", inferred: false };
 
 function answer(content: string, citations: Citation[]): Message {
-  return { id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null, model: "m", created_at: 0, citations, reasoning: "" };
+  return { id: 2, conversation_id: 1, role: "assistant", content, status: "complete", stats: null, error: null, model: "m", created_at: 0, citations, reasoning: "", tool_calls: [], tool_result: null };
 }
 
 describe("citations in answers", () => {

@@ -46,6 +46,9 @@ import type {
   SamplingSettings,
   TemplateChoice,
   TurnEvent,
+  ConversationTools,
+  NewMcpServer,
+  ToolApproval,
 } from "./bindings";
 
 export type * from "./bindings";
@@ -250,3 +253,13 @@ export const useDemoModel = () => call("use_demo_model");
 export const hfTokenStatus = () => call("hf_token_status");
 export const setHfToken = (token: string) => call("set_hf_token", { token });
 export const clearHfToken = () => call("clear_hf_token");
+
+// MCP servers (Settings → Tools), the tools a conversation offers, and the user's answer to a
+// call waiting for approval.
+export const listMcpServers = () => call("list_mcp_servers");
+export const addMcpServer = (server: NewMcpServer) => call("add_mcp_server", { server });
+export const removeMcpServer = (name: string) => call("remove_mcp_server", { name });
+export const startMcpServer = (name: string) => call("start_mcp_server", { name });
+export const setMcpToolAlways = (server: string, tool: string, always: boolean) => call("set_mcp_tool_always", { server, tool, always });
+export const setConversationTools = (id: number, tools: ConversationTools) => call("set_conversation_tools", { id, tools });
+export const answerToolCall = (approvalId: number, answer: ToolApproval) => call("answer_tool_call", { approvalId, answer });

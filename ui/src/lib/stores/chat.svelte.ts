@@ -2,7 +2,7 @@
 // channel (send, regenerate, edit and resend, summarize), the notices a turn raises.
 import * as ipc from "../ipc/backend";
 import { t } from "../i18n.svelte";
-import type { Conversation, ErrorPayload, Message, MessageHit, TurnEvent } from "../ipc/backend";
+import type { Conversation, ConversationTools, ErrorPayload, Message, MessageHit, ToolApproval, ToolCall, TurnEvent } from "../ipc/backend";
 import { model } from "./model.svelte";
 import { documents } from "./documents.svelte";
 
@@ -20,6 +20,8 @@ class ChatStore {
   streamingId = $state<number | null>(null);
   notice = $state<string | null>(null);
   error = $state<ErrorPayload | null>(null);
+  /** Tool calls waiting for the user's answer (allow once, always, deny). */
+  approvals = $state<{ approval_id: number; call: ToolCall; server: string }[]>([]);
   /** Said by a live region to screen readers when an answer ends. */
   announcement = $state("");
   /** Called after messages change (the view scrolls to the end). */
@@ -92,8 +94,36 @@ class ChatStore {
     await this.refresh();
   }
 
+  async setTools(tools: ConversationTools) {
+    if (this.activeId === null) return;
+    try {
+      await ipc.setConversationTools(this.activeId, tools);
+    } catch (e) {
+      this.error = ipc.asError(e);
+    }
+    await this.refresh();
+  }
+
+  async answerApproval(approvalId: number, answer: ToolApproval) {
+    this.approvals = this.approvals.filter((a) => a.approval_id !== approvalId);
+    try {
+      await ipc.answerToolCall(approvalId, answer);
+    } catch (e) {
+      this.error = ipc.asError(e);
+    }
+  }
+
   onTurnEvent = (e: TurnEvent) => {
     switch (e.kind) {
+      case "tool_approval":
+        this.approvals = [...this.approvals, { approval_id: e.approval_id, call: e.call, server: e.server }];
+        break;
+      case "tool_result":
+        this.messages = [...this.messages, e.message];
+        break;
+      case "tool_notice":
+        this.notice = e.text;
+        break;
       case "started": {
         this.draft = "";
         if (e.user_message) {
@@ -157,6 +187,7 @@ class ChatStore {
     } finally {
       this.busy = false;
       this.streamingId = null;
+      this.approvals = [];
       await this.refresh();
     }
   }
