@@ -215,6 +215,56 @@ test("the model settings offer the engine's devices and reload the model on the 
   await session.close();
 });
 
+// Issue 19: an MCP server no one here wrote (npm's server-everything, over stdio) added in
+// Settings → Tools, its echo tool switched on for a conversation, the model's call waiting for
+// approval, run once allowed, and shown collapsed with its result before the answer.
+const everything = join(resolve(process.env.HEARTH_MCP_SERVERS ?? join(process.env.HOME, ".cache/hearth/mcp-servers")), "node_modules/.bin/mcp-server-everything");
+
+test("an MCP server's tool is called with the user's approval", async () => {
+  await session.open();
+  await waitFor("the demo model to load", () => session.text('[data-testid="model-name"]'), 90_000);
+  await session.click('[data-testid="new-chat"]');
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="max-tokens"]', "64");
+  await session.type('[data-testid="temperature"]', "0");
+  await session.click('[data-testid="save-conversation"]');
+  await session.type('[data-testid="mcp-name"]', "everything");
+  await session.type('[data-testid="mcp-target"]', everything);
+  await session.click('[data-testid="add-mcp"]');
+  const state = await waitFor("the server to start", () => session.text('[data-testid="mcp-state"]').then((t) => (t && /Running/.test(t) ? t : null)), 60_000);
+  assert.match(state, /Running: \d+ tools/);
+  assert.match(await session.text('[data-testid="mcp-tools"]'), /\becho\b/);
+  await session.click('[data-testid="use-server"]');
+  // Only echo stays on: each other tool switched off in turn (each change is saved before the next).
+  for (;;) {
+    const left = await session.exec(
+      `const on = [...document.querySelectorAll('[data-testid="use-tool"]')].filter((c) => c.checked && c.parentElement.textContent.trim() !== "echo"); if (on.length) on[0].click(); return on.length;`,
+    );
+    if (left === 0) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await session.click('[data-testid="tools-required"]');
+  await waitFor("the tools saved", () => session.exec(`return document.querySelector('[data-testid="tools-required"]').checked;`));
+  await session.screenshot("tools-settings.png");
+  await session.click('[data-testid="toggle-settings"]');
+  await session.type('[data-testid="composer"]', 'Call echo with the message "lantern".\uE007');
+  const args = await waitFor("the approval card", () => session.text('[data-testid="tool-approval-args"]'), 120_000);
+  assert.match(args, /"message"/);
+  await session.screenshot("tools-approval.png");
+  await session.click('[data-testid="allow-once"]');
+  // Later calls in this turn (the model may call again) run without asking.
+  await waitFor("the turn to end", async () => {
+    await session.exec(`document.querySelector('[data-testid="allow-always"]')?.click();`);
+    return session.exec(`return !document.querySelector('[data-testid="stop"]') && !!document.querySelector('[data-testid="tool-call"]');`);
+  }, 180_000);
+  const first = await session.exec(`const d = document.querySelector('[data-testid="tool-call"]'); d.open = true; return [d.dataset.outcome, d.textContent];`);
+  assert.equal(first[0], "ran", first[1]);
+  assert.match(first[1], /Tool echo \(everything\)/);
+  assert.ok((await session.text('[data-testid="tool-result"]')).trim().length > 0, "an empty result");
+  await session.screenshot("tools-called.png");
+  await session.close();
+});
+
 // Issue 15: a split gpt-oss opened from the library (one row for its two shards), its reasoning
 // effort set for the conversation, and its answer shown apart from its reasoning.
 test("a split gpt-oss from the library answers with its reasoning apart", async () => {
