@@ -149,6 +149,9 @@ pub struct TurnModel<'a> {
     /// Functions offered to the model (OpenAI's `tools` shape) and a forced call, for this round.
     pub tools: Option<Vec<serde_json::Value>>,
     pub constraint: Option<hearth_protocol::OutputConstraint>,
+    /// Passages a document search tool returned earlier in this turn: the answer's citations are
+    /// matched against them too.
+    pub extra_sources: Vec<hearth_store::Passage>,
 }
 
 pub async fn run_turn(
@@ -159,7 +162,7 @@ pub async fn run_turn(
     model: TurnModel<'_>,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
-    let TurnModel { name: model_name, context_length, query_embedding, stop, tools, constraint } = model;
+    let TurnModel { name: model_name, context_length, query_embedding, stop, tools, constraint, extra_sources } = model;
     // The question stored, older answers replaced, the answer's row made: one unit, so an edit is
     // never kept without its resend (or the other way round) when something fails midway.
     let (user_message, assistant, mut history, sampling, template, documents) = store.lock().atomically(|s| -> Result<_, TurnError> {
@@ -304,6 +307,11 @@ pub async fn run_turn(
         }
     }
 
+    for p in extra_sources {
+        if !sources.iter().any(|s: &hearth_store::Passage| s.document_id == p.document_id && s.page == p.page && s.text == p.text) {
+            sources.push(p);
+        }
+    }
     let mut tool_calls: Vec<hearth_protocol::ToolCall> = Vec::new();
     let finish = |content: &str,
                   reasoning: &str,

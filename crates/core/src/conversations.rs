@@ -78,6 +78,7 @@ impl Core {
         action: TurnAction,
         tools: Option<Vec<serde_json::Value>>,
         constraint: Option<hearth_protocol::OutputConstraint>,
+        extra_sources: Vec<hearth_store::Passage>,
         stop: &Arc<AtomicBool>,
         on_event: &mut impl FnMut(TurnEvent),
     ) -> Result<Message> {
@@ -87,7 +88,7 @@ impl Core {
         };
         let query_embedding = self.query_embedding(conversation_id, &action).await?;
         let mut my_generation = None;
-        let model = TurnModel { name: Some(&model_name), context_length, query_embedding, stop: Some(stop), tools, constraint };
+        let model = TurnModel { name: Some(&model_name), context_length, query_embedding, stop: Some(stop), tools, constraint, extra_sources };
         let result = run_turn(&self.store, &self.engine, conversation_id, action, model, |ev| {
             if let TurnEvent::Started { generation_id, .. } = &ev {
                 my_generation = Some(*generation_id);

@@ -178,6 +178,7 @@ impl Core {
             allocated: AllocatedMemory::default(),
             backend: format!("remote {}", endpoint.host()),
             reasoning_effort: false,
+            tool_calls: false,
             memory_notice: None,
             device_reason: None,
         };

@@ -25,6 +25,22 @@ use crate::{Core, CoreError, Result};
 /// After this many rounds of calls the model answers with the tools withheld.
 pub const MAX_TOOL_ROUNDS: u32 = 8;
 
+/// The conversation's documents as a tool (issue 19 part 4): Hearth's own, run without asking
+/// (it reads only what the user attached, and changes nothing).
+pub const DOCUMENT_TOOL: &str = "search_documents";
+/// Where a document search's `tool` message says it ran.
+const DOCUMENT_TOOL_SERVER: &str = "documents";
+/// Passages a document search returns.
+const DOCUMENT_TOOL_PASSAGES: usize = 6;
+
+fn document_tool() -> Value {
+    serde_json::json!({"type": "function", "function": {
+        "name": DOCUMENT_TOOL,
+        "description": "Search the documents attached to this conversation. Returns the passages that best match the query, each labelled with its document and page.",
+        "parameters": {"type": "object", "properties": {"query": {"type": "string", "maxLength": 120, "description": "Words to look for in the documents"}}, "required": ["query"]},
+    }})
+}
+
 /// The MCP servers the user added (tokens are in the OS keyring).
 pub struct McpServers;
 impl Setting for McpServers {
@@ -116,7 +132,8 @@ fn mcp_error(e: &McpError) -> CoreError {
     CoreError::new(code, e.to_string())
 }
 
-/// The tools offered in one turn: each in OpenAI's shape, with its server.
+/// The tools offered in one turn: each in OpenAI's shape, with its server (empty for Hearth's
+/// own document search).
 #[derive(Default)]
 pub(crate) struct ToolSet {
     tools: Vec<(Value, String)>,
@@ -137,6 +154,10 @@ impl ToolSet {
         let tools: Vec<Value> = self.tools.iter().map(|(t, _)| t.clone()).collect();
         let constraint = (self.required && round == 0).then(|| OutputConstraint::ToolCall { names: tools.iter().map(name_of).collect() });
         (Some(tools), constraint)
+    }
+
+    fn has_documents(&self) -> bool {
+        self.tools.iter().any(|(_, server)| server.is_empty())
     }
 
     fn server_of(&self, tool: &str) -> Option<(&str, &Arc<McpServer>)> {
@@ -336,6 +357,11 @@ impl Core {
     pub(crate) async fn tool_set(&self, conversation_id: i64, on_event: &mut impl FnMut(TurnEvent)) -> Result<ToolSet> {
         let chosen = self.store.lock().conversation(conversation_id)?.tools;
         let mut set = ToolSet { required: chosen.required, ..ToolSet::default() };
+        let has_documents = !self.store.lock().conversation_documents(conversation_id)?.is_empty();
+        let calls_well = self.model.lock().info.as_ref().is_some_and(|m| m.tool_calls);
+        if has_documents && chosen.documents.unwrap_or(calls_well) {
+            set.tools.push((document_tool(), String::new()));
+        }
         if chosen.servers.is_empty() {
             return Ok(set);
         }
@@ -394,6 +420,7 @@ impl Core {
         conversation_id: i64,
         call: &ToolCall,
         set: &ToolSet,
+        found: &mut Vec<hearth_store::Passage>,
         stop: &AtomicBool,
         on_event: &mut impl FnMut(TurnEvent),
     ) -> Result<Message> {
@@ -403,6 +430,16 @@ impl Core {
                 ToolResult { call_id: call_id.clone(), name: call.name.clone(), arguments: call.arguments.clone(), server: server.into(), outcome };
             Ok(self.store.lock().add_tool_result(conversation_id, &result, content)?)
         };
+        if call.name == DOCUMENT_TOOL && set.has_documents() {
+            return match self.search_documents(conversation_id, &call.arguments).await {
+                Ok(passages) => {
+                    let text = hearth_documents::tool_result(&passages);
+                    found.extend(passages);
+                    record(DOCUMENT_TOOL_SERVER, ToolOutcome::Ran, &text)
+                }
+                Err(e) => record(DOCUMENT_TOOL_SERVER, ToolOutcome::Failed, &format!("Error: {}", e.payload().message)),
+            };
+        }
         let Some((server_name, server)) = set.server_of(&call.name) else {
             return record("", ToolOutcome::Failed, &format!("Error: there is no tool named {}.", call.name));
         };
@@ -422,6 +459,27 @@ impl Core {
         }
     }
 
+    /// The document search tool: the passages of the conversation's documents that match the
+    /// query (BM25, fused with embedding similarity when an embedding model is set), best first.
+    async fn search_documents(&self, conversation_id: i64, arguments: &str) -> Result<Vec<hearth_store::Passage>> {
+        let query = serde_json::from_str::<Value>(arguments)
+            .ok()
+            .and_then(|v| v["query"].as_str().map(str::to_string))
+            .filter(|q| !q.trim().is_empty())
+            .ok_or_else(|| CoreError::new(ErrorCode::BadRequest, format!("{DOCUMENT_TOOL} needs a \"query\" string, got {arguments}")))?;
+        let embedding = self.query_embedding(conversation_id, &TurnAction::Send { text: query.clone() }).await.ok().flatten();
+        let store = self.store.lock();
+        let ids: Vec<i64> = store.conversation_documents(conversation_id)?.iter().map(|d| d.id).collect();
+        let bm25 = store.search_chunks(&query, &ids, 20)?;
+        Ok(match embedding {
+            Some(q) => {
+                let dense = store.nearest_chunks(&ids, &q.model, &q.vector, 20)?;
+                hearth_documents::hybrid::fuse(&[&bm25, &dense], DOCUMENT_TOOL_PASSAGES)
+            }
+            None => bm25.into_iter().take(DOCUMENT_TOOL_PASSAGES).collect(),
+        })
+    }
+
     /// A turn with the conversation's tools: each answer that calls tools has its calls asked
     /// about and run, their results stored, and the model answers again — at most
     /// [`MAX_TOOL_ROUNDS`] rounds, then once more with the tools withheld.
@@ -436,14 +494,15 @@ impl Core {
         let mut action = action;
         let mut round = 0;
         let mut withheld = false;
+        let mut found = Vec::new();
         loop {
             let (tools, constraint) = set.offer(round, withheld);
-            let message = self.round(conversation_id, action, tools, constraint, stop, on_event).await?;
+            let message = self.round(conversation_id, action, tools, constraint, found.clone(), stop, on_event).await?;
             if set.is_empty() || withheld || message.tool_calls.is_empty() || message.status != MessageStatus::Complete {
                 return Ok(message);
             }
             for call in &message.tool_calls {
-                let result = self.run_tool_call(conversation_id, call, &set, stop, on_event).await?;
+                let result = self.run_tool_call(conversation_id, call, &set, &mut found, stop, on_event).await?;
                 on_event(TurnEvent::ToolResult { message: result });
                 if stop.load(Ordering::SeqCst) {
                     return Ok(message);

@@ -43,7 +43,7 @@ async fn conversation_with(core: &Core, server: &str, keep: &str) -> i64 {
     let listed = core.list_mcp_servers().await.unwrap();
     let view = listed.iter().find(|s| s.name == server).unwrap();
     let off = view.tools.iter().filter(|t| t.name != keep).map(|t| format!("{server}/{}", t.name)).collect();
-    let tools = ConversationTools { servers: vec![server.into()], off, required: true };
+    let tools = ConversationTools { servers: vec![server.into()], off, required: true, documents: None };
     let saved = core.set_conversation_tools(conv.id, &tools).unwrap();
     assert_eq!(saved.tools, tools);
     conv.id
@@ -286,5 +286,57 @@ fn an_http_server_is_added_with_its_token() {
         assert!(!listed[0].running);
         core.remove_mcp_server("calc").await.unwrap();
         assert!(core.list_mcp_servers().await.unwrap().is_empty());
+    });
+}
+
+/// Part 4: the conversation's documents as a search tool. Offered on its own where the model's
+/// template renders tools (the demo model's does not, so it is not offered by default), or where
+/// the user switched it on; its passages come back with their document and page, and run without
+/// asking (Hearth's own tool reads only what the user attached).
+#[test]
+fn documents_are_offered_as_a_search_tool_whose_passages_keep_their_pages() {
+    let home = tempfile::tempdir().unwrap();
+    let notes = home.path().join("mill-notes.txt");
+    std::fs::write(
+        &notes,
+        "The mill opens at dawn. The miller grinds wheat into flour until noon.\n\nIn winter the river freezes and the wheel stops turning.",
+    )
+    .unwrap();
+    rt().block_on(async {
+        let core = Core::new(HearthHome::at(home.path()), EngineClient::new(engine_executable())).unwrap();
+        let info = core.load_model(&demo_model().display().to_string(), None, |_| {}).await.unwrap();
+        assert!(!info.tool_calls, "SmolLM2's template renders no tools");
+        let ask = |text: &str| TurnAction::Send { text: text.into() };
+
+        // By default (a model that does not call tools well): only today's automatic retrieval.
+        let conv = core.create_conversation().unwrap();
+        core.update_conversation(conv.id, "", &greedy(), &TemplateChoice::Model).unwrap();
+        core.add_documents(conv.id, vec![notes.display().to_string()], |_| {}).await.unwrap();
+        core.set_conversation_tools(conv.id, &ConversationTools { required: true, ..Default::default() }).unwrap();
+        core.turn(conv.id, ask("When does the mill open?"), |_| {}).await.unwrap();
+        assert!(tool_messages(&core.messages(conv.id).unwrap()).is_empty());
+
+        // Switched on: the forced first call searches the documents, without asking.
+        let conv = core.create_conversation().unwrap();
+        core.update_conversation(conv.id, "", &greedy(), &TemplateChoice::Model).unwrap();
+        core.add_documents(conv.id, vec![notes.display().to_string()], |_| {}).await.unwrap();
+        core.set_conversation_tools(conv.id, &ConversationTools { documents: Some(true), required: true, ..Default::default() }).unwrap();
+        let mut asked = 0;
+        let answer = core
+            .turn(conv.id, ask("When does the mill open?"), |ev| {
+                if let TurnEvent::ToolApproval { .. } = ev {
+                    asked += 1;
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(asked, 0);
+        let messages = core.messages(conv.id).unwrap();
+        let search = tool_messages(&messages).first().copied().unwrap_or_else(|| panic!("no search: {messages:?}"));
+        let result = search.tool_result.as_ref().unwrap();
+        assert_eq!((result.name.as_str(), result.server.as_str(), result.outcome), ("search_documents", "documents", ToolOutcome::Ran));
+        assert!(search.content.contains("[mill-notes.txt p. 1] The mill opens at dawn."), "query {}: {}", result.arguments, search.content);
+        assert_eq!(answer.status, MessageStatus::Complete);
+        core.shutdown().await;
     });
 }

@@ -20,7 +20,7 @@ pub use hearth_store::Citation;
 pub use indexing::{index_file, sha256_file, IndexProgress};
 pub use isolated::{serve_extraction, Extractor};
 pub use pages::{DocumentKind, ExtractedPage};
-pub use prompt::{cited_pages, parse_citations, question_prompt, whole_documents, QuestionPrompt};
+pub use prompt::{cited_pages, parse_citations, question_prompt, tool_result, whole_documents, QuestionPrompt};
 pub use token_count::TokenCounter;
 
 use hearth_protocol::{ErrorCode, ErrorPayload};

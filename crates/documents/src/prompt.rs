@@ -70,6 +70,19 @@ pub fn question_prompt(question: &str, passages: &[Passage], budget_tokens: u32,
     QuestionPrompt { message, sources: chosen, tokens: used }
 }
 
+/// A search tool's result: the passages with their page labels (`[report.pdf p. 12]`) and how to
+/// cite them, or a line saying nothing matched.
+pub fn tool_result(passages: &[Passage]) -> String {
+    if passages.is_empty() {
+        return "No passage of the documents matches that query.".into();
+    }
+    let mut out = String::from("Passages from the documents. Cite the pages you use in square brackets, like [report.pdf p. 4].\n\n");
+    for p in passages {
+        out.push_str(&format!("[{}] {}\n\n", label(p, true), p.text.trim()));
+    }
+    out.trim_end().to_string()
+}
+
 /// `[p. 12]`, `[page 12]`, `[pp. 3-4]`, `[report.pdf p. 12]`, `[report.pdf, p. 12]`: the
 /// (document name or "", page) pairs an answer cites, in order.
 pub fn parse_citations(answer: &str) -> Vec<(String, String, u32)> {

@@ -276,6 +276,7 @@ impl Engine {
             allocated: allocated_memory::from_log(&llama_log::buffer_reports_since(load_mark)),
             backend: placement_text,
             reasoning_effort: prompt.supports_reasoning_effort(),
+            tool_calls: prompt.tool_format(&hearth_protocol::TemplateChoice::Model).template_renders_tools(),
             memory_notice,
             device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
         };

@@ -262,6 +262,10 @@ pub struct ModelInfo {
     /// The model's template reads `reasoning_effort` (gpt-oss's does): offer the setting.
     #[serde(default)]
     pub reasoning_effort: bool,
+    /// The model's own template renders tools (gpt-oss, Hermes/Qwen, Llama 3.x): it was trained
+    /// to call them, so the conversation's documents are offered as a search tool too.
+    #[serde(default)]
+    pub tool_calls: bool,
     /// A tight fit found by the pre-load memory check (it loaded; little is left).
     #[serde(default)]
     pub memory_notice: Option<String>,

@@ -30,6 +30,9 @@ pub struct ConversationTools {
     pub off: Vec<String>,
     /// The model must call a tool before it answers (the API's `tool_choice: required`), once a turn.
     pub required: bool,
+    /// The conversation's documents offered as a search tool: `None` when the model's own
+    /// template renders tools (it calls them well), else as the user chose.
+    pub documents: Option<bool>,
 }
 
 /// How a tool call went.

@@ -24,7 +24,7 @@ type FakeCommand = keyof Commands | "plugin:dialog|open";
 const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
   size_bytes: 98362432, parameters: 134515008, layers: 30, trained_context: 8192, context_length: 8192, threads: 2,
-  chat_template: "jinja", load_ms: 120, reasoning_effort: false, memory_notice: null, device_reason: "the CPU: no GPU was found by this build's backends",
+  chat_template: "jinja", load_ms: 120, reasoning_effort: false, tool_calls: false, memory_notice: null, device_reason: "the CPU: no GPU was found by this build's backends",
   allocated: { weights_bytes: 96573850, kv_bytes: 188743680, compute_bytes: 115165102, weights_by_buffer: { CPU_Mapped: 96573850 } }, backend: "CPU",
   sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null, reasoning_effort: null, template_kwargs: null },
 };
@@ -291,7 +291,7 @@ export function installFakeBackend() {
           });
       }
       case "create_conversation": {
-        const c: Conversation = { id: nextId++, title: "New chat", system_prompt: "", sampling: MODEL.sampling_defaults, template: { kind: "model" }, tools: { servers: [], off: [], required: false }, created_at: Date.now(), updated_at: Date.now() + nextId };
+        const c: Conversation = { id: nextId++, title: "New chat", system_prompt: "", sampling: MODEL.sampling_defaults, template: { kind: "model" }, tools: { servers: [], off: [], required: false, documents: null }, created_at: Date.now(), updated_at: Date.now() + nextId };
         conversations.push(c);
         return c;
       }

@@ -26,6 +26,9 @@ test("tool calls wait for approval: deny, allow once, always", async ({ page }) 
   await expect(servers.getByTestId("mcp-tools")).toHaveText("read_text_file, list_directory");
 
   const convTools = page.getByTestId("conversation-tools");
+  await expect(convTools.getByTestId("documents-tool")).toHaveValue("auto");
+  await convTools.getByTestId("documents-tool").selectOption("off");
+  await expect.poll(() => page.evaluate(() => (window as any).__fake.conversations[0].tools.documents)).toBe(false);
   await convTools.getByTestId("use-server").check();
   await expect(convTools.getByTestId("use-tool")).toHaveCount(2);
   await page.screenshot({ path: "test-results/tools-settings.png" });

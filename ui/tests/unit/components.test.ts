@@ -102,7 +102,7 @@ describe("ConversationList", () => {
   it("renames inline and asks before deleting", async () => {
     const onRename = vi.fn();
     const onDelete = vi.fn();
-    const conversations = [{ id: 5, title: "Old", system_prompt: "", sampling: {} as any, template: { kind: "model" as const }, tools: { servers: [], off: [], required: false }, created_at: 0, updated_at: 0 }];
+    const conversations = [{ id: 5, title: "Old", system_prompt: "", sampling: {} as any, template: { kind: "model" as const }, tools: { servers: [], off: [], required: false, documents: null }, created_at: 0, updated_at: 0 }];
     const { getByTestId } = render(ConversationList, { conversations, activeId: 5, query: "", onSelect: () => {}, onNew: () => {}, onRename, onDelete });
     await fireEvent.click(getByTestId("rename"));
     const input = getByTestId("rename-input") as HTMLInputElement;

@@ -141,6 +141,11 @@ backend: string,
  */
 reasoning_effort: boolean, 
 /**
+ * The model's own template renders tools (gpt-oss, Hermes/Qwen, Llama 3.x): it was trained
+ * to call them, so the conversation's documents are offered as a search tool too.
+ */
+tool_calls: boolean, 
+/**
  * A tight fit found by the pre-load memory check (it loaded; little is left).
  */
 memory_notice: string | null, 
@@ -344,7 +349,12 @@ off: Array<string>,
 /**
  * The model must call a tool before it answers (the API's `tool_choice: required`), once a turn.
  */
-required: boolean, };
+required: boolean, 
+/**
+ * The conversation's documents offered as a search tool: `None` when the model's own
+ * template renders tools (it calls them well), else as the user chose.
+ */
+documents: boolean | null, };
 
 export type ToolOutcome = "ran" | "failed" | "denied";
 
