@@ -240,10 +240,16 @@ impl Drop for PythonServer {
     }
 }
 
-/// A Streamable HTTP server that wants a bearer token: added with it (the token goes to the
-/// keyring, or this session where none runs), refused without it.
+/// A Streamable HTTP server that wants a bearer token: added with it, refused without it; the
+/// token never reaches the database and lives in the OS keyring (scripts/keyring-test.sh runs
+/// this under a real Secret Service), so the next process starts the server again with it; with
+/// no keyring it was kept for the session only, and the next process says to enter it again.
 #[test]
-fn an_http_server_is_added_with_its_token() {
+fn an_mcp_servers_token_lives_in_the_keyring_and_starts_it_again() {
+    let keyring = hearth_secrets::Secret::new("probe · hearth tests").get().is_ok();
+    if std::env::var_os("HEARTH_EXPECT_KEYRING").is_some() {
+        assert!(keyring, "HEARTH_EXPECT_KEYRING is set but no OS keyring answers");
+    }
     let venv = std::env::var_os("HEARTH_FIXTURES_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/hearth/fixtures-venv"));
@@ -274,6 +280,7 @@ fn an_http_server_is_added_with_its_token() {
         names.sort_unstable();
         assert_eq!(names, ["add", "slow"]);
         assert!(added.has_token);
+        assert_eq!(added.token_note.is_some(), !keyring, "{:?}", added.token_note);
         // The token is never in the database.
         let db = std::fs::read(home.path().join("hearth.db")).unwrap_or_default();
         let wal = std::fs::read(home.path().join("hearth.db-wal")).unwrap_or_default();
@@ -283,7 +290,15 @@ fn an_http_server_is_added_with_its_token() {
         drop(core);
         let core = Core::new(HearthHome::at(home.path()), EngineClient::new(engine_executable())).unwrap();
         let listed = core.list_mcp_servers().await.unwrap();
-        assert!(!listed[0].running);
+        assert!(!listed[0].running && listed[0].has_token);
+        let started = core.start_mcp_server("calc").await;
+        if keyring {
+            assert_eq!(listed[0].token_note, None);
+            assert!(started.unwrap().running);
+        } else {
+            assert!(listed[0].token_note.as_deref().is_some_and(|n| n.contains("enter it again")), "{:?}", listed[0].token_note);
+            assert_eq!(started.err().unwrap().code(), ErrorCode::McpServerFailed, "the server refuses a missing token");
+        }
         core.remove_mcp_server("calc").await.unwrap();
         assert!(core.list_mcp_servers().await.unwrap().is_empty());
     });
