@@ -63,6 +63,12 @@ describe("MessageView", () => {
     expect(onEdit).toHaveBeenCalledWith(1, "new question");
   });
 
+  it("says why text that looked like a tool call was not run as one", () => {
+    const stats = { prompt_tokens: 9, prompt_evaluated: 9, cached_tokens: 0, reused_from: "nothing" as const, gen_tokens: 64, ttft_ms: 5, pp_tps: 1, tg_tps: 1, total_ms: 9, dropped_messages: 0, stop_reason: "max_tokens" as const, tool_call_notice: "the arguments did not finish as JSON; the text was kept" };
+    const { getByTestId } = render(MessageView, { message: assistant('{"query": "mill', { stats }) });
+    expect(getByTestId("tool-call-notice").textContent).toBe("Not run as a tool call: the arguments did not finish as JSON; the text was kept");
+  });
+
   it("shows a tool call and its result collapsed, its arguments indented", () => {
     const tool: Message = {
       ...assistant("- buy flour"), id: 3, role: "tool", model: null,
