@@ -14,7 +14,7 @@ dbus-run-session -- bash -c '
   eval "$(printf "\n" | gnome-keyring-daemon --unlock --components=secrets)"
   sleep 1
   # the Hugging Face token (library, then the CLI as a user would), the keys of remote servers and
-  # of the API server, an MCP server's token; HEARTH_EXPECT_KEYRING makes the key tests fail rather than take their no-keyring branch
+  # of the API server, the token of an MCP server; HEARTH_EXPECT_KEYRING makes the key tests fail rather than take their no-keyring branch
   HEARTH_EXPECT_KEYRING=1 cargo test --workspace -- --include-ignored --test-threads=1 the_token_lives_in_the_os_keyring a_gated_repo_is_listed_with_the_token_from_the_os_keyring keys_never_reach_the_database_and_live_in_the_keyring keys_an_older_hearth_left_in_the_database_still_work_and_move_to_the_keyring an_mcp_servers_token_lives_in_the_keyring_and_starts_it_again
 ' 2>&1 | tee "$out"
 # Filters that match nothing would pass silently: every test must have run and passed.

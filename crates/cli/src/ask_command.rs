@@ -52,6 +52,10 @@ pub struct AskArgs {
     /// How hard a reasoning model thinks (gpt-oss: low, medium, high).
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
+    /// Speculative decoding: `ngram` drafts from the passages in the prompt, which answers
+    /// quote (greedy answers only; the text is the same), `none` decodes one token at a time.
+    #[arg(long, default_value = "none")]
+    draft: hearth_protocol::DraftKind,
     #[arg(long)]
     json: bool,
 }
@@ -156,6 +160,7 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
             seed: Some(a.seed),
             max_tokens: Some(a.max_tokens),
             reasoning_effort: a.reasoning_effort,
+            draft: Some(a.draft),
             ..Default::default()
         },
         template: TemplateChoice::Model,
@@ -175,6 +180,9 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
             "model": info.name,
             "prompt_tokens": stats.prompt_tokens,
             "gen_tokens": stats.gen_tokens,
+            "ttft_ms": stats.ttft_ms,
+            "tg_tps": stats.tg_tps,
+            "draft": stats.draft,
             "tokenizer": counter.describe(),
         });
         println!("{out}");

@@ -24,6 +24,11 @@ pub struct ChatArgs {
     /// Temperature; 0 is greedy.
     #[arg(long)]
     temp: Option<f32>,
+    /// Speculative decoding: `ngram` proposes the tokens that followed the answer's last few
+    /// tokens earlier in the prompt (greedy answers only; the text is the same), `none` decodes
+    /// one token at a time.
+    #[arg(long, default_value = "none")]
+    draft: hearth_protocol::DraftKind,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -183,6 +188,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             seed: a.seed,
             max_tokens: a.max_tokens,
             reasoning_effort: a.reasoning_effort,
+            draft: Some(a.draft),
             ..Default::default()
         };
         tools.offer(&mut sampling);
@@ -218,6 +224,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "gen_tokens": stats.gen_tokens,
             "pp_tps": stats.pp_tps,
             "tg_tps": stats.tg_tps,
+            "draft": stats.draft,
             "stop_reason": stats.stop_reason,
             "text": printer.text,
             "reasoning": printer.reasoning,

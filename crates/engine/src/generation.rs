@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use hearth_protocol::{ChatMessage, GenerationStats, OutputConstraint, ReusedFrom, SamplingSettings, StopReason, TemplateChoice, ToolCall};
+use hearth_protocol::{
+    ChatMessage, DraftKind, GenerationStats, OutputConstraint, ReusedFrom, SamplingSettings, StopReason, TemplateChoice, ToolCall,
+};
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::data::LlamaTokenData;
@@ -12,6 +14,7 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
 
 use crate::chat_prompt::trim_to_fit;
+use crate::draft::NgramDraft;
 use crate::kept_states;
 use crate::tool_use;
 use crate::{llama_log, Engine, EngineError};
@@ -88,6 +91,7 @@ impl Engine {
                     stop_reason: StopReason::Cancelled,
                     template_notice: None,
                     tool_call_notice: None,
+                    draft: None,
                 })
             }
             other => other?,
@@ -156,6 +160,7 @@ impl Engine {
             stop_reason: StopReason::Cancelled,
             template_notice,
             tool_call_notice: None,
+            draft: None,
         };
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
@@ -182,6 +187,9 @@ impl Engine {
         obs.prompt_done(stats.prompt_tokens, stats.cached_tokens);
 
         let mut picker = TokenPicker::new(&req.sampling, &loaded.info.sampling_defaults, loaded.model.n_vocab(), grammar);
+        // Drafts are checked by greedy agreement, so only a plain greedy answer takes them (the
+        // text is then the same as without).
+        let mut drafter = (req.sampling.draft == Some(DraftKind::Ngram) && picker.is_plain_greedy() && !forced_call).then(NgramDraft::default);
         // A forced call's text is gathered and handed over as a call at the end.
         let mut call_text = String::new();
         let vocab = loaded.model.vocab();
@@ -190,6 +198,33 @@ impl Engine {
         let mut pos = tokens.len();
         let mut first_token_at = None;
         let mut last_token_at = Instant::now();
+        // The batch output whose logits choose the next token.
+        let mut next_output = batch.n_tokens() - 1;
+        // One generated token out: counted, its text streamed (or gathered for a forced call).
+        macro_rules! put_out {
+            ($token:expr) => {{
+                stats.gen_tokens += 1;
+                piece.clear();
+                vocab.token_to_piece_into($token, &mut piece, true, None);
+                pending.extend_from_slice(&piece);
+                let ready = complete_utf8_prefix(&pending);
+                if ready > 0 {
+                    let text = String::from_utf8_lossy(&pending[..ready]);
+                    if forced_call {
+                        call_text.push_str(&text);
+                    } else {
+                        obs.token(&text);
+                    }
+                    pending.drain(..ready);
+                }
+                let now = Instant::now();
+                if first_token_at.is_none() {
+                    first_token_at = Some(now);
+                    stats.ttft_ms = (now - started).as_secs_f64() * 1000.0;
+                }
+                last_token_at = now;
+            }};
+        }
         let stop_reason = loop {
             if obs.cancelled() {
                 break StopReason::Cancelled;
@@ -200,42 +235,60 @@ impl Engine {
             if pos >= n_ctx {
                 break StopReason::ContextFull;
             }
-            let token = picker.pick(&loaded.ctx, batch.n_tokens() - 1);
+            let token = picker.pick(&loaded.ctx, next_output);
             if vocab.is_eog(token) {
                 break StopReason::EndOfTurn;
             }
-            stats.gen_tokens += 1;
-            piece.clear();
-            vocab.token_to_piece_into(token, &mut piece, true, None);
-            pending.extend_from_slice(&piece);
-            let ready = complete_utf8_prefix(&pending);
-            if ready > 0 {
-                let text = String::from_utf8_lossy(&pending[..ready]);
-                if forced_call {
-                    call_text.push_str(&text);
-                } else {
-                    obs.token(&text);
-                }
-                pending.drain(..ready);
-            }
-            let now = Instant::now();
-            if first_token_at.is_none() {
-                first_token_at = Some(now);
-                stats.ttft_ms = (now - started).as_secs_f64() * 1000.0;
-            }
-            last_token_at = now;
+            put_out!(token);
+            loaded.cached_tokens.push(token);
 
+            // Draft tokens ride in the same batch: room for them in the context, the answer's
+            // token budget and the batch.
+            let budget_left = req.sampling.max_tokens.map_or(usize::MAX, |m| m.saturating_sub(stats.gen_tokens) as usize);
+            let room = (n_ctx - pos - 1).min(budget_left).min(n_batch - 1);
+            let drafts = drafter.as_ref().map(|d| d.propose(&loaded.cached_tokens, room)).unwrap_or_default();
             batch.clear();
             batch.add(token, pos as i32, &[0], true).map_err(|e| EngineError::Internal(e.to_string()))?;
+            for (i, &d) in drafts.iter().enumerate() {
+                batch.add(d, (pos + 1 + i) as i32, &[0], true).map_err(|e| EngineError::Internal(e.to_string()))?;
+            }
             if let Err(e) = loaded.ctx.decode(&mut batch) {
                 loaded.cached_tokens.clear();
                 loaded.ctx.clear_kv_cache();
                 loaded.kept.live_lost();
                 return Err(decode_failed(&e));
             }
-            loaded.cached_tokens.push(token);
             pos += 1;
+            next_output = 0;
+            if drafts.is_empty() {
+                continue;
+            }
+            // Output i predicts the token after draft i - 1: a draft is kept while it is the
+            // model's own greedy choice (an end of turn is left for the next pick to see).
+            let mut accepted = 0;
+            for (i, &d) in drafts.iter().enumerate() {
+                let own = LlamaToken(first_argmax(loaded.ctx.get_logits_ith(i as i32)) as i32);
+                if own != d || vocab.is_eog(d) || obs.cancelled() {
+                    break;
+                }
+                put_out!(d);
+                loaded.cached_tokens.push(d);
+                pos += 1;
+                accepted += 1;
+                next_output = (i + 1) as i32;
+            }
+            if let Some(drafter) = drafter.as_mut() {
+                drafter.record(drafts.len(), accepted);
+            }
+            // The cells of the drafts the model did not keep go.
+            if accepted < drafts.len() && !matches!(loaded.ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None), Ok(true)) {
+                loaded.cached_tokens.clear();
+                loaded.ctx.clear_kv_cache();
+                loaded.kept.live_lost();
+                return Err(EngineError::DecodeFailed("this model's cache cannot drop rejected draft tokens: turn speculative decoding off".into()));
+            }
         };
+        stats.draft = drafter.as_ref().map(NgramDraft::stats);
         if !pending.is_empty() {
             let text = String::from_utf8_lossy(&pending);
             if forced_call {
@@ -309,6 +362,11 @@ impl TokenPicker {
             BasePicker::Chain(build_sampler(s, model, n_vocab))
         };
         TokenPicker { base, grammar }
+    }
+
+    /// Greedy with nothing else (no penalties, no grammar): drafts can be checked by argmax.
+    pub(crate) fn is_plain_greedy(&self) -> bool {
+        matches!(self.base, BasePicker::Argmax) && self.grammar.is_none()
     }
 
     /// The token after the output at `idx` (-1: the last one).

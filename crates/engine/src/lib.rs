@@ -8,6 +8,7 @@ pub mod backend_libraries;
 pub mod bench;
 mod chat_prompt;
 mod device_choice;
+mod draft;
 pub mod embeddings;
 mod error;
 mod generation;

@@ -17,8 +17,8 @@ pub use error::{ErrorCode, ErrorPayload};
 pub use phrase::{Phrase, PhraseArg};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
 pub use settings::{
-    AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, FlashAttention, GenerationStats, KvCacheType, ModelInfo, ModelSettings,
-    OutputConstraint, ReasoningEffort, ReusedFrom, Role, SamplingSettings, StopReason, TemplateChoice,
+    AllocatedMemory, BackendLibrary, ChatMessage, ComputeDevice, DraftKind, DraftStats, FlashAttention, GenerationStats, KvCacheType, ModelInfo,
+    ModelSettings, OutputConstraint, ReasoningEffort, ReusedFrom, Role, SamplingSettings, StopReason, TemplateChoice,
 };
 pub use tool_calls::{AnswerPiece, ToolCallParser, ToolFormat};
 pub use wire::{Event, PromptCacheSettings, Request, PROTOCOL_VERSION};
@@ -38,6 +38,8 @@ pub fn typescript_declarations() -> Vec<String> {
         SamplingSettings::decl(),
         OutputConstraint::decl(),
         ReasoningEffort::decl(),
+        DraftKind::decl(),
+        DraftStats::decl(),
         TextPart::decl(),
         ToolCall::decl(),
         TemplateChoice::decl(),

@@ -170,6 +170,45 @@ pub struct SamplingSettings {
     /// What the answer must be, enforced token by token with a grammar.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub constraint: Option<OutputConstraint>,
+    /// Speculative decoding (issue 18): where draft tokens come from. `None` or `none`: plain
+    /// decoding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub draft: Option<DraftKind>,
+}
+
+/// Where speculative decoding's draft tokens come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+pub enum DraftKind {
+    #[default]
+    None,
+    /// Prompt lookup: the tokens that followed the answer's last few tokens where they appeared
+    /// earlier in the conversation (its documents' passages above all).
+    Ngram,
+}
+
+impl std::str::FromStr for DraftKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "none" => Ok(DraftKind::None),
+            "ngram" => Ok(DraftKind::Ngram),
+            other => Err(format!("a draft is none or ngram (a draft model file is not supported yet), not {other:?}")),
+        }
+    }
+}
+
+/// How speculative decoding went for one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DraftStats {
+    pub kind: DraftKind,
+    /// Draft tokens checked by the model.
+    pub proposed: u32,
+    /// Of them, the ones the model agreed with (each one a decode step saved).
+    pub accepted: u32,
+    /// Drafting stopped itself for the rest of the answer: its drafts kept missing.
+    pub switched_off: bool,
 }
 
 /// An answer held to a shape by llama.cpp's grammar sampler.
@@ -387,4 +426,8 @@ pub struct GenerationStats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub tool_call_notice: Option<String>,
+    /// Speculative decoding's drafts, when it was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub draft: Option<DraftStats>,
 }

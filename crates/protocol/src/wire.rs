@@ -13,7 +13,8 @@ use crate::{
 /// 5: answers arrive split (`Token.part`, `ToolCall`), markup removed by the engine.
 /// 6: kept sequence states (`Load.prompt_cache`, `Generate.keep_state_as`, `ForgetState`).
 /// 7: tools (`SamplingSettings.tools`/`constraint`, `Role::Tool`, `ChatMessage.tool_calls`).
-pub const PROTOCOL_VERSION: u32 = 7;
+/// 8: speculative decoding (`SamplingSettings.draft`, `GenerationStats.draft`), `ModelInfo.tool_calls`.
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// Where the engine keeps sequence states on disk, and how much room they may take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -242,6 +242,7 @@ impl Answer {
             stop_reason,
             template_notice: None,
             tool_call_notice: None,
+            draft: None,
         }
     }
 }

@@ -91,11 +91,32 @@ tools?: unknown[] | null,
 /**
  * What the answer must be, enforced token by token with a grammar.
  */
-constraint?: OutputConstraint | null, };
+constraint?: OutputConstraint | null, 
+/**
+ * Speculative decoding (issue 18): where draft tokens come from. `None` or `none`: plain
+ * decoding.
+ */
+draft?: DraftKind, };
 
 export type OutputConstraint = { "kind": "json", schema: unknown, } | { "kind": "tool_call", names: Array<string>, };
 
 export type ReasoningEffort = "low" | "medium" | "high";
+
+export type DraftKind = "none" | "ngram";
+
+export type DraftStats = { kind: DraftKind, 
+/**
+ * Draft tokens checked by the model.
+ */
+proposed: number, 
+/**
+ * Of them, the ones the model agreed with (each one a decode step saved).
+ */
+accepted: number, 
+/**
+ * Drafting stopped itself for the rest of the answer: its drafts kept missing.
+ */
+switched_off: boolean, };
 
 export type TextPart = "answer" | "reasoning";
 
@@ -245,7 +266,11 @@ template_notice?: string,
  * Why text that looked like a tool call was kept as text (malformed JSON, an unknown
  * function).
  */
-tool_call_notice?: string, };
+tool_call_notice?: string, 
+/**
+ * Speculative decoding's drafts, when it was on.
+ */
+draft?: DraftStats, };
 
 export type ReusedFrom = "nothing" | "live" | "memory" | "disk";
 

@@ -1,0 +1,44 @@
+//! Issue 18, speculative decoding with prompt-lookup drafts (`--draft ngram`), through `hearth
+//! chat` with the demo model: greedy answers that repeat their prompt take drafts and keep most
+//! of them, with the same text as plain decoding (short answers, where rounding cannot tip a
+//! token: see bench/RESULTS.md for long document answers); an answer that is not greedy takes
+//! none; a draft kind that does not exist is a clear error.
+
+mod common;
+
+use std::process::Command;
+
+use common::{demo_model, hearth};
+
+fn chat(prompt: &str, extra: &[&str]) -> serde_json::Value {
+    let out =
+        Command::new(hearth()).arg("chat").arg(demo_model()).args(["--prompt", prompt, "--max-tokens", "48", "--json"]).args(extra).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+const QUOTE: &str = "Repeat the following text exactly, word for word: \"The mill opens at dawn. The miller grinds wheat into flour until noon, and in winter the river freezes and the great wheel stops turning until spring returns to the valley.\"";
+
+#[test]
+fn drafts_from_the_prompt_are_kept_and_the_greedy_text_is_the_same() {
+    for prompt in [QUOTE, "Name three colors of the rainbow."] {
+        let plain = chat(prompt, &["--temp", "0", "--draft", "none"]);
+        let drafted = chat(prompt, &["--temp", "0", "--draft", "ngram"]);
+        assert_eq!(plain["text"], drafted["text"], "{prompt}");
+        assert!(plain["draft"].is_null());
+        assert_eq!(drafted["draft"]["kind"], "ngram");
+        if prompt == QUOTE {
+            let (proposed, accepted) = (drafted["draft"]["proposed"].as_u64().unwrap(), drafted["draft"]["accepted"].as_u64().unwrap());
+            assert!(accepted >= 10 && accepted <= proposed, "{}", drafted["draft"]);
+        }
+    }
+}
+
+#[test]
+fn a_sampled_answer_takes_no_drafts_and_an_unknown_kind_is_refused() {
+    let sampled = chat(QUOTE, &["--temp", "0.8", "--seed", "3", "--draft", "ngram"]);
+    assert!(sampled["draft"].is_null(), "drafts are checked by greedy agreement only: {}", sampled["draft"]);
+    let out = Command::new(hearth()).arg("chat").arg(demo_model()).args(["--prompt", "hi", "--draft", "eagle"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a draft is none or ngram"), "{}", String::from_utf8_lossy(&out.stderr));
+}
