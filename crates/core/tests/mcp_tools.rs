@@ -255,7 +255,14 @@ fn an_mcp_servers_token_lives_in_the_keyring_and_starts_it_again() {
         .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/hearth/fixtures-venv"));
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/mcp_http_server.py");
-    let child = Command::new(venv.join("bin/python")).arg(script).arg(port.to_string()).arg("tok-123").stdout(Stdio::null()).spawn().unwrap();
+    let child = Command::new(venv.join("bin/python"))
+        .arg(script)
+        .arg(port.to_string())
+        .arg("tok-123")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let _server = PythonServer(child);
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
