@@ -50,6 +50,7 @@ def main():
     ap.add_argument("--hearth", default=str(Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target")) / "debug/hearth"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--max-tokens", type=int, default=160)
+    ap.add_argument("--threads", type=int, help="threads for generation (default: the engine's)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hearth-speculative-"))
@@ -58,6 +59,8 @@ def main():
     home = work / "home"
     cases = [("ask", q, [args.hearth, "ask", str(pdf), q, "--model", args.model, "--max-tokens", str(args.max_tokens), "--json"]) for q in DOCUMENT_QUESTIONS]
     cases += [("chat", p, [args.hearth, "chat", args.model, "--prompt", p, "--temp", "0", "--max-tokens", str(args.max_tokens), "--json"]) for p in CHAT_PROMPTS]
+    if args.threads:
+        cases = [(kind, prompt, cmd + ["--threads", str(args.threads)]) for kind, prompt, cmd in cases]
 
     print(f"model {Path(args.model).name}, {args.reps} runs each, interleaved; median generation tok/s")
     print(f"{'kind':5} {'prompt':60} {'none':>7} {'ngram':>7} {'ratio':>6} {'kept/proposed':>14} same")

@@ -3,9 +3,10 @@
 //! the conversation repeats token runs already in the context, so the tokens that followed the
 //! answer's last few tokens where they last appeared are proposed, and the model checks them all
 //! in one batch; under greedy decoding only the ones it would have written itself are kept.
-//! The text is the same as plain decoding's up to rounding: llama.cpp's CPU kernels do not give a
-//! token's row bit for bit the same values in a batch of several as alone, and where the model
-//! hesitates between two tokens that can tip it (bench/RESULTS.md). Drafting switches itself off
+//! The text is the same as plain decoding's up to rounding: with more than one thread, llama.cpp's
+//! one-token steps split their work between threads in another order than a batch does, and
+//! where the model hesitates between two tokens that can tip it (with one thread they agree bit
+//! for bit: bench/RESULTS.md). Drafting switches itself off
 //! for the rest of an answer when fewer than half its drafts are kept (each checked token widens
 //! the batch, which costs on a compute-bound CPU).
 
