@@ -54,8 +54,9 @@ pub struct AskArgs {
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
     /// Speculative decoding: `ngram` drafts from the passages in the prompt, which answers
     /// quote (greedy answers only; the text is the same), `none` decodes one token at a time.
-    #[arg(long, default_value = "none")]
-    draft: hearth_protocol::DraftKind,
+    /// (Without it: the model's saved setting, else none.)
+    #[arg(long)]
+    draft: Option<hearth_protocol::DraftKind>,
     #[arg(long)]
     json: bool,
 }
@@ -145,7 +146,10 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
 
     let Some(model) = &a.model else { bail!("--model is needed to answer (or --retrieve-only to print the passages)") };
     let mut engine = Engine::new()?;
-    let settings = crate::placement_args::launch_settings_for(model, &a.placement.overrides(a.ctx, a.threads))?;
+    let settings = crate::placement_args::launch_settings_for(
+        model,
+        &hearth_core::settings::SettingsOverrides { draft: a.draft, ..a.placement.overrides(a.ctx, a.threads) },
+    )?;
     let info = engine.load(model, &settings, |_| true)?;
     // Room for the answer and the chat template's own tokens.
     let budget = info.context_length.saturating_sub(a.max_tokens + 96);
@@ -160,7 +164,6 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
             seed: Some(a.seed),
             max_tokens: Some(a.max_tokens),
             reasoning_effort: a.reasoning_effort,
-            draft: Some(a.draft),
             ..Default::default()
         },
         template: TemplateChoice::Model,

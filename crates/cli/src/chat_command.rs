@@ -27,8 +27,9 @@ pub struct ChatArgs {
     /// Speculative decoding: `ngram` proposes the tokens that followed the answer's last few
     /// tokens earlier in the prompt (greedy answers only; the text is the same), `none` decodes
     /// one token at a time.
-    #[arg(long, default_value = "none")]
-    draft: hearth_protocol::DraftKind,
+    /// (Without it: the model's saved setting, else none.)
+    #[arg(long)]
+    draft: Option<hearth_protocol::DraftKind>,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -172,7 +173,10 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
     // drives their pipes while the model thinks, so it has a thread of its own.
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
     let servers = runtime.block_on(crate::tool_loop::start_servers(&a.mcp, &a.mcp_url, &a.mcp_header))?;
-    let settings = crate::placement_args::launch_settings_for(&a.model, &a.placement.overrides(a.ctx, a.threads))?;
+    let settings = crate::placement_args::launch_settings_for(
+        &a.model,
+        &hearth_core::settings::SettingsOverrides { draft: a.draft, ..a.placement.overrides(a.ctx, a.threads) },
+    )?;
     let mut engine = Engine::new()?;
     let info = engine.load(&a.model, &settings, |_| true)?;
     let mut messages = Vec::new();
@@ -188,7 +192,6 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             seed: a.seed,
             max_tokens: a.max_tokens,
             reasoning_effort: a.reasoning_effort,
-            draft: Some(a.draft),
             ..Default::default()
         };
         tools.offer(&mut sampling);

@@ -63,6 +63,7 @@ impl PlacementArgs {
             ubatch_size: self.ubatch,
             mmap: self.no_mmap.then_some(false),
             mlock: self.mlock.then_some(true),
+            draft: None,
         }
     }
 }

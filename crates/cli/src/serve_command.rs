@@ -42,6 +42,10 @@ pub struct ServeArgs {
     /// The reasoning effort (low, medium, high) of requests that name none.
     #[arg(long = "reasoning-effort")]
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
+    /// Speculative decoding for the requests' greedy answers: `ngram` (prompt lookup) or `none`
+    /// (without it: the model's saved setting, else none).
+    #[arg(long)]
+    draft: Option<hearth_protocol::DraftKind>,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -73,7 +77,10 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let settings = crate::placement_args::launch_settings_for(&a.model, &a.placement.overrides(a.ctx, a.threads))?;
+        let settings = crate::placement_args::launch_settings_for(
+            &a.model,
+            &hearth_core::settings::SettingsOverrides { draft: a.draft, ..a.placement.overrides(a.ctx, a.threads) },
+        )?;
         let engine = EngineClient::new(std::env::current_exe()?);
         let model = engine.load(&a.model, &settings, |_| {}).await.map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
         let listener = tokio::net::TcpListener::bind((a.host, a.port)).await?;

@@ -42,3 +42,30 @@ fn a_sampled_answer_takes_no_drafts_and_an_unknown_kind_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a draft is none or ngram"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The model's own setting (Settings → Model in the app) turns drafting on for its answers; a
+/// flag wins over it.
+#[test]
+fn the_models_saved_draft_setting_is_used_and_a_flag_wins() {
+    let home = tempfile::tempdir().unwrap();
+    let model = home.path().join("demo.gguf");
+    std::fs::copy(demo_model(), &model).unwrap();
+    let core = hearth_core::Core::new(hearth_store::HearthHome::at(home.path()), hearth_engine_client::EngineClient::new(hearth())).unwrap();
+    let saved = hearth_protocol::ModelSettings { draft: hearth_protocol::DraftKind::Ngram, ..Default::default() };
+    core.save_model_settings(&model.display().to_string(), &saved).unwrap();
+    drop(core);
+    let run = |flags: &[&str]| -> serde_json::Value {
+        let out = Command::new(hearth())
+            .env("HEARTH_HOME", home.path())
+            .arg("chat")
+            .arg(&model)
+            .args(["--prompt", QUOTE, "--max-tokens", "32", "--temp", "0", "--json"])
+            .args(flags)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    assert_eq!(run(&[])["draft"]["kind"], "ngram");
+    assert!(run(&["--draft", "none"])["draft"].is_null());
+}

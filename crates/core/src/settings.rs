@@ -61,6 +61,8 @@ pub struct SettingsOverrides {
     /// `Some(false)`: read the whole file into memory instead of mapping it.
     pub mmap: Option<bool>,
     pub mlock: Option<bool>,
+    /// Speculative decoding (`--draft`).
+    pub draft: Option<hearth_protocol::DraftKind>,
 }
 
 /// The settings saved for a model file: looked up by the path as given, then by its canonical
@@ -107,6 +109,7 @@ impl SettingsOverrides {
         settings.batch_size = self.batch_size.unwrap_or(settings.batch_size);
         settings.mmap = self.mmap.unwrap_or(settings.mmap);
         settings.mlock = self.mlock.unwrap_or(settings.mlock);
+        settings.draft = self.draft.unwrap_or(settings.draft);
         settings
     }
 }

@@ -189,7 +189,8 @@ impl Engine {
         let mut picker = TokenPicker::new(&req.sampling, &loaded.info.sampling_defaults, loaded.model.n_vocab(), grammar);
         // Drafts are checked by greedy agreement, so only a plain greedy answer takes them (the
         // text is then the same as without).
-        let mut drafter = (req.sampling.draft == Some(DraftKind::Ngram) && picker.is_plain_greedy() && !forced_call).then(NgramDraft::default);
+        let draft = req.sampling.draft.unwrap_or(loaded.draft);
+        let mut drafter = (draft == DraftKind::Ngram && picker.is_plain_greedy() && !forced_call).then(NgramDraft::default);
         // A forced call's text is gathered and handed over as a call at the end.
         let mut call_text = String::new();
         let vocab = loaded.model.vocab();

@@ -36,6 +36,8 @@ impl<F: FnMut(f32) -> bool + Send + 'static> LoadObserver for F {
 }
 
 pub(crate) struct LoadedModel {
+    /// The model's own speculative decoding setting (a request's `draft` wins).
+    pub draft: hearth_protocol::DraftKind,
     // Declared first so that it drops before the model it borrows.
     pub ctx: LlamaContext<'static>,
     pub model: Box<LlamaModel>,
@@ -280,7 +282,8 @@ impl Engine {
             memory_notice,
             device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
         };
-        self.loaded = Some(LoadedModel { ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window, kept });
+        self.loaded =
+            Some(LoadedModel { draft: settings.draft, ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window, kept });
         Ok(info)
     }
 

@@ -117,6 +117,11 @@ pub struct ModelSettings {
     /// llama.cpp found (its default).
     #[serde(default)]
     pub devices: Vec<String>,
+    /// Speculative decoding for this model's answers (a request's own `draft` wins): drafts from
+    /// prompt lookup, checked in one batch. Pays where a wider batch is almost free (GPUs,
+    /// unified memory); greedy answers only.
+    #[serde(default)]
+    pub draft: DraftKind,
 }
 
 impl ModelSettings {
@@ -138,6 +143,7 @@ impl Default for ModelSettings {
             ubatch_size: None,
             n_cpu_moe: None,
             devices: Vec::new(),
+            draft: DraftKind::None,
         }
     }
 }

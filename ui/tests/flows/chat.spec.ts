@@ -144,8 +144,12 @@ test("model settings apply with a reload; conversation settings are saved", asyn
   await page.getByTestId("toggle-settings").click();
   await page.getByTestId("context-length").fill("2048");
   await page.getByTestId("kv-cache-type").selectOption("q8_0");
+  await page.getByTestId("draft").selectOption("ngram");
+  await page.getByTestId("draft").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: "test-results/model-settings.png" });
   await page.getByTestId("apply-model").click();
   await expect(page.getByTestId("model-bar")).toContainText("ctx 2048");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.draft)).toBe("ngram");
   await page.getByTestId("system-prompt").fill("Answer in French.");
   await page.getByTestId("temperature").fill("0");
   await page.getByTestId("save-conversation").click();

@@ -216,7 +216,7 @@ export function installFakeBackend() {
         return { status: status(), notice: `${death}. Hearth restarted the engine and reloaded the model; the conversation is kept.`, error: null };
       }
       case "model_settings":
-        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null, devices: [] };
+        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null, devices: [], draft: "none" };
       case "watch_hardware": {
         // A recorded snapshot, then the same machine with a DIMM running hot.
         const first = strixHalo as HardwareSnapshot;
@@ -251,6 +251,7 @@ export function installFakeBackend() {
         return (window as any).__fake.nextPick ?? null;
       case "load_model": {
         (window as any).__fake.lastLoadPath = args.path;
+        (window as any).__fake.lastLoadSettings = args.settings;
         if (args.path.includes("broken")) {
           throw { code: "INVALID_MODEL", message: "broken.gguf is not a usable GGUF model: the file is truncated: tensor blk.0.attn_q.weight ends at byte 9000000 but the file has 4096 bytes" };
         }

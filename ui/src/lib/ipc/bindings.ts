@@ -66,7 +66,13 @@ n_cpu_moe: number | null,
  * llama-server's `--device`); `["CPU"]` keeps every layer on the CPU. Empty: every GPU
  * llama.cpp found (its default).
  */
-devices: Array<string>, };
+devices: Array<string>, 
+/**
+ * Speculative decoding for this model's answers (a request's own `draft` wins): drafts from
+ * prompt lookup, checked in one batch. Pays where a wider batch is almost free (GPUs,
+ * unified memory); greedy answers only.
+ */
+draft: DraftKind, };
 
 export type SamplingSettings = { 
 /**
