@@ -122,6 +122,8 @@ fn messages_from_before_the_index_are_found() {
         let raw = rusqlite::Connection::open(&path).unwrap();
         raw.execute_batch(
             "DROP TRIGGER messages_fts_ai; DROP TRIGGER messages_fts_ad; DROP TRIGGER messages_fts_au; DROP TABLE messages_fts;
+             ALTER TABLE messages DROP COLUMN tool_calls_json; ALTER TABLE messages DROP COLUMN tool_json;
+             ALTER TABLE conversations DROP COLUMN tools_json;
              PRAGMA user_version = 5;",
         )
         .unwrap();
@@ -153,6 +155,8 @@ fn russian_chunks_are_found_by_other_inflections_old_ones_too() {
              CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN INSERT INTO chunks_fts(chunks_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
              INSERT INTO documents (id, sha256, name, path, kind, pages, tokens, created_at) VALUES (1, 'aa', 'guide.pdf', '/g.pdf', 'pdf', 1, 9, 0);
              INSERT INTO chunks (document_id, page, start, tokens, text) VALUES (1, 1, 0, 9, 'Движущая сила — дружественное сотрудничество добровольцев.');
+             ALTER TABLE messages DROP COLUMN tool_calls_json; ALTER TABLE messages DROP COLUMN tool_json;
+             ALTER TABLE conversations DROP COLUMN tools_json;
              PRAGMA user_version = 6;",
         )
         .unwrap();
@@ -171,4 +175,43 @@ fn russian_chunks_are_found_by_other_inflections_old_ones_too() {
     let raw = rusqlite::Connection::open(&path).unwrap();
     let left: i64 = raw.query_row("SELECT count(*) FROM chunks_fts", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 0, "no index row outlives its chunk");
+}
+
+/// Issue 19: an answer's tool calls, the `tool` message answering each, and a conversation's
+/// tools are kept across reopening, and the model sees the calls and their results paired.
+#[test]
+fn tool_calls_and_their_results_are_kept_and_paired_in_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hearth.db");
+    let s = Store::open(&path).unwrap();
+    let c = s.create_conversation("tools").unwrap();
+    let tools = hearth_store::ConversationTools {
+        servers: vec!["files".into()],
+        off: vec!["files/write_file".into()],
+        required: true,
+        documents: Some(false),
+    };
+    s.set_conversation_tools(c.id, &tools).unwrap();
+    s.add_message(c.id, Role::User, "What is in todo.txt?", MessageStatus::Complete, None).unwrap();
+    let a = s.add_message(c.id, Role::Assistant, "", MessageStatus::Complete, Some("m")).unwrap();
+    let call = hearth_protocol::ToolCall { name: "read_text_file".into(), arguments: r#"{"path":"todo.txt"}"#.into(), id: Some("call_1".into()) };
+    s.set_tool_calls(a.id, std::slice::from_ref(&call)).unwrap();
+    let result = hearth_store::ToolResult {
+        call_id: "call_1".into(),
+        name: call.name.clone(),
+        arguments: call.arguments.clone(),
+        server: "files".into(),
+        outcome: hearth_store::ToolOutcome::Ran,
+    };
+    s.add_tool_result(c.id, &result, "buy flour").unwrap();
+    drop(s);
+
+    let s = Store::open(&path).unwrap();
+    assert_eq!(s.conversation(c.id).unwrap().tools, tools);
+    let messages = s.messages(c.id).unwrap();
+    assert_eq!(messages[1].tool_calls, [call.clone()]);
+    assert_eq!(messages[2].tool_result.as_ref(), Some(&result));
+    let history = s.chat_history(c.id).unwrap();
+    assert_eq!(history[1].tool_calls, [call]);
+    assert_eq!((history[2].role, history[2].tool_call_id.as_deref(), history[2].content.as_str()), (Role::Tool, Some("call_1"), "buy flour"));
 }
