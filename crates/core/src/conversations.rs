@@ -12,6 +12,15 @@ use hearth_store::{Conversation, Message, MessageHit};
 
 use crate::{Core, CoreError, Result};
 
+/// What one answer of a turn is offered: the tools, a forced call, and the passages a document
+/// search returned earlier in the turn (its citations are matched against them too).
+#[derive(Default)]
+pub(crate) struct RoundOffer {
+    pub tools: Option<Vec<serde_json::Value>>,
+    pub constraint: Option<hearth_protocol::OutputConstraint>,
+    pub extra_sources: Vec<hearth_store::Passage>,
+}
+
 impl Core {
     pub fn list_conversations(&self, query: Option<&str>) -> Result<Vec<Conversation>> {
         let store = self.store.lock();
@@ -76,9 +85,7 @@ impl Core {
         &self,
         conversation_id: i64,
         action: TurnAction,
-        tools: Option<Vec<serde_json::Value>>,
-        constraint: Option<hearth_protocol::OutputConstraint>,
-        extra_sources: Vec<hearth_store::Passage>,
+        offer: RoundOffer,
         stop: &Arc<AtomicBool>,
         on_event: &mut impl FnMut(TurnEvent),
     ) -> Result<Message> {
@@ -88,7 +95,15 @@ impl Core {
         };
         let query_embedding = self.query_embedding(conversation_id, &action).await?;
         let mut my_generation = None;
-        let model = TurnModel { name: Some(&model_name), context_length, query_embedding, stop: Some(stop), tools, constraint, extra_sources };
+        let model = TurnModel {
+            name: Some(&model_name),
+            context_length,
+            query_embedding,
+            stop: Some(stop),
+            tools: offer.tools,
+            constraint: offer.constraint,
+            extra_sources: offer.extra_sources,
+        };
         let result = run_turn(&self.store, &self.engine, conversation_id, action, model, |ev| {
             if let TurnEvent::Started { generation_id, .. } = &ev {
                 my_generation = Some(*generation_id);

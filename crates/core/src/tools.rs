@@ -497,7 +497,8 @@ impl Core {
         let mut found = Vec::new();
         loop {
             let (tools, constraint) = set.offer(round, withheld);
-            let message = self.round(conversation_id, action, tools, constraint, found.clone(), stop, on_event).await?;
+            let offer = crate::conversations::RoundOffer { tools, constraint, extra_sources: found.clone() };
+            let message = self.round(conversation_id, action, offer, stop, on_event).await?;
             if set.is_empty() || withheld || message.tool_calls.is_empty() || message.status != MessageStatus::Complete {
                 return Ok(message);
             }

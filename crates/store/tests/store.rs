@@ -209,7 +209,7 @@ fn tool_calls_and_their_results_are_kept_and_paired_in_the_history() {
     let s = Store::open(&path).unwrap();
     assert_eq!(s.conversation(c.id).unwrap().tools, tools);
     let messages = s.messages(c.id).unwrap();
-    assert_eq!(messages[1].tool_calls, [call.clone()]);
+    assert_eq!(messages[1].tool_calls, std::slice::from_ref(&call));
     assert_eq!(messages[2].tool_result.as_ref(), Some(&result));
     let history = s.chat_history(c.id).unwrap();
     assert_eq!(history[1].tool_calls, [call]);
