@@ -38,6 +38,11 @@ pub struct SendArgs {
     /// Documents bar does; repeat for more.
     #[arg(long = "attach", value_name = "FILE")]
     attach: Vec<PathBuf>,
+    /// Allow every tool call of the conversation's MCP servers (Settings → Tools in this
+    /// conversation) without asking. Without it each call is asked about on the terminal, and
+    /// with no terminal to ask on, refused.
+    #[arg(long)]
+    yes: bool,
     /// Print the final message as JSON, with `ttft_ms`, `prompt_tokens` and `cached_tokens`
     /// (prompt tokens restored from the conversation's kept state rather than decoded).
     #[arg(long)]
@@ -140,6 +145,20 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
             }
             TurnEvent::Token { text, part: TextPart::Reasoning } if stream_text => eprint!("{text}"),
             TurnEvent::ContextTrimmed { dropped_messages } => eprintln!("[{dropped_messages} old messages dropped to fit]"),
+            // The app's approval card, on the terminal: the turn waits for the answer.
+            TurnEvent::ToolApproval { approval_id, call, server } => {
+                let answer = tool_approval(&call, &server, a.yes);
+                if let Err(e) = core.answer_tool_call(approval_id, answer) {
+                    eprintln!("[{}]", e.payload().message);
+                }
+            }
+            TurnEvent::ToolResult { message } => {
+                if let Some(r) = &message.tool_result {
+                    let head: String = message.content.chars().take(200).collect();
+                    eprintln!("[{} ({}) {:?}: {head}]", r.name, r.server, r.outcome);
+                }
+            }
+            TurnEvent::ToolNotice { text } => eprintln!("[{text}]"),
             _ => {}
         })
         .await
@@ -161,6 +180,27 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         eprintln!("[conversation {conversation}, message {}, {:?}]", message.id, message.status);
     }
     Ok(())
+}
+
+/// `--yes`, or the user's answer on the terminal; with no terminal to ask on, no.
+fn tool_approval(call: &hearth_protocol::ToolCall, server: &str, yes: bool) -> hearth_core::ToolApproval {
+    use std::io::{BufRead, IsTerminal};
+    if yes {
+        return hearth_core::ToolApproval::Once;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("[{} was not run: there is no terminal to ask on (pass --yes to allow every call)]", call.name);
+        return hearth_core::ToolApproval::Deny;
+    }
+    eprint!("Run {} from {server} with {}? [y]es once, [a]lways for this tool, [N]o: ", call.name, call.arguments);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    match answer.trim().to_lowercase().as_str() {
+        "y" | "yes" => hearth_core::ToolApproval::Once,
+        "a" | "always" => hearth_core::ToolApproval::Always,
+        _ => hearth_core::ToolApproval::Deny,
+    }
 }
 
 /// `CODE: message`, as the CLI has always reported the engine's errors.

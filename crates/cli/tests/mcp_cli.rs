@@ -146,3 +146,55 @@ fn a_streamable_http_server_takes_a_forced_call_with_its_token() {
     let sum = args["a"].as_i64().unwrap() + args["b"].as_i64().unwrap();
     assert_eq!(first["result"], sum.to_string(), "{out}");
 }
+
+/// `hearth send` runs the app's turn, tools included: in a conversation that offers an MCP
+/// server's tools, a call is refused when there is no terminal to ask on and no `--yes` (the
+/// turn still ends with an answer), and runs with `--yes`; both are stored in the conversation.
+#[test]
+fn hearth_send_asks_before_a_conversations_tool_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let conversation = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap().block_on(async {
+        let core = hearth_core::Core::new(hearth_store::HearthHome::at(home.path()), hearth_engine_client::EngineClient::new(hearth())).unwrap();
+        let added = core
+            .add_mcp_server(hearth_core::NewMcpServer {
+                name: "everything".into(),
+                command: Some(server_bin("mcp-server-everything")),
+                url: None,
+                headers: vec![],
+                token: None,
+            })
+            .await
+            .unwrap();
+        let c = core.create_conversation().unwrap();
+        let greedy = hearth_protocol::SamplingSettings { temperature: Some(0.0), max_tokens: Some(64), ..Default::default() };
+        core.update_conversation(c.id, "", &greedy, &hearth_protocol::TemplateChoice::Model).unwrap();
+        let off = added.tools.iter().filter(|t| t.name != "echo").map(|t| format!("everything/{}", t.name)).collect();
+        core.set_conversation_tools(
+            c.id,
+            &hearth_store::ConversationTools { servers: vec!["everything".into()], off, required: true, documents: None },
+        )
+        .unwrap();
+        core.shutdown().await;
+        c.id
+    });
+    let send = |extra: &[&str]| {
+        let out = Command::new(hearth())
+            .env("HEARTH_HOME", home.path())
+            .args(["send", "Call echo with the message \"lantern\".", "--conversation", &conversation.to_string(), "--json"])
+            .arg("--model")
+            .arg(demo_model())
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let refused = send(&[]);
+    assert!(refused.contains("echo was not run: there is no terminal to ask on"), "{refused}");
+    send(&["--yes"]);
+    let store = hearth_store::Store::open(&hearth_store::HearthHome::at(home.path()).database()).unwrap();
+    let outcomes: Vec<_> = store.messages(conversation).unwrap().into_iter().filter_map(|m| m.tool_result.map(|r| r.outcome)).collect();
+    assert_eq!(outcomes.first(), Some(&hearth_store::ToolOutcome::Denied), "{outcomes:?}");
+    assert!(outcomes.contains(&hearth_store::ToolOutcome::Ran), "{outcomes:?}");
+}

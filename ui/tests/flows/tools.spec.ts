@@ -41,6 +41,11 @@ test("tool calls wait for approval: deny, allow once, always", async ({ page }) 
   await expect(approval).toContainText("The model wants to run read_text_file from files");
   await expect(approval.getByTestId("tool-approval-args")).toContainText('"path": "/home/me/notes/todo.txt"');
   await page.screenshot({ path: "test-results/tools-approval.png" });
+  // The card belongs to its conversation: not shown in another one, shown again on return.
+  await page.getByTestId("new-chat").click();
+  await expect(approval).toHaveCount(0);
+  await page.getByTestId("conversation-item").filter({ hasText: "Hello" }).locator("button").first().click();
+  await expect(approval).toHaveCount(1);
   await approval.getByTestId("deny").click();
   await expect(approval).toHaveCount(0);
   await expect(page.getByTestId("message").last()).toContainText("the call was not allowed");

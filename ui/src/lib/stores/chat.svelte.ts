@@ -20,8 +20,11 @@ class ChatStore {
   streamingId = $state<number | null>(null);
   notice = $state<string | null>(null);
   error = $state<ErrorPayload | null>(null);
-  /** Tool calls waiting for the user's answer (allow once, always, deny). */
-  approvals = $state<{ approval_id: number; call: ToolCall; server: string }[]>([]);
+  /** Tool calls waiting for the user's answer (allow once, always, deny), with the conversation
+   * whose turn asked (shown only there). */
+  approvals = $state<{ approval_id: number; call: ToolCall; server: string; conversation_id: number | null }[]>([]);
+  /** The conversation whose turn is running. */
+  private turnConversation: number | null = null;
   /** Said by a live region to screen readers when an answer ends. */
   announcement = $state("");
   /** Called after messages change (the view scrolls to the end). */
@@ -116,7 +119,7 @@ class ChatStore {
   onTurnEvent = (e: TurnEvent) => {
     switch (e.kind) {
       case "tool_approval":
-        this.approvals = [...this.approvals, { approval_id: e.approval_id, call: e.call, server: e.server }];
+        this.approvals = [...this.approvals, { approval_id: e.approval_id, call: e.call, server: e.server, conversation_id: this.turnConversation }];
         break;
       case "tool_result":
         this.messages = [...this.messages, e.message];
@@ -176,6 +179,7 @@ class ChatStore {
   };
 
   async runTurn(start: () => Promise<Message>) {
+    this.turnConversation = this.activeId;
     this.busy = true;
     this.error = null;
     this.notice = null;
