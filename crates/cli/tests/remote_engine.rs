@@ -144,6 +144,44 @@ async fn a_remote_server_answers_like_a_local_engine() {
     assert!(message.contains("refused the API key"), "{message}");
 }
 
+/// Issue 19 with a remote model: the conversation's tools go to the server, which renders them,
+/// holds a named call to its schema and streams it back; the call arrives as the same
+/// `ToolCall` event a local engine sends, and its result goes back as a `tool` message.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_server_is_offered_tools_and_its_calls_come_back_as_events() {
+    let server = serve_demo(&[]);
+    let endpoint = Endpoint::new(&server.url, None).unwrap();
+    let models = hearth_remote_models(&endpoint).await;
+    let engine = remote_engine(endpoint, &models[0]);
+    let echo = serde_json::json!({"type": "function", "function": {"name": "echo", "description": "Echoes the message",
+        "parameters": {"type": "object", "properties": {"message": {"type": "string", "maxLength": 40}}, "required": ["message"]}}});
+    let sampling = SamplingSettings {
+        temperature: Some(0.0),
+        max_tokens: Some(64),
+        tools: Some(vec![echo]),
+        constraint: Some(hearth_protocol::OutputConstraint::ToolCall { names: vec!["echo".into()] }),
+        ..Default::default()
+    };
+    let messages = vec![ChatMessage::new(Role::User, "Call echo with the message \"lantern\".")];
+    let mut stream =
+        engine.request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model, keep_state_as: None }).await.unwrap();
+    let mut calls = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(60), stream.next()).await.expect("an event within a minute") {
+            Some(Event::ToolCall { call, .. }) => calls.push(call),
+            Some(Event::Done { .. }) => break,
+            Some(Event::Error { error, .. }) => panic!("{error:?}"),
+            Some(_) => {}
+            None => panic!("the stream ended without Done"),
+        }
+    }
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    assert_eq!(calls[0].name, "echo");
+    assert!(calls[0].id.as_deref().is_some_and(|id| id.starts_with("call_")), "{calls:?}");
+    let args: serde_json::Value = serde_json::from_str(&calls[0].arguments).unwrap();
+    assert!(args["message"].is_string(), "the server held the arguments to the schema: {args}");
+}
+
 /// The same path as `a_remote_server_answers_like_a_local_engine`, against llama.cpp's own server.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs llama-server: scripts/llama-server-test.sh builds it from the vendored llama.cpp and runs this"]

@@ -10,7 +10,7 @@ use std::time::Instant;
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use hearth_protocol::reasoning::Piece;
-use hearth_protocol::{ChatMessage, Event, GenerationStats, ReasoningParser, SamplingSettings, StopReason, TextPart};
+use hearth_protocol::{ChatMessage, Event, GenerationStats, OutputConstraint, ReasoningParser, SamplingSettings, StopReason, TextPart};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
@@ -29,13 +29,47 @@ impl RemoteGeneration {
     }
 }
 
+/// A message in OpenAI's shape: an answer's tool calls, and the call a `tool` message answers.
+fn message_json(m: &ChatMessage) -> Value {
+    let mut v = json!({ "role": m.role.as_str(), "content": m.content });
+    if !m.tool_calls.is_empty() {
+        v["tool_calls"] = m
+            .tool_calls
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let id = c.id.clone().unwrap_or_else(|| format!("call_{i}"));
+                json!({"id": id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}})
+            })
+            .collect();
+    }
+    if let Some(id) = &m.tool_call_id {
+        v["tool_call_id"] = json!(id);
+    }
+    v
+}
+
 fn request_body(model: &str, messages: &[ChatMessage], s: &SamplingSettings) -> Value {
     let mut body = json!({
         "model": model,
-        "messages": messages.iter().map(|m| json!({ "role": m.role.as_str(), "content": m.content })).collect::<Vec<_>>(),
+        "messages": messages.iter().map(message_json).collect::<Vec<_>>(),
         "stream": true,
         "stream_options": { "include_usage": true },
     });
+    // Tools go to the server as OpenAI defines them: it renders them and parses the calls.
+    if let Some(tools) = s.tools.as_ref().filter(|t| !t.is_empty()) {
+        body["tools"] = json!(tools);
+    }
+    match &s.constraint {
+        Some(OutputConstraint::ToolCall { names }) if names.len() == 1 => {
+            body["tool_choice"] = json!({"type": "function", "function": {"name": names[0]}});
+        }
+        Some(OutputConstraint::ToolCall { .. }) => body["tool_choice"] = json!("required"),
+        Some(OutputConstraint::Json { schema }) => {
+            body["response_format"] = json!({"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}});
+        }
+        None => {}
+    }
     let fields = [
         ("temperature", s.temperature.map(|v| json!(v))),
         ("top_p", s.top_p.map(|v| json!(v))),
@@ -88,6 +122,8 @@ struct Answer {
     usage: Option<(u32, u32)>,
     /// llama-server's own speeds (`timings`), when it sends them.
     server_speeds: Option<(f64, f64)>,
+    /// Tool calls streamed in pieces (`delta.tool_calls`, by index): id, name, arguments so far.
+    calls: Vec<(Option<String>, String, String)>,
 }
 
 impl Answer {
@@ -101,6 +137,7 @@ impl Answer {
             content: ReasoningParser::new(),
             usage: None,
             server_speeds: None,
+            calls: Vec::new(),
         }
     }
 
@@ -146,6 +183,23 @@ impl Answer {
         if let Some(content) = delta["content"].as_str().filter(|c| !c.is_empty()) {
             let pieces = self.content.push(content);
             self.send(pieces);
+        }
+        // A call's first piece has its id and name; later ones add to its arguments.
+        for piece in delta["tool_calls"].as_array().into_iter().flatten() {
+            let index = piece["index"].as_u64().unwrap_or(self.calls.len() as u64) as usize;
+            while self.calls.len() <= index {
+                self.calls.push((None, String::new(), String::new()));
+            }
+            let call = &mut self.calls[index];
+            if let Some(id) = piece["id"].as_str() {
+                call.0 = Some(id.to_string());
+            }
+            if let Some(name) = piece["function"]["name"].as_str() {
+                call.1.push_str(name);
+            }
+            if let Some(arguments) = piece["function"]["arguments"].as_str() {
+                call.2.push_str(arguments);
+            }
         }
         match choice["finish_reason"].as_str() {
             Some("length") => Some(StopReason::MaxTokens),
@@ -210,6 +264,13 @@ impl Answer {
     fn finish(mut self, outcome: Result<StopReason, RemoteError>) {
         let rest = self.content.finish();
         self.send(rest);
+        if outcome.is_ok() {
+            for (id, name, arguments) in std::mem::take(&mut self.calls) {
+                if !name.is_empty() {
+                    let _ = self.events.send(Event::ToolCall { id: self.id, call: hearth_protocol::ToolCall { name, arguments, id } });
+                }
+            }
+        }
         let event = match outcome {
             Ok(stop_reason) => Event::Done { id: self.id, stats: self.stats(stop_reason) },
             Err(e) => Event::Error { id: Some(self.id), error: e.payload() },
@@ -250,6 +311,50 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tools reach the server in OpenAI's shape (a named choice, earlier calls and their
+    /// results paired by id), and calls streamed in pieces come back whole, in order.
+    #[test]
+    fn tools_go_out_as_openai_defines_them_and_streamed_calls_come_back_whole() {
+        let tool = json!({"type": "function", "function": {"name": "echo", "parameters": {"type": "object"}}});
+        let sampling = SamplingSettings {
+            tools: Some(vec![tool.clone()]),
+            constraint: Some(OutputConstraint::ToolCall { names: vec!["echo".into()] }),
+            ..Default::default()
+        };
+        let call = hearth_protocol::ToolCall { name: "echo".into(), arguments: r#"{"message":"hi"}"#.into(), id: Some("call_9".into()) };
+        let answered = ChatMessage { tool_calls: vec![call], ..ChatMessage::new(hearth_protocol::Role::Assistant, "") };
+        let result = ChatMessage { tool_call_id: Some("call_9".into()), ..ChatMessage::new(hearth_protocol::Role::Tool, "Echo: hi") };
+        let body = request_body("m", &[ChatMessage::new(hearth_protocol::Role::User, "Echo hi"), answered, result], &sampling);
+        assert_eq!(body["tools"], json!([tool]));
+        assert_eq!(body["tool_choice"], json!({"type": "function", "function": {"name": "echo"}}));
+        assert_eq!(
+            body["messages"][1]["tool_calls"][0],
+            json!({"id": "call_9", "type": "function", "function": {"name": "echo", "arguments": "{\"message\":\"hi\"}"}})
+        );
+        assert_eq!(body["messages"][2]["tool_call_id"], "call_9");
+        let required = SamplingSettings { constraint: Some(OutputConstraint::ToolCall { names: vec!["a".into(), "b".into()] }), ..sampling };
+        assert_eq!(request_body("m", &[], &required)["tool_choice"], "required");
+
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut a = Answer::new(3, tx);
+        a.chunk(&json!({"choices": [{"delta": {"tool_calls": [{"index": 0, "id": "call_a", "type": "function", "function": {"name": "echo", "arguments": ""}}]}}]}));
+        a.chunk(&json!({"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "{\"message\": "}}]}}]}));
+        a.chunk(&json!({"choices": [{"delta": {"tool_calls": [{"index": 0, "function": {"arguments": "\"hi\"}"}}]}}]}));
+        a.chunk(&json!({"choices": [{"delta": {"tool_calls": [{"index": 1, "id": "call_b", "function": {"name": "echo", "arguments": "{}"}}]}}]}));
+        assert_eq!(a.chunk(&json!({"choices": [{"delta": {}, "finish_reason": "tool_calls"}]})), Some(StopReason::EndOfTurn));
+        a.finish(Ok(StopReason::EndOfTurn));
+        let calls: Vec<_> = std::iter::from_fn(|| rx.try_recv().ok())
+            .filter_map(|ev| match ev {
+                Event::ToolCall { call, .. } => Some((call.id.unwrap(), call.name, call.arguments)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            calls,
+            [("call_a".to_string(), "echo".to_string(), "{\"message\": \"hi\"}".to_string()), ("call_b".into(), "echo".into(), "{}".into())]
+        );
+    }
 
     #[test]
     fn reasoning_sent_apart_stays_apart_and_usage_is_read() {
