@@ -8,7 +8,7 @@
 pub mod summary;
 mod turn;
 
-pub use turn::{run_turn, state_tag, QueryEmbedding, SharedStore, TurnAction, TurnError, TurnEvent, TurnModel, SAVE_INTERVAL};
+pub use turn::{retrieve, run_turn, state_tag, QueryEmbedding, SharedStore, TurnAction, TurnError, TurnEvent, TurnModel, SAVE_INTERVAL};
 
 pub fn typescript_declarations() -> Vec<String> {
     use ts_rs::TS;

@@ -425,16 +425,28 @@ fn document_prompt(
     } else {
         // Eight passages of ~256 tokens: enough to answer from, and a prompt a small machine
         // evaluates in seconds rather than a minute.
-        let bm25 = s.search_chunks(question, &ids, 20)?;
-        match query_embedding {
-            Some(q) => {
-                let dense = s.nearest_chunks(&ids, &q.model, &q.vector, 20)?;
-                hearth_documents::hybrid::fuse(&[&bm25, &dense], 8)
-            }
-            None => bm25.into_iter().take(8).collect(),
-        }
+        retrieve(s, &ids, question, query_embedding, 8)?
     };
     Ok((hearth_documents::question_prompt(question, &passages, budget, &counter), whole))
+}
+
+/// The `limit` passages of `documents` that best match `query`, best first: BM25, fused with
+/// embedding similarity when the query has an embedding (each ranking 20 deep).
+pub fn retrieve(
+    s: &Store,
+    documents: &[i64],
+    query: &str,
+    query_embedding: Option<&QueryEmbedding>,
+    limit: usize,
+) -> Result<Vec<hearth_store::Passage>, StoreError> {
+    let bm25 = s.search_chunks(query, documents, 20)?;
+    Ok(match query_embedding {
+        Some(q) => {
+            let dense = s.nearest_chunks(documents, &q.model, &q.vector, 20)?;
+            hearth_documents::hybrid::fuse(&[&bm25, &dense], limit)
+        }
+        None => bm25.into_iter().take(limit).collect(),
+    })
 }
 
 #[cfg(test)]

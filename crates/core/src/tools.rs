@@ -267,9 +267,8 @@ impl Core {
         let headers: Vec<String> = new.headers.iter().map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect();
         let stored = StoredMcpServer { name: name.clone(), command, url, headers, has_token: token.is_some(), always: Vec::new() };
         let server = self.launch(&stored, token.clone()).await.map_err(|e| mcp_error(&e))?;
-        if let Some(old) = self.mcp.running.lock().await.insert(name.clone(), Arc::new(server)) {
-            drop(old);
-        }
+        // A server of the same name that was running is dropped, which ends it.
+        self.mcp.running.lock().await.insert(name.clone(), Arc::new(server));
         self.mcp.failures.lock().remove(&name);
         match &token {
             Some(t) => {
@@ -470,14 +469,7 @@ impl Core {
         let embedding = self.query_embedding(conversation_id, &TurnAction::Send { text: query.clone() }).await.ok().flatten();
         let store = self.store.lock();
         let ids: Vec<i64> = store.conversation_documents(conversation_id)?.iter().map(|d| d.id).collect();
-        let bm25 = store.search_chunks(&query, &ids, 20)?;
-        Ok(match embedding {
-            Some(q) => {
-                let dense = store.nearest_chunks(&ids, &q.model, &q.vector, 20)?;
-                hearth_documents::hybrid::fuse(&[&bm25, &dense], DOCUMENT_TOOL_PASSAGES)
-            }
-            None => bm25.into_iter().take(DOCUMENT_TOOL_PASSAGES).collect(),
-        })
+        Ok(hearth_conversation::retrieve(&store, &ids, &query, embedding.as_ref(), DOCUMENT_TOOL_PASSAGES)?)
     }
 
     /// A turn with the conversation's tools: each answer that calls tools has its calls asked
