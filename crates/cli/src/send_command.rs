@@ -147,7 +147,7 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
             TurnEvent::ContextTrimmed { dropped_messages } => eprintln!("[{dropped_messages} old messages dropped to fit]"),
             // The app's approval card, on the terminal: the turn waits for the answer.
             TurnEvent::ToolApproval { approval_id, call, server } => {
-                let answer = tool_approval(&call, &server, a.yes);
+                let answer = crate::tool_loop::ask_on_terminal(&call, Some(&server), a.yes);
                 if let Err(e) = core.answer_tool_call(approval_id, answer) {
                     eprintln!("[{}]", e.payload().message);
                 }
@@ -180,27 +180,6 @@ async fn send(a: SendArgs) -> anyhow::Result<()> {
         eprintln!("[conversation {conversation}, message {}, {:?}]", message.id, message.status);
     }
     Ok(())
-}
-
-/// `--yes`, or the user's answer on the terminal; with no terminal to ask on, no.
-fn tool_approval(call: &hearth_protocol::ToolCall, server: &str, yes: bool) -> hearth_core::ToolApproval {
-    use std::io::{BufRead, IsTerminal};
-    if yes {
-        return hearth_core::ToolApproval::Once;
-    }
-    if !std::io::stdin().is_terminal() {
-        eprintln!("[{} was not run: there is no terminal to ask on (pass --yes to allow every call)]", call.name);
-        return hearth_core::ToolApproval::Deny;
-    }
-    eprint!("Run {} from {server} with {}? [y]es once, [a]lways for this tool, [N]o: ", call.name, call.arguments);
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    let _ = std::io::stdin().lock().read_line(&mut answer);
-    match answer.trim().to_lowercase().as_str() {
-        "y" | "yes" => hearth_core::ToolApproval::Once,
-        "a" | "always" => hearth_core::ToolApproval::Always,
-        _ => hearth_core::ToolApproval::Deny,
-    }
 }
 
 /// `CODE: message`, as the CLI has always reported the engine's errors.

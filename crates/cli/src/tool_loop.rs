@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::io::{BufRead, IsTerminal, Write};
 
+use hearth_core::ToolApproval;
 use hearth_mcp::{McpServer, CALL_TIMEOUT, START_TIMEOUT};
 use hearth_protocol::{ChatMessage, OutputConstraint, Role, SamplingSettings, ToolCall};
 use serde_json::{json, Value};
@@ -186,24 +187,16 @@ impl<'s> ToolLoop<'s> {
 
     /// `--yes`, a tool allowed always, or the user's answer on the terminal.
     fn allowed(&mut self, call: &ToolCall) -> bool {
-        if self.yes || self.always.contains(&call.name) {
+        if self.always.contains(&call.name) {
             return true;
         }
-        if !std::io::stdin().is_terminal() {
-            eprintln!("[{} was not run: there is no terminal to ask on (pass --yes to allow every call)]", call.name);
-            return false;
-        }
-        eprint!("Run {} with {}? [y]es once, [a]lways for this tool, [N]o: ", call.name, call.arguments);
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        let _ = std::io::stdin().lock().read_line(&mut answer);
-        match answer.trim().to_lowercase().as_str() {
-            "y" | "yes" => true,
-            "a" | "always" => {
+        match ask_on_terminal(call, None, self.yes) {
+            ToolApproval::Once => true,
+            ToolApproval::Always => {
                 self.always.insert(call.name.clone());
                 true
             }
-            _ => false,
+            ToolApproval::Deny => false,
         }
     }
 
@@ -221,6 +214,28 @@ impl<'s> ToolLoop<'s> {
 
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
+    }
+}
+
+/// `--yes`, or the user's answer on the terminal (yes once, always for this tool, no); with no
+/// terminal to ask on, no. For `hearth chat --mcp` and `hearth send` alike.
+pub fn ask_on_terminal(call: &ToolCall, server: Option<&str>, yes: bool) -> ToolApproval {
+    if yes {
+        return ToolApproval::Once;
+    }
+    if !std::io::stdin().is_terminal() {
+        eprintln!("[{} was not run: there is no terminal to ask on (pass --yes to allow every call)]", call.name);
+        return ToolApproval::Deny;
+    }
+    let from = server.map(|s| format!(" from {s}")).unwrap_or_default();
+    eprint!("Run {}{from} with {}? [y]es once, [a]lways for this tool, [N]o: ", call.name, call.arguments);
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    match answer.trim().to_lowercase().as_str() {
+        "y" | "yes" => ToolApproval::Once,
+        "a" | "always" => ToolApproval::Always,
+        _ => ToolApproval::Deny,
     }
 }
 
