@@ -64,6 +64,7 @@ impl PlacementArgs {
             mmap: self.no_mmap.then_some(false),
             mlock: self.mlock.then_some(true),
             draft: None,
+            parallel: None,
         }
     }
 }

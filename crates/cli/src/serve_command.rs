@@ -1,4 +1,4 @@
-//! `hearth serve MODEL.gguf [--port 8080] [--host 127.0.0.1] [--api-key K] [--allow-remote]`:
+//! `hearth serve MODEL.gguf [--port 8080] [--host 127.0.0.1] [--api-key K] [--allow-remote] [--parallel N]`:
 //! the OpenAI-compatible API (crate `hearth-openai-api`) over an engine process with the model
 //! loaded (with the settings the app saved for the file, each flag winning).
 //! Loopback only unless `--allow-remote` is given with a non-loopback `--host`. Prints
@@ -46,6 +46,10 @@ pub struct ServeArgs {
     /// (without it: the model's saved setting, else none).
     #[arg(long)]
     draft: Option<hearth_protocol::DraftKind>,
+    /// Answers generated side by side (1-64): the clients share the context (`--ctx` is the
+    /// total, as llama-server's `-c` with `-np`), their steps batched together.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    parallel: Option<u32>,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -79,7 +83,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     rt.block_on(async move {
         let settings = crate::placement_args::launch_settings_for(
             &a.model,
-            &hearth_core::settings::SettingsOverrides { draft: a.draft, ..a.placement.overrides(a.ctx, a.threads) },
+            &hearth_core::settings::SettingsOverrides { draft: a.draft, parallel: a.parallel, ..a.placement.overrides(a.ctx, a.threads) },
         )?;
         let engine = EngineClient::new(std::env::current_exe()?);
         let model = engine.load(&a.model, &settings, |_| {}).await.map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
@@ -87,6 +91,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         println!("listening on http://{}", listener.local_addr()?);
         let api = hearth_openai_api::Api::new(engine, model.name, key, a.allow_remote);
         api.set_max_waiting(a.queue);
+        api.set_parallel(settings.parallel.unwrap_or(1) as usize);
         api.set_default_reasoning_effort(a.reasoning_effort);
         api.set_write_timeout(std::time::Duration::from_secs(a.write_timeout.max(1)));
         let idle = std::time::Duration::from_secs(a.idle_timeout.max(1));

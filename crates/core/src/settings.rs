@@ -63,6 +63,8 @@ pub struct SettingsOverrides {
     pub mlock: Option<bool>,
     /// Speculative decoding (`--draft`).
     pub draft: Option<hearth_protocol::DraftKind>,
+    /// Answers side by side (`hearth serve --parallel`).
+    pub parallel: Option<u32>,
 }
 
 /// The settings saved for a model file: looked up by the path as given, then by its canonical
@@ -110,6 +112,9 @@ impl SettingsOverrides {
         settings.mmap = self.mmap.unwrap_or(settings.mmap);
         settings.mlock = self.mlock.unwrap_or(settings.mlock);
         settings.draft = self.draft.unwrap_or(settings.draft);
+        if self.parallel.is_some() {
+            settings.parallel = self.parallel;
+        }
         settings
     }
 }

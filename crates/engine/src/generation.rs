@@ -12,11 +12,13 @@ use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::vocab::LlamaVocab;
 
 use crate::chat_prompt::trim_to_fit;
 use crate::draft::NgramDraft;
 use crate::kept_states;
 use crate::tool_use;
+use crate::loaded_model::LoadedModel;
 use crate::{llama_log, Engine, EngineError};
 
 pub struct GenerationRequest {
@@ -40,17 +42,21 @@ pub trait GenerationObserver {
     /// The call a constrained answer (`OutputConstraint::ToolCall`) wrote; its text is not
     /// passed to `token`.
     fn tool_call(&mut self, _call: ToolCall) {}
+    /// The generation is over: flush what is held back; a notice about calls kept as text.
+    fn end(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// Tokens kept free for the answer when deciding whether old turns must go.
-const ANSWER_RESERVE: usize = 256;
+pub(crate) const ANSWER_RESERVE: usize = 256;
 const LLAMA_DEFAULT_SEED: u32 = 0xFFFF_FFFF;
 
 impl Engine {
     pub fn generate(&mut self, req: &GenerationRequest, obs: &mut dyn GenerationObserver) -> Result<GenerationStats, EngineError> {
         let started = Instant::now();
         let loaded = self.loaded.as_mut().ok_or(EngineError::NoModel)?;
-        let n_ctx = loaded.ctx.n_ctx() as usize;
+        let n_ctx = loaded.n_ctx_seq();
         let reserve = req.sampling.max_tokens.map_or(ANSWER_RESERVE, |m| m as usize).clamp(1, n_ctx / 4);
         // A constrained answer's grammar, made before any work so that a bad schema costs nothing.
         let grammar = match tool_use::grammar(&req.sampling)? {
@@ -62,56 +68,10 @@ impl Engine {
         };
         let forced_call = matches!(req.sampling.constraint, Some(OutputConstraint::ToolCall { .. }));
 
-        let mut tokens = Vec::new();
-        let mut rendered = None;
-        let trimmed = trim_to_fit(
-            &req.messages,
-            |msgs| {
-                let r = loaded.prompt.render(&loaded.model, &req.template, msgs, &req.sampling)?;
-                tokens = loaded.model.vocab().tokenize(r.text.as_bytes(), !r.includes_bos, true);
-                rendered = Some(r);
-                Ok(tokens.len() + reserve <= n_ctx)
-            },
-            || obs.cancelled(),
-        );
-        let (kept, dropped) = match trimmed {
+        let Some(FittedPrompt { tokens, dropped, template_notice }) = fit_prompt(loaded, req, reserve, obs)? else {
             // Stopped while fitting a long prompt: a stopped generation with nothing said.
-            Err(EngineError::Cancelled) => {
-                return Ok(GenerationStats {
-                    prompt_tokens: 0,
-                    prompt_evaluated: 0,
-                    cached_tokens: 0,
-                    reused_from: ReusedFrom::Nothing,
-                    gen_tokens: 0,
-                    ttft_ms: 0.0,
-                    pp_tps: 0.0,
-                    tg_tps: 0.0,
-                    total_ms: started.elapsed().as_secs_f64() * 1000.0,
-                    dropped_messages: 0,
-                    stop_reason: StopReason::Cancelled,
-                    template_notice: None,
-                    tool_call_notice: None,
-                    draft: None,
-                })
-            }
-            other => other?,
+            return Ok(GenerationStats { total_ms: ms(started), ..stats_with(StopReason::Cancelled) });
         };
-        if dropped > 0 {
-            // The bisection's last render may have been of a candidate that did not fit.
-            let r = loaded.prompt.render(&loaded.model, &req.template, &kept, &req.sampling)?;
-            tokens = loaded.model.vocab().tokenize(r.text.as_bytes(), !r.includes_bos, true);
-            rendered = Some(r);
-        }
-        let template_notice = rendered.as_ref().and_then(|r| r.notice.clone());
-        if let Some(r) = &rendered {
-            obs.prompt_rendered(&r.text, r.notice.as_deref());
-        }
-        if dropped > 0 {
-            obs.trimmed(dropped);
-        }
-        if tokens.is_empty() {
-            return Err(EngineError::TemplateFailed("the prompt rendered to nothing".into()));
-        }
 
         // A state kept after an earlier answer (this conversation's before a switch, a reload or
         // a restart) replaces the live cache when it holds more of this prompt.
@@ -148,19 +108,11 @@ impl Engine {
         };
         let mut stats = GenerationStats {
             prompt_tokens: tokens.len() as u32,
-            prompt_evaluated: 0,
             cached_tokens: reused as u32,
             reused_from,
-            gen_tokens: 0,
-            ttft_ms: 0.0,
-            pp_tps: 0.0,
-            tg_tps: 0.0,
-            total_ms: 0.0,
             dropped_messages: dropped,
-            stop_reason: StopReason::Cancelled,
             template_notice,
-            tool_call_notice: None,
-            draft: None,
+            ..stats_with(StopReason::Cancelled)
         };
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
@@ -191,41 +143,11 @@ impl Engine {
         // text is then the same as without).
         let draft = req.sampling.draft.unwrap_or(loaded.draft);
         let mut drafter = (draft == DraftKind::Ngram && picker.is_plain_greedy() && !forced_call).then(NgramDraft::default);
-        // A forced call's text is gathered and handed over as a call at the end.
-        let mut call_text = String::new();
         let vocab = loaded.model.vocab();
-        let mut pending = Vec::new();
-        let mut piece = Vec::new();
         let mut pos = tokens.len();
-        let mut first_token_at = None;
-        let mut last_token_at = Instant::now();
+        let mut answer = AnswerText::new(forced_call, started);
         // The batch output whose logits choose the next token.
         let mut next_output = batch.n_tokens() - 1;
-        // One generated token out: counted, its text streamed (or gathered for a forced call).
-        macro_rules! put_out {
-            ($token:expr) => {{
-                stats.gen_tokens += 1;
-                piece.clear();
-                vocab.token_to_piece_into($token, &mut piece, true, None);
-                pending.extend_from_slice(&piece);
-                let ready = complete_utf8_prefix(&pending);
-                if ready > 0 {
-                    let text = String::from_utf8_lossy(&pending[..ready]);
-                    if forced_call {
-                        call_text.push_str(&text);
-                    } else {
-                        obs.token(&text);
-                    }
-                    pending.drain(..ready);
-                }
-                let now = Instant::now();
-                if first_token_at.is_none() {
-                    first_token_at = Some(now);
-                    stats.ttft_ms = (now - started).as_secs_f64() * 1000.0;
-                }
-                last_token_at = now;
-            }};
-        }
         let stop_reason = loop {
             if obs.cancelled() {
                 break StopReason::Cancelled;
@@ -240,7 +162,7 @@ impl Engine {
             if vocab.is_eog(token) {
                 break StopReason::EndOfTurn;
             }
-            put_out!(token);
+            answer.put(&vocab, token, &mut stats, obs);
             loaded.cached_tokens.push(token);
 
             // Draft tokens ride in the same batch: room for them in the context, the answer's
@@ -272,7 +194,7 @@ impl Engine {
                 if own != d || vocab.is_eog(d) || obs.cancelled() {
                     break;
                 }
-                put_out!(d);
+                answer.put(&vocab, d, &mut stats, obs);
                 loaded.cached_tokens.push(d);
                 pos += 1;
                 accepted += 1;
@@ -290,32 +212,7 @@ impl Engine {
             }
         };
         stats.draft = drafter.as_ref().map(NgramDraft::stats);
-        if !pending.is_empty() {
-            let text = String::from_utf8_lossy(&pending);
-            if forced_call {
-                call_text.push_str(&text);
-            } else {
-                obs.token(&text);
-            }
-        }
-        if forced_call && stop_reason != StopReason::Cancelled {
-            match tool_use::forced_call(&req.sampling, &call_text) {
-                Ok(call) => obs.tool_call(call),
-                // Cut off by max_tokens before the JSON closed: the text stays, with the reason.
-                Err(why) => {
-                    obs.token(&call_text);
-                    stats.tool_call_notice = Some(format!("{why}; the text was kept"));
-                }
-            }
-        }
-        if let Some(first) = first_token_at {
-            let secs = (last_token_at - first).as_secs_f64();
-            if stats.gen_tokens > 1 && secs > 0.0 {
-                stats.tg_tps = (stats.gen_tokens - 1) as f64 / secs;
-            }
-        }
-        stats.stop_reason = stop_reason;
-        stats.total_ms = ms(started);
+        answer.finish(&req.sampling, stop_reason, &mut stats, obs);
         loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
         Ok(stats)
     }
@@ -331,7 +228,167 @@ impl Engine {
     }
 }
 
-fn ms(since: Instant) -> f64 {
+/// Statistics with nothing counted yet.
+pub(crate) fn stats_with(stop_reason: StopReason) -> GenerationStats {
+    GenerationStats {
+        prompt_tokens: 0,
+        prompt_evaluated: 0,
+        cached_tokens: 0,
+        reused_from: ReusedFrom::Nothing,
+        gen_tokens: 0,
+        ttft_ms: 0.0,
+        pp_tps: 0.0,
+        tg_tps: 0.0,
+        total_ms: 0.0,
+        dropped_messages: 0,
+        stop_reason,
+        template_notice: None,
+        tool_call_notice: None,
+        draft: None,
+    }
+}
+
+/// A request's prompt rendered with its template, old turns dropped until it fits the context
+/// with room for the answer, and tokenized.
+pub(crate) struct FittedPrompt {
+    pub tokens: Vec<LlamaToken>,
+    pub dropped: u32,
+    pub template_notice: Option<String>,
+}
+
+/// `Ok(None)`: stopped while fitting (a long prompt can take a while to bisect).
+pub(crate) fn fit_prompt(
+    loaded: &LoadedModel,
+    req: &GenerationRequest,
+    reserve: usize,
+    obs: &mut dyn GenerationObserver,
+) -> Result<Option<FittedPrompt>, EngineError> {
+    let n_ctx = loaded.n_ctx_seq();
+    let mut tokens = Vec::new();
+    let mut rendered = None;
+    let trimmed = trim_to_fit(
+        &req.messages,
+        |msgs| {
+            let r = loaded.prompt.render(&loaded.model, &req.template, msgs, &req.sampling)?;
+            tokens = loaded.model.vocab().tokenize(r.text.as_bytes(), !r.includes_bos, true);
+            rendered = Some(r);
+            Ok(tokens.len() + reserve <= n_ctx)
+        },
+        || obs.cancelled(),
+    );
+    let (kept, dropped) = match trimmed {
+        Err(EngineError::Cancelled) => return Ok(None),
+        Err(EngineError::ContextOverflow(_)) if loaded.parallel > 1 => {
+            return Err(EngineError::ContextOverflow(format!(
+                "the last message alone does not fit one answer's share of the context ({n_ctx} tokens: {} shared by {} parallel answers); \
+                 shorten it, or load the model with a longer context or fewer parallel answers",
+                loaded.ctx.n_ctx(),
+                loaded.parallel
+            )))
+        }
+        other => other?,
+    };
+    if dropped > 0 {
+        // The bisection's last render may have been of a candidate that did not fit.
+        let r = loaded.prompt.render(&loaded.model, &req.template, &kept, &req.sampling)?;
+        tokens = loaded.model.vocab().tokenize(r.text.as_bytes(), !r.includes_bos, true);
+        rendered = Some(r);
+    }
+    let template_notice = rendered.as_ref().and_then(|r| r.notice.clone());
+    if let Some(r) = &rendered {
+        obs.prompt_rendered(&r.text, r.notice.as_deref());
+    }
+    if dropped > 0 {
+        obs.trimmed(dropped);
+    }
+    if tokens.is_empty() {
+        return Err(EngineError::TemplateFailed("the prompt rendered to nothing".into()));
+    }
+    Ok(Some(FittedPrompt { tokens, dropped, template_notice }))
+}
+
+/// The answer's text as tokens come: bytes held until they complete a character, a forced
+/// call's text gathered instead of streamed, and the timing of the first and last token.
+pub(crate) struct AnswerText {
+    forced_call: bool,
+    call_text: String,
+    pending: Vec<u8>,
+    piece: Vec<u8>,
+    started: Instant,
+    first_token_at: Option<Instant>,
+    last_token_at: Instant,
+}
+
+impl AnswerText {
+    pub(crate) fn new(forced_call: bool, started: Instant) -> AnswerText {
+        AnswerText {
+            forced_call,
+            call_text: String::new(),
+            pending: Vec::new(),
+            piece: Vec::new(),
+            started,
+            first_token_at: None,
+            last_token_at: started,
+        }
+    }
+
+    /// One generated token out: counted, its text streamed (or gathered for a forced call).
+    pub(crate) fn put(&mut self, vocab: &LlamaVocab, token: LlamaToken, stats: &mut GenerationStats, obs: &mut dyn GenerationObserver) {
+        stats.gen_tokens += 1;
+        self.piece.clear();
+        vocab.token_to_piece_into(token, &mut self.piece, true, None);
+        self.pending.extend_from_slice(&self.piece);
+        let ready = complete_utf8_prefix(&self.pending);
+        if ready > 0 {
+            let text = String::from_utf8_lossy(&self.pending[..ready]);
+            if self.forced_call {
+                self.call_text.push_str(&text);
+            } else {
+                obs.token(&text);
+            }
+            self.pending.drain(..ready);
+        }
+        let now = Instant::now();
+        if self.first_token_at.is_none() {
+            self.first_token_at = Some(now);
+            stats.ttft_ms = (now - self.started).as_secs_f64() * 1000.0;
+        }
+        self.last_token_at = now;
+    }
+
+    /// The answer's end: what is still held goes out, a forced call is handed over as a call,
+    /// and the generation speed is reckoned from the first token to the last.
+    pub(crate) fn finish(mut self, sampling: &SamplingSettings, stop_reason: StopReason, stats: &mut GenerationStats, obs: &mut dyn GenerationObserver) {
+        if !self.pending.is_empty() {
+            let text = String::from_utf8_lossy(&self.pending).into_owned();
+            if self.forced_call {
+                self.call_text.push_str(&text);
+            } else {
+                obs.token(&text);
+            }
+        }
+        if self.forced_call && stop_reason != StopReason::Cancelled {
+            match tool_use::forced_call(sampling, &self.call_text) {
+                Ok(call) => obs.tool_call(call),
+                // Cut off by max_tokens before the JSON closed: the text stays, with the reason.
+                Err(why) => {
+                    obs.token(&self.call_text);
+                    stats.tool_call_notice = Some(format!("{why}; the text was kept"));
+                }
+            }
+        }
+        if let Some(first) = self.first_token_at {
+            let secs = (self.last_token_at - first).as_secs_f64();
+            if stats.gen_tokens > 1 && secs > 0.0 {
+                stats.tg_tps = (stats.gen_tokens - 1) as f64 / secs;
+            }
+        }
+        stats.stop_reason = stop_reason;
+        stats.total_ms = ms(self.started);
+    }
+}
+
+pub(crate) fn ms(since: Instant) -> f64 {
     since.elapsed().as_secs_f64() * 1000.0
 }
 
@@ -466,7 +523,7 @@ fn build_sampler(s: &SamplingSettings, model: &SamplingSettings, n_vocab: i32) -
 
 /// Length of the longest prefix that is complete UTF-8: a character can span two tokens, and
 /// half a character must wait for its other half. Invalid bytes are passed through as they come.
-fn complete_utf8_prefix(bytes: &[u8]) -> usize {
+pub(crate) fn complete_utf8_prefix(bytes: &[u8]) -> usize {
     match std::str::from_utf8(bytes) {
         Ok(_) => bytes.len(),
         Err(e) if e.error_len().is_none() => e.valid_up_to(),

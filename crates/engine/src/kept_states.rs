@@ -120,6 +120,11 @@ pub(crate) fn model_key(path: &Path, gguf: &GgufFile, settings: &ModelSettings, 
         "devices": settings.devices,
         "placement": placement,
     });
+    let mut shape = shape;
+    if let Some(slots) = settings.parallel.filter(|&p| p > 1) {
+        // Each slot's share of the cache: a state must fit the one it goes back into.
+        shape["parallel"] = slots.into();
+    }
     h.update(shape.to_string().as_bytes());
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -238,7 +243,8 @@ impl KeptStates {
             }
             Err(why) => {
                 eprintln!("hearth: a kept state was not used: {why}; the prompt is read again");
-                ctx.clear_kv_cache();
+                // Only this sequence: other answers may be running in theirs (`slots.rs`).
+                let _ = ctx.clear_kv_cache_seq(Some(SEQ as u32), None, None);
                 self.live = Live { tag: None, template: String::new(), kept: true };
                 ReusedFrom::Nothing
             }

@@ -19,6 +19,7 @@ mod loaded_model;
 pub mod memory_check;
 pub mod next_token;
 pub mod quantize;
+mod slots;
 pub mod stdio_server;
 mod tool_use;
 
@@ -26,4 +27,5 @@ pub use chat_prompt::template_messages;
 pub use error::EngineError;
 pub use generation::{GenerationObserver, GenerationRequest};
 pub use loaded_model::{Engine, LoadObserver};
+pub use slots::{SlotFeed, SlotJob};
 pub use tool_use::text_call_parser;

@@ -35,6 +35,13 @@ impl<F: FnMut(f32) -> bool + Send + 'static> LoadObserver for F {
     }
 }
 
+impl LoadedModel {
+    /// The context one answer has: all of it, or its slot's share (`parallel`).
+    pub(crate) fn n_ctx_seq(&self) -> usize {
+        self.ctx.n_ctx() as usize / self.parallel.max(1)
+    }
+}
+
 pub(crate) struct LoadedModel {
     /// The model's own speculative decoding setting (a request's `draft` wins).
     pub draft: hearth_protocol::DraftKind,
@@ -51,6 +58,11 @@ pub(crate) struct LoadedModel {
     pub swa_window: usize,
     /// Sequence states kept after answers, for prompts that start the same way.
     pub kept: KeptStates,
+    /// Answers generated side by side (`slots.rs`): sequences 0..parallel share the context.
+    pub parallel: usize,
+    /// The tokens whose cells sequences 1.. hold, for prefix reuse (sequence 0's are
+    /// `cached_tokens`).
+    pub other_seqs: Vec<Vec<LlamaToken>>,
 }
 
 /// llama.cpp in this process: at most one model and one context at a time.
@@ -240,6 +252,7 @@ impl Engine {
 
         let threads = settings.threads.unwrap_or_else(default_threads).max(1);
         let ctx_params = context_params(settings, n_ctx, threads);
+        let parallel = parallel_slots(settings) as usize;
         let mark = llama_log::mark();
         let ctx = model.new_context(backend, ctx_params).map_err(|e| match llama_log::failure_since(mark, &e.to_string()) {
             (true, why) => EngineError::OutOfMemory(format!("not enough memory for a {n_ctx}-token context: {why}")),
@@ -283,7 +296,18 @@ impl Engine {
             device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
         };
         self.loaded =
-            Some(LoadedModel { draft: settings.draft, ctx, model, info: info.clone(), prompt, cached_tokens: Vec::new(), swa_window, kept });
+            Some(LoadedModel {
+                draft: settings.draft,
+                ctx,
+                model,
+                info: info.clone(),
+                prompt,
+                cached_tokens: Vec::new(),
+                swa_window,
+                kept,
+                parallel,
+                other_seqs: Vec::new(),
+            });
         Ok(info)
     }
 
@@ -350,9 +374,21 @@ fn context_length(gguf: &GgufFile, settings: &ModelSettings) -> u32 {
     settings.context_length.unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP)).max(64)
 }
 
+/// Answers side by side, as many as llama.cpp allows sequences.
+fn parallel_slots(settings: &ModelSettings) -> u32 {
+    settings.parallel.unwrap_or(1).clamp(1, 64)
+}
+
 fn context_params(settings: &ModelSettings, n_ctx: u32, threads: u32) -> LlamaContextParams {
     let batch = settings.batch_size.clamp(32, 8192);
+    let slots = parallel_slots(settings);
     LlamaContextParams::default()
+        // A cache of its own for each slot (a share of the context, as llama-server's `-np`
+        // without `--kv-unified`): an answer's cells then lie as they would alone, so it sums
+        // its attention in the same order and comes out the same. In one shared cache the
+        // slots' cells interleave and greedy answers drifted apart (4 of 8 prompts, SmolLM2).
+        .with_n_seq_max(slots)
+        .with_kv_unified(false)
         .with_n_ctx(NonZeroU32::new(n_ctx))
         .with_n_batch(batch)
         .with_n_ubatch(settings.ubatch_size.map_or(batch.min(hearth_advisor::UBATCH), |u| u.clamp(32, batch)))

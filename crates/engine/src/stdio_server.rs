@@ -8,7 +8,8 @@
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Write};
 use std::os::fd::FromRawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
 use hearth_protocol::reasoning::Piece;
@@ -16,9 +17,29 @@ use hearth_protocol::{
     AnswerPiece, ErrorCode, ErrorPayload, Event, ReasoningParser, Request, TemplateChoice, TextPart, ToolCall, ToolCallParser, PROTOCOL_VERSION,
 };
 
-use crate::{Engine, EngineError, GenerationObserver, GenerationRequest};
+use crate::{Engine, EngineError, GenerationObserver, GenerationRequest, SlotFeed, SlotJob};
 
-const NO_CANCEL: u64 = u64::MAX;
+/// The ids of requests asked to stop: a few recent ones (answers side by side are cancelled
+/// one by one; ids of ended requests age out).
+#[derive(Clone, Default)]
+struct Cancels(Arc<Mutex<VecDeque<u64>>>);
+
+impl Cancels {
+    const KEPT: usize = 256;
+
+    fn cancel(&self, id: u64) {
+        if let Ok(mut ids) = self.0.lock() {
+            if ids.len() >= Self::KEPT {
+                ids.pop_front();
+            }
+            ids.push_back(id);
+        }
+    }
+
+    fn is_cancelled(&self, id: u64) -> bool {
+        self.0.lock().is_ok_and(|ids| ids.contains(&id))
+    }
+}
 
 #[derive(Clone)]
 struct EventSink {
@@ -69,11 +90,11 @@ pub fn serve() -> std::io::Result<()> {
         backend_libraries: Engine::backend_libraries(),
     });
 
-    let cancel_target = Arc::new(AtomicU64::new(NO_CANCEL));
+    let cancels = Cancels::default();
     let (tx, rx) = mpsc::channel::<Request>();
     {
         let sink = sink.clone();
-        let cancel_target = cancel_target.clone();
+        let cancels = cancels.clone();
         std::thread::spawn(move || {
             let stdin = std::io::stdin();
             for line in stdin.lock().lines() {
@@ -82,7 +103,7 @@ pub fn serve() -> std::io::Result<()> {
                     continue;
                 }
                 match serde_json::from_str::<Request>(&line) {
-                    Ok(Request::Cancel { id }) => cancel_target.store(id, Ordering::SeqCst),
+                    Ok(Request::Cancel { id }) => cancels.cancel(id),
                     Ok(req) => {
                         if tx.send(req).is_err() {
                             break;
@@ -100,7 +121,9 @@ pub fn serve() -> std::io::Result<()> {
         });
     }
 
-    for req in rx {
+    // Requests that arrived while answers ran side by side, in their order.
+    let mut deferred = VecDeque::new();
+    while let Some(req) = deferred.pop_front().or_else(|| rx.recv().ok()) {
         match req {
             Request::Shutdown => break,
             Request::Cancel { .. } => {}
@@ -113,7 +136,7 @@ pub fn serve() -> std::io::Result<()> {
             Request::Load { id, path, settings, prompt_cache } => {
                 engine.set_prompt_cache(prompt_cache);
                 let progress_sink = sink.clone();
-                let cancel = cancel_target.clone();
+                let cancels = cancels.clone();
                 let mut last_sent = -1.0f32;
                 let observer = move |fraction: f32| {
                     // Whole percents are enough for a progress bar.
@@ -121,7 +144,7 @@ pub fn serve() -> std::io::Result<()> {
                         last_sent = fraction;
                         progress_sink.send(&Event::LoadProgress { id, fraction });
                     }
-                    cancel.load(Ordering::SeqCst) != id
+                    !cancels.is_cancelled(id)
                 };
                 match engine.load(&path, &settings, observer) {
                     Ok(model) => sink.send(&Event::Loaded { id, model: Box::new(model) }),
@@ -133,25 +156,21 @@ pub fn serve() -> std::io::Result<()> {
                 Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
             },
             Request::Generate { id, messages, sampling, template, keep_state_as } => {
-                // A raw completion is text as the model wrote it; a chat answer is split into
-                // reasoning, answer and tool calls here, once, for every client.
-                let parser = (template != TemplateChoice::Raw).then(ReasoningParser::new);
-                // Calls written in the answer's text, for a chat answer.
-                let tools = parser.as_ref().and_then(|_| crate::tool_use::text_call_parser(&sampling, engine.tool_format(&template)));
-                let mut observer = StreamObserver { id, sink: sink.clone(), cancel_target: cancel_target.clone(), parser, tools };
-                let req = GenerationRequest { messages, sampling, template, keep_state_as };
-                let result = engine.generate(&req, &mut observer);
-                observer.finish();
-                match result {
-                    Ok(mut stats) => {
-                        if stats.tool_call_notice.is_none() {
-                            stats.tool_call_notice = observer.tools.as_ref().and_then(|t| t.notice()).map(String::from);
-                        }
-                        sink.send(&Event::Done { id, stats });
-                        engine.keep_answered_state();
-                    }
-                    Err(EngineError::Cancelled) => {}
-                    Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
+                let job = SlotJob {
+                    id,
+                    observer: Box::new(StreamObserver::new(id, &sink, &cancels, &sampling, &template, engine.tool_format(&TemplateChoice::Model))),
+                    request: GenerationRequest { messages, sampling, template, keep_state_as },
+                };
+                if engine.parallel_slots() > 1 {
+                    let model_tools = engine.tool_format(&TemplateChoice::Model);
+                    let mut feed = StdioFeed { first: Some(job), rx: &rx, deferred: &mut deferred, sink: &sink, cancels: &cancels, model_tools };
+                    engine.run_slots(&mut feed);
+                    continue;
+                }
+                let SlotJob { id, request, mut observer } = job;
+                let result = engine.generate(&request, observer.as_mut());
+                if finish_generation(&sink, id, observer, result) {
+                    engine.keep_answered_state();
                 }
             }
         }
@@ -167,12 +186,84 @@ const STATE_WRITE_GRACE: std::time::Duration = std::time::Duration::from_secs(4)
 struct StreamObserver {
     id: u64,
     sink: EventSink,
-    cancel_target: Arc<AtomicU64>,
+    cancels: Cancels,
     parser: Option<ReasoningParser>,
     tools: Option<ToolCallParser>,
+    finished: bool,
+}
+
+/// Sends a generation's end: what the parsers still hold, then `Done` (or the error; nothing for
+/// a cancel, whose client has stopped listening). Whether the answer completed.
+fn finish_generation(sink: &EventSink, id: u64, mut observer: Box<dyn GenerationObserver>, result: Result<hearth_protocol::GenerationStats, EngineError>) -> bool {
+    let notice = observer.end();
+    match result {
+        Ok(mut stats) => {
+            if stats.tool_call_notice.is_none() {
+                stats.tool_call_notice = notice;
+            }
+            sink.send(&Event::Done { id, stats });
+            true
+        }
+        Err(EngineError::Cancelled) => false,
+        Err(e) => {
+            sink.send(&Event::Error { id: Some(id), error: e.payload() });
+            false
+        }
+    }
+}
+
+/// Generations for the slots: the one that started them, then those arriving while they run.
+/// Any other request waits (in order) until the slots are idle.
+struct StdioFeed<'a> {
+    first: Option<SlotJob>,
+    rx: &'a mpsc::Receiver<Request>,
+    deferred: &'a mut VecDeque<Request>,
+    sink: &'a EventSink,
+    cancels: &'a Cancels,
+    model_tools: hearth_protocol::ToolFormat,
+}
+
+impl SlotFeed for StdioFeed<'_> {
+    fn poll(&mut self) -> Vec<SlotJob> {
+        let mut jobs: Vec<SlotJob> = self.first.take().into_iter().collect();
+        // Once something else waits, later generations wait behind it.
+        while self.deferred.is_empty() {
+            match self.rx.try_recv() {
+                Ok(Request::Generate { id, messages, sampling, template, keep_state_as }) => jobs.push(SlotJob {
+                    id,
+                    observer: Box::new(StreamObserver::new(id, self.sink, self.cancels, &sampling, &template, self.model_tools)),
+                    request: GenerationRequest { messages, sampling, template, keep_state_as },
+                }),
+                Ok(other) => self.deferred.push_back(other),
+                Err(_) => break,
+            }
+        }
+        jobs
+    }
+
+    fn finished(&mut self, id: u64, observer: Box<dyn GenerationObserver>, result: Result<hearth_protocol::GenerationStats, EngineError>) {
+        finish_generation(self.sink, id, observer, result);
+    }
 }
 
 impl StreamObserver {
+    fn new(
+        id: u64,
+        sink: &EventSink,
+        cancels: &Cancels,
+        sampling: &hearth_protocol::SamplingSettings,
+        template: &TemplateChoice,
+        model_tools: hearth_protocol::ToolFormat,
+    ) -> StreamObserver {
+        // A raw completion is text as the model wrote it; a chat answer is split into
+        // reasoning, answer and tool calls here, once, for every client.
+        let parser = (*template != TemplateChoice::Raw).then(ReasoningParser::new);
+        // Calls written in the answer's text, for a chat answer.
+        let format = if *template == TemplateChoice::Model { model_tools } else { hearth_protocol::ToolFormat::Generic };
+        let tools = parser.as_ref().and_then(|_| crate::tool_use::text_call_parser(sampling, format));
+        StreamObserver { id, sink: sink.clone(), cancels: cancels.clone(), parser, tools, finished: false }
+    }
+
     fn send(&mut self, pieces: Vec<Piece>) {
         for piece in pieces {
             match piece {
@@ -196,7 +287,7 @@ impl StreamObserver {
     }
 
     /// Sends what the parsers still hold (the end of the answer, or of a stopped one).
-    fn finish(&mut self) {
+    fn flush_parsers(&mut self) {
         if let Some(pieces) = self.parser.as_mut().map(ReasoningParser::finish) {
             self.send(pieces);
         }
@@ -223,7 +314,14 @@ impl GenerationObserver for StreamObserver {
         }
     }
     fn cancelled(&self) -> bool {
-        self.cancel_target.load(Ordering::SeqCst) == self.id || self.sink.broken.load(Ordering::SeqCst)
+        self.cancels.is_cancelled(self.id) || self.sink.broken.load(Ordering::SeqCst)
+    }
+    fn end(&mut self) -> Option<String> {
+        if !self.finished {
+            self.finished = true;
+            self.flush_parsers();
+        }
+        self.tools.as_ref().and_then(|t| t.notice()).map(String::from)
     }
     fn tool_call(&mut self, call: ToolCall) {
         self.sink.send(&Event::ToolCall { id: self.id, call });

@@ -94,7 +94,7 @@ pub(crate) async fn run(api: Arc<Api>, job: Job, shape: Shape) -> Response {
 struct Generation {
     engine: EngineClient,
     id: u64,
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    turn: Option<tokio::sync::OwnedSemaphorePermit>,
     finished: bool,
 }
 

@@ -1,8 +1,8 @@
 //! Hearth's OpenAI-compatible API over the engine process (`hearth serve`, and the app's switch
 //! under Settings → API server): `GET /v1/models`, `POST /v1/chat/completions` and
 //! `/v1/completions` with or without streaming (SSE chunks, then `[DONE]`), `stop` sequences,
-//! and `POST /v1/embeddings` with the loaded model. One engine request at a time, in arrival
-//! order (the engine runs one). An optional API key; errors in OpenAI's shape
+//! and `POST /v1/embeddings` with the loaded model. One engine request at a time, or as many as
+//! the model's slots (`Api::set_parallel`), in arrival order. An optional API key; errors in OpenAI's shape
 //! (`{"error":{message,type,code}}`) with 4xx for bad input: malformed JSON 400, bodies over
 //! 4 MiB 413, unknown routes 404, a wrong key 401, a foreign `Host`/`Origin` on a loopback-only
 //! server 403, a full queue 429 with `Retry-After`. Every request is recorded as it happens
@@ -45,9 +45,10 @@ pub struct Api {
     /// Open to other machines: any `Host` is taken (the key is then required by whoever starts
     /// the server); otherwise only this machine's names (see `access.rs`).
     pub allow_remote: bool,
-    /// One engine request at a time; tokio's mutex is fair, so requests are served in arrival
-    /// order.
-    queue: Arc<tokio::sync::Mutex<()>>,
+    /// Engine requests at a time: one, or as many as the model's slots (`set_parallel`); tokio's
+    /// semaphore is fair, so requests are served in arrival order.
+    queue: RwLock<Arc<tokio::sync::Semaphore>>,
+    slots: std::sync::atomic::AtomicUsize,
     /// Requests waiting for their turn, and how many may wait before more are refused (429).
     waiting: Arc<std::sync::atomic::AtomicUsize>,
     max_waiting: std::sync::atomic::AtomicUsize,
@@ -68,7 +69,8 @@ impl Api {
             model: RwLock::new(model),
             api_key: api_key.filter(|k| !k.is_empty()),
             allow_remote,
-            queue: Arc::new(tokio::sync::Mutex::new(())),
+            queue: RwLock::new(Arc::new(tokio::sync::Semaphore::new(1))),
+            slots: std::sync::atomic::AtomicUsize::new(1),
             waiting: Arc::default(),
             max_waiting: std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_WAITING),
             write_timeout_ms: std::sync::atomic::AtomicU64::new(DEFAULT_WRITE_TIMEOUT.as_millis() as u64),
@@ -121,9 +123,20 @@ impl Api {
         self.max_waiting.store(n, std::sync::atomic::Ordering::SeqCst);
     }
 
+    /// How many requests the engine answers side by side (the loaded model's slots,
+    /// `ModelSettings::parallel`); turns already taken keep running.
+    pub fn set_parallel(&self, slots: usize) {
+        let slots = slots.max(1);
+        if self.slots.swap(slots, std::sync::atomic::Ordering::SeqCst) != slots {
+            if let Ok(mut q) = self.queue.write() {
+                *q = Arc::new(tokio::sync::Semaphore::new(slots));
+            }
+        }
+    }
+
     /// The engine's turn for one request, in arrival order; `Err` (429, Retry-After) when the
     /// queue is full, so that a flood of clients cannot grow it without bound.
-    pub(crate) async fn take_turn(&self) -> Result<tokio::sync::OwnedMutexGuard<()>, Response> {
+    pub(crate) async fn take_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Response> {
         use std::sync::atomic::Ordering;
         /// Counts a request as waiting until it has its turn or its client left.
         struct Waiting(Arc<std::sync::atomic::AtomicUsize>);
@@ -145,7 +158,8 @@ impl Api {
             return Err(refused);
         }
         let _waiting = Waiting(self.waiting.clone());
-        Ok(self.queue.clone().lock_owned().await)
+        let queue = self.queue.read().map(|q| q.clone()).unwrap_or_else(|e| e.into_inner().clone());
+        queue.acquire_owned().await.map_err(|_| error(StatusCode::SERVICE_UNAVAILABLE, "server_error", "closed", "the server is shutting down"))
     }
 
     /// Every change of every request's state from now on.

@@ -122,6 +122,11 @@ pub struct ModelSettings {
     /// unified memory); greedy answers only.
     #[serde(default)]
     pub draft: DraftKind,
+    /// Answers generated side by side (llama.cpp's sequences over one unified KV cache, as
+    /// llama-server's `--parallel`): the API's clients share the context, their decode steps
+    /// batched together. `None` or 1: one answer at a time.
+    #[serde(default)]
+    pub parallel: Option<u32>,
 }
 
 impl ModelSettings {
@@ -144,6 +149,7 @@ impl Default for ModelSettings {
             n_cpu_moe: None,
             devices: Vec::new(),
             draft: DraftKind::None,
+            parallel: None,
         }
     }
 }

@@ -1,0 +1,380 @@
+//! Answers side by side (issue 18, `ModelSettings::parallel`): several generations share one
+//! context as llama.cpp sequences, each with its share of the KV cache, as llama-server's
+//! `--parallel` slots do. Each step puts every running answer's next token, and as much of the
+//! waiting prompts as the batch holds, into one `llama_decode`, so N clients cost little more
+//! per step than one where a step is bound by reading the weights. An answer's cells lie in its
+//! own part of the cache as they would alone, so at temperature 0 it is the answer it would be
+//! alone (`crates/cli/tests/parallel_slots.rs`).
+//!
+//! - Slot 0 is sequence 0, the one whose state is kept after a conversation's answer and
+//!   restored before it (issue 21): a request with a conversation tag (the app's own chat) takes
+//!   it and is admitted before untagged ones (the API's); untagged requests take it last.
+//! - An untagged request takes the free slot whose cached tokens share the longest prefix with
+//!   its prompt (a shared system prompt or document is read once per slot).
+//! - Each answer is cancelled on its own; the others go on.
+//! - A slot's cells stay after its answer, for the next prompt that starts the same way. A
+//!   prompt is fitted to the slot's share of the context (old turns dropped; one that cannot fit
+//!   is refused as `ContextOverflow`, naming the share).
+//! - Prompt-lookup drafts are not used here (each step already batches the slots).
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use hearth_protocol::{GenerationStats, OutputConstraint, ReusedFrom, StopReason};
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+
+use crate::generation::{fit_prompt, ms, stats_with, AnswerText, FittedPrompt, TokenPicker, ANSWER_RESERVE};
+use crate::kept_states::{self, common_prefix};
+use crate::loaded_model::LoadedModel;
+use crate::{llama_log, tool_use, Engine, EngineError, GenerationObserver, GenerationRequest};
+
+/// A generation handed to the slots.
+pub struct SlotJob {
+    pub id: u64,
+    pub request: GenerationRequest,
+    pub observer: Box<dyn GenerationObserver>,
+}
+
+/// Where the slots get new generations from and hand finished ones to.
+pub trait SlotFeed {
+    /// Generations that arrived since the last call; never blocks.
+    fn poll(&mut self) -> Vec<SlotJob>;
+    /// An answer ended (its observer has had every token).
+    fn finished(&mut self, id: u64, observer: Box<dyn GenerationObserver>, result: Result<GenerationStats, EngineError>);
+}
+
+struct Slot {
+    id: u64,
+    arrival: u64,
+    req: GenerationRequest,
+    obs: Box<dyn GenerationObserver>,
+    /// The prompt; `evaluated` of its tokens are in the cache.
+    tokens: Vec<LlamaToken>,
+    evaluated: usize,
+    picker: TokenPicker,
+    answer: AnswerText,
+    stats: GenerationStats,
+    template_id: String,
+    started: Instant,
+    pp_started: Instant,
+    /// The answer's last token, to be decoded in the next step.
+    next: Option<LlamaToken>,
+    /// This slot's logits in the last decoded batch.
+    output: Option<i32>,
+}
+
+impl Slot {
+    fn tagged(&self) -> bool {
+        self.req.keep_state_as.is_some()
+    }
+}
+
+impl Engine {
+    /// How many answers the loaded model generates side by side (1 without a model).
+    pub fn parallel_slots(&self) -> usize {
+        self.loaded.as_ref().map_or(1, |l| l.parallel)
+    }
+
+    /// Runs generations from `feed` in the model's slots until none is running or waiting.
+    pub fn run_slots(&mut self, feed: &mut dyn SlotFeed) {
+        let Some(loaded) = self.loaded.as_mut() else {
+            for job in feed.poll() {
+                feed.finished(job.id, job.observer, Err(EngineError::NoModel));
+            }
+            return;
+        };
+        let mut cache: Vec<Vec<LlamaToken>> =
+            std::iter::once(std::mem::take(&mut loaded.cached_tokens)).chain(std::mem::take(&mut loaded.other_seqs)).collect();
+        cache.resize(loaded.parallel, Vec::new());
+        let mut run = Run { loaded, cache, slots: Vec::new(), waiting: VecDeque::new(), arrivals: 0 };
+        run.slots.resize_with(run.cache.len(), || None);
+        run.go(feed);
+        let Run { loaded, mut cache, .. } = run;
+        loaded.cached_tokens = std::mem::take(&mut cache[0]);
+        loaded.other_seqs = cache.split_off(1);
+    }
+}
+
+struct Run<'a> {
+    loaded: &'a mut LoadedModel,
+    /// The tokens each sequence's cells hold (a running answer's last token counts from when it
+    /// was chosen).
+    cache: Vec<Vec<LlamaToken>>,
+    slots: Vec<Option<Slot>>,
+    waiting: VecDeque<(u64, SlotJob)>,
+    arrivals: u64,
+}
+
+impl Run<'_> {
+    fn go(&mut self, feed: &mut dyn SlotFeed) {
+        let n_batch = self.loaded.ctx.n_batch() as usize;
+        let mut batch = LlamaBatch::new(n_batch.max(1), 1);
+        loop {
+            for job in feed.poll() {
+                self.arrivals += 1;
+                self.waiting.push_back((self.arrivals, job));
+            }
+            self.admit(feed);
+            for seq in 0..self.slots.len() {
+                if self.slots[seq].as_ref().is_some_and(|s| s.obs.cancelled()) {
+                    self.end(feed, seq, Ok(StopReason::Cancelled));
+                }
+            }
+            if self.slots.iter().all(Option::is_none) {
+                if self.waiting.is_empty() {
+                    return;
+                }
+                continue;
+            }
+            self.fill(&mut batch, n_batch);
+            if batch.n_tokens() == 0 {
+                continue;
+            }
+            let mark = llama_log::mark();
+            if let Err(e) = self.loaded.ctx.decode(&mut batch) {
+                let why = match llama_log::failure_since(mark, &e.to_string()) {
+                    (true, why) => format!("out of memory while evaluating: {why}"),
+                    (false, why) => why,
+                };
+                // What the failed batch left in the cache is unknown: every answer in it ends.
+                self.loaded.ctx.clear_kv_cache();
+                self.loaded.kept.live_lost();
+                for seq in 0..self.slots.len() {
+                    self.cache[seq].clear();
+                    if self.slots[seq].is_some() {
+                        self.end(feed, seq, Err(EngineError::DecodeFailed(why.clone())));
+                    }
+                }
+                continue;
+            }
+            self.after_decode(feed);
+        }
+    }
+
+    /// Starts waiting requests in free slots: the app's own (tagged) first, then in arrival order.
+    fn admit(&mut self, feed: &mut dyn SlotFeed) {
+        // Cancelled before they started: ended with nothing said.
+        let mut i = 0;
+        while i < self.waiting.len() {
+            if self.waiting[i].1.observer.cancelled() {
+                let (_, job) = self.waiting.remove(i).expect("index in range");
+                feed.finished(job.id, job.observer, Ok(stats_with(StopReason::Cancelled)));
+            } else {
+                i += 1;
+            }
+        }
+        let mut order: Vec<usize> = (0..self.waiting.len()).collect();
+        order.sort_by_key(|&i| (self.waiting[i].1.request.keep_state_as.is_none(), self.waiting[i].0));
+        let mut taken = Vec::new();
+        for i in order {
+            if self.slots.iter().all(Option::is_some) {
+                break;
+            }
+            taken.push(i);
+        }
+        taken.sort_unstable();
+        let mut jobs: Vec<(u64, SlotJob)> = Vec::new();
+        for i in taken.into_iter().rev() {
+            jobs.push(self.waiting.remove(i).expect("index in range"));
+        }
+        jobs.sort_by_key(|(arrival, job)| (job.request.keep_state_as.is_none(), *arrival));
+        for (arrival, job) in jobs {
+            let id = job.id;
+            match self.start(job, arrival) {
+                Ok(()) => {}
+                Err((observer, result)) => feed.finished(id, observer, result),
+            }
+        }
+    }
+
+    /// Puts one request into a free slot: its prompt fitted, the slot chosen, the reusable prefix
+    /// kept and the rest of the cache for that sequence dropped.
+    fn start(&mut self, job: SlotJob, arrival: u64) -> Result<(), (Box<dyn GenerationObserver>, Result<GenerationStats, EngineError>)> {
+        let SlotJob { id, request: req, mut observer } = job;
+        let started = Instant::now();
+        let n_ctx = self.loaded.n_ctx_seq();
+        let reserve = req.sampling.max_tokens.map_or(ANSWER_RESERVE, |m| m as usize).clamp(1, n_ctx / 4);
+        let grammar = match tool_use::grammar(&req.sampling) {
+            Ok(Some(g)) => match LlamaSampler::grammar(&self.loaded.model, &g, "root") {
+                Ok(s) => Some(s),
+                Err(e) => return Err((observer, Err(EngineError::BadRequest(format!("llama.cpp refused the grammar made from the schema: {e}"))))),
+            },
+            Ok(None) => None,
+            Err(e) => return Err((observer, Err(e))),
+        };
+        let forced_call = matches!(req.sampling.constraint, Some(OutputConstraint::ToolCall { .. }));
+        let fitted = match fit_prompt(self.loaded, &req, reserve, observer.as_mut()) {
+            Ok(Some(f)) => f,
+            // Stopped while fitting a long prompt: a stopped answer with nothing said.
+            Ok(None) => return Err((observer, Ok(GenerationStats { total_ms: ms(started), ..stats_with(StopReason::Cancelled) }))),
+            Err(e) => return Err((observer, Err(e))),
+        };
+        let FittedPrompt { tokens, dropped, template_notice } = fitted;
+
+        let free: Vec<usize> = (0..self.slots.len()).filter(|&s| self.slots[s].is_none()).collect();
+        let tagged = req.keep_state_as.is_some();
+        let seq = if tagged && self.slots[0].is_none() {
+            0
+        } else {
+            // The longest shared prefix; slot 0 last for untagged requests (it is the app's).
+            *free
+                .iter()
+                .max_by_key(|&&s| (common_prefix(&self.cache[s], &tokens), s != 0 || tagged, std::cmp::Reverse(s)))
+                .expect("a free slot was checked for")
+        };
+        let template_id = kept_states::template_id(&req.template);
+        let mut reused_from = ReusedFrom::Live;
+        if seq == 0 {
+            reused_from = self.loaded.kept.prepare(&mut self.loaded.ctx, &mut self.cache[0], &tokens, &template_id);
+        }
+        let mut reused = common_prefix(&self.cache[seq], &tokens).min(tokens.len() - 1);
+        if reused > 0 && self.loaded.swa_window > 0 {
+            let pos_min = self.loaded.ctx.kv_cache_seq_pos_min(seq as i32);
+            if pos_min > 0 && pos_min as usize > reused.saturating_sub(self.loaded.swa_window) {
+                reused = 0;
+            }
+        }
+        if !matches!(self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), Some(reused as u32), None), Ok(true)) {
+            let _ = self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+            reused = 0;
+        }
+        self.cache[seq].truncate(reused);
+        if reused == 0 {
+            reused_from = ReusedFrom::Nothing;
+        }
+        let picker = TokenPicker::new(&req.sampling, &self.loaded.info.sampling_defaults, self.loaded.model.n_vocab(), grammar);
+        let stats = GenerationStats {
+            prompt_tokens: tokens.len() as u32,
+            cached_tokens: reused as u32,
+            reused_from,
+            dropped_messages: dropped,
+            template_notice,
+            ..stats_with(StopReason::Cancelled)
+        };
+        self.slots[seq] = Some(Slot {
+            id,
+            arrival,
+            answer: AnswerText::new(forced_call, started),
+            req,
+            obs: observer,
+            tokens,
+            evaluated: reused,
+            picker,
+            stats,
+            template_id,
+            started,
+            pp_started: Instant::now(),
+            next: None,
+            output: None,
+        });
+        Ok(())
+    }
+
+    /// The next batch: each generating slot's token, then prompt pieces (the app's first, then
+    /// by arrival) up to the batch's size.
+    fn fill(&mut self, batch: &mut LlamaBatch, n_batch: usize) {
+        batch.clear();
+        for seq in 0..self.slots.len() {
+            let Some(slot) = self.slots[seq].as_mut() else { continue };
+            slot.output = None;
+            let Some(token) = slot.next.take() else { continue };
+            let pos = self.cache[seq].len() - 1;
+            if batch.add(token, pos as i32, &[seq as i32], true).is_err() {
+                slot.next = Some(token);
+                continue;
+            }
+            slot.output = Some(batch.n_tokens() - 1);
+        }
+        let mut prefilling: Vec<usize> =
+            (0..self.slots.len()).filter(|&s| self.slots[s].as_ref().is_some_and(|slot| slot.evaluated < slot.tokens.len())).collect();
+        prefilling.sort_by_key(|&s| self.slots[s].as_ref().map(|slot| (!slot.tagged(), slot.arrival)));
+        for seq in prefilling {
+            let room = n_batch.saturating_sub(batch.n_tokens() as usize);
+            if room == 0 {
+                break;
+            }
+            let (start, end) = {
+                let slot = self.slots[seq].as_ref().expect("prefilling");
+                (slot.evaluated, (slot.evaluated + room).min(slot.tokens.len()))
+            };
+            let slot = self.slots[seq].as_mut().expect("prefilling");
+            let last = slot.tokens.len() - 1;
+            for i in start..end {
+                if batch.add(slot.tokens[i], i as i32, &[seq as i32], i == last).is_err() {
+                    break;
+                }
+            }
+            self.cache[seq].extend_from_slice(&slot.tokens[start..end]);
+            slot.evaluated = end;
+            if end == slot.tokens.len() {
+                slot.output = Some(batch.n_tokens() - 1);
+            }
+        }
+    }
+
+    /// Each slot whose logits came out: the prompt's end noted, the next token chosen.
+    fn after_decode(&mut self, feed: &mut dyn SlotFeed) {
+        let n_ctx = self.loaded.n_ctx_seq();
+        for seq in 0..self.slots.len() {
+            let Some(slot) = self.slots[seq].as_mut() else { continue };
+            let Some(idx) = slot.output.take() else { continue };
+            if slot.stats.prompt_evaluated == 0 && slot.stats.gen_tokens == 0 {
+                let secs = slot.pp_started.elapsed().as_secs_f64();
+                slot.stats.prompt_evaluated = (slot.tokens.len() - slot.stats.cached_tokens as usize) as u32;
+                slot.stats.pp_tps = if secs > 0.0 { slot.stats.prompt_evaluated as f64 / secs } else { 0.0 };
+                slot.obs.prompt_done(slot.stats.prompt_tokens, slot.stats.cached_tokens);
+            }
+            let stop = if slot.obs.cancelled() {
+                Some(StopReason::Cancelled)
+            } else if slot.req.sampling.max_tokens.is_some_and(|m| slot.stats.gen_tokens >= m) {
+                Some(StopReason::MaxTokens)
+            } else if self.cache[seq].len() >= n_ctx {
+                Some(StopReason::ContextFull)
+            } else {
+                None
+            };
+            if let Some(reason) = stop {
+                self.end(feed, seq, Ok(reason));
+                continue;
+            }
+            let token = slot.picker.pick(&self.loaded.ctx, idx);
+            let vocab = self.loaded.model.vocab();
+            if vocab.is_eog(token) {
+                self.end(feed, seq, Ok(StopReason::EndOfTurn));
+                continue;
+            }
+            slot.answer.put(&vocab, token, &mut slot.stats, slot.obs.as_mut());
+            self.cache[seq].push(token);
+            slot.next = Some(token);
+        }
+    }
+
+    /// Ends the answer in slot `seq`: the rest of its text out, its result handed over, and for
+    /// slot 0 its state kept as a lone answer's is.
+    fn end(&mut self, feed: &mut dyn SlotFeed, seq: usize, result: Result<StopReason, EngineError>) {
+        let Some(slot) = self.slots[seq].take() else { return };
+        let Slot { id, req, mut obs, answer, mut stats, template_id, started, next, .. } = slot;
+        if next.is_some() {
+            // Chosen but never decoded: its cell does not exist.
+            self.cache[seq].pop();
+        }
+        let result = match result {
+            Ok(reason) => {
+                answer.finish(&req.sampling, reason, &mut stats, obs.as_mut());
+                stats.total_ms = ms(started);
+                Ok(stats)
+            }
+            Err(e) => Err(e),
+        };
+        if seq == 0 {
+            self.loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
+        }
+        let done = result.is_ok();
+        feed.finished(id, obs, result);
+        if seq == 0 && done {
+            self.loaded.kept.keep_answered(&self.loaded.ctx, &self.cache[0]);
+        }
+    }
+}
