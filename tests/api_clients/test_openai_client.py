@@ -1,7 +1,7 @@
 """Hearth's OpenAI-compatible API (`hearth serve`) driven by the real `openai` Python package:
 models, chat, streaming, text completions, embeddings, errors as the client raises them, and a
 bounded load test (8 clients x 20 requests) where every answer must be the one its own prompt
-gets alone. Run by scripts/api-clients-test.sh (which makes the virtualenv); needs HEARTH_BIN and
+gets alone, one answer at a time and four side by side (`--parallel 4`). Run by scripts/api-clients-test.sh (which makes the virtualenv); needs HEARTH_BIN and
 HEARTH_TEST_MODEL."""
 
 import os
@@ -123,28 +123,53 @@ class OpenAIClientTest(WithServer):
         self.assertTrue(self.chat("Hi").choices[0].message.content is not None)
 
     def test_load_eight_clients_twenty_requests_each(self):
-        prompts = [f"Name a color. Client {i}." for i in range(8)]
-        # What each prompt gets alone; under load every answer must be its own prompt's.
-        alone = {p: self.chat(p).choices[0].message.content for p in prompts}
-        failures = []
+        load_eight_clients_twenty_requests_each(self, self.server)
 
-        def client_loop(prompt):
-            client = openai.OpenAI(base_url=self.server.base_url, api_key=KEY, max_retries=0, timeout=300)
-            for n in range(20):
-                try:
-                    r = client.chat.completions.create(
-                        model="demo", messages=[{"role": "user", "content": prompt}], temperature=0, max_tokens=8)
-                    if r.choices[0].message.content != alone[prompt]:
-                        failures.append(f"{prompt!r} #{n}: {r.choices[0].message.content!r} != {alone[prompt]!r}")
-                except Exception as e:  # noqa: BLE001 - every failure is reported
-                    failures.append(f"{prompt!r} #{n}: {e!r}")
 
-        threads = [threading.Thread(target=client_loop, args=(p,)) for p in prompts]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        self.assertEqual(failures, [])
+def load_eight_clients_twenty_requests_each(test, server):
+    """Eight clients send twenty requests each at once; every answer must be its own prompt's."""
+    prompts = [f"Name a color. Client {i}." for i in range(8)]
+    first = openai.OpenAI(base_url=server.base_url, api_key=KEY, max_retries=0, timeout=120)
+
+    def ask(client, prompt):
+        return client.chat.completions.create(
+            model="demo", messages=[{"role": "user", "content": prompt}], temperature=0, max_tokens=8).choices[0].message.content
+
+    # What each prompt gets alone; under load every answer must be its own prompt's.
+    alone = {p: ask(first, p) for p in prompts}
+    failures = []
+
+    def client_loop(prompt):
+        client = openai.OpenAI(base_url=server.base_url, api_key=KEY, max_retries=0, timeout=300)
+        for n in range(20):
+            try:
+                got = ask(client, prompt)
+                if got != alone[prompt]:
+                    failures.append(f"{prompt!r} #{n}: {got!r} != {alone[prompt]!r}")
+            except Exception as e:  # noqa: BLE001 - every failure is reported
+                failures.append(f"{prompt!r} #{n}: {e!r}")
+
+    threads = [threading.Thread(target=client_loop, args=(p,)) for p in prompts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    test.assertEqual(failures, [])
+
+
+class ParallelSlotsTest(unittest.TestCase):
+    """Issue 18: the same load with four answers side by side (`--parallel 4`)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server("--api-key", KEY, "--parallel", "4", "--ctx", "4096")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_load_eight_clients_twenty_requests_each_with_four_slots(self):
+        load_eight_clients_twenty_requests_each(self, self.server)
 
 
 class BindTest(unittest.TestCase):

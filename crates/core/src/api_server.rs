@@ -190,6 +190,8 @@ impl Core {
         let address = listener.local_addr().map_err(|e| CoreError::new(ErrorCode::Io, e.to_string()))?;
         let model = self.loaded().map(|(name, _)| name).unwrap_or_default();
         let api = Api::new(self.engine.clone(), model, settings.api_key.clone(), settings.allow_remote);
+        // As many requests at once as the loaded model answers side by side.
+        api.set_parallel(self.model.lock().info.as_ref().map_or(1, |m| m.parallel) as usize);
         if let Some(grace) = self.api_server.lock().yield_grace {
             api.set_yield_grace(grace);
         }
@@ -280,9 +282,10 @@ impl Core {
     }
 
     /// After a model loads (or a remote one is chosen): the API lists it under its name.
-    pub(crate) fn api_model_changed(&self, name: &str) {
+    pub(crate) fn api_model_changed(&self, name: &str, parallel: u32) {
         if let Some(r) = self.api_server.lock().running.as_ref() {
             r.api.set_model(name.to_string());
+            r.api.set_parallel(parallel as usize);
         }
     }
 }

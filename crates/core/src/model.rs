@@ -206,7 +206,7 @@ impl Core {
                     slot.info = Some(model.clone());
                     slot.reload_on_next_turn = false;
                 }
-                self.api_model_changed(&model.name);
+                self.api_model_changed(&model.name, model.parallel);
                 let store = self.store.lock();
                 let key = path.display().to_string();
                 store.set_model_settings(&key, &settings)?;

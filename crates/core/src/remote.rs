@@ -181,6 +181,8 @@ impl Core {
             tool_calls: false,
             memory_notice: None,
             device_reason: None,
+            // The remote server queues or batches as it does; the API passes one at a time.
+            parallel: 1,
         };
         self.engine.set_remote(Some(RemoteTarget { endpoint, model: model.to_string() }));
         {
@@ -189,7 +191,7 @@ impl Core {
             // Nothing for a restarted local engine to reload.
             slot.wanted = None;
         }
-        self.api_model_changed(&info.name);
+        self.api_model_changed(&info.name, info.parallel);
         Ok(info)
     }
 }

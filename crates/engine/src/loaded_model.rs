@@ -294,6 +294,7 @@ impl Engine {
             tool_calls: prompt.tool_format(&hearth_protocol::TemplateChoice::Model).template_renders_tools(),
             memory_notice,
             device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
+            parallel: parallel as u32,
         };
         self.loaded =
             Some(LoadedModel {

@@ -324,6 +324,14 @@ pub struct ModelInfo {
     /// none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU".
     #[serde(default)]
     pub device_reason: Option<String>,
+    /// Answers generated side by side (`ModelSettings::parallel`); each has
+    /// `context_length / parallel` tokens of context.
+    #[serde(default = "one_slot")]
+    pub parallel: u32,
+}
+
+fn one_slot() -> u32 {
+    1
 }
 
 /// A device llama.cpp can compute on (its ggml backend devices).

@@ -39,3 +39,25 @@ test("the API server starts, shows where and lists requests live", async ({ page
   await page.getByTestId("open-server").click();
   await expect(page.getByTestId("server").getByTestId("server-request")).toHaveCount(1);
 });
+
+// Issue 18: how many requests the model answers at once is set on the Server page; applying
+// reloads the model with that many slots, each with its share of the context.
+test("answers side by side are set on the Server page and reload the model", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByTestId("model-name")).toBeVisible();
+  await page.getByTestId("open-server").click();
+  const panel = page.getByTestId("server");
+  await expect(panel.getByTestId("server-parallel-hint")).toHaveText("1 at once, each with 8192 of the 8192 tokens of context; more clients wait their turn.");
+  await expect(panel.getByTestId("server-parallel-apply")).toBeDisabled();
+  await panel.getByTestId("server-parallel").fill("4");
+  await panel.getByTestId("server-parallel-apply").click();
+  await expect(panel.getByTestId("server-parallel-hint")).toHaveText("4 at once, each with 2048 of the 8192 tokens of context; more clients wait their turn.");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.parallel)).toBe(4);
+  // The model's other settings went with it unchanged.
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.kv_cache_type)).toBe("f16");
+  await page.screenshot({ path: "test-results/server-parallel.png" });
+  await panel.getByTestId("server-parallel").fill("1");
+  await panel.getByTestId("server-parallel-apply").click();
+  await expect(panel.getByTestId("server-parallel-hint")).toContainText("1 at once");
+  expect(await page.evaluate(() => (window as any).__fake.lastLoadSettings.parallel)).toBeNull();
+});

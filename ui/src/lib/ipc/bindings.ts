@@ -72,7 +72,13 @@ devices: Array<string>,
  * prompt lookup, checked in one batch. Pays where a wider batch is almost free (GPUs,
  * unified memory); greedy answers only.
  */
-draft: DraftKind, };
+draft: DraftKind, 
+/**
+ * Answers generated side by side (llama.cpp's sequences over one unified KV cache, as
+ * llama-server's `--parallel`): the API's clients share the context, their decode steps
+ * batched together. `None` or 1: one answer at a time.
+ */
+parallel: number | null, };
 
 export type SamplingSettings = { 
 /**
@@ -180,7 +186,12 @@ memory_notice: string | null,
  * Why the layers went where they did when no device was chosen (which GPU and why, or why
  * none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU".
  */
-device_reason: string | null, };
+device_reason: string | null, 
+/**
+ * Answers generated side by side (`ModelSettings::parallel`); each has
+ * `context_length / parallel` tokens of context.
+ */
+parallel: number, };
 
 export type AllocatedMemory = { weights_bytes: number, kv_bytes: number, 
 /**

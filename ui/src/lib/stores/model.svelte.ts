@@ -48,6 +48,14 @@ class ModelStore {
     }
   }
 
+  /** Answers side by side for the loaded model: its settings with `parallel` changed, reloaded. */
+  async setParallel(parallel: number) {
+    const path = this.status?.model?.path;
+    if (!path) return;
+    const settings = this.settings ?? (await ipc.modelSettings(path));
+    await this.load(path, { ...settings, parallel: parallel > 1 ? parallel : null });
+  }
+
   async open() {
     try {
       const path = await ipc.pickModelFile();
