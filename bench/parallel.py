@@ -41,6 +41,8 @@ class Server:
 
     def wait_ready(self, url):
         for _ in range(600):
+            if self.proc.poll() is not None:
+                raise SystemExit(f"{' '.join(self.proc.args)} exited with {self.proc.returncode}")
             try:
                 with urllib.request.urlopen(url + "/v1/models", timeout=2) as r:
                     if r.status == 200:

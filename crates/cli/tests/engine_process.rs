@@ -361,3 +361,47 @@ fn a_dropped_stream_cancels_its_generation() {
         engine.shutdown().await;
     });
 }
+
+#[test]
+fn the_apps_turn_takes_the_next_free_slot_before_api_requests_that_came_first() {
+    // Issue 18: with answers side by side the app's own chat (a turn tagged with its
+    // conversation) still comes first: both slots busy, an untagged request waiting, then the
+    // app's turn; the slot that frees goes to the app's turn.
+    rt().block_on(async {
+        let engine = EngineClient::new(hearth());
+        let info = load(&engine, ModelSettings { parallel: Some(2), context_length: Some(1024), ..Default::default() }).await.unwrap();
+        assert_eq!(info.parallel, 2);
+        let mut running = vec![
+            generate(&engine, vec![user("Write a long story about a lighthouse keeper.")], 48).await,
+            generate(&engine, vec![user("Write a long story about a baker.")], 48).await,
+        ];
+        let waiting = generate(&engine, vec![user("Name a color.")], 8).await;
+        let sampling = SamplingSettings { temperature: Some(0.0), max_tokens: Some(8), ..Default::default() };
+        let messages = vec![user("Name a fruit.")];
+        let apps = engine
+            .request(|id| Request::Generate { id, messages, sampling, template: TemplateChoice::Model, keep_state_as: Some("conversation-1".into()) })
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let taken_up = |mut s: EventStream| {
+            tokio::spawn(async move {
+                let mut first = None;
+                while let Some(ev) = s.next().await {
+                    match ev {
+                        Event::PromptDone { .. } => first = Some(started.elapsed()),
+                        Event::Done { stats, .. } => return first.unwrap_or_else(|| panic!("the answer had no PromptDone: {stats:?}")),
+                        Event::Error { error, .. } => panic!("{error:?}"),
+                        _ => {}
+                    }
+                }
+                panic!("the stream ended without a result");
+            })
+        };
+        let (waiting, apps) = (taken_up(waiting), taken_up(apps));
+        for s in running.iter_mut() {
+            finish(s).await.unwrap();
+        }
+        let (waiting, apps) = (waiting.await.unwrap(), apps.await.unwrap());
+        assert!(apps < waiting, "the app's turn was taken up at {apps:?}, after the API request that waited ({waiting:?})");
+    });
+}

@@ -167,13 +167,9 @@ impl Run<'_> {
         }
         let mut order: Vec<usize> = (0..self.waiting.len()).collect();
         order.sort_by_key(|&i| (self.waiting[i].1.request.keep_state_as.is_none(), self.waiting[i].0));
-        let mut taken = Vec::new();
-        for i in order {
-            if self.slots.iter().all(Option::is_some) {
-                break;
-            }
-            taken.push(i);
-        }
+        // As many as there are free slots.
+        let free = self.slots.iter().filter(|s| s.is_none()).count();
+        let mut taken: Vec<usize> = order.into_iter().take(free).collect();
         taken.sort_unstable();
         let mut jobs: Vec<(u64, SlotJob)> = Vec::new();
         for i in taken.into_iter().rev() {
