@@ -55,8 +55,10 @@ pub struct AskArgs {
     /// Speculative decoding: `ngram` drafts from the passages in the prompt, which answers
     /// quote (greedy answers only; the text is the same), `none` decodes one token at a time.
     /// (Without it: the model's saved setting, else none.)
-    #[arg(long)]
-    draft: Option<hearth_protocol::DraftKind>,
+    /// A draft model: the path of a smaller GGUF with this model's vocabulary (loaded beside
+    /// it; refused with the reason when its vocabulary differs).
+    #[arg(long, value_parser = crate::placement_args::parse_draft, value_name = "none|ngram|FILE")]
+    draft: Option<crate::placement_args::DraftArg>,
     #[arg(long)]
     json: bool,
 }
@@ -148,7 +150,11 @@ pub fn run(a: AskArgs) -> anyhow::Result<()> {
     let mut engine = Engine::new()?;
     let settings = crate::placement_args::launch_settings_for(
         model,
-        &hearth_core::settings::SettingsOverrides { draft: a.draft, ..a.placement.overrides(a.ctx, a.threads) },
+        &hearth_core::settings::SettingsOverrides {
+            draft: a.draft.as_ref().map(|d| d.kind),
+            draft_model: a.draft.as_ref().and_then(|d| d.model.clone()),
+            ..a.placement.overrides(a.ctx, a.threads)
+        },
     )?;
     let info = engine.load(model, &settings, |_| true)?;
     // Room for the answer and the chat template's own tokens.

@@ -28,8 +28,10 @@ pub struct ChatArgs {
     /// tokens earlier in the prompt (greedy answers only; the text is the same), `none` decodes
     /// one token at a time.
     /// (Without it: the model's saved setting, else none.)
-    #[arg(long)]
-    draft: Option<hearth_protocol::DraftKind>,
+    /// A draft model: the path of a smaller GGUF with this model's vocabulary (loaded beside
+    /// it; refused with the reason when its vocabulary differs).
+    #[arg(long, value_parser = crate::placement_args::parse_draft, value_name = "none|ngram|FILE")]
+    draft: Option<crate::placement_args::DraftArg>,
     #[arg(long)]
     ctx: Option<u32>,
     #[arg(long)]
@@ -175,7 +177,11 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
     let servers = runtime.block_on(crate::tool_loop::start_servers(&a.mcp, &a.mcp_url, &a.mcp_header))?;
     let settings = crate::placement_args::launch_settings_for(
         &a.model,
-        &hearth_core::settings::SettingsOverrides { draft: a.draft, ..a.placement.overrides(a.ctx, a.threads) },
+        &hearth_core::settings::SettingsOverrides {
+            draft: a.draft.as_ref().map(|d| d.kind),
+            draft_model: a.draft.as_ref().and_then(|d| d.model.clone()),
+            ..a.placement.overrides(a.ctx, a.threads)
+        },
     )?;
     let mut engine = Engine::new()?;
     let info = engine.load(&a.model, &settings, |_| true)?;

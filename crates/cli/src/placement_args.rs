@@ -64,6 +64,7 @@ impl PlacementArgs {
             mmap: self.no_mmap.then_some(false),
             mlock: self.mlock.then_some(true),
             draft: None,
+            draft_model: None,
             parallel: None,
         }
     }
@@ -79,4 +80,26 @@ pub fn launch_settings_for(model: &Path, flags: &SettingsOverrides) -> anyhow::R
     }
     let store = Store::open(&database)?;
     Ok(launch_settings(&store, model, flags)?)
+}
+
+/// `--draft none|ngram|FILE`: how speculative decoding drafts, and the draft model's file.
+#[derive(Clone, Debug)]
+pub struct DraftArg {
+    pub kind: hearth_protocol::DraftKind,
+    pub model: Option<String>,
+}
+
+pub fn parse_draft(s: &str) -> Result<DraftArg, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "none" => Ok(DraftArg { kind: hearth_protocol::DraftKind::None, model: None }),
+        "ngram" => Ok(DraftArg { kind: hearth_protocol::DraftKind::Ngram, model: None }),
+        _ => {
+            let path = std::path::Path::new(s);
+            if !path.is_file() {
+                return Err(format!("{s:?} is not none, ngram or a draft model's GGUF file"));
+            }
+            let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            Ok(DraftArg { kind: hearth_protocol::DraftKind::Model, model: Some(path.display().to_string()) })
+        }
+    }
 }

@@ -44,8 +44,10 @@ pub struct ServeArgs {
     reasoning_effort: Option<hearth_protocol::ReasoningEffort>,
     /// Speculative decoding for the requests' greedy answers: `ngram` (prompt lookup) or `none`
     /// (without it: the model's saved setting, else none).
-    #[arg(long)]
-    draft: Option<hearth_protocol::DraftKind>,
+    /// A draft model: the path of a smaller GGUF with this model's vocabulary (loaded beside
+    /// it; refused with the reason when its vocabulary differs).
+    #[arg(long, value_parser = crate::placement_args::parse_draft, value_name = "none|ngram|FILE")]
+    draft: Option<crate::placement_args::DraftArg>,
     /// Answers generated side by side (1-64): the clients share the context (`--ctx` is the
     /// total, as llama-server's `-c` with `-np`), their steps batched together.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
@@ -83,7 +85,12 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     rt.block_on(async move {
         let settings = crate::placement_args::launch_settings_for(
             &a.model,
-            &hearth_core::settings::SettingsOverrides { draft: a.draft, parallel: a.parallel, ..a.placement.overrides(a.ctx, a.threads) },
+            &hearth_core::settings::SettingsOverrides {
+                draft: a.draft.as_ref().map(|d| d.kind),
+                draft_model: a.draft.as_ref().and_then(|d| d.model.clone()),
+                parallel: a.parallel,
+                ..a.placement.overrides(a.ctx, a.threads)
+            },
         )?;
         let engine = EngineClient::new(std::env::current_exe()?);
         let model = engine.load(&a.model, &settings, |_| {}).await.map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;

@@ -97,8 +97,7 @@ fn parallel_answers_are_the_answers_each_request_gets_alone() {
 fn stopping_one_answer_leaves_the_others_running_to_their_own_ends() {
     let alone = lone_answers("512", 64);
     let server = serve_demo(&["--parallel", "3", "--ctx", "1536", "--threads", "2"]);
-    let mut streams: Vec<BufReader<TcpStream>> =
-        PROMPTS[..3].iter().map(|p| BufReader::new(request(server.addr(), &body(p, 64, true)))).collect();
+    let mut streams: Vec<BufReader<TcpStream>> = PROMPTS[..3].iter().map(|p| BufReader::new(request(server.addr(), &body(p, 64, true)))).collect();
     // The first client leaves after its first piece of text.
     let leaver = streams.remove(0);
     {

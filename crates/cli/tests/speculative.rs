@@ -2,7 +2,9 @@
 //! chat` with the demo model: greedy answers that repeat their prompt take drafts and keep most
 //! of them, with the same text as plain decoding (short answers, where rounding cannot tip a
 //! token: see bench/RESULTS.md for long document answers); an answer that is not greedy takes
-//! none; a draft kind that does not exist is a clear error.
+//! none; a draft kind that does not exist is a clear error. A draft model (`--draft FILE`) with
+//! the model's vocabulary drafts with the same greedy text; one with another vocabulary is
+//! refused, saying why.
 
 mod common;
 
@@ -40,7 +42,11 @@ fn a_sampled_answer_takes_no_drafts_and_an_unknown_kind_is_refused() {
     assert!(sampled["draft"].is_null(), "drafts are checked by greedy agreement only: {}", sampled["draft"]);
     let out = Command::new(hearth()).arg("chat").arg(demo_model()).args(["--prompt", "hi", "--draft", "eagle"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("a draft is none or ngram"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not none, ngram or a draft model's GGUF file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The model's own setting (Settings → Model in the app) turns drafting on for its answers; a
@@ -68,4 +74,28 @@ fn the_models_saved_draft_setting_is_used_and_a_flag_wins() {
     };
     assert_eq!(run(&[])["draft"]["kind"], "ngram");
     assert!(run(&["--draft", "none"])["draft"].is_null());
+}
+
+#[test]
+fn a_draft_model_with_the_same_vocabulary_drafts_and_the_greedy_text_is_the_same() {
+    // The demo model drafting for itself: every draft it is sure of is kept.
+    let plain = chat(QUOTE, &["--temp", "0", "--draft", "none"]);
+    let drafted = chat(QUOTE, &["--temp", "0", "--draft", demo_model().to_str().unwrap()]);
+    assert_eq!(plain["text"], drafted["text"]);
+    assert_eq!(drafted["draft"]["kind"], "model", "{}", drafted["draft"]);
+    let (proposed, accepted) = (drafted["draft"]["proposed"].as_u64().unwrap(), drafted["draft"]["accepted"].as_u64().unwrap());
+    assert!(accepted >= 5 && accepted <= proposed, "{}", drafted["draft"]);
+}
+
+#[test]
+fn a_draft_model_with_another_vocabulary_is_refused_with_the_reason() {
+    let gemma = std::env::var_os("HEARTH_TEST_GEMMA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/models/gemma-3-270m-Q4_K_M.gguf"));
+    assert!(gemma.is_file(), "Gemma 3 270M is missing at {}: run scripts/fetch-models.sh", gemma.display());
+    let out = Command::new(hearth()).arg("chat").arg(demo_model()).args(["--prompt", "hi", "--draft"]).arg(&gemma).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot draft for this model: its vocabulary differs (tokenizer type SPM, the target's is BPE)"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
 }

@@ -183,6 +183,7 @@ impl Core {
             device_reason: None,
             // The remote server queues or batches as it does; the API passes one at a time.
             parallel: 1,
+            draft_model: None,
         };
         self.engine.set_remote(Some(RemoteTarget { endpoint, model: model.to_string() }));
         {

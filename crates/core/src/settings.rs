@@ -63,6 +63,8 @@ pub struct SettingsOverrides {
     pub mlock: Option<bool>,
     /// Speculative decoding (`--draft`).
     pub draft: Option<hearth_protocol::DraftKind>,
+    /// The draft model's file (`--draft FILE`).
+    pub draft_model: Option<String>,
     /// Answers side by side (`hearth serve --parallel`).
     pub parallel: Option<u32>,
 }
@@ -114,6 +116,9 @@ impl SettingsOverrides {
         settings.draft = self.draft.unwrap_or(settings.draft);
         if self.parallel.is_some() {
             settings.parallel = self.parallel;
+        }
+        if self.draft_model.is_some() {
+            settings.draft_model = self.draft_model.clone();
         }
         settings
     }

@@ -15,10 +15,10 @@ use llama_cpp_2::token::LlamaToken;
 use llama_cpp_2::vocab::LlamaVocab;
 
 use crate::chat_prompt::trim_to_fit;
-use crate::draft::NgramDraft;
+use crate::draft::{Drafter, NgramDraft};
 use crate::kept_states;
-use crate::tool_use;
 use crate::loaded_model::LoadedModel;
+use crate::tool_use;
 use crate::{llama_log, Engine, EngineError};
 
 pub struct GenerationRequest {
@@ -142,7 +142,12 @@ impl Engine {
         // Drafts are checked by greedy agreement, so only a plain greedy answer takes them (the
         // text is then the same as without).
         let draft = req.sampling.draft.unwrap_or(loaded.draft);
-        let mut drafter = (draft == DraftKind::Ngram && picker.is_plain_greedy() && !forced_call).then(NgramDraft::default);
+        let greedy = picker.is_plain_greedy() && !forced_call;
+        let mut drafter = match (draft, loaded.draft_model.as_mut()) {
+            (DraftKind::Ngram, _) if greedy => Some(Drafter::Ngram(NgramDraft::default())),
+            (DraftKind::Model, Some(model)) if greedy => Some(Drafter::Model { model, tally: NgramDraft::default() }),
+            _ => None,
+        };
         let vocab = loaded.model.vocab();
         let mut pos = tokens.len();
         let mut answer = AnswerText::new(forced_call, started);
@@ -169,7 +174,7 @@ impl Engine {
             // token budget and the batch.
             let budget_left = req.sampling.max_tokens.map_or(usize::MAX, |m| m.saturating_sub(stats.gen_tokens) as usize);
             let room = (n_ctx - pos - 1).min(budget_left).min(n_batch - 1);
-            let drafts = drafter.as_ref().map(|d| d.propose(&loaded.cached_tokens, room)).unwrap_or_default();
+            let drafts = drafter.as_mut().map(|d| d.propose(&loaded.cached_tokens, room)).unwrap_or_default();
             batch.clear();
             batch.add(token, pos as i32, &[0], true).map_err(|e| EngineError::Internal(e.to_string()))?;
             for (i, &d) in drafts.iter().enumerate() {
@@ -211,7 +216,7 @@ impl Engine {
                 return Err(EngineError::DecodeFailed("this model's cache cannot drop rejected draft tokens: turn speculative decoding off".into()));
             }
         };
-        stats.draft = drafter.as_ref().map(NgramDraft::stats);
+        stats.draft = drafter.as_ref().map(Drafter::stats);
         answer.finish(&req.sampling, stop_reason, &mut stats, obs);
         loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
         Ok(stats)
@@ -358,7 +363,13 @@ impl AnswerText {
 
     /// The answer's end: what is still held goes out, a forced call is handed over as a call,
     /// and the generation speed is reckoned from the first token to the last.
-    pub(crate) fn finish(mut self, sampling: &SamplingSettings, stop_reason: StopReason, stats: &mut GenerationStats, obs: &mut dyn GenerationObserver) {
+    pub(crate) fn finish(
+        mut self,
+        sampling: &SamplingSettings,
+        stop_reason: StopReason,
+        stats: &mut GenerationStats,
+        obs: &mut dyn GenerationObserver,
+    ) {
         if !self.pending.is_empty() {
             let text = String::from_utf8_lossy(&self.pending).into_owned();
             if self.forced_call {

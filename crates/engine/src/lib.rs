@@ -9,6 +9,7 @@ pub mod bench;
 mod chat_prompt;
 mod device_choice;
 mod draft;
+mod draft_model;
 pub mod embeddings;
 mod error;
 mod generation;

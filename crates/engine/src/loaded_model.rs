@@ -63,6 +63,8 @@ pub(crate) struct LoadedModel {
     /// The tokens whose cells sequences 1.. hold, for prefix reuse (sequence 0's are
     /// `cached_tokens`).
     pub other_seqs: Vec<Vec<LlamaToken>>,
+    /// The model that writes drafts (`ModelSettings::draft_model`), when one is set.
+    pub draft_model: Option<crate::draft_model::DraftModel>,
 }
 
 /// llama.cpp in this process: at most one model and one context at a time.
@@ -261,6 +263,20 @@ impl Engine {
         // SAFETY: `ctx` borrows the boxed model, whose heap address never changes; `LoadedModel`
         // declares `ctx` before `model`, so the context is dropped first.
         let ctx: LlamaContext<'static> = unsafe { std::mem::transmute(ctx) };
+        let draft_model = match settings.draft_model.as_deref().filter(|p| !p.trim().is_empty()) {
+            Some(draft_path) => {
+                // All its layers where the target's go; its context one answer's.
+                let draft_params = place_layers(LlamaModelParams::default().with_use_mmap(settings.mmap), None, &placement)?;
+                let batch = settings.batch_size.clamp(32, 8192);
+                Some(crate::draft_model::DraftModel::load(
+                    Path::new(draft_path),
+                    &model,
+                    &draft_params,
+                    crate::draft_model::draft_context_params(ctx.n_ctx() / parallel as u32, batch, threads),
+                )?)
+            }
+            None => None,
+        };
 
         let vocab = model.vocab();
         let token_text = |t| vocab.token_to_piece(t, true, None);
@@ -295,20 +311,21 @@ impl Engine {
             memory_notice,
             device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
             parallel: parallel as u32,
+            draft_model: draft_model.as_ref().map(|d| d.name.clone()),
         };
-        self.loaded =
-            Some(LoadedModel {
-                draft: settings.draft,
-                ctx,
-                model,
-                info: info.clone(),
-                prompt,
-                cached_tokens: Vec::new(),
-                swa_window,
-                kept,
-                parallel,
-                other_seqs: Vec::new(),
-            });
+        self.loaded = Some(LoadedModel {
+            draft: settings.draft,
+            ctx,
+            model,
+            info: info.clone(),
+            prompt,
+            cached_tokens: Vec::new(),
+            swa_window,
+            kept,
+            parallel,
+            other_seqs: Vec::new(),
+            draft_model,
+        });
         Ok(info)
     }
 
@@ -359,7 +376,7 @@ fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &P
 }
 
 /// Validates a GGUF before llama.cpp sees it.
-fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
+pub(crate) fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
     let refused = |e: GgufError| match e {
         GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => EngineError::ModelNotFound(path.display().to_string()),
         other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),

@@ -5,10 +5,10 @@
 //! llama.cpp and ggml may print to stdout; the protocol must not be corrupted by that, so the
 //! real stdout is duplicated for the protocol and fd 1 is pointed at stderr before llama.cpp runs.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Write};
 use std::os::fd::FromRawFd;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -194,7 +194,12 @@ struct StreamObserver {
 
 /// Sends a generation's end: what the parsers still hold, then `Done` (or the error; nothing for
 /// a cancel, whose client has stopped listening). Whether the answer completed.
-fn finish_generation(sink: &EventSink, id: u64, mut observer: Box<dyn GenerationObserver>, result: Result<hearth_protocol::GenerationStats, EngineError>) -> bool {
+fn finish_generation(
+    sink: &EventSink,
+    id: u64,
+    mut observer: Box<dyn GenerationObserver>,
+    result: Result<hearth_protocol::GenerationStats, EngineError>,
+) -> bool {
     let notice = observer.end();
     match result {
         Ok(mut stats) => {

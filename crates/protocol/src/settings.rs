@@ -122,6 +122,10 @@ pub struct ModelSettings {
     /// unified memory); greedy answers only.
     #[serde(default)]
     pub draft: DraftKind,
+    /// The draft model's GGUF for `DraftKind::Model` (loaded beside this one, on the same
+    /// devices; its vocabulary must be this model's).
+    #[serde(default)]
+    pub draft_model: Option<String>,
     /// Answers generated side by side (llama.cpp's sequences over one unified KV cache, as
     /// llama-server's `--parallel`): the API's clients share the context, their decode steps
     /// batched together. `None` or 1: one answer at a time.
@@ -149,6 +153,7 @@ impl Default for ModelSettings {
             n_cpu_moe: None,
             devices: Vec::new(),
             draft: DraftKind::None,
+            draft_model: None,
             parallel: None,
         }
     }
@@ -198,6 +203,8 @@ pub enum DraftKind {
     /// Prompt lookup: the tokens that followed the answer's last few tokens where they appeared
     /// earlier in the conversation (its documents' passages above all).
     Ngram,
+    /// A smaller model with the same vocabulary (`ModelSettings::draft_model`) writes them.
+    Model,
 }
 
 impl std::str::FromStr for DraftKind {
@@ -206,7 +213,8 @@ impl std::str::FromStr for DraftKind {
         match s.to_ascii_lowercase().as_str() {
             "none" => Ok(DraftKind::None),
             "ngram" => Ok(DraftKind::Ngram),
-            other => Err(format!("a draft is none or ngram (a draft model file is not supported yet), not {other:?}")),
+            "model" => Ok(DraftKind::Model),
+            other => Err(format!("a draft is none, ngram or a draft model's GGUF file, not {other:?}")),
         }
     }
 }
@@ -328,6 +336,9 @@ pub struct ModelInfo {
     /// `context_length / parallel` tokens of context.
     #[serde(default = "one_slot")]
     pub parallel: u32,
+    /// The draft model loaded beside this one for speculative decoding (its file name).
+    #[serde(default)]
+    pub draft_model: Option<String>,
 }
 
 fn one_slot() -> u32 {

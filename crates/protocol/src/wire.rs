@@ -14,7 +14,9 @@ use crate::{
 /// 6: kept sequence states (`Load.prompt_cache`, `Generate.keep_state_as`, `ForgetState`).
 /// 7: tools (`SamplingSettings.tools`/`constraint`, `Role::Tool`, `ChatMessage.tool_calls`).
 /// 8: speculative decoding (`SamplingSettings.draft`, `GenerationStats.draft`), `ModelInfo.tool_calls`.
-pub const PROTOCOL_VERSION: u32 = 8;
+/// 9: answers side by side (`ModelSettings.parallel`, `ModelInfo.parallel`), a draft model
+///    (`ModelSettings.draft_model`, `DraftKind::Model`).
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Where the engine keeps sequence states on disk, and how much room they may take.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -74,6 +74,11 @@ devices: Array<string>,
  */
 draft: DraftKind, 
 /**
+ * The draft model's GGUF for `DraftKind::Model` (loaded beside this one, on the same
+ * devices; its vocabulary must be this model's).
+ */
+draft_model: string | null, 
+/**
  * Answers generated side by side (llama.cpp's sequences over one unified KV cache, as
  * llama-server's `--parallel`): the API's clients share the context, their decode steps
  * batched together. `None` or 1: one answer at a time.
@@ -114,7 +119,7 @@ export type OutputConstraint = { "kind": "json", schema: unknown, } | { "kind": 
 
 export type ReasoningEffort = "low" | "medium" | "high";
 
-export type DraftKind = "none" | "ngram";
+export type DraftKind = "none" | "ngram" | "model";
 
 export type DraftStats = { kind: DraftKind, 
 /**
@@ -191,7 +196,11 @@ device_reason: string | null,
  * Answers generated side by side (`ModelSettings::parallel`); each has
  * `context_length / parallel` tokens of context.
  */
-parallel: number, };
+parallel: number, 
+/**
+ * The draft model loaded beside this one for speculative decoding (its file name).
+ */
+draft_model: string | null, };
 
 export type AllocatedMemory = { weights_bytes: number, kv_bytes: number, 
 /**
