@@ -4,6 +4,8 @@
 //! `hearth devices --check MODEL [--device NAME[,NAME]]`: whether a GPU
 //! backend computes the model as the CPU does: the next-token predictions over a fixed text,
 //! compared position by position (a broken driver or backend agrees on almost nothing).
+//! `--rpc HOST:PORT,…` adds other machines' devices (`hearth rpc-server`) first; with `--check`
+//! the model is split over them and checked against this machine's CPU.
 
 use std::path::PathBuf;
 
@@ -22,11 +24,15 @@ pub struct DevicesArgs {
     /// `hearth devices` lists.
     #[arg(long = "device", value_name = "NAME[,NAME]", value_delimiter = ',', requires = "check")]
     devices: Vec<String>,
+    /// Add the devices of these `hearth rpc-server`s (other machines) first.
+    #[arg(long = "rpc", value_name = "HOST:PORT[,HOST:PORT]", value_delimiter = ',')]
+    rpc: Vec<String>,
     #[arg(long)]
     json: bool,
 }
 
 pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
+    hearth_engine::rpc::add_servers(&a.rpc)?;
     let Some(model) = a.check else {
         let devices = Engine::devices();
         let libraries = Engine::backend_libraries();
@@ -61,7 +67,7 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
     };
     // Checking means naming: with no device given, every GPU device, software ones included.
     let devices = if a.devices.is_empty() { Engine::gpu_device_names() } else { a.devices };
-    let settings = ModelSettings { devices, context_length: Some(512), ..Default::default() };
+    let settings = ModelSettings { devices, rpc: a.rpc.clone(), context_length: Some(512), ..Default::default() };
     let check = check_device(&model, &settings)?;
     let g = &check.agreement;
     if a.json {

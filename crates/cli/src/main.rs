@@ -14,6 +14,7 @@ mod models_command;
 mod placement_args;
 mod quantize_command;
 mod remote_bench;
+mod rpc_server_command;
 mod send_command;
 mod serve_command;
 mod tool_loop;
@@ -68,6 +69,9 @@ enum Command {
     Extract(ask_command::ExtractArgs),
     /// Serve the model over an OpenAI-compatible API (/v1/models, /v1/chat/completions).
     Serve(serve_command::ServeArgs),
+    /// Lend this machine's devices to other machines' engines (llama.cpp's RPC protocol; they
+    /// add it with `--rpc HOST:PORT`).
+    RpcServer(rpc_server_command::RpcServerArgs),
     /// List stored conversations, or search their messages (any case, any script, word prefixes).
     Conversations {
         /// The messages that match, best first, each with its conversation and a snippet.
@@ -116,6 +120,7 @@ fn run() -> anyhow::Result<()> {
         Command::Extract(args) => ask_command::extract(args),
         Command::Embed(args) => embed_command::run(args),
         Command::Serve(args) => serve_command::run(args),
+        Command::RpcServer(args) => rpc_server_command::run(args),
         Command::Conversations { search: None, json } => send_command::list_conversations(json),
         Command::Conversations { search: Some(text), json } => send_command::search_conversations(&text, json),
     }

@@ -38,6 +38,10 @@ pub struct PlacementArgs {
     /// Lock the weights in RAM (never swapped out).
     #[arg(long)]
     pub mlock: bool,
+    /// Other machines' devices: the addresses of `hearth rpc-server`s (llama.cpp's RPC backend);
+    /// the model's layers are split over them and this machine's GPU.
+    #[arg(long = "rpc", value_name = "HOST:PORT[,HOST:PORT]", value_delimiter = ',')]
+    pub rpc: Vec<String>,
 }
 
 fn parse_kv(s: &str) -> Result<KvCacheType, String> {
@@ -66,6 +70,7 @@ impl PlacementArgs {
             draft: None,
             draft_model: None,
             parallel: None,
+            rpc: self.rpc.clone(),
         }
     }
 }

@@ -65,6 +65,8 @@ pub struct SettingsOverrides {
     pub draft: Option<hearth_protocol::DraftKind>,
     /// The draft model's file (`--draft FILE`).
     pub draft_model: Option<String>,
+    /// RPC servers whose devices take layers (`--rpc`).
+    pub rpc: Vec<String>,
     /// Answers side by side (`hearth serve --parallel`).
     pub parallel: Option<u32>,
 }
@@ -119,6 +121,9 @@ impl SettingsOverrides {
         }
         if self.draft_model.is_some() {
             settings.draft_model = self.draft_model.clone();
+        }
+        if !self.rpc.is_empty() {
+            settings.rpc = self.rpc.clone();
         }
         settings
     }

@@ -47,6 +47,31 @@ pub(crate) fn resolve(chosen: &[String], available: &[ComputeDevice]) -> Result<
     })
 }
 
+/// A device of another machine, through llama.cpp's RPC backend (its description is the
+/// server's `HOST:PORT`).
+pub(crate) fn is_rpc(device: &ComputeDevice) -> bool {
+    device.backend.eq_ignore_ascii_case("rpc")
+}
+
+/// The placement with the devices of the RPC servers at `endpoints` added: theirs, then the
+/// local choice's (a model split over this machine's GPU and the servers' devices; with no
+/// local GPU, the CPU takes the layers left).
+pub(crate) fn with_rpc(placement: Placement, endpoints: &[String], available: &[ComputeDevice]) -> Placement {
+    let mut indices: Vec<usize> =
+        (0..available.len()).filter(|&i| is_rpc(&available[i]) && endpoints.iter().any(|e| e.trim() == available[i].description)).collect();
+    if indices.is_empty() {
+        return placement;
+    }
+    if let Placement::Devices(local) = placement {
+        for i in local {
+            if !indices.contains(&i) {
+                indices.push(i);
+            }
+        }
+    }
+    Placement::Devices(indices)
+}
+
 /// A Vulkan device that is the CPU behind a GPU API (Mesa's lavapipe, SwiftShader): slower than
 /// ggml's own CPU code, so never chosen unless named.
 pub(crate) fn is_software(device: &ComputeDevice) -> bool {
@@ -77,7 +102,8 @@ fn rank(device: &ComputeDevice) -> (u8, u8, u64) {
 /// over a slow and a fast GPU, or over two backends of the same card, costs more than it gives),
 /// and why, in words the model bar and `hearth chat` show.
 pub(crate) fn choose_default(available: &[ComputeDevice]) -> (Placement, String) {
-    let gpus: Vec<usize> = (0..available.len()).filter(|&i| !is_host(&available[i])).collect();
+    // Other machines' devices are used only when their servers are given (`with_rpc`).
+    let gpus: Vec<usize> = (0..available.len()).filter(|&i| !is_host(&available[i]) && !is_rpc(&available[i])).collect();
     let usable: Vec<usize> = gpus.iter().copied().filter(|&i| !is_software(&available[i])).collect();
     let Some(&best) = usable.iter().max_by_key(|&&i| rank(&available[i])) else {
         let reason = match gpus.first() {

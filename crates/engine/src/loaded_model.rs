@@ -200,8 +200,9 @@ impl Engine {
         let started = Instant::now();
         let backend = backend()?;
         let gguf = open_gguf(path)?;
+        crate::rpc::add_servers(&settings.rpc)?;
         let devices = Engine::devices();
-        let placement = device_choice::resolve(&settings.devices, &devices)?;
+        let placement = placement_for(settings, &devices)?;
         // A file that is not a usable GGUF, or a device that is not here, was rejected above with
         // the old model still loaded.
         // From here on the old model goes first, so that the new one can have its memory.
@@ -209,7 +210,9 @@ impl Engine {
 
         let n_ctx = context_length(&gguf, settings);
         let mut memory_notice = None;
-        if let Some(pools) = memory_check::Pools::read(&hearth_hardware::Roots::default()) {
+        // With other machines' devices the layers do not all have to fit here.
+        let pools = if settings.rpc.is_empty() { memory_check::Pools::read(&hearth_hardware::Roots::default()) } else { None };
+        if let Some(pools) = pools {
             let kv = memory_check::kv_bytes(&gguf, path, n_ctx, settings.kv_cache_type);
             let gpu = backend.supports_gpu_offload() && placement != Placement::CpuOnly && settings.gpu_layers != Some(0);
             let need = memory_check::split(&gguf, kv, gpu, settings.gpu_layers, settings.n_cpu_moe.unwrap_or(0));
@@ -336,7 +339,8 @@ impl Engine {
         let backend = backend()?;
         let gguf = open_gguf(path)?;
         let n_ctx = context_length(&gguf, settings);
-        let placement = device_choice::resolve(&settings.devices, &Engine::devices())?;
+        crate::rpc::add_servers(&settings.rpc)?;
+        let placement = placement_for(settings, &Engine::devices())?;
         let params = place_layers(LlamaModelParams::default().with_no_alloc(true), settings.gpu_layers, &placement)?;
         let mark = llama_log::mark();
         let model = LlamaModel::load_from_file(backend, path, &params)
@@ -353,6 +357,12 @@ impl Engine {
         }
         Ok(memory)
     }
+}
+
+/// Where the layers may go: the devices chosen (else the best GPU), with the RPC servers' devices.
+fn placement_for(settings: &ModelSettings, devices: &[ComputeDevice]) -> Result<Placement, EngineError> {
+    let placement = device_choice::resolve(&settings.devices, devices)?;
+    Ok(device_choice::with_rpc(placement, &settings.rpc, devices))
 }
 
 /// The GPU layers and the devices they may go to.

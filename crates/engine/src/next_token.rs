@@ -100,7 +100,8 @@ impl DeviceCheck {
 /// say otherwise), and compares what each predicts over [`CHECK_TEXT`].
 pub fn check_device(model: &std::path::Path, settings: &hearth_protocol::ModelSettings) -> Result<DeviceCheck, EngineError> {
     let mut engine = Engine::new()?;
-    let on_cpu = hearth_protocol::ModelSettings { devices: vec!["CPU".into()], ..settings.clone() };
+    // This process's CPU alone (no other machine's devices either).
+    let on_cpu = hearth_protocol::ModelSettings { devices: vec!["CPU".into()], rpc: Vec::new(), ..settings.clone() };
     engine.load(model, &on_cpu, |_| true)?;
     let reference = engine.next_token_predictions(CHECK_TEXT, CHECK_TOP)?;
     let info = engine.load(model, settings, |_| true)?;

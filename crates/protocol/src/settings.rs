@@ -126,6 +126,11 @@ pub struct ModelSettings {
     /// devices; its vocabulary must be this model's).
     #[serde(default)]
     pub draft_model: Option<String>,
+    /// Other machines' devices through llama.cpp's RPC backend: the `HOST:PORT` of each
+    /// `hearth rpc-server`. Their devices (`RPC0`, …) take layers with this machine's GPU (or
+    /// those named in `devices`), as llama.cpp splits a model over GPUs.
+    #[serde(default)]
+    pub rpc: Vec<String>,
     /// Answers generated side by side (llama.cpp's sequences over one unified KV cache, as
     /// llama-server's `--parallel`): the API's clients share the context, their decode steps
     /// batched together. `None` or 1: one answer at a time.
@@ -154,6 +159,7 @@ impl Default for ModelSettings {
             devices: Vec::new(),
             draft: DraftKind::None,
             draft_model: None,
+            rpc: Vec::new(),
             parallel: None,
         }
     }

@@ -147,12 +147,15 @@ test("model settings apply with a reload; conversation settings are saved", asyn
   await page.getByTestId("draft").selectOption("model");
   await page.getByTestId("draft-model").fill("/models/gpt-oss-20b-mxfp4.gguf");
   await page.getByTestId("parallel").fill("2");
+  await page.getByTestId("rpc-servers").fill("192.168.1.20:50052, 192.168.1.21:50052");
+  await page.getByTestId("rpc-servers").blur();
   await page.getByTestId("draft").scrollIntoViewIfNeeded();
   await page.screenshot({ path: "test-results/model-settings.png" });
   await page.getByTestId("apply-model").click();
   await expect(page.getByTestId("model-bar")).toContainText("ctx 2048");
   const applied = await page.evaluate(() => (window as any).__fake.lastLoadSettings);
   expect([applied.draft, applied.draft_model, applied.parallel]).toEqual(["model", "/models/gpt-oss-20b-mxfp4.gguf", 2]);
+  expect(applied.rpc).toEqual(["192.168.1.20:50052", "192.168.1.21:50052"]);
   await page.getByTestId("toggle-settings").click();
   await page.getByTestId("toggle-settings").click();
   await page.getByTestId("draft").selectOption("ngram");

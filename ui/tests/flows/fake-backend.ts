@@ -216,7 +216,7 @@ export function installFakeBackend() {
         return { status: status(), notice: `${death}. Hearth restarted the engine and reloaded the model; the conversation is kept.`, error: null };
       }
       case "model_settings":
-        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null, devices: [], draft: "none", draft_model: null, parallel: null };
+        return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null, devices: [], draft: "none", draft_model: null, rpc: [], parallel: null };
       case "watch_hardware": {
         // A recorded snapshot, then the same machine with a DIMM running hot.
         const first = strixHalo as HardwareSnapshot;

@@ -79,6 +79,12 @@ draft: DraftKind,
  */
 draft_model: string | null, 
 /**
+ * Other machines' devices through llama.cpp's RPC backend: the `HOST:PORT` of each
+ * `hearth rpc-server`. Their devices (`RPC0`, …) take layers with this machine's GPU (or
+ * those named in `devices`), as llama.cpp splits a model over GPUs.
+ */
+rpc: Array<string>, 
+/**
  * Answers generated side by side (llama.cpp's sequences over one unified KV cache, as
  * llama-server's `--parallel`): the API's clients share the context, their decode steps
  * batched together. `None` or 1: one answer at a time.
