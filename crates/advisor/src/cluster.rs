@@ -1,11 +1,11 @@
-//! Sizing a model over N machines joined by llama.cpp's RPC backend (`ggml-rpc-server` on each
-//! other machine, `--rpc host:port,…` on the main one). llama.cpp "distributes model weights and
+//! Sizing a model over N machines joined by llama.cpp's RPC backend (`hearth rpc-server`, or
+//! llama.cpp's `rpc-server`, on each other machine, `--rpc host:port,…` on the main one). llama.cpp "distributes model weights and
 //! the KV cache across all available devices -- both local and remote -- in proportion to each
 //! device's available memory" (llama.cpp tools/rpc/README.md, b11434), and the layers run one
 //! machine after another: memory adds up, bandwidth does not. So the cluster is one machine with
 //! N times the memory and the same bandwidth, plus the network: every token crosses each link
-//! between machines (a round trip per remote machine per graph, and the hidden state, `hidden`
-//! floats, each way).
+//! between machines (a round trip per remote machine per graph, the hidden state, `hidden`
+//! floats, each way, and the RPC backend's own cost of a step, measured).
 
 use serde::Serialize;
 
@@ -13,6 +13,14 @@ use hearth_protocol::KvCacheType;
 
 use crate::evaluation::evaluate;
 use crate::{AdvisorError, Catalog, Fit, HardwareKind, HardwareSpec, ModelShape};
+
+/// What llama.cpp's RPC backend costs per token per other machine beyond the round trip and the
+/// hidden state: it sends each step's graph and its inputs in several calls, and the server
+/// rebuilds the graph. Measured on loopback (where the round trip is 0.014 ms): 0.66 ms more per
+/// token with one `hearth rpc-server` than on the local CPU (`bench/rpc_link.py`, SmolLM2-135M,
+/// 30 layers, b11434; bench/RESULTS.md). A model with more layers sends a bigger graph; taken as
+/// this figure.
+const RPC_STEP_OVERHEAD_S: f64 = 0.00066;
 
 /// The network between the machines. Defaults are assumptions, not measurements: a wired LAN
 /// round trip of a fraction of a millisecond; measure yours (`ping`) and pass it.
@@ -88,17 +96,18 @@ pub fn rpc_cluster(
     let backend = catalog.backend(&hw.backend)?;
     let e = evaluate(shape, Some(q), &pooled(hw, machines), backend, ctx, 0, kv_type)?;
     let remotes = (machines - 1) as f64;
-    // Per token: a round trip to each other machine, and the hidden state there and back.
+    // Per token: a round trip to each other machine, the hidden state there and back, and the
+    // RPC backend's own cost of a step.
     let hidden_bytes = shape.hidden as f64 * 4.0;
     let link_bytes_per_s = link.gbit_per_s * 1e9 / 8.0;
-    let network_s = remotes * (link.round_trip_ms / 1000.0 + 2.0 * hidden_bytes / link_bytes_per_s);
+    let network_s = remotes * (link.round_trip_ms / 1000.0 + 2.0 * hidden_bytes / link_bytes_per_s + RPC_STEP_OVERHEAD_S);
     let tg = e.predicted.tg_tps;
     let tg_tps = if tg > 0.0 { 1.0 / (1.0 / tg + network_s) } else { 0.0 };
     // A prompt goes through in micro-batches of 512 tokens, each crossing every link.
     let ubatch = crate::UBATCH as f64;
     let pp = e.predicted.pp_tps;
     let pp_tps = if pp > 0.0 {
-        ubatch / (ubatch / pp + remotes * (link.round_trip_ms / 1000.0 + 2.0 * ubatch * hidden_bytes / link_bytes_per_s))
+        ubatch / (ubatch / pp + remotes * (link.round_trip_ms / 1000.0 + 2.0 * ubatch * hidden_bytes / link_bytes_per_s + RPC_STEP_OVERHEAD_S))
     } else {
         0.0
     };
@@ -106,16 +115,17 @@ pub fn rpc_cluster(
         (1..=16).find(|&n| evaluate(shape, Some(q), &pooled(hw, n), backend, ctx, 0, kv_type).is_ok_and(|e| fits_whole(e.placement.fit)));
     let pool = crate::placement::gpu_pool_bytes(hw);
     let model = shape.id.rsplit('/').next().unwrap_or(&shape.id).to_string();
-    let mut commands: Vec<String> =
-        (1..machines).map(|i| format!("# machine {} (built with -DGGML_RPC=ON): ggml-rpc-server -H 0.0.0.0 -p 50052 -c", i + 1)).collect();
+    let mut commands: Vec<String> = (1..machines)
+        .map(|i| format!("# machine {}: hearth rpc-server --host 0.0.0.0 --allow-remote --port 50052 --cache ~/.cache/hearth/rpc", i + 1))
+        .collect();
     let hosts = (1..machines).map(|i| format!("MACHINE{}:50052", i + 1)).collect::<Vec<_>>().join(",");
     commands.push(format!(
-        "# machine 1: llama-server -m {model}-{quant}.gguf -c {ctx} -ngl 99 -fa on{}",
+        "# machine 1: hearth serve {model}-{quant}.gguf --ctx {ctx} --flash-attn on{}",
         if machines > 1 { format!(" --rpc {hosts}") } else { String::new() }
     ));
     let notes = vec![
-        "llama.cpp's RPC backend is a proof of concept, \"fragile and insecure\": never expose ggml-rpc-server on an open network (llama.cpp tools/rpc/README.md).".to_string(),
-        "`-c` on each ggml-rpc-server keeps the weights in a local cache, so the next load does not send them over the network again.".to_string(),
+        "llama.cpp's RPC backend is a proof of concept, \"fragile and insecure\": never expose an RPC server on an open network (llama.cpp tools/rpc/README.md).".to_string(),
+        "`--cache` on each rpc-server (llama.cpp's `-c`) keeps the weights in a local cache, so the next load does not send them over the network again.".to_string(),
         format!(
             "Network assumed: {} Gbit/s, {} ms round trip; measure yours. Memory adds up over machines, bandwidth does not: generation is at best one machine's speed.",
             link.gbit_per_s, link.round_trip_ms
