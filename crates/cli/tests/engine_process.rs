@@ -371,7 +371,7 @@ fn the_apps_turn_takes_the_next_free_slot_before_api_requests_that_came_first() 
         let engine = EngineClient::new(hearth());
         let info = load(&engine, ModelSettings { parallel: Some(2), context_length: Some(1024), ..Default::default() }).await.unwrap();
         assert_eq!(info.parallel, 2);
-        let mut running = vec![
+        let mut running = [
             generate(&engine, vec![user("Write a long story about a lighthouse keeper.")], 48).await,
             generate(&engine, vec![user("Write a long story about a baker.")], 48).await,
         ];

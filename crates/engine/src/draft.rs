@@ -87,6 +87,36 @@ pub(crate) fn lookup(context: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
     Vec::new()
 }
 
+/// Where an answer's drafts come from: prompt lookup, or the draft model.
+pub(crate) enum Drafter<'a> {
+    Ngram(NgramDraft),
+    Model { model: &'a mut crate::draft_model::DraftModel, tally: NgramDraft },
+}
+
+impl Drafter<'_> {
+    pub(crate) fn propose(&mut self, context: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
+        match self {
+            Drafter::Ngram(d) => d.propose(context, max),
+            // The same rule for giving up on drafts that keep missing.
+            Drafter::Model { model, tally } if !tally.off => model.propose(context, max),
+            Drafter::Model { .. } => Vec::new(),
+        }
+    }
+
+    pub(crate) fn record(&mut self, proposed: usize, accepted: usize) {
+        match self {
+            Drafter::Ngram(d) | Drafter::Model { tally: d, .. } => d.record(proposed, accepted),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> DraftStats {
+        match self {
+            Drafter::Ngram(d) => d.stats(),
+            Drafter::Model { tally, .. } => DraftStats { kind: DraftKind::Model, ..tally.stats() },
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,35 +152,5 @@ mod tests {
         let mut good = NgramDraft::default();
         good.record(50, 30);
         assert!(!good.stats().switched_off);
-    }
-}
-
-/// Where an answer's drafts come from: prompt lookup, or the draft model.
-pub(crate) enum Drafter<'a> {
-    Ngram(NgramDraft),
-    Model { model: &'a mut crate::draft_model::DraftModel, tally: NgramDraft },
-}
-
-impl Drafter<'_> {
-    pub(crate) fn propose(&mut self, context: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
-        match self {
-            Drafter::Ngram(d) => d.propose(context, max),
-            // The same rule for giving up on drafts that keep missing.
-            Drafter::Model { model, tally } if !tally.off => model.propose(context, max),
-            Drafter::Model { .. } => Vec::new(),
-        }
-    }
-
-    pub(crate) fn record(&mut self, proposed: usize, accepted: usize) {
-        match self {
-            Drafter::Ngram(d) | Drafter::Model { tally: d, .. } => d.record(proposed, accepted),
-        }
-    }
-
-    pub(crate) fn stats(&self) -> DraftStats {
-        match self {
-            Drafter::Ngram(d) => d.stats(),
-            Drafter::Model { tally, .. } => DraftStats { kind: DraftKind::Model, ..tally.stats() },
-        }
     }
 }

@@ -177,17 +177,14 @@ impl Run<'_> {
         }
         jobs.sort_by_key(|(arrival, job)| (job.request.keep_state_as.is_none(), *arrival));
         for (arrival, job) in jobs {
-            let id = job.id;
-            match self.start(job, arrival) {
-                Ok(()) => {}
-                Err((observer, result)) => feed.finished(id, observer, result),
-            }
+            self.start(feed, job, arrival);
         }
     }
 
     /// Puts one request into a free slot: its prompt fitted, the slot chosen, the reusable prefix
-    /// kept and the rest of the cache for that sequence dropped.
-    fn start(&mut self, job: SlotJob, arrival: u64) -> Result<(), (Box<dyn GenerationObserver>, Result<GenerationStats, EngineError>)> {
+    /// kept and the rest of the cache for that sequence dropped. One that cannot start (a bad
+    /// schema, a prompt over the slot's share, a stop while fitting) ends here.
+    fn start(&mut self, feed: &mut dyn SlotFeed, job: SlotJob, arrival: u64) {
         let SlotJob { id, request: req, mut observer } = job;
         let started = Instant::now();
         let n_ctx = self.loaded.n_ctx_seq();
@@ -195,17 +192,23 @@ impl Run<'_> {
         let grammar = match tool_use::grammar(&req.sampling) {
             Ok(Some(g)) => match LlamaSampler::grammar(&self.loaded.model, &g, "root") {
                 Ok(s) => Some(s),
-                Err(e) => return Err((observer, Err(EngineError::BadRequest(format!("llama.cpp refused the grammar made from the schema: {e}"))))),
+                Err(e) => {
+                    return feed.finished(
+                        id,
+                        observer,
+                        Err(EngineError::BadRequest(format!("llama.cpp refused the grammar made from the schema: {e}"))),
+                    )
+                }
             },
             Ok(None) => None,
-            Err(e) => return Err((observer, Err(e))),
+            Err(e) => return feed.finished(id, observer, Err(e)),
         };
         let forced_call = matches!(req.sampling.constraint, Some(OutputConstraint::ToolCall { .. }));
         let fitted = match fit_prompt(self.loaded, &req, reserve, observer.as_mut()) {
             Ok(Some(f)) => f,
             // Stopped while fitting a long prompt: a stopped answer with nothing said.
-            Ok(None) => return Err((observer, Ok(GenerationStats { total_ms: ms(started), ..stats_with(StopReason::Cancelled) }))),
-            Err(e) => return Err((observer, Err(e))),
+            Ok(None) => return feed.finished(id, observer, Ok(GenerationStats { total_ms: ms(started), ..stats_with(StopReason::Cancelled) })),
+            Err(e) => return feed.finished(id, observer, Err(e)),
         };
         let FittedPrompt { tokens, dropped, template_notice } = fitted;
 
@@ -265,7 +268,6 @@ impl Run<'_> {
             next: None,
             output: None,
         });
-        Ok(())
     }
 
     /// The next batch: each generating slot's token, then prompt pieces (the app's first, then
