@@ -77,7 +77,16 @@ impl PlacementArgs {
 
 /// The settings a command loads `model` with: those the app saved for the file (in
 /// `$HEARTH_HOME`'s database, when there is one), each flag given winning over its saved value.
+/// For one answer at a time (`chat`, `ask`, `bench`): a saved number of answers side by side
+/// (the app's Server page) would only split the context.
 pub fn launch_settings_for(model: &Path, flags: &SettingsOverrides) -> anyhow::Result<ModelSettings> {
+    let mut settings = launch_settings_with_parallel(model, flags)?;
+    settings.parallel = flags.parallel;
+    Ok(settings)
+}
+
+/// As [`launch_settings_for`], keeping the saved number of answers side by side (`serve`).
+pub fn launch_settings_with_parallel(model: &Path, flags: &SettingsOverrides) -> anyhow::Result<ModelSettings> {
     let database = HearthHome::from_env().database();
     if !database.is_file() {
         // Nothing saved yet: no database is made just to find that out.

@@ -83,7 +83,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
-        let settings = crate::placement_args::launch_settings_for(
+        let settings = crate::placement_args::launch_settings_with_parallel(
             &a.model,
             &hearth_core::settings::SettingsOverrides {
                 draft: a.draft.as_ref().map(|d| d.kind),

@@ -79,21 +79,7 @@ impl Engine {
         let mut reused_from = loaded.kept.prepare(&mut loaded.ctx, &mut loaded.cached_tokens, &tokens, &template_id);
         // Reuse the longest cached prefix; at least the last prompt token is evaluated again
         // because its logits are needed.
-        let mut reused = kept_states::common_prefix(&loaded.cached_tokens, &tokens).min(tokens.len() - 1);
-        // Sliding-window layers have dropped positions older than about window + ubatch from the
-        // end of the cache: the prefix is reusable only if the `window` positions before the cut
-        // are still there (llama-server's rule). Otherwise evaluate the whole prompt again.
-        if reused > 0 && loaded.swa_window > 0 {
-            let pos_min = loaded.ctx.kv_cache_seq_pos_min(0);
-            if pos_min > 0 && pos_min as usize > reused.saturating_sub(loaded.swa_window) {
-                reused = 0;
-            }
-        }
-        if !matches!(loaded.ctx.clear_kv_cache_seq(Some(0), Some(reused as u32), None), Ok(true)) {
-            loaded.ctx.clear_kv_cache();
-            reused = 0;
-        }
-        loaded.cached_tokens.truncate(reused);
+        let reused = keep_common_prefix(&mut loaded.ctx, &mut loaded.cached_tokens, &tokens, 0, loaded.swa_window);
         if reused == 0 {
             reused_from = ReusedFrom::Nothing;
         }
@@ -106,14 +92,7 @@ impl Engine {
             (true, why) => EngineError::OutOfMemory(format!("out of memory while evaluating: {why}")),
             (false, why) => EngineError::DecodeFailed(why),
         };
-        let mut stats = GenerationStats {
-            prompt_tokens: tokens.len() as u32,
-            cached_tokens: reused as u32,
-            reused_from,
-            dropped_messages: dropped,
-            template_notice,
-            ..stats_with(StopReason::Cancelled)
-        };
+        let mut stats = prompt_stats(tokens.len(), reused, reused_from, dropped, template_notice);
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
                 stats.total_ms = ms(started);
@@ -250,6 +229,46 @@ pub(crate) fn stats_with(stop_reason: StopReason) -> GenerationStats {
         template_notice: None,
         tool_call_notice: None,
         draft: None,
+    }
+}
+
+/// What sequence `seq`'s cells (whose tokens are `cached`) keep for a prompt of `tokens`: their
+/// longest common prefix, short of the last prompt token (whose logits are needed); the rest of
+/// the sequence's cells go. Returns the number of tokens kept.
+pub(crate) fn keep_common_prefix(
+    ctx: &mut llama_cpp_2::context::LlamaContext<'static>,
+    cached: &mut Vec<LlamaToken>,
+    tokens: &[LlamaToken],
+    seq: i32,
+    swa_window: usize,
+) -> usize {
+    let mut reused = kept_states::common_prefix(cached, tokens).min(tokens.len().saturating_sub(1));
+    // Sliding-window layers have dropped positions older than about window + ubatch from the
+    // end of the cache: the prefix is reusable only if the `window` positions before the cut
+    // are still there (llama-server's rule). Otherwise evaluate the whole prompt again.
+    if reused > 0 && swa_window > 0 {
+        let pos_min = ctx.kv_cache_seq_pos_min(seq);
+        if pos_min > 0 && pos_min as usize > reused.saturating_sub(swa_window) {
+            reused = 0;
+        }
+    }
+    if !matches!(ctx.clear_kv_cache_seq(Some(seq as u32), Some(reused as u32), None), Ok(true)) {
+        let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+        reused = 0;
+    }
+    cached.truncate(reused);
+    reused
+}
+
+/// A generation's statistics once its prompt is known, nothing generated yet.
+pub(crate) fn prompt_stats(prompt: usize, reused: usize, reused_from: ReusedFrom, dropped: u32, template_notice: Option<String>) -> GenerationStats {
+    GenerationStats {
+        prompt_tokens: prompt as u32,
+        cached_tokens: reused as u32,
+        reused_from,
+        dropped_messages: dropped,
+        template_notice,
+        ..stats_with(StopReason::Cancelled)
     }
 }
 

@@ -25,7 +25,7 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::generation::{fit_prompt, ms, stats_with, AnswerText, FittedPrompt, TokenPicker, ANSWER_RESERVE};
+use crate::generation::{fit_prompt, keep_common_prefix, ms, prompt_stats, stats_with, AnswerText, FittedPrompt, TokenPicker, ANSWER_RESERVE};
 use crate::kept_states::{self, common_prefix};
 use crate::loaded_model::LoadedModel;
 use crate::{llama_log, tool_use, Engine, EngineError, GenerationObserver, GenerationRequest};
@@ -228,30 +228,12 @@ impl Run<'_> {
         if seq == 0 {
             reused_from = self.loaded.kept.prepare(&mut self.loaded.ctx, &mut self.cache[0], &tokens, &template_id);
         }
-        let mut reused = common_prefix(&self.cache[seq], &tokens).min(tokens.len() - 1);
-        if reused > 0 && self.loaded.swa_window > 0 {
-            let pos_min = self.loaded.ctx.kv_cache_seq_pos_min(seq as i32);
-            if pos_min > 0 && pos_min as usize > reused.saturating_sub(self.loaded.swa_window) {
-                reused = 0;
-            }
-        }
-        if !matches!(self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), Some(reused as u32), None), Ok(true)) {
-            let _ = self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-            reused = 0;
-        }
-        self.cache[seq].truncate(reused);
+        let reused = keep_common_prefix(&mut self.loaded.ctx, &mut self.cache[seq], &tokens, seq as i32, self.loaded.swa_window);
         if reused == 0 {
             reused_from = ReusedFrom::Nothing;
         }
         let picker = TokenPicker::new(&req.sampling, &self.loaded.info.sampling_defaults, self.loaded.model.n_vocab(), grammar);
-        let stats = GenerationStats {
-            prompt_tokens: tokens.len() as u32,
-            cached_tokens: reused as u32,
-            reused_from,
-            dropped_messages: dropped,
-            template_notice,
-            ..stats_with(StopReason::Cancelled)
-        };
+        let stats = prompt_stats(tokens.len(), reused, reused_from, dropped, template_notice);
         self.slots[seq] = Some(Slot {
             id,
             arrival,
