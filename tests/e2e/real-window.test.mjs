@@ -166,6 +166,29 @@ test("send a message to the demo model, see it stream, restart, see the conversa
   );
   assert.match(row, /POST \/v1\/chat\/completions/);
   await session.screenshot("server.png");
+
+  // Answers side by side (issue 18): two slots set on the Server page reload the model; two
+  // requests at once are both answered, with the server still on.
+  await session.clear('[data-testid="server-parallel"]');
+  await session.type('[data-testid="server-parallel"]', "2");
+  await session.click('[data-testid="server-parallel-apply"]');
+  const hint = (n) => () => session.text('[data-testid="server-parallel-hint"]').then((t) => (t && t.startsWith(`${n} at once`) ? t : null));
+  await waitFor("the model reloaded with two slots", hint(2), 90_000);
+  const ask = (word) =>
+    fetch(`${apiBase}/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ messages: [{ role: "user", content: `Say ${word}.` }], max_tokens: 8, temperature: 0 }),
+    });
+  const both = await Promise.all([ask("hello"), ask("goodbye")]);
+  assert.deepEqual(both.map((r) => r.status), [200, 200]);
+  for (const r of both) assert.ok((await r.json()).choices[0].message.content.length > 0);
+  await session.screenshot("server-parallel.png");
+  // Back to one at a time for the rest of this test.
+  await session.clear('[data-testid="server-parallel"]');
+  await session.type('[data-testid="server-parallel"]', "1");
+  await session.click('[data-testid="server-parallel-apply"]');
+  await waitFor("the model reloaded with one slot", hint(1), 90_000);
   await session.click('[data-testid="server-stop"]');
   await waitFor("the server to stop", () => session.text('[data-testid="server-start"]'));
   await session.close();
