@@ -156,13 +156,9 @@ pub fn serve() -> std::io::Result<()> {
                 Err(e) => sink.send(&Event::Error { id: Some(id), error: e.payload() }),
             },
             Request::Generate { id, messages, sampling, template, keep_state_as } => {
-                let job = SlotJob {
-                    id,
-                    observer: Box::new(StreamObserver::new(id, &sink, &cancels, &sampling, &template, engine.tool_format(&TemplateChoice::Model))),
-                    request: GenerationRequest { messages, sampling, template, keep_state_as },
-                };
+                let model_tools = engine.tool_format(&TemplateChoice::Model);
+                let job = slot_job(GenerationRequest { messages, sampling, template, keep_state_as }, id, &sink, &cancels, model_tools);
                 if engine.parallel_slots() > 1 {
-                    let model_tools = engine.tool_format(&TemplateChoice::Model);
                     let mut feed = StdioFeed { first: Some(job), rx: &rx, deferred: &mut deferred, sink: &sink, cancels: &cancels, model_tools };
                     engine.run_slots(&mut feed);
                     continue;
@@ -217,6 +213,12 @@ fn finish_generation(
     }
 }
 
+/// A generation request with the observer that streams its events.
+fn slot_job(request: GenerationRequest, id: u64, sink: &EventSink, cancels: &Cancels, model_tools: hearth_protocol::ToolFormat) -> SlotJob {
+    let observer = StreamObserver::new(id, sink, cancels, &request.sampling, &request.template, model_tools);
+    SlotJob { id, request, observer: Box::new(observer) }
+}
+
 /// Generations for the slots: the one that started them, then those arriving while they run.
 /// Any other request waits (in order) until the slots are idle.
 struct StdioFeed<'a> {
@@ -234,11 +236,13 @@ impl SlotFeed for StdioFeed<'_> {
         // Once something else waits, later generations wait behind it.
         while self.deferred.is_empty() {
             match self.rx.try_recv() {
-                Ok(Request::Generate { id, messages, sampling, template, keep_state_as }) => jobs.push(SlotJob {
+                Ok(Request::Generate { id, messages, sampling, template, keep_state_as }) => jobs.push(slot_job(
+                    GenerationRequest { messages, sampling, template, keep_state_as },
                     id,
-                    observer: Box::new(StreamObserver::new(id, self.sink, self.cancels, &sampling, &template, self.model_tools)),
-                    request: GenerationRequest { messages, sampling, template, keep_state_as },
-                }),
+                    self.sink,
+                    self.cancels,
+                    self.model_tools,
+                )),
                 Ok(other) => self.deferred.push_back(other),
                 Err(_) => break,
             }
