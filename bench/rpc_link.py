@@ -20,15 +20,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "bench"))
+from parallel import free_port  # noqa: E402
+
 PROMPT = "Write a long story about a lighthouse keeper."
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def loopback_rtt_ms(n=2000):

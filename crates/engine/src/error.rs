@@ -2,7 +2,7 @@
 
 use hearth_protocol::{ErrorCode, ErrorPayload};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {
     #[error("{0}")]
     InvalidModel(String),

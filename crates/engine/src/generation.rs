@@ -88,10 +88,6 @@ impl Engine {
         let mut batch = LlamaBatch::new(n_batch.max(1), 1);
         let pp_started = Instant::now();
         let mark = llama_log::mark();
-        let decode_failed = |e: &dyn std::fmt::Display| match llama_log::failure_since(mark, &e.to_string()) {
-            (true, why) => EngineError::OutOfMemory(format!("out of memory while evaluating: {why}")),
-            (false, why) => EngineError::DecodeFailed(why),
-        };
         let mut stats = prompt_stats(tokens.len(), reused, reused_from, dropped, template_notice);
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
@@ -108,7 +104,7 @@ impl Engine {
                 loaded.cached_tokens.clear();
                 loaded.ctx.clear_kv_cache();
                 loaded.kept.live_lost();
-                return Err(decode_failed(&e));
+                return Err(decode_error(mark, &e));
             }
             loaded.cached_tokens.extend_from_slice(&tokens[start..end]);
         }
@@ -163,7 +159,7 @@ impl Engine {
                 loaded.cached_tokens.clear();
                 loaded.ctx.clear_kv_cache();
                 loaded.kept.live_lost();
-                return Err(decode_failed(&e));
+                return Err(decode_error(mark, &e));
             }
             pos += 1;
             next_output = 0;
@@ -209,6 +205,14 @@ impl Engine {
         if let Some(loaded) = self.loaded.as_mut() {
             loaded.kept.keep_answered(&loaded.ctx, &loaded.cached_tokens);
         }
+    }
+}
+
+/// A failed `llama_decode`, explained from llama.cpp's log since `mark`: out of memory, or why.
+pub(crate) fn decode_error(mark: u64, e: &dyn std::fmt::Display) -> EngineError {
+    match llama_log::failure_since(mark, &e.to_string()) {
+        (true, why) => EngineError::OutOfMemory(format!("out of memory while evaluating: {why}")),
+        (false, why) => EngineError::DecodeFailed(why),
     }
 }
 

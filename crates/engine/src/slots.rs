@@ -25,7 +25,9 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::generation::{fit_prompt, keep_common_prefix, ms, prompt_stats, stats_with, AnswerText, FittedPrompt, TokenPicker, ANSWER_RESERVE};
+use crate::generation::{
+    decode_error, fit_prompt, keep_common_prefix, ms, prompt_stats, stats_with, AnswerText, FittedPrompt, TokenPicker, ANSWER_RESERVE,
+};
 use crate::kept_states::{self, common_prefix};
 use crate::loaded_model::LoadedModel;
 use crate::{llama_log, tool_use, Engine, EngineError, GenerationObserver, GenerationRequest};
@@ -134,17 +136,14 @@ impl Run<'_> {
             }
             let mark = llama_log::mark();
             if let Err(e) = self.loaded.ctx.decode(&mut batch) {
-                let why = match llama_log::failure_since(mark, &e.to_string()) {
-                    (true, why) => format!("out of memory while evaluating: {why}"),
-                    (false, why) => why,
-                };
+                let error = decode_error(mark, &e);
                 // What the failed batch left in the cache is unknown: every answer in it ends.
                 self.loaded.ctx.clear_kv_cache();
                 self.loaded.kept.live_lost();
                 for seq in 0..self.slots.len() {
                     self.cache[seq].clear();
                     if self.slots[seq].is_some() {
-                        self.end(feed, seq, Err(EngineError::DecodeFailed(why.clone())));
+                        self.end(feed, seq, Err(error.clone()));
                     }
                 }
                 continue;
@@ -165,18 +164,12 @@ impl Run<'_> {
                 i += 1;
             }
         }
-        let mut order: Vec<usize> = (0..self.waiting.len()).collect();
-        order.sort_by_key(|&i| (self.waiting[i].1.request.keep_state_as.is_none(), self.waiting[i].0));
-        // As many as there are free slots.
+        let mut queued: Vec<(u64, SlotJob)> = self.waiting.drain(..).collect();
+        queued.sort_by_key(|(arrival, job)| (job.request.keep_state_as.is_none(), *arrival));
+        // As many as there are free slots; the rest wait, still in that order.
         let free = self.slots.iter().filter(|s| s.is_none()).count();
-        let mut taken: Vec<usize> = order.into_iter().take(free).collect();
-        taken.sort_unstable();
-        let mut jobs: Vec<(u64, SlotJob)> = Vec::new();
-        for i in taken.into_iter().rev() {
-            jobs.push(self.waiting.remove(i).expect("index in range"));
-        }
-        jobs.sort_by_key(|(arrival, job)| (job.request.keep_state_as.is_none(), *arrival));
-        for (arrival, job) in jobs {
+        self.waiting.extend(queued.split_off(free.min(queued.len())));
+        for (arrival, job) in queued {
             self.start(feed, job, arrival);
         }
     }
