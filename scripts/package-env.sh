@@ -11,3 +11,6 @@ export CARGO_TARGET_DIR="${HEARTH_PACKAGE_TARGET:-$cache/target-package}"
 export GGML_BACKEND_DL=ON GGML_VULKAN=ON
 # The features every build in this folder uses (the same set, or llama.cpp is built again).
 package_features=(--release --features dynamic-link)
+# The packages and targets of every cargo command in this folder, for one feature resolution: the
+# engine's package and the CLI's, and the engine's Vulkan test (which brings in dev-dependencies).
+package_targets=(-p hearth-cli -p hearth-engine --test vulkan_device)

@@ -17,7 +17,10 @@ cd "$repo"
 # shellcheck source=scripts/package-env.sh
 . "$repo/scripts/package-env.sh"
 
-cargo build "${package_features[@]}" -p hearth-cli >&2
+# The same packages and targets as the Vulkan layer's test (scripts/vulkan-test.sh): Cargo resolves
+# features per invocation, and a different resolution (a proc-macro crate with one feature more
+# once) hashes llama-cpp-sys-2's build script anew and compiles llama.cpp a second time.
+cargo build "${package_features[@]}" "${package_targets[@]}" --bin hearth >&2
 # llama-cpp-sys-2's install folder: lib/ has llama.cpp's shared libraries, bin/ the backend modules.
 out="$(ls -td "$CARGO_TARGET_DIR"/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do
   [ -e "$d/bin/libggml-cpu.so" ] && { echo "$d"; break; }

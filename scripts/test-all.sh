@@ -43,8 +43,9 @@ run_layer api-clients 10 scripts/api-clients-test.sh
 run_layer llama-server 35 scripts/llama-server-test.sh
 # The Hugging Face token in a real OS keyring (GNOME Keyring in a private D-Bus session).
 run_layer keyring 10 scripts/keyring-test.sh
-# The engine on Vulkan (Mesa's lavapipe), from a build with the `vulkan` feature in its own target
-# folder (about 12 minutes on 2 cores the first time, cached outside the clone).
+# The engine on Vulkan (Mesa's lavapipe), built as the package ships it: release, ggml's backends
+# as libraries loaded at run time, in its own target folder (cached outside the clone; the package
+# layer below builds on the same llama.cpp).
 run_layer vulkan 30 scripts/vulkan-test.sh
 run_layer rust-lints 20 scripts/lint.sh
 run_layer ui-components 10 bash -c "cd ui && npx vitest run"
@@ -59,14 +60,13 @@ fi
 run_layer parity 30 python3 bench/parity.py --short
 run_layer real-window 15 env HEARTH_APP="$CARGO_TARGET_DIR/debug/hearth-app" \
   xvfb-run -a -s "-screen 0 1280x800x24" node --test --test-reporter=spec tests/e2e/
-# Not yet a layer here: scripts/package-test.sh (the .deb built in release, unpacked and checked
-# from the installed files only). Its release build of llama.cpp with Vulkan, the engine and the
-# app adds about 30 minutes to a cold run on 2 cores, which the 90-minute cold budget does not hold
-# yet (issue 16).
+# The package, not the tree: the .deb built (on the Vulkan layer's llama.cpp), unpacked into a
+# throwaway root and checked from the installed files only, the installed app included.
+run_layer package 40 scripts/package-test.sh
 
 # The summary of the layers, in TAP (each layer's own runner printed its details above).
 echo; echo "==== summary ===="
-layers=(rust api-clients llama-server keyring vulkan rust-lints ui-components ui-types ui-flows parity real-window)
+layers=(rust api-clients llama-server keyring vulkan rust-lints ui-components ui-types ui-flows parity real-window package)
 echo "TAP version 13"
 echo "1..${#layers[@]}"
 status=0 n=0 pass=0
