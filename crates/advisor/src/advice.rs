@@ -321,7 +321,10 @@ fn advise_on(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorEr
     let mut sources = vec![
         format!("model: {}", shape.source),
         format!("hardware: {}", hw.source),
-        format!("speed constants ({}): {}", backend.id, backend.fit),
+        match (&backend.discrete, hw.kind) {
+            (Some(d), crate::HardwareKind::Discrete) => format!("speed constants ({} on a discrete card): {}", backend.id, d.fit),
+            _ => format!("speed constants ({}): {}", backend.id, backend.fit),
+        },
         "quant sizes and quality: llama.cpp tools/quantize/quantize.cpp, tools/perplexity/README.md (Llama-3-8B), ggml/src/ggml-common.h".to_string(),
     ];
     sources.extend(calibration);

@@ -123,6 +123,45 @@ pub struct Backend {
     pub tg_spread: f64,
     pub pp_spread: f64,
     pub spread_fit: String,
+    /// Generation on a discrete card (its own memory over GDDR), where the constants differ from
+    /// the unified machines the backend's row was fitted on (`[backend.discrete]`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub discrete: Option<DiscreteGeneration>,
+}
+
+/// The generation constants of a backend on a discrete card.
+#[derive(Debug, Clone, Serialize, Deserialize, ts_rs::TS)]
+pub struct DiscreteGeneration {
+    pub bandwidth_efficiency: f64,
+    pub layer_overhead_us: f64,
+    /// Added per layer for each expert a token is routed to (routing and the expert kernels'
+    /// own cost, beyond the bytes they read).
+    pub expert_overhead_us: f64,
+    pub fit: String,
+}
+
+/// The constants generation uses: `bandwidth_efficiency`, per-layer and per-expert costs (µs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GenerationConstants {
+    pub bandwidth_efficiency: f64,
+    pub layer_overhead_us: f64,
+    pub expert_overhead_us: f64,
+}
+
+impl Backend {
+    /// The generation constants on `kind` of machine: the discrete ones where the backend has
+    /// them and the machine is a discrete card, its own otherwise.
+    pub fn generation_constants(&self, kind: HardwareKind) -> GenerationConstants {
+        match (&self.discrete, kind) {
+            (Some(d), HardwareKind::Discrete) => GenerationConstants {
+                bandwidth_efficiency: d.bandwidth_efficiency,
+                layer_overhead_us: d.layer_overhead_us,
+                expert_overhead_us: d.expert_overhead_us,
+            },
+            _ => GenerationConstants { bandwidth_efficiency: self.bandwidth_efficiency, layer_overhead_us: self.layer_overhead_us, expert_overhead_us: 0.0 },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -131,8 +170,17 @@ pub struct CalibrationRow {
     pub backend: String,
     pub model: String,
     pub quant: String,
-    pub pp_tps: f64,
+    /// Prompt processing (pp512 / pp2048), where the run published it.
+    #[serde(default)]
+    pub pp_tps: Option<f64>,
     pub tg_tps: f64,
+    /// The depth the generation run started at (llama-bench `tg N @ dD`, or the middle of a
+    /// one-token-batch `pp N` run, which is generation over N tokens).
+    #[serde(default)]
+    pub depth: u32,
+    /// A `pp N -ub 1` run: N one-token steps, which compute no output layer.
+    #[serde(default)]
+    pub one_token_batches: bool,
     pub source: String,
 }
 

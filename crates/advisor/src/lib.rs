@@ -23,7 +23,9 @@ mod tuning;
 
 pub use advice::{advise, Advice, AdviceRequest, BackendOption, ModelFacts, QuantRow, Recommendation, Use};
 pub use calibration::{calibrate, Calibrated};
-pub use catalog::{Backend, BackendProblem, CalibrationRow, Catalog, HardwareKind, HardwareSpec, ModelSpec, QuantSpec};
+pub use catalog::{
+    Backend, BackendProblem, CalibrationRow, Catalog, DiscreteGeneration, GenerationConstants, HardwareKind, HardwareSpec, ModelSpec, QuantSpec,
+};
 pub use cluster::{rpc_cluster, ClusterSizing, Link};
 pub use detected::this_machine;
 pub use error::AdvisorError;

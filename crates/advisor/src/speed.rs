@@ -61,15 +61,17 @@ pub fn predict(
         active * (shape.layers - placement.gpu_layers) as f64 / shape.layers as f64
     };
     let gpu_active = active - cpu_active;
+    let constants = backend.generation_constants(hw.kind);
     let (gpu_bw, cpu_bw) = if hw.kind == HardwareKind::Cpu || placement.fit == Fit::Cpu {
-        (0.0, hw.bandwidth_gbs * 1e9 * backend.bandwidth_efficiency)
+        (0.0, hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency)
     } else {
-        (hw.bandwidth_gbs * 1e9 * backend.bandwidth_efficiency, hw.host_bandwidth_gbs * 1e9 * CPU_SIDE_EFFICIENCY)
+        (hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency, hw.host_bandwidth_gbs * 1e9 * CPU_SIDE_EFFICIENCY)
     };
     let per_cell = shape.kv_values_per_token * kv_type.bytes_per_value();
     let (_, swa_cells) = kv_cells(shape, ctx, UBATCH);
     let kv_read = |depth: f64| per_cell * (shape.full_layers as f64 * depth + shape.swa_layers as f64 * depth.min(swa_cells));
-    let overhead = shape.layers as f64 * backend.layer_overhead_us * 1e-6;
+    let experts_per_layer = if shape.is_moe() { shape.experts_used as f64 } else { 0.0 };
+    let overhead = shape.layers as f64 * (constants.layer_overhead_us + experts_per_layer * constants.expert_overhead_us) * 1e-6;
     let seconds = |depth: f64| {
         let kv = kv_read(depth);
         let gpu_share = if active > 0.0 { gpu_active / active } else { 0.0 };
