@@ -1,7 +1,8 @@
 //! `hearth bench MODEL.gguf [-p 512] [-n 128] [--depth N] [--threads N] [--gpu-layers N]
-//! [--reps N] [--json]`: load time, time to first token, prompt and generation speed (mean ±
-//! stdev), peak memory, power and energy per token. Results are kept in Hearth's database, per
-//! machine; `hearth bench --list` shows them.
+//! [--reps N] [--draft ngram|FILE] [--json]`: load time, time to first token, prompt and
+//! generation speed (mean ± stdev), peak memory, power and energy per token, and with `--draft`
+//! speculative decoding against plain decoding on an answer that quotes its prompt. Results are
+//! kept in Hearth's database, per machine; `hearth bench --list` shows them.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -43,6 +44,10 @@ pub struct BenchArgs {
     placement: crate::placement_args::PlacementArgs,
     #[arg(short = 'r', long, default_value_t = 5)]
     reps: u32,
+    /// Also measure speculative decoding: a greedy answer of `-n` tokens that quotes its prompt,
+    /// generated plainly and with drafts (`ngram`, or a draft model's GGUF file) in turns.
+    #[arg(long, value_parser = crate::placement_args::parse_draft, value_name = "none|ngram|FILE", conflicts_with = "remote")]
+    draft: Option<crate::placement_args::DraftArg>,
     #[arg(long)]
     json: bool,
     /// JSON lines for a parent process: `progress` steps, then `done` (with the report) or `error`.
@@ -128,13 +133,29 @@ pub fn run(a: BenchArgs) -> anyhow::Result<()> {
 fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(Phrase)) -> Result<hearth_protocol::BenchReport, ErrorPayload> {
     let model = a.model.clone().expect("clap requires it");
     // The placement the app saved for this file, unless a flag says otherwise.
-    let mut settings = crate::placement_args::launch_settings_for(&model, &a.placement.overrides(None, a.threads))
-        .map_err(|e| ErrorPayload::new(ErrorCode::Storage, e.to_string()))?;
+    let flags = hearth_core::settings::SettingsOverrides {
+        draft_model: a.draft.as_ref().and_then(|d| d.model.clone()),
+        ..a.placement.overrides(None, a.threads)
+    };
+    let mut settings = crate::placement_args::launch_settings_for(&model, &flags).map_err(|e| ErrorPayload::new(ErrorCode::Storage, e.to_string()))?;
+    if a.draft.as_ref().is_none_or(|d| d.model.is_none()) {
+        // A draft model the app saved for this file is loaded only when `--draft FILE` asks.
+        settings.draft_model = None;
+    }
     if a.placement.batch.is_none() {
         // llama-bench's default batch: the whole prompt in one call when it fits.
         settings.batch_size = settings.batch_size.max(2048);
     }
-    let req = BenchRequest { path: model, n_prompt: a.n_prompt, n_gen: a.n_gen, depth: a.depth, ttft_prompt: a.ttft_prompt, settings, reps: a.reps };
+    let req = BenchRequest {
+        path: model,
+        n_prompt: a.n_prompt,
+        n_gen: a.n_gen,
+        depth: a.depth,
+        ttft_prompt: a.ttft_prompt,
+        settings,
+        reps: a.reps,
+        draft: a.draft.as_ref().map(|d| d.kind),
+    };
     bench(&req, step).map_err(|e| e.payload())
 }
 
@@ -183,6 +204,21 @@ fn report_bench(
     match (report.power_w, report.joules_per_token) {
         (Some(w), Some(j)) => println!("power        {w:.1} W, {j:.3} J/token"),
         _ => println!("power        not measurable here (no RAPL or GPU power sensor readable)"),
+    }
+    if let Some(s) = &report.speculative {
+        let kind = match &s.draft_model {
+            Some(file) => format!("draft model {file}"),
+            None => format!("{:?} drafts", s.kind).to_lowercase(),
+        };
+        println!(
+            "speculative  {kind}: {:.2} tok/s against {:.2} plain ({:.2}x), {} of {} drafts kept, {}",
+            s.draft_tg_tps,
+            s.plain_tg_tps,
+            s.draft_tg_tps / s.plain_tg_tps.max(f64::MIN_POSITIVE),
+            s.accepted,
+            s.proposed,
+            if s.same_text { "the same text" } else { "the texts differ (batched and one-token steps round differently)" }
+        );
     }
     Ok(())
 }

@@ -92,5 +92,6 @@ pub async fn run(b: &RemoteBench, step: &mut dyn FnMut(Phrase)) -> anyhow::Resul
         peak_rss_bytes: None,
         power_w: None,
         joules_per_token: None,
+        speculative: None,
     })
 }

@@ -4,7 +4,8 @@
 //! token: see bench/RESULTS.md for long document answers); an answer that is not greedy takes
 //! none; a draft kind that does not exist is a clear error. A draft model (`--draft FILE`) with
 //! the model's vocabulary drafts with the same greedy text; one with another vocabulary is
-//! refused, saying why.
+//! refused, saying why. `hearth bench --draft` measures drafts against plain decoding on an
+//! answer that quotes its prompt.
 
 mod common;
 
@@ -98,4 +99,34 @@ fn a_draft_model_with_another_vocabulary_is_refused_with_the_reason() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("cannot draft for this model: its vocabulary differs (tokenizer type SPM, the target's is BPE)"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn bench_measures_drafts_against_plain_decoding_on_an_answer_that_quotes_its_prompt() {
+    // One thread: plain one-token steps and batched checks then round alike (bench/RESULTS.md),
+    // so the two texts must be the same.
+    let out = Command::new(hearth())
+        .arg("bench")
+        .arg(demo_model())
+        .args(["-p", "0", "-n", "48", "--ttft-prompt", "0", "-r", "1", "--threads", "1", "--draft", "ngram", "--json", "--no-save"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let s = &report["speculative"];
+    assert_eq!(s["kind"], "ngram", "{report}");
+    assert!(s["plain_tg_tps"].as_f64().unwrap() > 0.0 && s["draft_tg_tps"].as_f64().unwrap() > 0.0, "{s}");
+    let (proposed, accepted) = (s["proposed"].as_u64().unwrap(), s["accepted"].as_u64().unwrap());
+    assert!(accepted >= 10 && accepted <= proposed, "{s}");
+    assert_eq!(s["same_text"], true, "{s}");
+    assert!(report["tg_tps"].as_f64().unwrap() > 0.0);
+    // Without --draft there is no such run.
+    let out = Command::new(hearth())
+        .arg("bench")
+        .arg(demo_model())
+        .args(["-p", "0", "-n", "8", "--ttft-prompt", "0", "-r", "1", "--json", "--no-save"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap().get("speculative").is_none());
 }

@@ -8,11 +8,11 @@
 use std::time::{Duration, Instant};
 
 use hearth_hardware::Probe;
-use hearth_protocol::{phrase, BenchReport, ModelSettings, Phrase, SamplingSettings};
+use hearth_protocol::{phrase, BenchReport, ChatMessage, DraftKind, ModelSettings, Phrase, Role, SamplingSettings, SpeculativeBench, TemplateChoice};
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::token::LlamaToken;
 
-use crate::generation::TokenPicker;
+use crate::generation::{GenerationObserver, GenerationRequest, TokenPicker};
 use crate::{llama_log, Engine, EngineError};
 
 #[derive(Debug, Clone)]
@@ -30,7 +30,22 @@ pub struct BenchRequest {
     /// context is sized for the runs.
     pub settings: ModelSettings,
     pub reps: u32,
+    /// Speculative decoding to measure beside plain decoding (`--draft`): a greedy answer that
+    /// quotes its prompt, `n_gen` tokens long, both ways in each repetition. A draft model comes
+    /// from `settings.draft_model`.
+    pub draft: Option<DraftKind>,
 }
+
+/// What the speculative run asks for: an answer that repeats a passage of its prompt, as an
+/// answer quoting a document does (prompt-lookup drafts find it; a draft model writes it too).
+const QUOTED_PASSAGE: &str = "Repeat the following passage exactly, word for word:\n\n\
+The village of Hearthwood lies where two rivers meet below the northern hills. Every morning the \
+baker opens her shop before sunrise, and the smell of fresh bread drifts across the square. The \
+old mill on the eastern bank still turns when the water is high, grinding wheat for the farms \
+along the valley. In spring the meadows fill with flowers and the children walk to school along \
+the river path, counting the herons that stand in the shallows. In autumn the orchards are heavy \
+with apples, and the whole village gathers in the square for the harvest fair, where the best \
+cider of the year is poured and the musicians play until the lanterns burn low.";
 
 /// llama-bench's token source: pseudo-random ids (the text does not matter for speed).
 struct RandomTokens(u64);
@@ -62,7 +77,10 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(Phrase)) -> Result<Ben
     if req.reps == 0 {
         return Err(EngineError::Internal("--reps must be at least 1".into()));
     }
-    let n_ctx = (req.depth + req.n_prompt.max(req.n_gen)).max(req.ttft_prompt).max(64) + 64;
+    let drafting = req.draft.filter(|k| *k != DraftKind::None);
+    // The quoting prompt (about 170 tokens with its template) and its answer must fit too.
+    let speculative_ctx = if drafting.is_some() { 512 + req.n_gen } else { 0 };
+    let n_ctx = (req.depth + req.n_prompt.max(req.n_gen)).max(req.ttft_prompt).max(speculative_ctx).max(64) + 64;
     let settings = ModelSettings { context_length: Some(n_ctx), ..req.settings.clone() };
     let mut engine = Engine::new()?;
     progress(phrase!("said.bench.loading", "loading"));
@@ -163,6 +181,11 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(Phrase)) -> Result<Ben
     loaded.ctx.clear_kv_cache();
     loaded.cached_tokens.clear();
 
+    let speculative = match drafting {
+        Some(kind) => Some(speculative_runs(&mut engine, req, kind, &mut progress)?),
+        None => None,
+    };
+
     let (pp_tps, pp_tps_stdev) = mean_stdev(&pp);
     let (tg_tps, tg_tps_stdev) = mean_stdev(&tg);
     Ok(BenchReport {
@@ -187,6 +210,70 @@ pub fn bench(req: &BenchRequest, mut progress: impl FnMut(Phrase)) -> Result<Ben
         peak_rss_bytes: peak_rss_bytes(),
         power_w: (!energy.is_empty()).then(|| energy.iter().map(|e| e.0).sum::<f64>() / energy.len() as f64),
         joules_per_token: (!energy.is_empty()).then(|| energy.iter().map(|e| e.1).sum::<f64>() / energy.len() as f64),
+        speculative,
+    })
+}
+
+/// The answer's text, as a chat would show it.
+#[derive(Default)]
+struct AnswerText(String);
+impl GenerationObserver for AnswerText {
+    fn trimmed(&mut self, _: u32) {}
+    fn prompt_done(&mut self, _: u32, _: u32) {}
+    fn token(&mut self, text: &str) {
+        self.0.push_str(text);
+    }
+    fn cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// The quoting answer generated through the chat path, plainly and with `kind`'s drafts, in
+/// turns (so that a machine's drift touches both alike).
+fn speculative_runs(engine: &mut Engine, req: &BenchRequest, kind: DraftKind, progress: &mut impl FnMut(Phrase)) -> Result<SpeculativeBench, EngineError> {
+    let (mut plain, mut drafted) = (Vec::new(), Vec::new());
+    let (mut proposed, mut accepted, mut same_text) = (0, 0, true);
+    for rep in 0..req.reps {
+        progress(phrase!("said.bench.speculative", "speculative decoding {rep}/{reps}", rep = rep + 1, reps = req.reps));
+        let mut texts = Vec::new();
+        for draft in [DraftKind::None, kind] {
+            let request = GenerationRequest {
+                messages: vec![ChatMessage::new(Role::User, QUOTED_PASSAGE)],
+                // Greedy with nothing else: the only answers drafts are checked for.
+                sampling: SamplingSettings {
+                    temperature: Some(0.0),
+                    repeat_penalty: Some(1.0),
+                    max_tokens: Some(req.n_gen.max(2)),
+                    draft: Some(draft),
+                    ..Default::default()
+                },
+                template: TemplateChoice::Model,
+                keep_state_as: None,
+            };
+            let mut text = AnswerText::default();
+            let stats = engine.generate(&request, &mut text)?;
+            if draft == DraftKind::None {
+                plain.push(stats.tg_tps);
+            } else {
+                drafted.push(stats.tg_tps);
+                if let Some(d) = stats.draft {
+                    proposed += d.proposed;
+                    accepted += d.accepted;
+                }
+            }
+            texts.push(text.0);
+        }
+        same_text &= texts[0] == texts[1];
+    }
+    let mean = |xs: &[f64]| mean_stdev(xs).0.unwrap_or(0.0);
+    Ok(SpeculativeBench {
+        kind,
+        draft_model: (kind == DraftKind::Model).then(|| req.settings.draft_model.clone()).flatten(),
+        plain_tg_tps: mean(&plain),
+        draft_tg_tps: mean(&drafted),
+        proposed,
+        accepted,
+        same_text,
     })
 }
 

@@ -33,4 +33,27 @@ pub struct BenchReport {
     /// Average power while generating (CPU package + GPUs), where measurable.
     pub power_w: Option<f64>,
     pub joules_per_token: Option<f64>,
+    /// Speculative decoding measured beside plain decoding (`hearth bench --draft`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub speculative: Option<SpeculativeBench>,
+}
+
+/// A greedy answer that quotes a passage of its prompt, generated plainly and with drafts:
+/// random tokens (what the other runs use) give drafts nothing to find.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, TS)]
+pub struct SpeculativeBench {
+    pub kind: crate::DraftKind,
+    /// The draft model's file, for `model` drafts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub draft_model: Option<String>,
+    /// Generation speed of the answer, tokens/s (mean over the repetitions).
+    pub plain_tg_tps: f64,
+    pub draft_tg_tps: f64,
+    /// Draft tokens checked and kept, over all repetitions.
+    pub proposed: u32,
+    pub accepted: u32,
+    /// Both ways wrote the same text in every repetition.
+    pub same_text: bool,
 }

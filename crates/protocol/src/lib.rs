@@ -12,7 +12,7 @@ mod settings;
 pub mod tool_calls;
 mod wire;
 
-pub use bench::BenchReport;
+pub use bench::{BenchReport, SpeculativeBench};
 pub use error::{ErrorCode, ErrorPayload};
 pub use phrase::{Phrase, PhraseArg};
 pub use reasoning::{split_reasoning, ReasoningParser, TextPart, ToolCall};
