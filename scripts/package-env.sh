@@ -14,3 +14,11 @@ package_features=(--release --features dynamic-link)
 # The packages and targets of every cargo command in this folder, for one feature resolution: the
 # engine's package and the CLI's, and the engine's Vulkan test (which brings in dev-dependencies).
 package_targets=(-p hearth-cli -p hearth-engine --test vulkan_device)
+# llama-cpp-sys-2 runs its build script again whenever any GGML_* variable differs from the last
+# build's, so every build in this folder sees the same ones: the Vulkan tests' lavapipe switch
+# (a CPU-type Vulkan device, which ggml skips unless it is named) included.
+export GGML_VK_VISIBLE_DEVICES=0
+# When it does run again, it fails on "File exists": it hard-links its shared libraries'
+# unversioned symlinks into the profile folder (dangling there) and takes them for missing.
+find "$CARGO_TARGET_DIR"/release "$CARGO_TARGET_DIR"/release/examples "$CARGO_TARGET_DIR"/release/deps \
+  -maxdepth 1 -xtype l -delete 2>/dev/null || true

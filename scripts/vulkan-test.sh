@@ -12,8 +12,8 @@ cd "$repo"
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 # shellcheck source=scripts/package-env.sh
 . "$repo/scripts/package-env.sh"
-# lavapipe is a CPU-type Vulkan device, which ggml skips unless it is named.
-export GGML_VK_VISIBLE_DEVICES=0
+# (package-env.sh names lavapipe with GGML_VK_VISIBLE_DEVICES=0: ggml skips a CPU-type Vulkan
+# device unless it is named.)
 
 vulkaninfo --summary 2>/dev/null | grep -E "deviceName|driverName" || true
 out="$(mktemp)"
