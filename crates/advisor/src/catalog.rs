@@ -159,7 +159,11 @@ impl Backend {
                 layer_overhead_us: d.layer_overhead_us,
                 expert_overhead_us: d.expert_overhead_us,
             },
-            _ => GenerationConstants { bandwidth_efficiency: self.bandwidth_efficiency, layer_overhead_us: self.layer_overhead_us, expert_overhead_us: 0.0 },
+            _ => GenerationConstants {
+                bandwidth_efficiency: self.bandwidth_efficiency,
+                layer_overhead_us: self.layer_overhead_us,
+                expert_overhead_us: 0.0,
+            },
         }
     }
 }

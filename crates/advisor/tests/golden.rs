@@ -101,11 +101,7 @@ fn every_calibration_row_is_predicted_within_fifteen_percent() {
             quant: Some(&row.quant),
         };
         let p = advise(c, &req).unwrap().selected.unwrap().predicted;
-        let tg_tps = if row.one_token_batches {
-            one_token_batch_speed(c, p.tg_tps, &shape, &row.quant, hardware, &row.backend)
-        } else {
-            p.tg_tps
-        };
+        let tg_tps = if row.one_token_batches { one_token_batch_speed(c, p.tg_tps, &shape, &row.quant, hardware, &row.backend) } else { p.tg_tps };
         let tg = tg_tps / row.tg_tps;
         println!("{} {} on {} ({}): tg {:.1} vs {:.1} ({tg:.2}x)", row.model, row.quant, row.hardware, row.backend, tg_tps, row.tg_tps);
         assert!((0.85..1.15).contains(&tg), "tg off for {} on {}: {tg:.2}x", row.model, row.hardware);

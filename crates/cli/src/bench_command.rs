@@ -137,7 +137,8 @@ fn local_bench(a: &BenchArgs, step: &mut dyn FnMut(Phrase)) -> Result<hearth_pro
         draft_model: a.draft.as_ref().and_then(|d| d.model.clone()),
         ..a.placement.overrides(None, a.threads)
     };
-    let mut settings = crate::placement_args::launch_settings_for(&model, &flags).map_err(|e| ErrorPayload::new(ErrorCode::Storage, e.to_string()))?;
+    let mut settings =
+        crate::placement_args::launch_settings_for(&model, &flags).map_err(|e| ErrorPayload::new(ErrorCode::Storage, e.to_string()))?;
     if a.draft.as_ref().is_none_or(|d| d.model.is_none()) {
         // A draft model the app saved for this file is loaded only when `--draft FILE` asks.
         settings.draft_model = None;

@@ -230,7 +230,12 @@ impl GenerationObserver for AnswerText {
 
 /// The quoting answer generated through the chat path, plainly and with `kind`'s drafts, in
 /// turns (so that a machine's drift touches both alike).
-fn speculative_runs(engine: &mut Engine, req: &BenchRequest, kind: DraftKind, progress: &mut impl FnMut(Phrase)) -> Result<SpeculativeBench, EngineError> {
+fn speculative_runs(
+    engine: &mut Engine,
+    req: &BenchRequest,
+    kind: DraftKind,
+    progress: &mut impl FnMut(Phrase),
+) -> Result<SpeculativeBench, EngineError> {
     let (mut plain, mut drafted) = (Vec::new(), Vec::new());
     let (mut proposed, mut accepted, mut same_text) = (0, 0, true);
     for rep in 0..req.reps {
