@@ -48,6 +48,7 @@ pub fn typescript_declarations() -> Vec<String> {
         ComputeDevice::decl(),
         BackendLibrary::decl(),
         BenchReport::decl(),
+        SpeculativeBench::decl(),
         GenerationStats::decl(),
         ReusedFrom::decl(),
         StopReason::decl(),

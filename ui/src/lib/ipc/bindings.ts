@@ -257,7 +257,29 @@ backend: string, threads: number, n_prompt: number, n_gen: number, depth: number
 /**
  * Average power while generating (CPU package + GPUs), where measurable.
  */
-power_w: number | null, joules_per_token: number | null, };
+power_w: number | null, joules_per_token: number | null, 
+/**
+ * Speculative decoding measured beside plain decoding (`hearth bench --draft`).
+ */
+speculative?: SpeculativeBench, };
+
+export type SpeculativeBench = { kind: DraftKind, 
+/**
+ * The draft model's file, for `model` drafts.
+ */
+draft_model?: string, 
+/**
+ * Generation speed of the answer, tokens/s (mean over the repetitions).
+ */
+plain_tg_tps: number, draft_tg_tps: number, 
+/**
+ * Draft tokens checked and kept, over all repetitions.
+ */
+proposed: number, accepted: number, 
+/**
+ * Both ways wrote the same text in every repetition.
+ */
+same_text: boolean, };
 
 export type GenerationStats = { 
 /**
