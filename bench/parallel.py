@@ -108,7 +108,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--gpu-layers", type=int, help="layers on the GPU for both servers (default: each one's own)")
     a = ap.parse_args()
+    hearth_gpu = ["--gpu-layers", str(a.gpu_layers)] if a.gpu_layers is not None else []
+    server_gpu = ["-ngl", str(a.gpu_layers)] if a.gpu_layers is not None else []
 
     rows = []
     for n in [int(x) for x in a.clients.split(",")]:
@@ -122,11 +125,11 @@ def main():
                 if which == "hearth":
                     home = tempfile.mkdtemp(prefix="hearth-parallel-")
                     cmd = [a.hearth, "serve", a.model, "--port", str(port), "--parallel", str(n), "--ctx", str(ctx),
-                           "--threads", str(a.threads)]
+                           "--threads", str(a.threads)] + hearth_gpu
                     server = Server(cmd, env=dict(os.environ, HEARTH_HOME=home))
                 else:
                     cmd = [a.llama_server, "-m", a.model, "--port", str(port), "-np", str(n), "-c", str(ctx),
-                           "-t", str(a.threads), "-tb", str(a.threads), "--no-kv-unified", "--no-webui"]
+                           "-t", str(a.threads), "-tb", str(a.threads), "--no-kv-unified", "--no-webui"] + server_gpu
                     server = Server(cmd)
                 try:
                     server.wait_ready(url)

@@ -51,10 +51,11 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--threads", type=int, help="threads for generation (default: the engine's)")
+    ap.add_argument("--pdf", type=Path, help="the 50-page PDF, made beforehand (a machine without qpdf or Debian's manuals)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hearth-speculative-"))
-    pdf = work / "manuals-50.pdf"
+    pdf = args.pdf or work / "manuals-50.pdf"
     make_pdf(pdf, 50)
     home = work / "home"
     cases = [("ask", q, [args.hearth, "ask", str(pdf), q, "--model", args.model, "--max-tokens", str(args.max_tokens), "--json"]) for q in DOCUMENT_QUESTIONS]

@@ -22,3 +22,22 @@ export GGML_VK_VISIBLE_DEVICES=0
 # unversioned symlinks into the profile folder (dangling there) and takes them for missing.
 find "$CARGO_TARGET_DIR"/release "$CARGO_TARGET_DIR"/release/examples "$CARGO_TARGET_DIR"/release/deps \
   -maxdepth 1 -xtype l -delete 2>/dev/null || true
+
+# stage_engine BINARY LIBDIR: copies the `hearth` this folder built to BINARY, and llama.cpp's shared
+# libraries (by the names the binaries ask for: their sonames) with every backend module to LIBDIR,
+# stripped. The package's layout puts them in /usr/bin and /usr/lib/Hearth/llama.
+stage_engine() {
+  local binary=$1 libdir=$2 out lib
+  # llama-cpp-sys-2's install folder: lib/ has llama.cpp's shared libraries, bin/ the backend modules.
+  out="$(ls -td "$CARGO_TARGET_DIR"/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do
+    [ -e "$d/bin/libggml-cpu.so" ] && { echo "$d"; break; }
+  done)"
+  [ -n "$out" ] || { echo "no llama.cpp build with backend libraries under $CARGO_TARGET_DIR" >&2; return 1; }
+  mkdir -p "$(dirname "$binary")" "$libdir"
+  cp "$CARGO_TARGET_DIR/release/hearth" "$binary"
+  for lib in $(readelf -d "$CARGO_TARGET_DIR/release/hearth" "$out"/bin/libggml-*.so | sed -n 's/.*(NEEDED).*\[\(lib\(llama\|ggml\)[^]]*\)\]/\1/p' | sort -u); do
+    cp -L "$out/lib/$lib" "$libdir/$lib"
+  done
+  cp "$out"/bin/libggml-*.so "$libdir/"
+  strip --strip-unneeded "$libdir"/*.so*
+}

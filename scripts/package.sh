@@ -21,22 +21,10 @@ cd "$repo"
 # features per invocation, and a different resolution (a proc-macro crate with one feature more
 # once) hashes llama-cpp-sys-2's build script anew and compiles llama.cpp a second time.
 cargo build "${package_features[@]}" "${package_targets[@]}" --bin hearth >&2
-# llama-cpp-sys-2's install folder: lib/ has llama.cpp's shared libraries, bin/ the backend modules.
-out="$(ls -td "$CARGO_TARGET_DIR"/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do
-  [ -e "$d/bin/libggml-cpu.so" ] && { echo "$d"; break; }
-done)"
-[ -n "$out" ] || { echo "no llama.cpp build with backend libraries under $CARGO_TARGET_DIR" >&2; exit 1; }
-
 stage="$CARGO_TARGET_DIR/package-stage"
-rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/llama" "$stage/demo"
+rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/demo"
 triple="$(rustc -vV | sed -n 's/^host: //p')"
-cp "$CARGO_TARGET_DIR/release/hearth" "$stage/bin/hearth-$triple"
-# The libraries by the names the binaries ask for (their sonames), and every backend module.
-for lib in $(readelf -d "$CARGO_TARGET_DIR/release/hearth" "$out"/bin/libggml-*.so | sed -n 's/.*(NEEDED).*\[\(lib\(llama\|ggml\)[^]]*\)\]/\1/p' | sort -u); do
-  cp -L "$out/lib/$lib" "$stage/llama/$lib"
-done
-cp "$out"/bin/libggml-*.so "$stage/llama/"
-strip --strip-unneeded "$stage"/llama/*.so*
+stage_engine "$stage/bin/hearth-$triple" "$stage/llama"
 
 scripts/fetch-models.sh >&2
 cp .cache/models/SmolLM2-135M-Instruct.Q4_1.gguf "$stage/demo/"
