@@ -34,7 +34,7 @@ run_layer() { # name minutes command...
 }
 
 # Rust: one test thread, because the engine tests each run llama.cpp on these cores.
-run_layer rust 40 cargo test --workspace -- --test-threads=1
+run_layer rust 40 cargo test --workspace --no-fail-fast -- --test-threads=1
 # Hearth's OpenAI-compatible API driven by the real `openai` Python client (uses the `hearth`
 # binary the rust layer built).
 run_layer api-clients 10 scripts/api-clients-test.sh

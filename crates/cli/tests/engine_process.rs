@@ -371,8 +371,11 @@ fn the_apps_turn_takes_the_next_free_slot_before_api_requests_that_came_first() 
         let engine = EngineClient::new(hearth());
         let info = load(&engine, ModelSettings { parallel: Some(2), context_length: Some(1024), ..Default::default() }).await.unwrap();
         assert_eq!(info.parallel, 2);
+        // The two running answers end apart (24 and 48 tokens), so one slot frees first. (With
+        // both at 48 they ended in the same step, both waiting requests started together, and
+        // the test compared two tasks' clocks 8 µs apart: a CI run failed on that.)
         let mut running = [
-            generate(&engine, vec![user("Write a long story about a lighthouse keeper.")], 48).await,
+            generate(&engine, vec![user("Write a long story about a lighthouse keeper.")], 24).await,
             generate(&engine, vec![user("Write a long story about a baker.")], 48).await,
         ];
         let waiting = generate(&engine, vec![user("Name a color.")], 8).await;

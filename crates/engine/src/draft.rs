@@ -8,7 +8,10 @@
 //! where the model hesitates between two tokens that can tip it (with one thread they agree bit
 //! for bit: bench/RESULTS.md). Drafting switches itself off
 //! for the rest of an answer when fewer than half its drafts are kept (each checked token widens
-//! the batch, which costs on a compute-bound CPU).
+//! the batch, which costs on a compute-bound CPU), or when its steps, timed, make tokens slower
+//! than the answer's plain steps do: on a GPU with a small model a batch of several tokens leaves
+//! llama.cpp's one-token path and costs more than a step, so drafts lose even when most are kept
+//! (bench/RESULTS.md, the H200 run).
 
 use hearth_protocol::{DraftKind, DraftStats};
 use llama_cpp_2::token::LlamaToken;
@@ -25,6 +28,9 @@ const MIN_ACCEPTANCE: f64 = 0.5;
 /// Tokens proposed at the start; the length grows while drafts are kept whole and shrinks to
 /// what was kept when they miss, since every checked token widens the batch.
 const FIRST_DRAFT: usize = 4;
+/// Timed steps needed of each kind before drafting is judged by its speed.
+const MIN_TIMED_PLAIN: u32 = 8;
+const MIN_TIMED_DRAFTED: u32 = 3;
 
 #[derive(Debug)]
 pub(crate) struct NgramDraft {
@@ -32,11 +38,53 @@ pub(crate) struct NgramDraft {
     accepted: u32,
     off: bool,
     length: usize,
+    pace: Pace,
 }
 
 impl Default for NgramDraft {
     fn default() -> NgramDraft {
-        NgramDraft { proposed: 0, accepted: 0, off: false, length: FIRST_DRAFT }
+        NgramDraft { proposed: 0, accepted: 0, off: false, length: FIRST_DRAFT, pace: Pace::default() }
+    }
+}
+
+/// The answer's steps, timed: plain ones (one token each) and those that checked drafts (the
+/// tokens they kept plus the model's own). A drafted step's first is left out: a batch shape's
+/// first run can load kernels (CUDA loads them lazily) and would judge drafting by that.
+#[derive(Debug, Default)]
+struct Pace {
+    plain_secs: f64,
+    plain_steps: u32,
+    drafted_secs: f64,
+    drafted_tokens: u32,
+    drafted_steps: u32,
+    first_drafted_seen: bool,
+}
+
+impl Pace {
+    fn record(&mut self, secs: f64, drafted_kept: Option<usize>) {
+        match drafted_kept {
+            None => {
+                self.plain_secs += secs;
+                self.plain_steps += 1;
+            }
+            Some(_) if !self.first_drafted_seen => self.first_drafted_seen = true,
+            Some(kept) => {
+                self.drafted_secs += secs;
+                self.drafted_tokens += kept as u32 + 1;
+                self.drafted_steps += 1;
+            }
+        }
+    }
+
+    /// Whether drafted steps, timed, make tokens more slowly than plain steps (None: too few
+    /// of either to tell).
+    fn drafts_lose(&self) -> Option<bool> {
+        if self.plain_steps < MIN_TIMED_PLAIN || self.drafted_steps < MIN_TIMED_DRAFTED || self.plain_secs <= 0.0 {
+            return None;
+        }
+        let plain_rate = self.plain_steps as f64 / self.plain_secs;
+        let drafted_rate = self.drafted_tokens as f64 / self.drafted_secs.max(f64::MIN_POSITIVE);
+        Some(drafted_rate < plain_rate)
     }
 }
 
@@ -55,6 +103,16 @@ impl NgramDraft {
         self.accepted += accepted as u32;
         self.length = if accepted == proposed { (self.length * 2).min(MAX_DRAFT) } else { (accepted + 1).max(2) };
         if self.proposed >= JUDGE_AFTER && (self.accepted as f64) < MIN_ACCEPTANCE * self.proposed as f64 {
+            self.off = true;
+        }
+    }
+
+    /// One step's time, from its proposal to its logits read: a plain step's (`drafted_kept`
+    /// None) or a step that checked drafts and kept `drafted_kept` of them. Once there are
+    /// enough of both and the drafted ones make tokens more slowly, drafting stops.
+    pub(crate) fn record_time(&mut self, secs: f64, drafted_kept: Option<usize>) {
+        self.pace.record(secs, drafted_kept);
+        if self.proposed >= JUDGE_AFTER && self.pace.drafts_lose() == Some(true) {
             self.off = true;
         }
     }
@@ -109,6 +167,12 @@ impl Drafter<'_> {
         }
     }
 
+    pub(crate) fn record_time(&mut self, secs: f64, drafted_kept: Option<usize>) {
+        match self {
+            Drafter::Ngram(d) | Drafter::Model { tally: d, .. } => d.record_time(secs, drafted_kept),
+        }
+    }
+
     pub(crate) fn stats(&self) -> DraftStats {
         match self {
             Drafter::Ngram(d) => d.stats(),
@@ -152,5 +216,46 @@ mod tests {
         let mut good = NgramDraft::default();
         good.record(50, 30);
         assert!(!good.stats().switched_off);
+    }
+
+    /// The H200 run (bench/RESULTS.md, 2026-12-04): drafts kept 350 of 590 times and still made
+    /// the answer 0.82x, because a checked batch cost more than the tokens it kept saved.
+    #[test]
+    fn drafting_switches_itself_off_when_its_steps_are_slower_than_plain_ones_though_kept() {
+        let mut d = NgramDraft::default();
+        // Most drafts kept: the acceptance rule alone keeps drafting on.
+        d.record(30, 24);
+        assert!(!d.stats().switched_off);
+        for _ in 0..8 {
+            d.record_time(0.001, None); // 1000 tok/s plain
+        }
+        d.record_time(0.050, Some(3)); // the first drafted step: not counted (kernel loading)
+        for _ in 0..2 {
+            d.record_time(0.005, Some(3)); // 4 tokens in 5 ms: 800 tok/s
+        }
+        assert!(!d.stats().switched_off, "two timed drafted steps are too few to judge");
+        d.record_time(0.005, Some(3));
+        assert!(d.stats().switched_off);
+
+        // Where a batch is nearly free (bandwidth-bound), the same acceptance pays and stays on.
+        let mut pays = NgramDraft::default();
+        pays.record(30, 24);
+        for _ in 0..8 {
+            pays.record_time(0.010, None); // 100 tok/s
+        }
+        for _ in 0..6 {
+            pays.record_time(0.012, Some(3)); // 333 tok/s
+        }
+        assert!(!pays.stats().switched_off);
+
+        // Not judged by time before JUDGE_AFTER drafts were proposed.
+        let mut early = NgramDraft::default();
+        for _ in 0..8 {
+            early.record_time(0.001, None);
+        }
+        for _ in 0..6 {
+            early.record_time(0.005, Some(0));
+        }
+        assert!(!early.stats().switched_off);
     }
 }

@@ -128,6 +128,9 @@ impl Engine {
         let mut answer = AnswerText::new(forced_call, started);
         // The batch output whose logits choose the next token.
         let mut next_output = batch.n_tokens() - 1;
+        // The last step's start and, for a step that checked drafts, how many it kept: timed
+        // once its logits are read (on a GPU `decode` returns before the work is done).
+        let mut timed_step: Option<(Instant, Option<usize>)> = None;
         let stop_reason = loop {
             if obs.cancelled() {
                 break StopReason::Cancelled;
@@ -139,11 +142,15 @@ impl Engine {
                 break StopReason::ContextFull;
             }
             let token = picker.pick(&loaded.ctx, next_output);
+            if let (Some((step_started, drafted_kept)), Some(drafter)) = (timed_step.take(), drafter.as_mut()) {
+                drafter.record_time(step_started.elapsed().as_secs_f64(), drafted_kept);
+            }
             if vocab.is_eog(token) {
                 break StopReason::EndOfTurn;
             }
             answer.put(&vocab, token, &mut stats, obs);
             loaded.cached_tokens.push(token);
+            let step_started = Instant::now();
 
             // Draft tokens ride in the same batch: room for them in the context, the answer's
             // token budget and the batch.
@@ -164,6 +171,7 @@ impl Engine {
             pos += 1;
             next_output = 0;
             if drafts.is_empty() {
+                timed_step = Some((step_started, None));
                 continue;
             }
             // Output i predicts the token after draft i - 1: a draft is kept while it is the
@@ -183,6 +191,7 @@ impl Engine {
             if let Some(drafter) = drafter.as_mut() {
                 drafter.record(drafts.len(), accepted);
             }
+            timed_step = Some((step_started, Some(accepted)));
             // The cells of the drafts the model did not keep go.
             if accepted < drafts.len() && !matches!(loaded.ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None), Ok(true)) {
                 loaded.cached_tokens.clear();
