@@ -6,7 +6,7 @@
 #     whose CMake build is not cross-compiled here.
 #   aarch64-apple-darwin: the crates without C inside (protocol, gguf, hardware with its Metal
 #     reader, advisor). The others compile C (SQLite, ring, oniguruma), which needs Apple's SDK.
-# Not yet a layer of scripts/test-all.sh: about 8 minutes more on a cold run (Tauri's Windows crates).
+# Run by the lint layer (scripts/lint.sh): about 4 minutes on a cold run on 2 cores (Tauri's Windows crates).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"

@@ -47,7 +47,7 @@ run_layer keyring 10 scripts/keyring-test.sh
 # as libraries loaded at run time, in its own target folder (cached outside the clone; the package
 # layer below builds on the same llama.cpp).
 run_layer vulkan 30 scripts/vulkan-test.sh
-run_layer rust-lints 20 scripts/lint.sh
+run_layer rust-lints 30 scripts/lint.sh
 run_layer ui-components 10 bash -c "cd ui && npx vitest run"
 run_layer ui-types 10 bash -c "cd ui && npx svelte-check --tsconfig ./tsconfig.json --threshold error"
 run_layer ui-flows 15 bash -c "cd ui && npx vite build --config vite.flows.config.ts --logLevel warn && npx playwright test"
