@@ -17,13 +17,9 @@ work="${HEARTH_GPU_WORK:-/tmp/hearth-gpu}"
 arch="${CUDA_ARCH:-90}"
 mkdir -p "$out" "$work"
 exec > >(tee -a "$out/gpu-check.log") 2>&1
-step() { echo; echo "== $(date +%T) $*"; }
-failures=0
-check() { local name=$1; shift; if "$@"; then echo "ok - $name"; else echo "not ok - $name (exit $?)"; failures=$((failures + 1)); fi; }
-
-step "machine"
-nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv
-nproc
+# shellcheck source=scripts/gpu-steps.sh
+. "$repo/scripts/gpu-steps.sh"
+machine
 
 step "llama.cpp with CUDA (shared libraries, sm_$arch), in the background"
 # A warm machine keeps an earlier build: cmake rebuilds only what changed.

@@ -48,13 +48,9 @@ if [ "${1:-}" = first ]; then
 fi
 stage="$repo/.gpu-package"
 exec > >(tee -a "$out/gpu-package-check.log") 2>&1
-step() { echo; echo "== $(date +%T) $*"; }
-failures=0
-check() { local name=$1; shift; if "$@"; then echo "ok - $name"; else echo "not ok - $name (exit $?)"; failures=$((failures + 1)); fi; }
-
-step "machine"
-nvidia-smi --query-gpu=name,memory.total,driver_version,compute_cap --format=csv
-nproc; grep -m1 "model name" /proc/cpuinfo; (. /etc/os-release && echo "$PRETTY_NAME")
+# shellcheck source=scripts/gpu-steps.sh
+. "$repo/scripts/gpu-steps.sh"
+machine
 
 step "the CUDA build"
 if [ -f "$work/build.rc" ] || kill -0 "$(cat "$work/build.pid" 2>/dev/null)" 2>/dev/null; then
