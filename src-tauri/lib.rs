@@ -6,6 +6,7 @@ mod channels;
 pub mod commands;
 pub mod state;
 pub mod typescript;
+mod webview_drawing;
 
 use hearth_core::Core;
 use tauri::{Manager, Runtime};
@@ -153,6 +154,7 @@ pub fn run() {
     };
     let app = configure(tauri::Builder::default(), core)
         .setup(move |app| {
+            webview_drawing::draw_without_gpu_compositing(app);
             let handle = app.handle().clone();
             if let Some(first) = instance {
                 let window_handle = handle.clone();
