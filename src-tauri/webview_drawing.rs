@@ -1,8 +1,8 @@
 //! How the window's web view draws on Linux. WebKitGTK composites a page on the GPU (through
 //! OpenGL, Mesa's llvmpipe where there is no GPU driver) once the page has layers of its own, and
 //! the compositing buffers are most of what Hearth's idle window costs: 217 MiB PSS for the web
-//! process against 118 MiB without them (bench/RESULTS.md, 2026-12-04), below a blank WebKitGTK
-//! page's 151 MB. Hearth's pages are text, forms and small charts, which draw as fast without, so
+//! process against 125 MiB without them (bench/RESULTS.md, 2026-12-04), below a blank WebKitGTK
+//! page's 150 MiB. Hearth's pages are text, forms and small charts, which draw as fast without, so
 //! the web view is set never to composite on the GPU. `HEARTH_WEBVIEW_GPU=1` leaves WebKit's
 //! default (on demand) for a user who wants it back.
 

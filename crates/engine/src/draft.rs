@@ -76,15 +76,15 @@ impl Pace {
         }
     }
 
-    /// Whether drafted steps, timed, make tokens more slowly than plain steps (None: too few
-    /// of either to tell).
-    fn drafts_lose(&self) -> Option<bool> {
+    /// Whether drafted steps, timed, make tokens more slowly than plain steps (false while
+    /// there are too few of either to tell).
+    fn drafts_lose(&self) -> bool {
         if self.plain_steps < MIN_TIMED_PLAIN || self.drafted_steps < MIN_TIMED_DRAFTED || self.plain_secs <= 0.0 {
-            return None;
+            return false;
         }
         let plain_rate = self.plain_steps as f64 / self.plain_secs;
         let drafted_rate = self.drafted_tokens as f64 / self.drafted_secs.max(f64::MIN_POSITIVE);
-        Some(drafted_rate < plain_rate)
+        drafted_rate < plain_rate
     }
 }
 
@@ -112,7 +112,7 @@ impl NgramDraft {
     /// enough of both and the drafted ones make tokens more slowly, drafting stops.
     pub(crate) fn record_time(&mut self, secs: f64, drafted_kept: Option<usize>) {
         self.pace.record(secs, drafted_kept);
-        if self.proposed >= JUDGE_AFTER && self.pace.drafts_lose() == Some(true) {
+        if self.proposed >= JUDGE_AFTER && self.pace.drafts_lose() {
             self.off = true;
         }
     }
