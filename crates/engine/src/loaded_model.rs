@@ -40,6 +40,12 @@ impl LoadedModel {
     pub(crate) fn n_ctx_seq(&self) -> usize {
         self.ctx.n_ctx() as usize / self.parallel.max(1)
     }
+
+    /// Whether an idle sequence may hold a stand-in cell for one step (`slots.rs`): a recurrent
+    /// state cannot give a token back, so there the gap stays.
+    pub(crate) fn stand_ins_allowed(&self) -> bool {
+        !self.model.is_recurrent() && !self.model.is_hybrid()
+    }
 }
 
 pub(crate) struct LoadedModel {

@@ -16,6 +16,9 @@
 //!   prompt is fitted to the slot's share of the context (old turns dropped; one that cannot fit
 //!   is refused as `ContextOverflow`, naming the share).
 //! - Prompt-lookup drafts are not used here (each step already batches the slots).
+//! - A step is one graph run where it can be: an idle slot between running ones holds a
+//!   stand-in cell for the step (removed after it), since llama.cpp splits a batch at any gap
+//!   in the sequence ids when each sequence has a cache of its own.
 
 use std::collections::VecDeque;
 use std::time::Instant;
@@ -90,7 +93,7 @@ impl Engine {
         let mut cache: Vec<Vec<LlamaToken>> =
             std::iter::once(std::mem::take(&mut loaded.cached_tokens)).chain(std::mem::take(&mut loaded.other_seqs)).collect();
         cache.resize(loaded.parallel, Vec::new());
-        let mut run = Run { loaded, cache, slots: Vec::new(), waiting: VecDeque::new(), arrivals: 0 };
+        let mut run = Run { loaded, cache, slots: Vec::new(), waiting: VecDeque::new(), arrivals: 0, fillers: Vec::new() };
         run.slots.resize_with(run.cache.len(), || None);
         run.go(feed);
         let Run { loaded, mut cache, .. } = run;
@@ -107,6 +110,16 @@ struct Run<'a> {
     slots: Vec<Option<Slot>>,
     waiting: VecDeque<(u64, SlotJob)>,
     arrivals: u64,
+    /// Stand-in cells in idle slots in this step's batch (sequence, position), removed after it.
+    fillers: Vec<(usize, usize)>,
+}
+
+/// The token a stand-in cell holds; what it is does not matter, its cell is removed unread.
+const STAND_IN: LlamaToken = LlamaToken(0);
+
+/// llama.cpp attends over a sequence's cells in multiples of 256 (`llama_kv_cache::get_n_kv`).
+fn pad_to_cells(n: usize) -> usize {
+    n.div_ceil(256) * 256
 }
 
 impl Run<'_> {
@@ -137,6 +150,7 @@ impl Run<'_> {
             let mark = llama_log::mark();
             if let Err(e) = self.loaded.ctx.decode(&mut batch) {
                 let error = decode_error(mark, &e);
+                self.fillers.clear();
                 // What the failed batch left in the cache is unknown: every answer in it ends.
                 self.loaded.ctx.clear_kv_cache();
                 self.loaded.kept.live_lost();
@@ -148,6 +162,7 @@ impl Run<'_> {
                 }
                 continue;
             }
+            self.remove_stand_ins();
             self.after_decode(feed);
         }
     }
@@ -245,20 +260,67 @@ impl Run<'_> {
         });
     }
 
-    /// The next batch: each generating slot's token, then prompt pieces (the app's first, then
-    /// by arrival) up to the batch's size.
+    /// The next batch, laid out so that llama.cpp runs it as few graphs as it can. With a cache
+    /// per sequence, llama.cpp cuts a batch into micro-batches of *consecutive* sequence ids with
+    /// equally many tokens each (`split_equal(…, sequential)`), so one idle slot between running
+    /// ones made a step two graph runs, each as dear as a whole step where a step is bound by
+    /// reading the weights (the H200 run: a real model's answers, ending at different lengths,
+    /// left Hearth at one client's speed at 4 and 8 clients).
+    ///
+    /// So the batch opens with one token for every sequence from the lowest running one to the
+    /// highest: a generating slot's next token, a prefilling slot's next prompt token, and for an
+    /// idle slot in between a stand-in token at its next position, whose cell `after_decode`
+    /// removes again (`gap_fillers`). Then come the rest of the prompts, the app's first, then by
+    /// arrival, up to the batch's size.
     fn fill(&mut self, batch: &mut LlamaBatch, n_batch: usize) {
         batch.clear();
-        for seq in 0..self.slots.len() {
-            let Some(slot) = self.slots[seq].as_mut() else { continue };
+        self.fillers.clear();
+        for slot in self.slots.iter_mut().flatten() {
             slot.output = None;
-            let Some(token) = slot.next.take() else { continue };
-            let pos = self.cache[seq].len() - 1;
-            if batch.add(token, pos as i32, &[seq as i32], true).is_err() {
-                slot.next = Some(token);
-                continue;
+        }
+        let active = |slot: &Option<Slot>| slot.as_ref().is_some_and(|s| s.next.is_some() || s.evaluated < s.tokens.len());
+        let lo = self.slots.iter().position(active);
+        let hi = self.slots.iter().rposition(active);
+        let (Some(lo), Some(hi)) = (lo, hi) else { return };
+        // The longest cache among running slots after this step: a stand-in in a slot whose
+        // cells reach further would make every sequence's attention span that many cells.
+        let reach = (lo..=hi).filter(|&s| active(&self.slots[s])).map(|s| self.cache[s].len() + 1).max().unwrap_or(0);
+        let can_stand_in = self.loaded.stand_ins_allowed();
+        let n_ctx_seq = self.loaded.n_ctx_seq();
+        for seq in lo..=hi {
+            if batch.n_tokens() as usize >= n_batch {
+                break;
             }
-            slot.output = Some(batch.n_tokens() - 1);
+            match self.slots[seq].as_mut() {
+                Some(slot) if slot.next.is_some() => {
+                    let token = slot.next.take().expect("checked");
+                    let pos = self.cache[seq].len() - 1;
+                    if batch.add(token, pos as i32, &[seq as i32], true).is_err() {
+                        slot.next = Some(token);
+                        continue;
+                    }
+                    slot.output = Some(batch.n_tokens() - 1);
+                }
+                Some(slot) if slot.evaluated < slot.tokens.len() => {
+                    let i = slot.evaluated;
+                    let last = i == slot.tokens.len() - 1;
+                    if batch.add(slot.tokens[i], i as i32, &[seq as i32], last).is_err() {
+                        continue;
+                    }
+                    self.cache[seq].push(slot.tokens[i]);
+                    slot.evaluated += 1;
+                    if last {
+                        slot.output = Some(batch.n_tokens() - 1);
+                    }
+                }
+                _ => {
+                    let pos = self.cache[seq].len();
+                    let fits = pos + 1 < n_ctx_seq && pad_to_cells(pos + 1) <= pad_to_cells(reach);
+                    if can_stand_in && fits && batch.add(STAND_IN, pos as i32, &[seq as i32], false).is_ok() {
+                        self.fillers.push((seq, pos));
+                    }
+                }
+            }
         }
         let mut prefilling: Vec<usize> =
             (0..self.slots.len()).filter(|&s| self.slots[s].as_ref().is_some_and(|slot| slot.evaluated < slot.tokens.len())).collect();
@@ -283,6 +345,20 @@ impl Run<'_> {
             slot.evaluated = end;
             if end == slot.tokens.len() {
                 slot.output = Some(batch.n_tokens() - 1);
+            }
+        }
+    }
+
+    /// Removes the stand-in cells `fill` put into idle slots: their caches are as before.
+    fn remove_stand_ins(&mut self) {
+        for (seq, pos) in std::mem::take(&mut self.fillers) {
+            if !matches!(self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), Some(pos as u32), None), Ok(true)) {
+                // Not removable: forget the slot's cells rather than keep one that is not its own.
+                let _ = self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+                self.cache[seq].clear();
+                if seq == 0 {
+                    self.loaded.kept.live_lost();
+                }
             }
         }
     }
