@@ -118,6 +118,15 @@ pub struct Backend {
     #[serde(default)]
     pub attention_half_depth: f64,
     pub attention_fit: String,
+    /// Generation at depth: the share of the bandwidth at which the attention kernels read the
+    /// KV cache for one token, where it differs from the weights' share (`bandwidth_efficiency`,
+    /// which it defaults to). Fitted on published runs at depth (`calibration.toml`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub kv_read_efficiency: Option<f64>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub kv_read_fit: Option<String>,
     /// Half-widths (relative) of the bands `predicted` carries for generation and prompt speed:
     /// how far apart published runs of one model on one machine land (`spread.toml`).
     pub tg_spread: f64,
@@ -145,6 +154,8 @@ pub struct DiscreteGeneration {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GenerationConstants {
     pub bandwidth_efficiency: f64,
+    /// The share of the bandwidth the KV cache is read at (attention at depth).
+    pub kv_read_efficiency: f64,
     pub layer_overhead_us: f64,
     pub expert_overhead_us: f64,
 }
@@ -154,13 +165,16 @@ impl Backend {
     /// them and the machine is a discrete card, its own otherwise.
     pub fn generation_constants(&self, kind: HardwareKind) -> GenerationConstants {
         match (&self.discrete, kind) {
+            // No published run at depth on a discrete card separates the two shares.
             (Some(d), HardwareKind::Discrete) => GenerationConstants {
                 bandwidth_efficiency: d.bandwidth_efficiency,
+                kv_read_efficiency: d.bandwidth_efficiency,
                 layer_overhead_us: d.layer_overhead_us,
                 expert_overhead_us: d.expert_overhead_us,
             },
             _ => GenerationConstants {
                 bandwidth_efficiency: self.bandwidth_efficiency,
+                kv_read_efficiency: self.kv_read_efficiency.unwrap_or(self.bandwidth_efficiency),
                 layer_overhead_us: self.layer_overhead_us,
                 expert_overhead_us: 0.0,
             },

@@ -1,5 +1,6 @@
-//! Predicted speed. Generation reads the active weights (and the KV cache up to the depth)
-//! once per token, so it is bounded by memory bandwidth times the backend's efficiency, plus a
+//! Predicted speed. Generation reads the active weights (and the KV cache up to the depth, at the
+//! attention kernels' own share of the bandwidth) once per token, so it is bounded by memory
+//! bandwidth times the backend's efficiency, plus a
 //! fixed cost per layer; prompt processing is bounded by matrix throughput, plus attention over
 //! the context already read, which grows with the depth (and, on some backends, gets less
 //! efficient as it grows).
@@ -67,6 +68,8 @@ pub fn predict(
     } else {
         (hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency, hw.host_bandwidth_gbs * 1e9 * CPU_SIDE_EFFICIENCY)
     };
+    // The attention kernels read the cache at their own share of the bandwidth (`kv_read_efficiency`).
+    let gpu_kv_bw = gpu_bw * constants.kv_read_efficiency / constants.bandwidth_efficiency;
     let per_cell = shape.kv_values_per_token * kv_type.bytes_per_value();
     let (_, swa_cells) = kv_cells(shape, ctx, UBATCH);
     let kv_read = |depth: f64| per_cell * (shape.full_layers as f64 * depth + shape.swa_layers as f64 * depth.min(swa_cells));
@@ -76,7 +79,7 @@ pub fn predict(
         let kv = kv_read(depth);
         let gpu_share = if active > 0.0 { gpu_active / active } else { 0.0 };
         let on = |bytes: f64, bw: f64| if bytes > 0.0 { bytes / bw } else { 0.0 };
-        on(gpu_active + kv * gpu_share, gpu_bw) + on(cpu_active + kv * (1.0 - gpu_share), cpu_bw) + overhead
+        on(gpu_active, gpu_bw) + on(kv * gpu_share, gpu_kv_bw) + on(cpu_active + kv * (1.0 - gpu_share), cpu_bw) + overhead
     };
     // This machine's own benchmark results, where the spec carries them, correct the physics.
     let tg_scale = hw.tg_calibration.unwrap_or(1.0);
