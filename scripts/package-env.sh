@@ -27,7 +27,7 @@ find "$CARGO_TARGET_DIR"/release "$CARGO_TARGET_DIR"/release/examples "$CARGO_TA
 # libraries (by the names the binaries ask for: their sonames) with every backend module to LIBDIR,
 # stripped. The package's layout puts them in /usr/bin and /usr/lib/Hearth/llama.
 stage_engine() {
-  local binary=$1 libdir=$2 out lib
+  local binary=$1 libdir=$2 out lib variants
   # llama-cpp-sys-2's install folder: lib/ has llama.cpp's shared libraries, bin/ the backend modules.
   out="$(ls -td "$CARGO_TARGET_DIR"/release/build/llama-cpp-sys-2-*/out 2>/dev/null | while read -r d; do
     [ -e "$d/bin/libggml-cpu.so" ] && { echo "$d"; break; }
@@ -39,5 +39,10 @@ stage_engine() {
     cp -L "$out/lib/$lib" "$libdir/$lib"
   done
   cp "$out"/bin/libggml-*.so "$libdir/"
+  # The CPU backend once per instruction-set level instead of the one llama-cpp-sys-2 built for
+  # AVX2, so that the package runs on a CPU without AVX2 and uses AVX-512 where there is some.
+  variants="$("$repo/scripts/cpu-variants.sh" "$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$out/build/CMakeCache.txt")")"
+  rm -f "$libdir/libggml-cpu.so"
+  cp "$variants"/libggml-cpu-*.so "$libdir/"
   strip --strip-unneeded "$libdir"/*.so*
 }
