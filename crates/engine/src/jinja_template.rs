@@ -173,6 +173,7 @@ fn strftime_now(fmt: &str) -> String {
 }
 
 /// Seconds east of UTC, from the C library (the `TZ` the process runs under).
+#[cfg(unix)]
 fn local_offset_seconds() -> i64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0) as libc::time_t;
     // SAFETY: localtime_r writes only into `tm`, which lives on this stack frame.
@@ -184,6 +185,12 @@ fn local_offset_seconds() -> i64 {
             tm.tm_gmtoff
         }
     }
+}
+
+/// Windows' C library has neither `localtime_r` nor `tm_gmtoff`: dates in templates are UTC there.
+#[cfg(not(unix))]
+fn local_offset_seconds() -> i64 {
+    0
 }
 
 fn strftime(fmt: &str, secs: i64) -> String {

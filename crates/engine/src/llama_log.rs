@@ -70,7 +70,7 @@ unsafe extern "C" fn on_abort(message: *const c_char) {
     let (place, what) = text.split_once(": ").unwrap_or(("", &text));
     let place = place.rsplit('/').next().unwrap_or(place);
     let line = format!("Error: llama.cpp stopped on an internal check: {what} ({place}); the model file is probably malformed\n");
-    libc::write(2, line.as_ptr().cast(), line.len());
+    libc::write(2, line.as_ptr().cast(), line.len() as _);
     libc::_exit(1);
 }
 

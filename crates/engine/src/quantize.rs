@@ -88,10 +88,18 @@ fn expected_bytes(gguf: &GgufFile, input: &Path, quant: &str) -> u64 {
     }
 }
 
+#[cfg(unix)]
 fn free_bytes(dir: &Path) -> Option<u64> {
     let c = CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
     (unsafe { libc::statvfs(c.as_ptr(), &mut s) } == 0).then(|| s.f_bavail as u64 * s.f_frsize as u64)
+}
+
+/// Not known on Windows (no `statvfs`): the space check is skipped there and a full disk ends
+/// the quantization with llama.cpp's write error.
+#[cfg(not(unix))]
+fn free_bytes(_dir: &Path) -> Option<u64> {
+    None
 }
 
 /// "[  12/ 272] blk.0.attn_q.weight …" → 12/272.

@@ -8,7 +8,6 @@
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufWriter, Write};
-use std::os::fd::FromRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -66,7 +65,21 @@ fn take_protocol_stdout() -> std::io::Result<File> {
         if fd < 0 || libc::dup2(2, 1) < 0 {
             return Err(std::io::Error::last_os_error());
         }
-        Ok(File::from_raw_fd(fd))
+        #[cfg(unix)]
+        {
+            use std::os::fd::FromRawFd;
+            Ok(File::from_raw_fd(fd))
+        }
+        // The C runtime's descriptors stand for Windows handles.
+        #[cfg(windows)]
+        {
+            use std::os::windows::io::FromRawHandle;
+            let handle = libc::get_osfhandle(fd);
+            if handle == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(File::from_raw_handle(handle as std::os::windows::io::RawHandle))
+        }
     }
 }
 
