@@ -93,7 +93,7 @@ impl Engine {
         let mut cache: Vec<Vec<LlamaToken>> =
             std::iter::once(std::mem::take(&mut loaded.cached_tokens)).chain(std::mem::take(&mut loaded.other_seqs)).collect();
         cache.resize(loaded.parallel, Vec::new());
-        let mut run = Run { loaded, cache, slots: Vec::new(), waiting: VecDeque::new(), arrivals: 0, fillers: Vec::new() };
+        let mut run = Run { loaded, cache, slots: Vec::new(), waiting: VecDeque::new(), arrivals: 0, stand_ins: Vec::new() };
         run.slots.resize_with(run.cache.len(), || None);
         run.go(feed);
         let Run { loaded, mut cache, .. } = run;
@@ -111,7 +111,7 @@ struct Run<'a> {
     waiting: VecDeque<(u64, SlotJob)>,
     arrivals: u64,
     /// Stand-in cells in idle slots in this step's batch (sequence, position), removed after it.
-    fillers: Vec<(usize, usize)>,
+    stand_ins: Vec<(usize, usize)>,
 }
 
 /// The token a stand-in cell holds; what it is does not matter, its cell is removed unread.
@@ -150,7 +150,7 @@ impl Run<'_> {
             let mark = llama_log::mark();
             if let Err(e) = self.loaded.ctx.decode(&mut batch) {
                 let error = decode_error(mark, &e);
-                self.fillers.clear();
+                self.stand_ins.clear();
                 // What the failed batch left in the cache is unknown: every answer in it ends.
                 self.loaded.ctx.clear_kv_cache();
                 self.loaded.kept.live_lost();
@@ -269,12 +269,12 @@ impl Run<'_> {
     ///
     /// So the batch opens with one token for every sequence from the lowest running one to the
     /// highest: a generating slot's next token, a prefilling slot's next prompt token, and for an
-    /// idle slot in between a stand-in token at its next position, whose cell `after_decode`
-    /// removes again (`gap_fillers`). Then come the rest of the prompts, the app's first, then by
+    /// idle slot in between a stand-in token at its next position, whose cell `remove_stand_ins`
+    /// takes out again after the step. Then come the rest of the prompts, the app's first, then by
     /// arrival, up to the batch's size.
     fn fill(&mut self, batch: &mut LlamaBatch, n_batch: usize) {
         batch.clear();
-        self.fillers.clear();
+        self.stand_ins.clear();
         for slot in self.slots.iter_mut().flatten() {
             slot.output = None;
         }
@@ -317,7 +317,7 @@ impl Run<'_> {
                     let pos = self.cache[seq].len();
                     let fits = pos + 1 < n_ctx_seq && pad_to_cells(pos + 1) <= pad_to_cells(reach);
                     if can_stand_in && fits && batch.add(STAND_IN, pos as i32, &[seq as i32], false).is_ok() {
-                        self.fillers.push((seq, pos));
+                        self.stand_ins.push((seq, pos));
                     }
                 }
             }
@@ -351,7 +351,7 @@ impl Run<'_> {
 
     /// Removes the stand-in cells `fill` put into idle slots: their caches are as before.
     fn remove_stand_ins(&mut self) {
-        for (seq, pos) in std::mem::take(&mut self.fillers) {
+        for (seq, pos) in std::mem::take(&mut self.stand_ins) {
             if !matches!(self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), Some(pos as u32), None), Ok(true)) {
                 // Not removable: forget the slot's cells rather than keep one that is not its own.
                 let _ = self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
