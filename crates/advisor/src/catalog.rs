@@ -148,7 +148,16 @@ pub struct DiscreteGeneration {
     /// own cost, beyond the bytes they read).
     pub expert_overhead_us: f64,
     pub fit: String,
+    /// The share of the host's bandwidth at which the CPU reads the routed experts it holds
+    /// (`--n-cpu-moe`) during generation: the expert kernels on the CPU, and the hand-over of each
+    /// such layer's activations between the card and the host, per byte of those experts.
+    pub host_efficiency: f64,
+    pub host_fit: String,
 }
+
+/// The host's share of its bandwidth for weights the CPU holds beside a GPU, where no published
+/// run calibrates it (unified machines): the CPU backend's own assumption.
+pub const UNCALIBRATED_HOST_EFFICIENCY: f64 = 0.6;
 
 /// The constants generation uses: `bandwidth_efficiency`, per-layer and per-expert costs (µs).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,6 +167,8 @@ pub struct GenerationConstants {
     pub kv_read_efficiency: f64,
     pub layer_overhead_us: f64,
     pub expert_overhead_us: f64,
+    /// The share of the host's bandwidth for weights the CPU holds beside the GPU.
+    pub host_efficiency: f64,
 }
 
 impl Backend {
@@ -171,12 +182,14 @@ impl Backend {
                 kv_read_efficiency: d.bandwidth_efficiency,
                 layer_overhead_us: d.layer_overhead_us,
                 expert_overhead_us: d.expert_overhead_us,
+                host_efficiency: d.host_efficiency,
             },
             _ => GenerationConstants {
                 bandwidth_efficiency: self.bandwidth_efficiency,
                 kv_read_efficiency: self.kv_read_efficiency.unwrap_or(self.bandwidth_efficiency),
                 layer_overhead_us: self.layer_overhead_us,
                 expert_overhead_us: 0.0,
+                host_efficiency: UNCALIBRATED_HOST_EFFICIENCY,
             },
         }
     }
@@ -199,6 +212,12 @@ pub struct CalibrationRow {
     /// A `pp N -ub 1` run: N one-token steps, which compute no output layer.
     #[serde(default)]
     pub one_token_batches: bool,
+    /// The run kept the routed experts of this many layers in host memory (`--n-cpu-moe`).
+    #[serde(default)]
+    pub n_cpu_moe: Option<u32>,
+    /// The run put this many layers on the GPU (`-ngl`) and the rest on the CPU.
+    #[serde(default)]
+    pub gpu_layers: Option<u32>,
     pub source: String,
 }
 
@@ -324,6 +343,7 @@ mod tests {
             "rtx-4090",
             "rtx-3090",
             "rtx-pro-6000",
+            "rtx-2080-i9-10900x",
             "m4-max-128gb",
             "m3-ultra-512gb",
             "ddr5-6400-desktop",

@@ -30,6 +30,8 @@ pub fn this_machine(catalog: &Catalog, snap: &HardwareSnapshot) -> HardwareSpec 
             from("rtx-4090")
         } else if name.contains("3090") {
             from("rtx-3090")
+        } else if name.contains("2080") && !name.contains(" ti") && !name.contains("super") {
+            from("rtx-2080-i9-10900x")
         } else if name.contains("rtx pro 6000") {
             from("rtx-pro-6000")
         } else {

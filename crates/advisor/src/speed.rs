@@ -35,8 +35,6 @@ pub struct Predicted {
 
 /// PCIe 4.0 x16 in practice: weights held by the CPU are streamed to the GPU for each prompt batch.
 const PCIE_BYTES_PER_S: f64 = 25e9;
-/// The CPU backend's share of bandwidth when it works on offloaded weights.
-const CPU_SIDE_EFFICIENCY: f64 = 0.6;
 
 #[allow(clippy::too_many_arguments)]
 pub fn predict(
@@ -66,7 +64,7 @@ pub fn predict(
     let (gpu_bw, cpu_bw) = if hw.kind == HardwareKind::Cpu || placement.fit == Fit::Cpu {
         (0.0, hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency)
     } else {
-        (hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency, hw.host_bandwidth_gbs * 1e9 * CPU_SIDE_EFFICIENCY)
+        (hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency, hw.host_bandwidth_gbs * 1e9 * constants.host_efficiency)
     };
     // The attention kernels read the cache at their own share of the bandwidth (`kv_read_efficiency`).
     let gpu_kv_bw = gpu_bw * constants.kv_read_efficiency / constants.bandwidth_efficiency;

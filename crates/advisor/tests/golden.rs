@@ -2,7 +2,7 @@
 //! speed model was fitted on.
 
 mod common;
-use common::one_token_batch_speed;
+use common::{one_token_batch_speed, predicted_as_placed, run_placement};
 use hearth_advisor::{advise, compare_hardware, AdviceRequest, Catalog, Fit, KvCacheType, ModelShape, Use};
 
 fn advice(model: &str, hw: &str, ctx: u32, quant: Option<&str>) -> hearth_advisor::Advice {
@@ -100,7 +100,10 @@ fn every_calibration_row_is_predicted_within_fifteen_percent() {
             use_case: Use::Chat,
             quant: Some(&row.quant),
         };
-        let p = advise(c, &req).unwrap().selected.unwrap().predicted;
+        let p = match run_placement(row.n_cpu_moe, row.gpu_layers) {
+            Some(run) => predicted_as_placed(c, &shape, &row.quant, hardware, &row.backend, ctx, row.depth, run),
+            None => advise(c, &req).unwrap().selected.unwrap().predicted,
+        };
         let tg_tps = if row.one_token_batches { one_token_batch_speed(c, p.tg_tps, &shape, &row.quant, hardware, &row.backend) } else { p.tg_tps };
         let tg = tg_tps / row.tg_tps;
         println!("{} {} on {} ({}): tg {:.1} vs {:.1} ({tg:.2}x)", row.model, row.quant, row.hardware, row.backend, tg_tps, row.tg_tps);

@@ -6,7 +6,7 @@ use hearth_advisor::{advise, AdviceRequest, Catalog, HardwareKind, KvCacheType, 
 use serde::Deserialize;
 
 mod common;
-use common::{one_token_batch_speed, percentile};
+use common::{one_token_batch_speed, percentile, predicted_as_placed, run_placement};
 
 #[derive(Deserialize)]
 struct Rows {
@@ -23,6 +23,10 @@ struct Row {
     tg_tps: f64,
     #[serde(default)]
     one_token_batches: bool,
+    #[serde(default)]
+    n_cpu_moe: Option<u32>,
+    #[serde(default)]
+    gpu_layers: Option<u32>,
     source: String,
 }
 
@@ -55,7 +59,10 @@ fn generation_on_published_runs_the_model_was_not_fitted_on() {
             use_case: Use::Chat,
             quant: Some(&r.quant),
         };
-        let mut p = advise(c, &req).unwrap().selected.unwrap().predicted.tg_tps;
+        let mut p = match run_placement(r.n_cpu_moe, r.gpu_layers) {
+            Some(run) => predicted_as_placed(c, &shape, &r.quant, hw, &r.backend, ctx, r.depth, run).tg_tps,
+            None => advise(c, &req).unwrap().selected.unwrap().predicted.tg_tps,
+        };
         if r.one_token_batches {
             p = one_token_batch_speed(c, p, &shape, &r.quant, hw, &r.backend);
         }
@@ -76,11 +83,11 @@ fn generation_on_published_runs_the_model_was_not_fitted_on() {
     );
     assert!(rows.len() >= 30);
     assert!(discrete.len() >= 8, "discrete NVIDIA cards held out");
-    // The targets: median ≤ 7 %, 90th percentile ≤ 20 %. The median holds. The 90th
-    // percentile is 26.8 % since the discrete cards' runs joined (one contributor's RTX 4090,
-    // 27-41 % slower than predicted where another's run of the same card is within 9 %; ROCm's
-    // full multi-head attention at depth): not met, said in bench/RESULTS.md. This bound keeps it
-    // from getting worse.
+    // The targets: median ≤ 7 %, 90th percentile ≤ 20 %. The 90th percentile was 24.9 %
+    // on the 49 runs held out before the RTX 2080 machine's four joined (two of them within 1 %,
+    // two of them partial offload at ±19 %); it is 19.0 % on all 53, at the edge: the five runs
+    // above 20 % are one contributor's RTX 4090 (27-41 % slower than predicted where another's
+    // run of the same card is within 10 %) and ROCm 7.2.3 at depth (bench/RESULTS.md).
     assert!(median <= 0.07, "median {:.1} % (target 7 %)", median * 100.0);
-    assert!(p90 <= 0.27, "90th percentile {:.1} % (26.8 % when recorded; target 20 %)", p90 * 100.0);
+    assert!(p90 <= 0.20, "90th percentile {:.1} % (19.0 % when recorded; target 20 %)", p90 * 100.0);
 }

@@ -18,3 +18,54 @@ pub fn one_token_batch_speed(c: &Catalog, tg_tps: f64, shape: &ModelShape, quant
     let gpu_bytes_per_s = hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency;
     1.0 / (1.0 / tg_tps - output / gpu_bytes_per_s)
 }
+
+use hearth_advisor::{estimate_memory, place, predict, Fit, KvCacheType, MemoryParams, Predicted, GIB, UBATCH};
+
+/// Where a run put the model when it chose for itself rather than as the advisor would: the
+/// routed experts of `n_cpu_moe` layers in host memory (`--n-cpu-moe`), or `gpu_layers` layers on
+/// the card (`-ngl`) and the rest on the CPU.
+#[derive(Clone, Copy)]
+pub enum RunPlacement {
+    ExpertsOnHost(u32),
+    LayersOnGpu(u32),
+}
+
+/// The prediction for a run placed as `run`.
+#[allow(clippy::too_many_arguments)]
+pub fn predicted_as_placed(
+    c: &Catalog,
+    shape: &ModelShape,
+    quant: &str,
+    hw: &HardwareSpec,
+    backend: &str,
+    ctx: u32,
+    depth: u32,
+    run: RunPlacement,
+) -> Predicted {
+    let quant = c.quant(quant).unwrap();
+    let backend = c.backend(backend).unwrap();
+    let params = MemoryParams { ctx, kv_type: KvCacheType::F16, ubatch: UBATCH, flash_attention: true, overhead_bytes: backend.overhead_gib * GIB };
+    let memory = estimate_memory(shape, Some(quant), &params).unwrap();
+    let mut placement = place(shape, Some(quant), &memory, hw).unwrap();
+    let (gpu_layers, n_cpu_moe, on_host) = match run {
+        RunPlacement::ExpertsOnHost(k) => {
+            (shape.layers, k, shape.group_bytes(TensorClass::Experts, Some(quant)).unwrap() * k as f64 / shape.layers as f64)
+        }
+        RunPlacement::LayersOnGpu(n) => (n, 0, memory.total_bytes * (shape.layers - n.min(shape.layers)) as f64 / shape.layers as f64),
+    };
+    placement.fit = Fit::Partial;
+    placement.gpu_layers = gpu_layers;
+    placement.n_cpu_moe = n_cpu_moe;
+    placement.cpu_bytes = on_host;
+    placement.gpu_bytes = memory.total_bytes - on_host;
+    predict(shape, Some(quant), hw, backend, &placement, ctx, depth, KvCacheType::F16).unwrap()
+}
+
+/// How a published run placed the model, from its row's `n_cpu_moe` / `gpu_layers`.
+pub fn run_placement(n_cpu_moe: Option<u32>, gpu_layers: Option<u32>) -> Option<RunPlacement> {
+    match (n_cpu_moe, gpu_layers) {
+        (Some(k), _) => Some(RunPlacement::ExpertsOnHost(k)),
+        (None, Some(n)) => Some(RunPlacement::LayersOnGpu(n)),
+        (None, None) => None,
+    }
+}
