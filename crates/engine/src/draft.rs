@@ -6,12 +6,14 @@
 //! The text is the same as plain decoding's up to rounding: with more than one thread, llama.cpp's
 //! one-token steps split their work between threads in another order than a batch does, and
 //! where the model hesitates between two tokens that can tip it (with one thread they agree bit
-//! for bit: bench/RESULTS.md). Drafting switches itself off
-//! for the rest of an answer when fewer than half its drafts are kept (each checked token widens
-//! the batch, which costs on a compute-bound CPU), or when its steps, timed, make tokens slower
-//! than the answer's plain steps do: on a GPU with a small model a batch of several tokens leaves
-//! llama.cpp's one-token path and costs more than a step, so drafts lose even when most are kept
-//! (bench/RESULTS.md, the H200 run).
+//! for bit: bench/RESULTS.md). Drafting pauses itself when fewer than half its drafts are kept
+//! (each checked token widens the batch, which costs on a compute-bound CPU) or when its steps,
+//! timed, make tokens more slowly than the answer's plain steps do. While paused it keeps looking
+//! drafts up without checking them and compares each with what the model then writes, which costs
+//! nothing; when two in a row would have been kept whole (the answer has begun to quote), drafting
+//! resumes, and the next miss pauses it again. Where drafts lose even when nearly all are kept (on
+//! a GPU with a small model a batch of several tokens leaves llama.cpp's one-token path and costs
+//! more than a step: bench/RESULTS.md, the H200 run), drafting stops for the rest of the answer.
 
 use hearth_protocol::{DraftKind, DraftStats};
 use llama_cpp_2::token::LlamaToken;
@@ -23,10 +25,15 @@ const MAX_NGRAM: usize = 4;
 const MIN_NGRAM: usize = 3;
 /// Tokens proposed at most per step.
 pub(crate) const MAX_DRAFT: usize = 10;
-/// After this many proposed tokens, drafting stops if fewer than [`MIN_ACCEPTANCE`] of them were kept.
-const JUDGE_AFTER: u32 = 24;
+/// After this many proposed tokens, drafting pauses if fewer than [`MIN_ACCEPTANCE`] of them
+/// were kept. Pausing can be undone, so this judges early: the answers that quote their documents
+/// begin in the model's own words, and their quotes resume drafting.
+const JUDGE_AFTER: u32 = 12;
 const MIN_ACCEPTANCE: f64 = 0.5;
-
+/// Drafts this often kept, and still slower than plain steps: the machine, not the text, is why.
+const KEPT_YET_SLOWER: f64 = 0.8;
+/// Paused drafting resumes after this many looked-up drafts in a row would have been kept whole.
+const RESUME_AFTER: u32 = 2;
 /// Tokens proposed at the start; the length doubles while drafts are kept whole and shrinks to
 /// what was kept plus one when they miss, since every checked token widens the batch.
 const FIRST_DRAFT: usize = 2;
@@ -36,16 +43,47 @@ const MIN_TIMED_DRAFTED: u32 = 3;
 
 #[derive(Debug)]
 pub(crate) struct NgramDraft {
+    /// The answer's drafts checked and kept, for its stats.
     proposed: u32,
     accepted: u32,
-    off: bool,
+    /// Since drafting last began or resumed.
+    phase_proposed: u32,
+    phase_accepted: u32,
+    /// Times drafting paused, and resumed.
+    paused: u32,
+    resumed: u32,
+    state: State,
     length: usize,
     pace: Pace,
 }
 
+#[derive(Debug)]
+enum State {
+    Drafting,
+    /// Drafts looked up and compared with what the model writes next, not checked: `pending`
+    /// is the last one, `matched` of it written so far, `whole` the ones in a row that were kept.
+    Watching {
+        pending: Vec<LlamaToken>,
+        matched: usize,
+        whole: u32,
+    },
+    /// Drafts cost more than they save on this machine: off for the rest of the answer.
+    Off,
+}
+
 impl Default for NgramDraft {
     fn default() -> NgramDraft {
-        NgramDraft { proposed: 0, accepted: 0, off: false, length: FIRST_DRAFT, pace: Pace::default() }
+        NgramDraft {
+            proposed: 0,
+            accepted: 0,
+            phase_proposed: 0,
+            phase_accepted: 0,
+            paused: 0,
+            resumed: 0,
+            state: State::Drafting,
+            length: FIRST_DRAFT,
+            pace: Pace::default(),
+        }
     }
 }
 
@@ -78,6 +116,13 @@ impl Pace {
         }
     }
 
+    /// Drafted steps are judged per phase of drafting: a quote's are not its prelude's.
+    fn new_phase(&mut self) {
+        self.drafted_secs = 0.0;
+        self.drafted_tokens = 0;
+        self.drafted_steps = 0;
+    }
+
     /// Whether drafted steps, timed, make tokens more slowly than plain steps (false while
     /// there are too few of either to tell).
     fn drafts_lose(&self) -> bool {
@@ -92,35 +137,106 @@ impl Pace {
 
 impl NgramDraft {
     /// Up to `max` tokens to check after `context` (the prompt and the answer so far, ending
-    /// with the token just chosen), or none.
-    pub(crate) fn propose(&self, context: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
-        if self.off || max == 0 {
+    /// with the token just chosen), or none. While paused, the draft is looked up and kept to
+    /// compare with what the model writes.
+    pub(crate) fn propose(&mut self, context: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
+        if max == 0 {
             return Vec::new();
         }
-        lookup(context, max.min(self.length))
+        match &mut self.state {
+            State::Drafting => lookup(context, max.min(self.length)),
+            State::Off => Vec::new(),
+            State::Watching { pending, matched, whole } => {
+                // Each call while watching follows one plain step: one new token.
+                if let (Some(&written), Some(&expected)) = (context.last(), pending.get(*matched)) {
+                    if written == expected {
+                        *matched += 1;
+                        if *matched == pending.len() {
+                            *whole += 1;
+                            pending.clear();
+                        }
+                    } else {
+                        *whole = 0;
+                        pending.clear();
+                    }
+                }
+                if *whole >= RESUME_AFTER {
+                    self.resume();
+                    return lookup(context, max.min(self.length));
+                }
+                if pending.is_empty() {
+                    *pending = lookup(context, FIRST_DRAFT);
+                    *matched = 0;
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn is_drafting(&self) -> bool {
+        matches!(self.state, State::Drafting)
+    }
+
+    fn pause(&mut self) {
+        self.state = State::Watching { pending: Vec::new(), matched: 0, whole: 0 };
+        self.paused += 1;
+    }
+
+    fn resume(&mut self) {
+        self.state = State::Drafting;
+        self.resumed += 1;
+        self.phase_proposed = 0;
+        self.phase_accepted = 0;
+        // Two drafts kept whole already: start where doubling would have got to.
+        self.length = (FIRST_DRAFT * 2).min(MAX_DRAFT);
+        self.pace.new_phase();
+    }
+
+    /// Whether this phase of drafting has proposed enough to be judged: the first after
+    /// [`JUDGE_AFTER`] tokens, a resumed one (a quote, by the evidence that resumed it) at once.
+    fn judged(&self) -> bool {
+        self.resumed > 0 || self.phase_proposed >= JUDGE_AFTER
+    }
+
+    fn phase_acceptance(&self) -> f64 {
+        self.phase_accepted as f64 / self.phase_proposed.max(1) as f64
     }
 
     pub(crate) fn record(&mut self, proposed: usize, accepted: usize) {
         self.proposed += proposed as u32;
         self.accepted += accepted as u32;
+        self.phase_proposed += proposed as u32;
+        self.phase_accepted += accepted as u32;
         self.length = if accepted == proposed { (self.length * 2).min(MAX_DRAFT) } else { accepted + 1 };
-        if self.proposed >= JUDGE_AFTER && (self.accepted as f64) < MIN_ACCEPTANCE * self.proposed as f64 {
-            self.off = true;
+        let quote_ended = self.resumed > 0 && accepted == 0 && proposed > 0;
+        if self.is_drafting() && (quote_ended || (self.judged() && self.phase_acceptance() < MIN_ACCEPTANCE)) {
+            self.pause();
         }
     }
 
     /// One step's time, from its proposal to its logits read: a plain step's (`drafted_kept`
     /// None) or a step that checked drafts and kept `drafted_kept` of them. Once there are
-    /// enough of both and the drafted ones make tokens more slowly, drafting stops.
+    /// enough of both and the drafted ones make tokens more slowly, drafting pauses, or stops
+    /// where it lost though nearly all its drafts were kept.
     pub(crate) fn record_time(&mut self, secs: f64, drafted_kept: Option<usize>) {
         self.pace.record(secs, drafted_kept);
-        if self.proposed >= JUDGE_AFTER && self.pace.drafts_lose() {
-            self.off = true;
+        if self.is_drafting() && self.judged() && self.pace.drafts_lose() {
+            if self.phase_acceptance() >= KEPT_YET_SLOWER {
+                self.state = State::Off;
+            } else {
+                self.pause();
+            }
         }
     }
 
     pub(crate) fn stats(&self) -> DraftStats {
-        DraftStats { kind: DraftKind::Ngram, proposed: self.proposed, accepted: self.accepted, switched_off: self.off }
+        DraftStats {
+            kind: DraftKind::Ngram,
+            proposed: self.proposed,
+            accepted: self.accepted,
+            switched_off: self.paused > 0 || matches!(self.state, State::Off),
+            resumed: self.resumed,
+        }
     }
 }
 
@@ -157,8 +273,9 @@ impl Drafter<'_> {
     pub(crate) fn propose(&mut self, context: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
         match self {
             Drafter::Ngram(d) => d.propose(context, max),
-            // The same rule for giving up on drafts that keep missing.
-            Drafter::Model { model, tally } if !tally.off => model.propose(context, max),
+            // The same rule for giving up on drafts that keep missing; a draft model's drafts are
+            // not looked up while paused (that would cost its steps), so it does not resume.
+            Drafter::Model { model, tally } if tally.is_drafting() => model.propose(context, max),
             Drafter::Model { .. } => Vec::new(),
         }
     }
@@ -226,6 +343,61 @@ mod tests {
         let mut good = NgramDraft::default();
         good.record(50, 30);
         assert!(!good.stats().switched_off);
+    }
+
+    /// The CPU runs of bench/speculative.py (2026-12-04): an answer that began in the model's own
+    /// words had its drafting switched off for good before its quote began, and judging sooner
+    /// would switch off more of them; now paused drafting watches and comes back for the quote.
+    #[test]
+    fn paused_drafting_resumes_when_the_answer_begins_to_quote_and_pauses_when_it_stops() {
+        let quote: Vec<i32> = (100..130).collect();
+        let mut prompt = vec![1, 2, 3];
+        prompt.extend(&quote);
+        prompt.extend([4, 5, 6]);
+        let mut d = NgramDraft::default();
+        d.record(12, 0);
+        assert!(d.stats().switched_off && !d.is_drafting());
+        // The answer: its own words, then the quote, one token per plain step.
+        let mut context = toks(&prompt);
+        context.extend(toks(&[7, 8, 9]));
+        let mut steps = 0;
+        let drafts = loop {
+            context.push(LlamaToken(quote[steps]));
+            steps += 1;
+            let drafts = d.propose(&context, 8);
+            if !drafts.is_empty() {
+                break drafts;
+            }
+            assert!(steps < 10, "still paused {steps} tokens into the quote");
+        };
+        // Three tokens to find the quote, then two looked-up drafts of two written as drafted.
+        assert_eq!(steps, 7);
+        assert_eq!(drafts, toks(&quote[7..11]));
+        assert_eq!(d.stats().resumed, 1);
+        d.record(4, 4);
+        assert!(d.is_drafting());
+        // The quote ends: a draft wholly missed pauses drafting again at once.
+        d.record(8, 0);
+        assert!(!d.is_drafting());
+        assert!(d.propose(&context, 8).is_empty());
+    }
+
+    #[test]
+    fn drafting_stopped_for_cost_does_not_resume() {
+        let mut d = NgramDraft::default();
+        d.record(30, 27);
+        for _ in 0..8 {
+            d.record_time(0.001, None);
+        }
+        for _ in 0..4 {
+            d.record_time(0.005, Some(3));
+        }
+        assert!(matches!(d.state, State::Off));
+        let context = toks(&[1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5, 6]);
+        for n in 4..context.len() {
+            assert!(d.propose(&context[..n], 8).is_empty());
+        }
+        assert_eq!(d.stats().resumed, 0);
     }
 
     /// The H200 run (bench/RESULTS.md, 2026-12-04): drafts kept 350 of 590 times and still made

@@ -233,8 +233,12 @@ pub struct DraftStats {
     pub proposed: u32,
     /// Of them, the ones the model agreed with (each one a decode step saved).
     pub accepted: u32,
-    /// Drafting stopped itself for the rest of the answer: its drafts kept missing.
+    /// Drafting paused or stopped itself at least once: its drafts kept missing, or cost more
+    /// than they saved.
     pub switched_off: bool,
+    /// Times paused drafting resumed because the answer began repeating its context again.
+    #[serde(default)]
+    pub resumed: u32,
 }
 
 /// An answer held to a shape by llama.cpp's grammar sampler.

@@ -137,9 +137,14 @@ proposed: number,
  */
 accepted: number, 
 /**
- * Drafting stopped itself for the rest of the answer: its drafts kept missing.
+ * Drafting paused or stopped itself at least once: its drafts kept missing, or cost more
+ * than they saved.
  */
-switched_off: boolean, };
+switched_off: boolean, 
+/**
+ * Times paused drafting resumed because the answer began repeating its context again.
+ */
+resumed: number, };
 
 export type TextPart = "answer" | "reasoning";
 
