@@ -148,9 +148,10 @@ pub struct DiscreteGeneration {
     /// own cost, beyond the bytes they read).
     pub expert_overhead_us: f64,
     pub fit: String,
-    /// The share of the host's bandwidth at which the CPU reads the routed experts it holds
-    /// (`--n-cpu-moe`) during generation: the expert kernels on the CPU, and the hand-over of each
-    /// such layer's activations between the card and the host, per byte of those experts.
+    /// The share of the host's bandwidth at which the CPU reads the weights it holds beside the
+    /// card during generation (routed experts with `--n-cpu-moe`, or whole layers): the kernels on
+    /// the CPU and each offloaded layer's hand-over between the card and the host, per byte.
+    /// Fitted on expert offload (`host_fit`); whole layers, with one hand-over, run faster per byte.
     pub host_efficiency: f64,
     pub host_fit: String,
 }

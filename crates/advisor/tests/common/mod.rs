@@ -7,7 +7,9 @@ pub fn percentile(mut xs: Vec<f64>, p: f64) -> f64 {
     xs[((xs.len() as f64 * p).ceil() as usize).clamp(1, xs.len()) - 1]
 }
 
-use hearth_advisor::{Catalog, HardwareSpec, ModelShape, TensorClass};
+use hearth_advisor::{
+    estimate_memory, place, predict, Catalog, Fit, HardwareSpec, KvCacheType, MemoryParams, ModelShape, Predicted, TensorClass, GIB, UBATCH,
+};
 
 /// A prediction of generation turned into the speed of a `pp N -ub 1` run: N steps of one token
 /// each, in which llama.cpp computes no output layer (no logits asked for), so the bytes of the
@@ -18,8 +20,6 @@ pub fn one_token_batch_speed(c: &Catalog, tg_tps: f64, shape: &ModelShape, quant
     let gpu_bytes_per_s = hw.bandwidth_gbs * 1e9 * constants.bandwidth_efficiency;
     1.0 / (1.0 / tg_tps - output / gpu_bytes_per_s)
 }
-
-use hearth_advisor::{estimate_memory, place, predict, Fit, KvCacheType, MemoryParams, Predicted, GIB, UBATCH};
 
 /// Where a run put the model when it chose for itself rather than as the advisor would: the
 /// routed experts of `n_cpu_moe` layers in host memory (`--n-cpu-moe`), or `gpu_layers` layers on
