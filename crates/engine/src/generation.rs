@@ -149,6 +149,11 @@ impl Engine {
                 break StopReason::EndOfTurn;
             }
             answer.put(&vocab, token, &mut stats, obs);
+            // The answer's last token is not decoded: nothing would read its logits (a decode
+            // step per request, the gap to llama-server with short answers: bench/RESULTS.md).
+            if req.sampling.max_tokens.is_some_and(|m| stats.gen_tokens >= m) {
+                break StopReason::MaxTokens;
+            }
             loaded.cached_tokens.push(token);
             let step_started = Instant::now();
 

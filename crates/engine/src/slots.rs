@@ -397,6 +397,10 @@ impl Run<'_> {
             slot.answer.put(&vocab, token, &mut slot.stats, slot.obs.as_mut());
             self.cache[seq].push(token);
             slot.next = Some(token);
+            // The answer's last token is not decoded (`end` drops its cell from the record).
+            if slot.req.sampling.max_tokens.is_some_and(|m| slot.stats.gen_tokens >= m) {
+                self.end(feed, seq, Ok(StopReason::MaxTokens));
+            }
         }
     }
 
