@@ -134,3 +134,59 @@ fn a_prompt_longer_than_a_slots_share_of_the_context_is_refused_saying_so() {
     let (status, answer) = ask(server.addr(), PROMPTS[1], 16);
     assert_eq!(status, 200, "{answer}");
 }
+
+/// A notebook of made-up words that clients ask about (about 330 tokens of SmolLM2).
+fn notebook() -> String {
+    let words = ["river", "mill", "grain", "stone", "water", "wheel", "village", "harvest", "winter", "market", "bread", "oven"];
+    let mut x: u64 = 7;
+    let mut out = String::from("Here is the miller's notebook:\n");
+    for i in 0..240 {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        out.push_str(words[(x >> 33) as usize % words.len()]);
+        out.push(if i % 12 == 11 { '.' } else { ' ' });
+    }
+    out
+}
+
+/// The 2-client gap against llama-server with short answers (bench/RESULTS.md, 2026-12-05): a
+/// slot's cells were lost once another request took the slot over, while llama-server keeps
+/// them in memory (`--cache-ram`) for the next request that starts the same way, in any slot.
+#[test]
+fn a_slots_cells_taken_over_by_another_request_are_restored_into_another_slot_for_a_prompt_that_shares_them() {
+    let first = format!("{}\n\nWhat does the notebook talk about?", notebook());
+    let later = format!("{}\n\nName one thing from it in one word.", notebook());
+    // What one slot answers with the notebook's cells still its own from the first question
+    // (reading a prompt in two parts rounds differently from reading it whole, so that is the
+    // answer restored cells must give).
+    let (alone_later, alone_poem) = {
+        let lone = serve_demo(&["--ctx", "1024", "--threads", "2"]);
+        ask(lone.addr(), &first, 8);
+        (text(&ask(lone.addr(), &later, 24).1), text(&ask(lone.addr(), PROMPTS[0], 120).1))
+    };
+    let server = serve_demo(&["--parallel", "2", "--ctx", "2048", "--threads", "2"]);
+    // The notebook is read in slot 1 (the API's requests take slot 0 last)...
+    let (status, read) = ask(server.addr(), &first, 8);
+    assert_eq!(status, 200, "{read}");
+    let notebook_tokens = read["usage"]["prompt_tokens"].as_u64().unwrap();
+    // ...which another prompt then takes over: the notebook's cells are copied out first.
+    let (status, other) = ask(server.addr(), PROMPTS[2], 8);
+    assert_eq!(status, 200, "{other}");
+    // A long answer holds slot 1 (it shares the system prompt with what is there)...
+    let mut holder = BufReader::new(request(server.addr(), &body(PROMPTS[0], 120, true)));
+    let mut line = String::new();
+    while holder.read_line(&mut line).unwrap() > 0 && !line.contains("\"content\"") {
+        line.clear();
+    }
+    let mut poem = serde_json::from_str::<Value>(line.trim().trim_start_matches("data: ")).unwrap()["choices"][0]["delta"]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    // ...so the next question about the notebook goes to slot 0, which never held it.
+    let (status, answer) = ask(server.addr(), &later, 24);
+    assert_eq!(status, 200, "{answer}");
+    let cached = answer["usage"]["prompt_tokens_details"]["cached_tokens"].as_u64().unwrap_or(0);
+    assert!(cached * 10 >= notebook_tokens * 9, "{cached} of the notebook's {notebook_tokens} tokens came from the copy: {answer}");
+    assert_eq!(text(&answer), alone_later, "the restored cells changed the answer");
+    poem.push_str(&streamed_text(&mut holder));
+    assert_eq!(poem, alone_poem, "the answer running beside the restore changed");
+}

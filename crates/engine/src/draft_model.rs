@@ -65,6 +65,13 @@ impl DraftModel {
         Ok(DraftModel { ctx, model, cached: Vec::new(), name })
     }
 
+    /// Lets the draft context compute with the target's worker threads (they never compute at
+    /// the same time).
+    pub(crate) fn share_thread_pool(&self, pool: &crate::thread_pool::ThreadPool) {
+        // Where it cannot be reached, the draft context keeps ggml's pool per graph.
+        let _ = pool.attach_to(&self.ctx);
+    }
+
     /// Up to `max` tokens the draft model writes greedily after `context` (the target's tokens,
     /// ending with the one just chosen), stopping at one it is unsure of. Empty on any failure:
     /// drafting only ever saves work.

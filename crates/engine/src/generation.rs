@@ -76,7 +76,7 @@ impl Engine {
         // A state kept after an earlier answer (this conversation's before a switch, a reload or
         // a restart) replaces the live cache when it holds more of this prompt.
         let template_id = kept_states::template_id(&req.template);
-        let mut reused_from = loaded.kept.prepare(&mut loaded.ctx, &mut loaded.cached_tokens, &tokens, &template_id);
+        let mut reused_from = loaded.kept.prepare(&mut loaded.ctx, 0, &mut loaded.cached_tokens, &tokens, &template_id);
         // Reuse the longest cached prefix; at least the last prompt token is evaluated again
         // because its logits are needed.
         let reused = keep_common_prefix(&mut loaded.ctx, &mut loaded.cached_tokens, &tokens, 0, loaded.swa_window);
@@ -92,7 +92,7 @@ impl Engine {
         for start in (reused..tokens.len()).step_by(n_batch) {
             if obs.cancelled() {
                 stats.total_ms = ms(started);
-                loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
+                loaded.kept.answered(0, req.keep_state_as.as_deref(), &template_id);
                 return Ok(stats);
             }
             let end = (start + n_batch).min(tokens.len());
@@ -207,7 +207,7 @@ impl Engine {
         };
         stats.draft = drafter.as_ref().map(Drafter::stats);
         answer.finish(&req.sampling, stop_reason, &mut stats, obs);
-        loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
+        loaded.kept.answered(0, req.keep_state_as.as_deref(), &template_id);
         Ok(stats)
     }
 }
@@ -217,7 +217,7 @@ impl Engine {
     /// answer has gone to the app, so the copy does not delay its end.
     pub fn keep_answered_state(&mut self) {
         if let Some(loaded) = self.loaded.as_mut() {
-            loaded.kept.keep_answered(&loaded.ctx, &loaded.cached_tokens);
+            loaded.kept.keep_answered(&loaded.ctx, 0, &loaded.cached_tokens);
         }
     }
 }

@@ -4,6 +4,13 @@
 //! with a kept state's tokens restores that state and decodes only the rest, after a switch to
 //! another conversation, a reload or a restart.
 //!
+//! The same goes for the API's requests, which carry no conversation: when a request takes a
+//! sequence (one of `slots.rs`'s slots, or the lone one) whose cells it would mostly throw away,
+//! those cells are copied into memory first, and a request that shares more with a copy than
+//! with the sequence's own cells has it restored into that sequence, whichever sequence the copy
+//! came from (as llama-server's host-memory prompt cache, `--cache-ram`, does). Clients that ask
+//! the same questions, or about the same document, then read it once between them.
+//!
 //! A state is valid only for what shaped it: the model file (size and a hash of its header), the
 //! settings that shape the cache (context, KV type, flash attention, ubatch, devices), llama.cpp's
 //! build, and the template (`model_key`, and each state's `template`); its token ids are compared
@@ -25,14 +32,21 @@ use sha2::{Digest, Sha256};
 /// States kept in memory. A few conversations at once: each holds its whole KV cache (about
 /// 90 MB for 4,000 tokens of SmolLM2, 1.2 GB for 32K of gpt-oss-120b).
 const MEMORY_STATES: usize = 4;
+/// Besides those, the API's requests' states (they have no file to fall back on): the oldest go
+/// first, before any conversation's when memory runs over.
+const UNTAGGED_STATES: usize = 32;
 const MEMORY_BYTES: usize = 4 << 30;
-/// A kept state is restored only when it saves at least this many tokens over what the live
-/// cache already holds: for fewer, decoding them costs less than copying a whole state in.
-const MIN_GAIN: usize = 32;
-/// An untagged live cache (an API request's) is copied out before it is overwritten only when
-/// that loses at least this many tokens.
-const KEEP_MIN_LOST: usize = 256;
-const SEQ: i32 = 0;
+/// A kept state is restored only when it saves at least one token for every this many tokens it
+/// holds, and at least `MIN_GAIN`: copying a token's cells in costs microseconds (tens of KB:
+/// 23 KB for SmolLM2, about 74 KB for gpt-oss-120b), reading it again a share of a forward pass
+/// (about 0.25 ms for gpt-oss-120b on an H100 over PCIe, where the copy is slowest; milliseconds
+/// on a CPU or a unified-memory iGPU).
+const RESTORE_TOKENS_PER_GAINED: usize = 32;
+const MIN_GAIN: usize = 4;
+/// An untagged sequence (an API request's) is copied out before it is overwritten when that
+/// loses at least half of it, and at least this many tokens (llama-server keeps a slot's prompt
+/// on the same condition).
+const KEEP_MIN_LOST: usize = 16;
 
 struct Kept {
     tag: Option<String>,
@@ -48,7 +62,8 @@ struct OnDisk {
     path: PathBuf,
 }
 
-/// Who the live cache (sequence 0) belongs to, and whether a copy of it is already kept.
+/// Who a sequence's cells belong to, and whether a copy of them is already kept.
+#[derive(Default)]
 struct Live {
     tag: Option<String>,
     template: String,
@@ -77,13 +92,20 @@ pub(crate) struct KeptStates {
     disk: Option<PromptCacheSettings>,
     memory: Vec<Kept>,
     on_disk: Vec<OnDisk>,
-    live: Live,
+    /// By sequence: 0 is the lone answer's and the app's slot; 1.. the other slots.
+    live: Vec<Live>,
 }
 
-/// A state chosen to restore.
+/// A state chosen to restore, by index.
 enum Source {
     Memory(usize),
     Disk(usize),
+}
+
+/// A state chosen to restore, taken out of its list.
+enum Chosen {
+    Memory(Kept),
+    Disk(OnDisk),
 }
 
 /// What the template choice is, as a state records it.
@@ -199,53 +221,69 @@ impl KeptStates {
                 }
             }
         }
-        KeptStates { model_key, disk, memory: Vec::new(), on_disk, live: Live { tag: None, template: String::new(), kept: true } }
+        KeptStates { model_key, disk, memory: Vec::new(), on_disk, live: Vec::new() }
     }
 
-    /// Before the prompt is evaluated: restores the kept state that shares the longest prefix
-    /// with `tokens`, when it saves more than the live cache does. `cached` is the live cache's
-    /// token list and is replaced by the restored state's. Returns where the reusable prefix now
-    /// comes from (the live cache unless a state was restored).
+    /// Sequence `seq`'s owner (nobody's, nothing to copy, until an answer there says otherwise).
+    fn live(&mut self, seq: usize) -> &mut Live {
+        if self.live.len() <= seq {
+            self.live.resize_with(seq + 1, || Live { kept: true, ..Live::default() });
+        }
+        &mut self.live[seq]
+    }
+
+    /// Before the prompt is evaluated in sequence `seq`: restores the kept state that shares
+    /// the longest prefix with `tokens`, when it saves enough over what the sequence's own cells
+    /// hold. `cached` is the sequence's token list and is replaced by the restored state's.
+    /// Returns where the reusable prefix now comes from (the live cache unless a state was
+    /// restored).
     pub(crate) fn prepare(
         &mut self,
         ctx: &mut LlamaContext<'static>,
+        seq: usize,
         cached: &mut Vec<LlamaToken>,
         tokens: &[LlamaToken],
         template: &str,
     ) -> ReusedFrom {
         let live_common = common_prefix(cached, tokens);
         let Some((source, _)) = self.best(tokens, template, live_common) else {
-            if cached.len().saturating_sub(live_common) >= KEEP_MIN_LOST {
-                self.keep_live(ctx, cached);
+            if worth_keeping(cached.len(), live_common) {
+                self.keep_live(ctx, seq, cached);
             }
             return ReusedFrom::Live;
         };
-        self.keep_live(ctx, cached);
-        let _ = ctx.clear_kv_cache_seq(Some(SEQ as u32), None, None);
+        // Taken out first: copying the live cells out below may reorder the kept states.
+        let chosen = match source {
+            Source::Memory(i) => Chosen::Memory(self.memory.remove(i)),
+            Source::Disk(i) => Chosen::Disk(self.on_disk.remove(i)),
+        };
+        if worth_keeping(cached.len(), 0) {
+            self.keep_live(ctx, seq, cached);
+        }
+        let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
         cached.clear();
-        let restored = match source {
-            Source::Memory(i) => {
-                let kept = self.memory.remove(i);
-                let ok = set_state(ctx, &kept.bytes);
+        let restored = match chosen {
+            Chosen::Memory(kept) => {
+                let ok = set_state(ctx, seq, &kept.bytes);
                 let result = ok.then(|| (kept.tokens.clone(), kept.tag.clone(), kept.template.clone()));
                 // Most recently used last.
                 self.memory.push(kept);
                 result.map(|r| (r, ReusedFrom::Memory)).ok_or_else(|| "llama.cpp refused a state kept in memory".to_string())
             }
-            Source::Disk(i) => self.restore_from_disk(ctx, i, template).map(|r| (r, ReusedFrom::Disk)),
+            Chosen::Disk(entry) => self.restore_from_disk(ctx, seq, entry, template).map(|r| (r, ReusedFrom::Disk)),
         };
         match restored {
             Ok(((state_tokens, tag, template), from)) => {
                 *cached = state_tokens;
-                // The live cache is now that state, and a copy of it is kept.
-                self.live = Live { tag, template, kept: true };
+                // The sequence now holds that state, and a copy of it is kept.
+                *self.live(seq) = Live { tag, template, kept: true };
                 from
             }
             Err(why) => {
                 eprintln!("hearth: a kept state was not used: {why}; the prompt is read again");
                 // Only this sequence: other answers may be running in theirs (`slots.rs`).
-                let _ = ctx.clear_kv_cache_seq(Some(SEQ as u32), None, None);
-                self.live = Live { tag: None, template: String::new(), kept: true };
+                let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
+                *self.live(seq) = Live { kept: true, ..Live::default() };
                 ReusedFrom::Nothing
             }
         }
@@ -261,21 +299,22 @@ impl KeptStates {
 
     fn best(&self, tokens: &[LlamaToken], template: &str, live_common: usize) -> Option<(Source, usize)> {
         let mut best: Option<(Source, usize)> = None;
-        let mut consider = |source: Source, common: usize| {
-            if common >= live_common + MIN_GAIN && best.as_ref().is_none_or(|(_, c)| common > *c) {
+        let mut consider = |source: Source, state_tokens: usize, common: usize| {
+            let gain = common.saturating_sub(live_common);
+            if gain >= restore_gain_needed(state_tokens) && best.as_ref().is_none_or(|(_, c)| common > *c) {
                 best = Some((source, common));
             }
         };
         for (i, k) in self.memory.iter().enumerate() {
             if k.template == template {
-                consider(Source::Memory(i), common_prefix(&k.tokens, tokens));
+                consider(Source::Memory(i), k.tokens.len(), common_prefix(&k.tokens, tokens));
             }
         }
         for (i, d) in self.on_disk.iter().enumerate() {
             // A conversation's state in memory is as new as its file, or newer.
             let in_memory = self.memory.iter().any(|k| k.tag.as_deref() == Some(d.tag.as_str()));
             if !in_memory && d.template == template {
-                consider(Source::Disk(i), common_prefix(&d.tokens, tokens));
+                consider(Source::Disk(i), d.tokens.len(), common_prefix(&d.tokens, tokens));
             }
         }
         best
@@ -284,10 +323,10 @@ impl KeptStates {
     fn restore_from_disk(
         &mut self,
         ctx: &mut LlamaContext<'static>,
-        i: usize,
+        seq: usize,
+        entry: OnDisk,
         template: &str,
     ) -> Result<(Vec<LlamaToken>, Option<String>, String), String> {
-        let entry = self.on_disk.remove(i);
         let (header, payload) = match hearth_prompt_cache::read(&entry.path) {
             Ok(read) => read,
             Err(e) => {
@@ -299,7 +338,7 @@ impl KeptStates {
         if header.model_key != self.model_key || header.template != template {
             return Err(format!("{} was saved for another model, setting or template", entry.path.display()));
         }
-        if !set_state(ctx, &payload) {
+        if !set_state(ctx, seq, &payload) {
             discard(&entry.path, "llama.cpp refused it");
             return Err(format!("llama.cpp refused {}", entry.path.display()));
         }
@@ -310,37 +349,48 @@ impl KeptStates {
         Ok((tokens, Some(header.tag), header.template))
     }
 
-    /// After an answer: the live cache is `tag`'s (a conversation's) or nobody's (an API
-    /// request), not yet copied out.
-    pub(crate) fn answered(&mut self, tag: Option<&str>, template: &str) {
-        self.live = Live { tag: tag.map(str::to_string), template: template.to_string(), kept: false };
+    /// After an answer in sequence `seq`: its cells are `tag`'s (a conversation's) or nobody's
+    /// (an API request's), not yet copied out.
+    pub(crate) fn answered(&mut self, seq: usize, tag: Option<&str>, template: &str) {
+        *self.live(seq) = Live { tag: tag.map(str::to_string), template: template.to_string(), kept: false };
     }
 
     /// Once the answer is out: a conversation's state is copied into memory, and written to
     /// disk on the writer thread. Nobody's is copied only when something is about to overwrite it.
-    pub(crate) fn keep_answered(&mut self, ctx: &LlamaContext<'static>, cached: &[LlamaToken]) {
-        if self.live.tag.is_some() {
-            self.keep_live(ctx, cached);
+    pub(crate) fn keep_answered(&mut self, ctx: &LlamaContext<'static>, seq: usize, cached: &[LlamaToken]) {
+        if self.live(seq).tag.is_some() {
+            self.keep_live(ctx, seq, cached);
         }
     }
 
-    /// The live cache was cleared (a failed decode): nothing of it is worth keeping.
+    /// The whole cache was cleared (a failed decode): nothing in it is worth keeping.
     pub(crate) fn live_lost(&mut self) {
-        self.live.kept = true;
+        for live in &mut self.live {
+            live.kept = true;
+        }
     }
 
-    fn keep_live(&mut self, ctx: &LlamaContext<'static>, cached: &[LlamaToken]) {
-        if self.live.kept || cached.is_empty() {
+    /// Sequence `seq`'s cells were dropped.
+    pub(crate) fn seq_lost(&mut self, seq: usize) {
+        self.live(seq).kept = true;
+    }
+
+    fn keep_live(&mut self, ctx: &LlamaContext<'static>, seq: usize, cached: &[LlamaToken]) {
+        let live = self.live(seq);
+        if live.kept || cached.is_empty() {
             return;
         }
-        self.live.kept = true;
-        let Some(bytes) = get_state(ctx) else {
+        live.kept = true;
+        let (tag, template) = (live.tag.clone(), live.template.clone());
+        // Nobody's cells already held whole by a kept copy need no second one.
+        if tag.is_none() && self.memory.iter().any(|k| k.template == template && common_prefix(&k.tokens, cached) == cached.len()) {
+            return;
+        }
+        let Some(bytes) = get_state(ctx, seq) else {
             eprintln!("hearth: the state after this answer could not be copied out of llama.cpp");
             return;
         };
         let bytes = Arc::new(bytes);
-        let tag = self.live.tag.clone();
-        let template = self.live.template.clone();
         if let (Some(tag), Some(disk)) = (&tag, &self.disk) {
             if disk.disk_budget_bytes > 0 && hearth_prompt_cache::tag_is_valid(tag) {
                 let header = StateHeader {
@@ -361,14 +411,28 @@ impl KeptStates {
     }
 
     fn remember(&mut self, kept: Kept) {
-        // One state per conversation: its newest.
         if kept.tag.is_some() {
+            // One state per conversation: its newest.
             self.memory.retain(|k| k.tag != kept.tag);
+        } else {
+            // Nobody's states that this one holds whole are not needed any more.
+            self.memory.retain(|k| k.tag.is_some() || k.template != kept.template || common_prefix(&k.tokens, &kept.tokens) < k.tokens.len());
         }
         self.memory.push(kept);
-        while self.memory.len() > MEMORY_STATES || (self.memory.len() > 1 && self.memory.iter().map(|k| k.bytes.len()).sum::<usize>() > MEMORY_BYTES)
-        {
-            self.memory.remove(0);
+        let count = |memory: &[Kept], tagged: bool| memory.iter().filter(|k| k.tag.is_some() == tagged).count();
+        let bytes = |memory: &[Kept]| memory.iter().map(|k| k.bytes.len()).sum::<usize>();
+        // Oldest first; nobody's before a conversation's when memory runs over.
+        while count(&self.memory, true) > MEMORY_STATES {
+            let oldest = self.memory.iter().position(|k| k.tag.is_some()).expect("counted");
+            self.memory.remove(oldest);
+        }
+        while count(&self.memory, false) > UNTAGGED_STATES {
+            let oldest = self.memory.iter().position(|k| k.tag.is_none()).expect("counted");
+            self.memory.remove(oldest);
+        }
+        while self.memory.len() > 1 && bytes(&self.memory) > MEMORY_BYTES {
+            let oldest = self.memory.iter().position(|k| k.tag.is_none()).unwrap_or(0);
+            self.memory.remove(oldest);
         }
     }
 
@@ -376,9 +440,11 @@ impl KeptStates {
     pub(crate) fn forget(&mut self, tag: &str) {
         self.memory.retain(|k| k.tag.as_deref() != Some(tag));
         self.on_disk.retain(|d| d.tag != tag);
-        if self.live.tag.as_deref() == Some(tag) {
-            // Not copied out again under any name.
-            self.live = Live { tag: None, template: String::new(), kept: true };
+        for live in &mut self.live {
+            if live.tag.as_deref() == Some(tag) {
+                // Not copied out again under any name.
+                *live = Live { kept: true, ..Live::default() };
+            }
         }
         if let Some(disk) = &self.disk {
             let _ = writer().send(WriterJob::Forget { dir: disk.dir.clone(), tag: tag.to_string() });
@@ -396,18 +462,32 @@ fn discard(path: &Path, why: &str) {
     let _ = std::fs::remove_file(path);
 }
 
-fn get_state(ctx: &LlamaContext<'static>) -> Option<Vec<u8>> {
+/// Whether a sequence of `cached` tokens, of which a new prompt keeps `kept`, is worth copying
+/// out before it is overwritten: it loses at least half, and more than a few tokens.
+fn worth_keeping(cached: usize, kept: usize) -> bool {
+    let lost = cached.saturating_sub(kept);
+    lost >= KEEP_MIN_LOST && lost * 2 >= cached
+}
+
+/// The tokens a kept state of `state_tokens` tokens must save to be restored.
+fn restore_gain_needed(state_tokens: usize) -> usize {
+    (state_tokens / RESTORE_TOKENS_PER_GAINED).max(MIN_GAIN)
+}
+
+/// A sequence's cells, in llama.cpp's format, which holds no sequence id: they can be restored
+/// into any sequence of a context with the same shape.
+fn get_state(ctx: &LlamaContext<'static>, seq: usize) -> Option<Vec<u8>> {
     let flags = LlamaStateSeqFlags::empty();
-    let size = ctx.state_seq_get_size_ext(SEQ, flags);
+    let size = ctx.state_seq_get_size_ext(seq as i32, flags);
     let mut bytes = vec![0u8; size];
     // SAFETY: `bytes` holds the size llama.cpp just reported for this sequence.
-    let written = unsafe { ctx.state_seq_get_data_ext(bytes.as_mut_ptr(), SEQ, flags) };
+    let written = unsafe { ctx.state_seq_get_data_ext(bytes.as_mut_ptr(), seq as i32, flags) };
     (written == size && size > 0).then_some(bytes)
 }
 
 /// Only bytes this engine's llama.cpp wrote for a context of the same key reach here: from
 /// memory, or from a file whose checksum matched.
-fn set_state(ctx: &mut LlamaContext<'static>, bytes: &[u8]) -> bool {
+fn set_state(ctx: &mut LlamaContext<'static>, seq: usize, bytes: &[u8]) -> bool {
     // SAFETY: see above; llama.cpp checks the shapes again and refuses (returns 0) on a mismatch.
-    unsafe { ctx.state_seq_set_data_ext(bytes, SEQ, LlamaStateSeqFlags::empty()) }
+    unsafe { ctx.state_seq_set_data_ext(bytes, seq as i32, LlamaStateSeqFlags::empty()) }
 }

@@ -23,6 +23,7 @@ pub mod quantize;
 pub mod rpc;
 mod slots;
 pub mod stdio_server;
+mod thread_pool;
 mod tool_use;
 
 pub use chat_prompt::template_messages;

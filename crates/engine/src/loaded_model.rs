@@ -22,6 +22,7 @@ use crate::allocated_memory;
 use crate::chat_prompt::ChatPrompt;
 use crate::device_choice::{self, Placement};
 use crate::kept_states::{self, KeptStates};
+use crate::thread_pool::ThreadPool;
 use crate::{llama_log, memory_check, EngineError};
 
 /// Reports load progress; returning `false` aborts the load.
@@ -71,6 +72,8 @@ pub(crate) struct LoadedModel {
     pub other_seqs: Vec<Vec<LlamaToken>>,
     /// The model that writes drafts (`ModelSettings::draft_model`), when one is set.
     pub draft_model: Option<crate::draft_model::DraftModel>,
+    // Declared last: freed after every context that computes with it.
+    _thread_pool: Option<ThreadPool>,
 }
 
 /// llama.cpp in this process: at most one model and one context at a time.
@@ -286,6 +289,11 @@ impl Engine {
             }
             None => None,
         };
+        // Workers kept for the model's lifetime rather than started for every decode.
+        let thread_pool = ThreadPool::start(threads).filter(|pool| pool.attach_to(&ctx));
+        if let (Some(pool), Some(draft)) = (&thread_pool, &draft_model) {
+            draft.share_thread_pool(pool);
+        }
 
         let vocab = model.vocab();
         let token_text = |t| vocab.token_to_piece(t, true, None);
@@ -334,6 +342,7 @@ impl Engine {
             parallel,
             other_seqs: Vec::new(),
             draft_model,
+            _thread_pool: thread_pool,
         });
         Ok(info)
     }

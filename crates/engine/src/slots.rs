@@ -6,11 +6,13 @@
 //! own part of the cache as they would alone, so at temperature 0 it is the answer it would be
 //! alone (`crates/cli/tests/parallel_slots.rs`).
 //!
-//! - Slot 0 is sequence 0, the one whose state is kept after a conversation's answer and
-//!   restored before it (issue 21): a request with a conversation tag (the app's own chat) takes
-//!   it and is admitted before untagged ones (the API's); untagged requests take it last.
+//! - Slot 0 is sequence 0, the lone answer's: a request with a conversation tag (the app's own
+//!   chat) takes it and is admitted before untagged ones (the API's); untagged requests take it
+//!   last.
 //! - An untagged request takes the free slot whose cached tokens share the longest prefix with
-//!   its prompt (a shared system prompt or document is read once per slot).
+//!   its prompt. Before it overwrites most of that slot's cells, they are copied out, and a
+//!   copy that shares more with the prompt is restored into the slot (`kept_states.rs`, for
+//!   every slot): a system prompt, a document or a question several clients send is read once.
 //! - Each answer is cancelled on its own; the others go on.
 //! - A slot's cells stay after its answer, for the next prompt that starts the same way. A
 //!   prompt is fitted to the slot's share of the context (old turns dropped; one that cannot fit
@@ -232,10 +234,7 @@ impl Run<'_> {
                 .expect("a free slot was checked for")
         };
         let template_id = kept_states::template_id(&req.template);
-        let mut reused_from = ReusedFrom::Live;
-        if seq == 0 {
-            reused_from = self.loaded.kept.prepare(&mut self.loaded.ctx, &mut self.cache[0], &tokens, &template_id);
-        }
+        let mut reused_from = self.loaded.kept.prepare(&mut self.loaded.ctx, seq, &mut self.cache[seq], &tokens, &template_id);
         let reused = keep_common_prefix(&mut self.loaded.ctx, &mut self.cache[seq], &tokens, seq as i32, self.loaded.swa_window);
         if reused == 0 {
             reused_from = ReusedFrom::Nothing;
@@ -356,9 +355,7 @@ impl Run<'_> {
                 // Not removable: forget the slot's cells rather than keep one that is not its own.
                 let _ = self.loaded.ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
                 self.cache[seq].clear();
-                if seq == 0 {
-                    self.loaded.kept.live_lost();
-                }
+                self.loaded.kept.seq_lost(seq);
             }
         }
     }
@@ -404,8 +401,8 @@ impl Run<'_> {
         }
     }
 
-    /// Ends the answer in slot `seq`: the rest of its text out, its result handed over, and for
-    /// slot 0 its state kept as a lone answer's is.
+    /// Ends the answer in slot `seq`: the rest of its text out, its result handed over, and a
+    /// conversation's state kept as after a lone answer.
     fn end(&mut self, feed: &mut dyn SlotFeed, seq: usize, result: Result<StopReason, EngineError>) {
         let Some(slot) = self.slots[seq].take() else { return };
         let Slot { id, req, mut obs, answer, mut stats, template_id, started, next, .. } = slot;
@@ -421,13 +418,11 @@ impl Run<'_> {
             }
             Err(e) => Err(e),
         };
-        if seq == 0 {
-            self.loaded.kept.answered(req.keep_state_as.as_deref(), &template_id);
-        }
+        self.loaded.kept.answered(seq, req.keep_state_as.as_deref(), &template_id);
         let done = result.is_ok();
         feed.finished(id, obs, result);
-        if seq == 0 && done {
-            self.loaded.kept.keep_answered(&self.loaded.ctx, &self.cache[0]);
+        if done {
+            self.loaded.kept.keep_answered(&self.loaded.ctx, seq, &self.cache[seq]);
         }
     }
 }
