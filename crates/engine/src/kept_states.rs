@@ -36,6 +36,10 @@ const MEMORY_STATES: usize = 4;
 /// first, before any conversation's when memory runs over.
 const UNTAGGED_STATES: usize = 32;
 const MEMORY_BYTES: usize = 4 << 30;
+/// Nobody's state larger than this is not copied out (the copy would take most of the memory
+/// kept, and its time would hold every running answer); llama-server likewise skips a state over
+/// its limit.
+const UNTAGGED_MAX_BYTES: usize = MEMORY_BYTES / 4;
 /// A kept state is restored only when it saves at least one token for every this many tokens it
 /// holds, and at least `MIN_GAIN`: copying a token's cells in costs microseconds (tens of KB:
 /// 23 KB for SmolLM2, about 74 KB for gpt-oss-120b), reading it again a share of a forward pass
@@ -383,7 +387,10 @@ impl KeptStates {
         live.kept = true;
         let (tag, template) = (live.tag.clone(), live.template.clone());
         // Nobody's cells already held whole by a kept copy need no second one.
-        if tag.is_none() && self.memory.iter().any(|k| k.template == template && common_prefix(&k.tokens, cached) == cached.len()) {
+        if tag.is_none()
+            && (self.memory.iter().any(|k| k.template == template && common_prefix(&k.tokens, cached) == cached.len())
+                || ctx.state_seq_get_size_ext(seq as i32, LlamaStateSeqFlags::empty()) > UNTAGGED_MAX_BYTES)
+        {
             return;
         }
         let Some(bytes) = get_state(ctx, seq) else {
@@ -419,21 +426,7 @@ impl KeptStates {
             self.memory.retain(|k| k.tag.is_some() || k.template != kept.template || common_prefix(&k.tokens, &kept.tokens) < k.tokens.len());
         }
         self.memory.push(kept);
-        let count = |memory: &[Kept], tagged: bool| memory.iter().filter(|k| k.tag.is_some() == tagged).count();
-        let bytes = |memory: &[Kept]| memory.iter().map(|k| k.bytes.len()).sum::<usize>();
-        // Oldest first; nobody's before a conversation's when memory runs over.
-        while count(&self.memory, true) > MEMORY_STATES {
-            let oldest = self.memory.iter().position(|k| k.tag.is_some()).expect("counted");
-            self.memory.remove(oldest);
-        }
-        while count(&self.memory, false) > UNTAGGED_STATES {
-            let oldest = self.memory.iter().position(|k| k.tag.is_none()).expect("counted");
-            self.memory.remove(oldest);
-        }
-        while self.memory.len() > 1 && bytes(&self.memory) > MEMORY_BYTES {
-            let oldest = self.memory.iter().position(|k| k.tag.is_none()).unwrap_or(0);
-            self.memory.remove(oldest);
-        }
+        evict(&mut self.memory, MEMORY_BYTES);
     }
 
     /// Forgets `tag`'s states (a deleted conversation), in memory and on disk.
@@ -460,6 +453,26 @@ pub(crate) fn forget_on_disk(disk: &PromptCacheSettings, tag: &str) {
 fn discard(path: &Path, why: &str) {
     eprintln!("hearth: kept state {} discarded: {why}", path.display());
     let _ = std::fs::remove_file(path);
+}
+
+/// Drops kept states beyond the limits, oldest first (`memory` is in order of use): conversations
+/// beyond `MEMORY_STATES`, nobody's beyond `UNTAGGED_STATES`, then nobody's before a
+/// conversation's until they fit in `budget` bytes (the newest stays even if it alone does not).
+fn evict(memory: &mut Vec<Kept>, budget: usize) {
+    let count = |memory: &[Kept], tagged: bool| memory.iter().filter(|k| k.tag.is_some() == tagged).count();
+    let bytes = |memory: &[Kept]| memory.iter().map(|k| k.bytes.len()).sum::<usize>();
+    while count(memory, true) > MEMORY_STATES {
+        let oldest = memory.iter().position(|k| k.tag.is_some()).expect("counted");
+        memory.remove(oldest);
+    }
+    while count(memory, false) > UNTAGGED_STATES {
+        let oldest = memory.iter().position(|k| k.tag.is_none()).expect("counted");
+        memory.remove(oldest);
+    }
+    while memory.len() > 1 && bytes(memory) > budget {
+        let oldest = memory.iter().position(|k| k.tag.is_none()).filter(|&i| i + 1 < memory.len()).unwrap_or(0);
+        memory.remove(oldest);
+    }
 }
 
 /// Whether a sequence of `cached` tokens, of which a new prompt keeps `kept`, is worth copying
@@ -490,4 +503,52 @@ fn get_state(ctx: &LlamaContext<'static>, seq: usize) -> Option<Vec<u8>> {
 fn set_state(ctx: &mut LlamaContext<'static>, seq: usize, bytes: &[u8]) -> bool {
     // SAFETY: see above; llama.cpp checks the shapes again and refuses (returns 0) on a mismatch.
     unsafe { ctx.state_seq_set_data_ext(bytes, seq as i32, LlamaStateSeqFlags::empty()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kept(tag: Option<&str>, tokens: usize, bytes: usize) -> Kept {
+        Kept { tag: tag.map(str::to_string), template: String::new(), tokens: vec![LlamaToken(1); tokens], bytes: Arc::new(vec![0; bytes]) }
+    }
+
+    #[test]
+    fn an_api_sequence_is_copied_out_only_when_a_prompt_would_lose_half_of_it() {
+        assert!(worth_keeping(107, 24), "a question asked by another client");
+        assert!(!worth_keeping(107, 60), "most of it stays live");
+        assert!(!worth_keeping(12, 0), "too few tokens to be worth a copy");
+        assert!(worth_keeping(5000, 2400));
+    }
+
+    #[test]
+    fn a_copy_is_restored_only_when_it_saves_a_token_for_every_32_it_holds() {
+        // The 2-client bench: 10 tokens more than the system prompt, from a 107-token state.
+        assert!(10 >= restore_gain_needed(107));
+        assert_eq!(restore_gain_needed(10), MIN_GAIN);
+        // A 32K-token state is not copied in to save 40 tokens.
+        assert!(40 < restore_gain_needed(32_768));
+    }
+
+    #[test]
+    fn nobodys_copies_go_before_a_conversations_and_the_oldest_first() {
+        let mut memory = vec![kept(Some("a"), 10, 400), kept(None, 10, 300), kept(None, 10, 300), kept(Some("b"), 10, 400)];
+        evict(&mut memory, 1200);
+        let left: Vec<_> = memory.iter().map(|k| (k.tag.clone(), k.bytes.len())).collect();
+        assert_eq!(left, [(Some("a".into()), 400), (None, 300), (Some("b".into()), 400)]);
+        evict(&mut memory, 800);
+        assert_eq!(memory.iter().map(|k| k.tag.clone()).collect::<Vec<_>>(), [Some("a".into()), Some("b".into())]);
+
+        let mut memory: Vec<Kept> =
+            (0..UNTAGGED_STATES + 3).map(|_| kept(None, 10, 1)).chain((0..MEMORY_STATES + 2).map(|i| kept(Some(&i.to_string()), 10, 1))).collect();
+        evict(&mut memory, usize::MAX);
+        assert_eq!(memory.iter().filter(|k| k.tag.is_none()).count(), UNTAGGED_STATES);
+        assert_eq!(memory.iter().filter_map(|k| k.tag.clone()).collect::<Vec<_>>(), ["2", "3", "4", "5"]);
+
+        // The newest stays even where it alone is over the budget.
+        let mut memory = vec![kept(None, 10, 100), kept(None, 10, 5000)];
+        evict(&mut memory, 1000);
+        assert_eq!(memory.len(), 1);
+        assert_eq!(memory[0].bytes.len(), 5000);
+    }
 }
