@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{demo_model, hearth};
+use common::{demo_model, hearth, notebook};
 use hearth_protocol::{
     ChatMessage, Event, GenerationStats, ModelSettings, PromptCacheSettings, Request, ReusedFrom, Role, SamplingSettings, TemplateChoice,
 };
@@ -137,15 +137,7 @@ fn assistant(text: &str) -> ChatMessage {
 
 /// A document of about 700 tokens, different for each seed.
 fn document(seed: u64) -> String {
-    let words = ["river", "mill", "grain", "stone", "water", "wheel", "village", "harvest", "winter", "market", "bread", "oven", "bridge", "road"];
-    let mut x = seed.wrapping_mul(2654435761).wrapping_add(12345);
-    let mut out = String::from("Here is the miller's notebook:\n");
-    for i in 0..600 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        out.push_str(words[(x >> 33) as usize % words.len()]);
-        out.push(if i % 12 == 11 { '.' } else { ' ' });
-    }
-    out
+    notebook(seed, 600)
 }
 
 fn first_turn(seed: u64) -> Vec<ChatMessage> {

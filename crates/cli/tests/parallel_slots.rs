@@ -9,7 +9,7 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 
-use common::serve_demo;
+use common::{notebook, serve_demo};
 use serde_json::{json, Value};
 
 const PROMPTS: [&str; 6] = [
@@ -135,26 +135,13 @@ fn a_prompt_longer_than_a_slots_share_of_the_context_is_refused_saying_so() {
     assert_eq!(status, 200, "{answer}");
 }
 
-/// A notebook of made-up words that clients ask about (about 330 tokens of SmolLM2).
-fn notebook() -> String {
-    let words = ["river", "mill", "grain", "stone", "water", "wheel", "village", "harvest", "winter", "market", "bread", "oven"];
-    let mut x: u64 = 7;
-    let mut out = String::from("Here is the miller's notebook:\n");
-    for i in 0..240 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        out.push_str(words[(x >> 33) as usize % words.len()]);
-        out.push(if i % 12 == 11 { '.' } else { ' ' });
-    }
-    out
-}
-
 /// The 2-client gap against llama-server with short answers (bench/RESULTS.md, 2026-12-05): a
 /// slot's cells were lost once another request took the slot over, while llama-server keeps
 /// them in memory (`--cache-ram`) for the next request that starts the same way, in any slot.
 #[test]
 fn a_slots_cells_taken_over_by_another_request_are_restored_into_another_slot_for_a_prompt_that_shares_them() {
-    let first = format!("{}\n\nWhat does the notebook talk about?", notebook());
-    let later = format!("{}\n\nName one thing from it in one word.", notebook());
+    let first = format!("{}\n\nWhat does the notebook talk about?", notebook(7, 240));
+    let later = format!("{}\n\nName one thing from it in one word.", notebook(7, 240));
     // What one slot answers with the notebook's cells still its own from the first question
     // (reading a prompt in two parts rounds differently from reading it whole, so that is the
     // answer restored cells must give).

@@ -91,3 +91,18 @@ pub fn split_demo_model() -> (PathBuf, Vec<PathBuf>) {
     let shards: Vec<PathBuf> = (1..=3).map(|n| fixture(&format!("split/SmolLM2-135M-Instruct.Q4_1-{n:05}-of-00003.gguf"))).collect();
     (shards[0].clone(), shards)
 }
+
+/// The miller's notebook: `words` made-up words from a fixed list, in sentences of twelve,
+/// different for each `seed` (about 1.4 tokens a word with SmolLM2). A document to ask about whose
+/// answers no model knows.
+pub fn notebook(seed: u64, words: usize) -> String {
+    let list = ["river", "mill", "grain", "stone", "water", "wheel", "village", "harvest", "winter", "market", "bread", "oven", "bridge", "road"];
+    let mut x = seed.wrapping_mul(2654435761).wrapping_add(12345);
+    let mut out = String::from("Here is the miller's notebook:\n");
+    for i in 0..words {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        out.push_str(list[(x >> 33) as usize % list.len()]);
+        out.push(if i % 12 == 11 { '.' } else { ' ' });
+    }
+    out
+}
