@@ -289,8 +289,16 @@ impl Engine {
             }
             None => None,
         };
-        // Workers kept for the model's lifetime rather than started for every decode.
-        let thread_pool = ThreadPool::start(threads).filter(|pool| pool.attach_to(&ctx));
+        // Workers kept for the model's lifetime rather than started for every decode. Where every
+        // layer is on a GPU the CPU computes only small pieces of a step (the token embeddings'
+        // lookup): workers polling for the next piece would keep every core busy for the whole
+        // answer, and take power the GPU could use where they share a package (an APU).
+        let n_layers = gguf.arch_u64("block_count").unwrap_or(0) as u32;
+        let all_on_gpu = backend.supports_gpu_offload()
+            && matches!(&placement, Placement::Devices(d) if !d.is_empty())
+            && settings.gpu_layers.is_none_or(|l| l >= n_layers)
+            && settings.n_cpu_moe.unwrap_or(0) == 0;
+        let thread_pool = ThreadPool::start(threads, !all_on_gpu).filter(|pool| pool.attach_to(&ctx));
         if let (Some(pool), Some(draft)) = (&thread_pool, &draft_model) {
             draft.share_thread_pool(pool);
         }

@@ -2,7 +2,9 @@
 //! them (`common_threadpools`: llama-server, llama-cli, llama-bench). Without one attached, ggml
 //! starts a disposable pool for every graph it computes: `threads - 1` threads created and joined
 //! on each `llama_decode`, every step of every answer (2 threads, SmolLM2 on the 2-core VM:
-//! generation 4-8 % faster with the pool, bench/RESULTS.md).
+//! generation 4-8 % faster with the pool, bench/RESULTS.md). Its workers poll for the next
+//! graph where the CPU computes the model, and sleep between graphs where every layer is on a GPU
+//! (`loaded_model.rs`).
 //!
 //! The pool comes from the CPU backend's registry entry (`ggml_threadpool_new` looked up by name),
 //! as llama.cpp's `common` does it, because with backends loaded at run time (the package) the
@@ -28,10 +30,12 @@ pub(crate) struct ThreadPool {
 unsafe impl Send for ThreadPool {}
 
 impl ThreadPool {
-    /// Starts a pool of `threads` workers (the computing thread being one). None where there is
-    /// no CPU backend, or it does not offer pools: ggml's disposable pool per graph is then what
-    /// runs, as before.
-    pub(crate) fn start(threads: u32) -> Option<Self> {
+    /// Starts a pool of `threads` workers (the computing thread being one). With `poll`, workers
+    /// spin a while after each graph for the next one (ggml's default, llama.cpp's `--poll 50`),
+    /// which saves waking them where the CPU computes every step; without, they sleep at once.
+    /// None where there is no CPU backend, or it does not offer pools: ggml's disposable pool per
+    /// graph is then what runs, as before.
+    pub(crate) fn start(threads: u32, poll: bool) -> Option<Self> {
         // SAFETY: plain lookups in ggml's backend registry, with NUL-terminated names; the
         // functions found are ggml's own, with these signatures (ggml-cpu.h).
         let (new, free) = unsafe {
@@ -50,6 +54,9 @@ impl ThreadPool {
         // SAFETY: `params` is filled in by ggml; a null result (threads not started) is handled.
         let pool = unsafe {
             let mut params = llama_cpp_sys_2::ggml_threadpool_params_default(threads.max(1) as i32);
+            if !poll {
+                params.poll = 0;
+            }
             new(&mut params)
         };
         (!pool.is_null()).then_some(Self { pool, free })
@@ -108,14 +115,21 @@ mod tests {
         let model = LlamaModel::load_from_file(backend, demo_model(), &LlamaModelParams::default()).unwrap();
         let params = LlamaContextParams::default().with_n_ctx(std::num::NonZeroU32::new(256)).with_n_threads(2).with_n_threads_batch(2);
         let mut ctx = model.new_context(backend, params).unwrap();
-        let pool = ThreadPool::start(2).expect("the CPU backend offers thread pools");
-        assert!(pool.attach_to(&ctx), "the context behind {ctx:?} was not reached");
         let tokens = model.vocab().tokenize(b"The sea is", true, false);
         let mut batch = LlamaBatch::new(64, 1);
         batch.add_sequence(&tokens, 0, false).unwrap();
-        ctx.decode(&mut batch).unwrap();
-        assert!(ctx.get_logits_ith(batch.n_tokens() - 1).iter().all(|l| l.is_finite()));
+        // Both outlive the context's use of them (dropped after it).
+        let pools = [true, false].map(|poll| ThreadPool::start(2, poll).expect("the CPU backend offers thread pools"));
+        let mut logits = Vec::new();
+        for pool in &pools {
+            assert!(pool.attach_to(&ctx), "the context behind {ctx:?} was not reached");
+            ctx.clear_kv_cache();
+            ctx.decode(&mut batch).unwrap();
+            logits.push(ctx.get_logits_ith(batch.n_tokens() - 1).to_vec());
+        }
+        assert!(logits[0].iter().all(|l| l.is_finite()));
+        assert_eq!(logits[0], logits[1], "a sleeping pool computes what a polling one does");
         drop(ctx);
-        drop(pool);
+        drop(pools);
     }
 }
