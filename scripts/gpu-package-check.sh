@@ -12,6 +12,7 @@
 # installed files only:
 #   1. `hearth devices --json`: the CUDA module loaded, the H200 listed, the default device CUDA0;
 #   2. `hearth devices --check` of the demo model on CUDA0 against the CPU, and a chat on the default device;
+#      2b. the engine's CPU use while every layer is on the GPU (its thread pool's workers sleep);
 #   3. parity with llama-bench of the same build, every layer on the GPU (bench/parity.py), on a
 #      model with random weights in Llama 3.2 1B's shape (as scripts/gpu-check.sh);
 #   4. answers side by side: `hearth serve --parallel N` against llama-server `-np N` (bench/parallel.py);
@@ -109,6 +110,21 @@ step "2. devices --check: the demo model on CUDA0 against the CPU"
 check "devices --check CUDA0" timeout 120 sh -c "cd / && env -i HOME='$home' PATH=/usr/bin:/bin '$hearth' devices --check '$demo' --device CUDA0"
 check "chat on the default device" timeout 60 sh -c "cd / && env -i HOME='$home' HEARTH_HOME='$home/hearth' PATH=/usr/bin:/bin '$hearth' chat '$demo' --prompt 'What is the capital of France?' --max-tokens 24 --temp 0 --json > '$out/chat.json'"
 cat "$out/chat.json"; echo
+
+step "2b. the CPU while the GPU generates (the kept thread pool's workers sleep where every layer is on the GPU)"
+check "engine CPU per wall second during a GPU answer" timeout 120 python3 - "$hearth" "$model" "$home" <<'PY'
+import os, resource, subprocess, sys, time
+hearth, model, home = sys.argv[1:]
+env = {"HOME": home, "HEARTH_HOME": home + "/hearth", "PATH": "/usr/bin:/bin"}
+started = time.monotonic()
+subprocess.run([hearth, "chat", model, "--prompt", "Tell me a long story.", "--max-tokens", "512", "--temp", "0", "--threads", "8"],
+               env=env, cwd="/", check=True, stdout=subprocess.DEVNULL)
+wall = time.monotonic() - started
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+cores = (used.ru_utime + used.ru_stime) / wall
+print(f"wall {wall:.1f} s, CPU {used.ru_utime + used.ru_stime:.1f} s: {cores:.2f} cores busy with 8 threads")
+assert cores < 4, "the CPU workers poll while the GPU computes"
+PY
 
 step "3. parity with llama-bench, all layers on the GPU"
 check "parity" timeout 150 python3 bench/parity.py --hearth "$hearth" --llama-bench "$work/build/bin/llama-bench" \
