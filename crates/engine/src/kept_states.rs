@@ -67,11 +67,17 @@ struct OnDisk {
 }
 
 /// Who a sequence's cells belong to, and whether a copy of them is already kept.
-#[derive(Default)]
 struct Live {
     tag: Option<String>,
     template: String,
     kept: bool,
+}
+
+impl Default for Live {
+    /// Nobody's, with nothing to copy out (an empty sequence, or one whose cells were lost).
+    fn default() -> Live {
+        Live { tag: None, template: String::new(), kept: true }
+    }
 }
 
 enum WriterJob {
@@ -231,7 +237,7 @@ impl KeptStates {
     /// Sequence `seq`'s owner (nobody's, nothing to copy, until an answer there says otherwise).
     fn live(&mut self, seq: usize) -> &mut Live {
         if self.live.len() <= seq {
-            self.live.resize_with(seq + 1, || Live { kept: true, ..Live::default() });
+            self.live.resize_with(seq + 1, Live::default);
         }
         &mut self.live[seq]
     }
@@ -287,7 +293,7 @@ impl KeptStates {
                 eprintln!("hearth: a kept state was not used: {why}; the prompt is read again");
                 // Only this sequence: other answers may be running in theirs (`slots.rs`).
                 let _ = ctx.clear_kv_cache_seq(Some(seq as u32), None, None);
-                *self.live(seq) = Live { kept: true, ..Live::default() };
+                *self.live(seq) = Live::default();
                 ReusedFrom::Nothing
             }
         }
@@ -386,14 +392,14 @@ impl KeptStates {
         }
         live.kept = true;
         let (tag, template) = (live.tag.clone(), live.template.clone());
+        let size = ctx.state_seq_get_size_ext(seq as i32, LlamaStateSeqFlags::empty());
         // Nobody's cells already held whole by a kept copy need no second one.
         if tag.is_none()
-            && (self.memory.iter().any(|k| k.template == template && common_prefix(&k.tokens, cached) == cached.len())
-                || ctx.state_seq_get_size_ext(seq as i32, LlamaStateSeqFlags::empty()) > UNTAGGED_MAX_BYTES)
+            && (size > UNTAGGED_MAX_BYTES || self.memory.iter().any(|k| k.template == template && common_prefix(&k.tokens, cached) == cached.len()))
         {
             return;
         }
-        let Some(bytes) = get_state(ctx, seq) else {
+        let Some(bytes) = get_state(ctx, seq, size) else {
             eprintln!("hearth: the state after this answer could not be copied out of llama.cpp");
             return;
         };
@@ -436,7 +442,7 @@ impl KeptStates {
         for live in &mut self.live {
             if live.tag.as_deref() == Some(tag) {
                 // Not copied out again under any name.
-                *live = Live { kept: true, ..Live::default() };
+                *live = Live::default();
             }
         }
         if let Some(disk) = &self.disk {
@@ -488,13 +494,11 @@ fn restore_gain_needed(state_tokens: usize) -> usize {
 }
 
 /// A sequence's cells, in llama.cpp's format, which holds no sequence id: they can be restored
-/// into any sequence of a context with the same shape.
-fn get_state(ctx: &LlamaContext<'static>, seq: usize) -> Option<Vec<u8>> {
-    let flags = LlamaStateSeqFlags::empty();
-    let size = ctx.state_seq_get_size_ext(seq as i32, flags);
+/// into any sequence of a context with the same shape. `size` is what llama.cpp reported for it.
+fn get_state(ctx: &LlamaContext<'static>, seq: usize, size: usize) -> Option<Vec<u8>> {
     let mut bytes = vec![0u8; size];
-    // SAFETY: `bytes` holds the size llama.cpp just reported for this sequence.
-    let written = unsafe { ctx.state_seq_get_data_ext(bytes.as_mut_ptr(), seq as i32, flags) };
+    // SAFETY: `bytes` holds the size llama.cpp reported for this sequence, unchanged since.
+    let written = unsafe { ctx.state_seq_get_data_ext(bytes.as_mut_ptr(), seq as i32, LlamaStateSeqFlags::empty()) };
     (written == size && size > 0).then_some(bytes)
 }
 
