@@ -41,10 +41,11 @@ const MEMORY_BYTES: usize = 4 << 30;
 /// its limit.
 const UNTAGGED_MAX_BYTES: usize = MEMORY_BYTES / 4;
 /// A kept state is restored only when it saves at least one token for every this many tokens it
-/// holds, and at least `MIN_GAIN`: copying a token's cells in costs microseconds (tens of KB:
-/// 23 KB for SmolLM2, about 74 KB for gpt-oss-120b), reading it again a share of a forward pass
-/// (about 0.25 ms for gpt-oss-120b on an H100 over PCIe, where the copy is slowest; milliseconds
-/// on a CPU or a unified-memory iGPU).
+/// holds, and at least `MIN_GAIN`: copying a token's cells in costs microseconds (tens of KB: about
+/// 22 KB for SmolLM2, as the 90 MB per 4,000 tokens above; 36 KB for gpt-oss-120b, 2 KB in each of
+/// its 18 full-attention layers, ../shared/reference/models.tsv), reading it again a share of a
+/// forward pass (gpt-oss-120b's prompt speed: 1,938 tok/s on a DGX Spark, 720 on a Strix Halo,
+/// ../shared/reference/calibration_benchmarks.tsv; 0.5 and 1.4 ms a token).
 const RESTORE_TOKENS_PER_GAINED: usize = 32;
 const MIN_GAIN: usize = 4;
 /// An untagged sequence (an API request's) is copied out before it is overwritten when that
