@@ -30,6 +30,9 @@ test.describe("with a Russian system", () => {
 
 test("a Russian choice in Settings turns the UI Russian, with Russian plural forms", async ({ page }) => {
   await page.goto("/");
+  // The composer ignores Enter until the model is ready; without this wait a slow run pressed
+  // Enter too early and no answer came (the CI flake of 2026-12-05).
+  await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
   await expect(page.getByTestId("toggle-settings")).toHaveText("Settings");
   await page.getByTestId("toggle-settings").click();
   await page.getByTestId("language").selectOption("ru");
