@@ -52,6 +52,7 @@ def main():
     ap.add_argument("--max-tokens", type=int, default=160)
     ap.add_argument("--threads", type=int, help="threads for generation (default: the engine's)")
     ap.add_argument("--pdf", type=Path, help="the 50-page PDF, made beforehand (a machine without qpdf or Debian's manuals)")
+    ap.add_argument("--baseline-hearth", help="another build of hearth whose ngram runs are interleaved too (a change to drafting, A/B)")
     args = ap.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="hearth-speculative-"))
@@ -63,29 +64,42 @@ def main():
     if args.threads:
         cases = [(kind, prompt, cmd + ["--threads", str(args.threads)]) for kind, prompt, cmd in cases]
 
+    modes = [("none", args.hearth), ("ngram", args.hearth)]
+    if args.baseline_hearth:
+        modes.append(("baseline", args.baseline_hearth))
     print(f"model {Path(args.model).name}, {args.reps} runs each, interleaved; median generation tok/s")
-    print(f"{'kind':5} {'prompt':60} {'none':>7} {'ngram':>7} {'ratio':>6} {'kept/proposed':>14} same")
+    base_cols = f" {'base':>7} {'ratio':>6} {'kept/proposed':>14}" if args.baseline_hearth else ""
+    print(f"{'kind':5} {'prompt':60} {'none':>7} {'ngram':>7} {'ratio':>6} {'kept/proposed':>14} same{base_cols}")
     ratios = {"ask": [], "chat": []}
+    base_ratios = {"ask": [], "chat": []}
     for kind, prompt, cmd in cases:
-        speeds = {"none": [], "ngram": []}
+        speeds = {mode: [] for mode, _ in modes}
         texts = {}
-        draft = None
+        drafts = {}
         for _ in range(args.reps):
-            for mode in ("none", "ngram"):
-                out = run(cmd + ["--draft", mode], home)
+            for mode, binary in modes:
+                out = run([binary] + cmd[1:] + ["--draft", "none" if mode == "none" else "ngram"], home)
                 speeds[mode].append(out["tg_tps"])
                 texts[mode] = out["answer"] if kind == "ask" else out["text"]
-                if mode == "ngram":
-                    draft = out.get("draft")
-        none, ngram = statistics.median(speeds["none"]), statistics.median(speeds["ngram"])
+                drafts[mode] = out.get("draft")
+        none = statistics.median(speeds["none"])
+        kept = lambda d: f"{d['accepted']}/{d['proposed']}" if d else "-"  # noqa: E731
+        ngram = statistics.median(speeds["ngram"])
         ratio = ngram / none if none else 0.0
         ratios[kind].append(ratio)
         same = hashlib.sha256(texts["none"].encode()).digest() == hashlib.sha256(texts["ngram"].encode()).digest()
-        kept = f"{draft['accepted']}/{draft['proposed']}" if draft else "-"
-        print(f"{kind:5} {prompt[:60]:60} {none:7.1f} {ngram:7.1f} {ratio:6.2f} {kept:>14} {'yes' if same else 'NO'}")
+        line = f"{kind:5} {prompt[:60]:60} {none:7.1f} {ngram:7.1f} {ratio:6.2f} {kept(drafts['ngram']):>14} {'yes' if same else 'NO':4}"
+        if args.baseline_hearth:
+            base = statistics.median(speeds["baseline"])
+            base_ratios[kind].append(base / none if none else 0.0)
+            line += f" {base:7.1f} {base_ratios[kind][-1]:6.2f} {kept(drafts['baseline']):>14}"
+        print(line)
     for kind, rs in ratios.items():
         if rs:
             print(f"{kind}: median ratio {statistics.median(rs):.2f}x (min {min(rs):.2f}x)")
+            if args.baseline_hearth:
+                b = base_ratios[kind]
+                print(f"{kind}, baseline: median ratio {statistics.median(b):.2f}x (min {min(b):.2f}x)")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,11 @@ fn drafts_from_the_prompt_are_kept_and_the_greedy_text_is_the_same() {
         assert_eq!(drafted["draft"]["kind"], "ngram");
         if prompt == QUOTE {
             let (proposed, accepted) = (drafted["draft"]["proposed"].as_u64().unwrap(), drafted["draft"]["accepted"].as_u64().unwrap());
-            assert!(accepted >= 10 && accepted <= proposed, "{}", drafted["draft"]);
+            // How many drafts are worth checking depends on this machine's measured costs (on one
+            // busy core, none: a batch of five costs more than five steps); the first ones are
+            // checked before costs are measured, and the answer's first draft keeps "at dawn" and
+            // more before it paraphrases ("dawn, the miller").
+            assert!(accepted >= 4 && accepted <= proposed, "{}", drafted["draft"]);
         }
     }
 }

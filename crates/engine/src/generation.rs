@@ -128,9 +128,9 @@ impl Engine {
         let mut answer = AnswerText::new(forced_call, started);
         // The batch output whose logits choose the next token.
         let mut next_output = batch.n_tokens() - 1;
-        // The last step's start and, for a step that checked drafts, how many it kept: timed
-        // once its logits are read (on a GPU `decode` returns before the work is done).
-        let mut timed_step: Option<(Instant, Option<usize>)> = None;
+        // The last step's start and the drafts it checked: timed once its logits are read (on a
+        // GPU `decode` returns before the work is done).
+        let mut timed_step: Option<(Instant, usize)> = None;
         let stop_reason = loop {
             if obs.cancelled() {
                 break StopReason::Cancelled;
@@ -142,8 +142,8 @@ impl Engine {
                 break StopReason::ContextFull;
             }
             let token = picker.pick(&loaded.ctx, next_output);
-            if let (Some((step_started, drafted_kept)), Some(drafter)) = (timed_step.take(), drafter.as_mut()) {
-                drafter.record_time(step_started.elapsed().as_secs_f64(), drafted_kept);
+            if let (Some((step_started, checked)), Some(drafter)) = (timed_step.take(), drafter.as_mut()) {
+                drafter.record_time(step_started.elapsed().as_secs_f64(), checked);
             }
             if vocab.is_eog(token) {
                 break StopReason::EndOfTurn;
@@ -176,7 +176,7 @@ impl Engine {
             pos += 1;
             next_output = 0;
             if drafts.is_empty() {
-                timed_step = Some((step_started, None));
+                timed_step = Some((step_started, 0));
                 continue;
             }
             // Output i predicts the token after draft i - 1: a draft is kept while it is the
@@ -196,7 +196,7 @@ impl Engine {
             if let Some(drafter) = drafter.as_mut() {
                 drafter.record(drafts.len(), accepted);
             }
-            timed_step = Some((step_started, Some(accepted)));
+            timed_step = Some((step_started, drafts.len()));
             // The cells of the drafts the model did not keep go.
             if accepted < drafts.len() && !matches!(loaded.ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None), Ok(true)) {
                 loaded.cached_tokens.clear();
