@@ -1,8 +1,8 @@
 //! Speculative decoding's drafts from prompt lookup (issue 18; the idea of llama.cpp's
 //! `examples/lookup` and of "prompt lookup decoding"): an answer that quotes its documents or
 //! the conversation repeats token runs already in the context, so the tokens that followed the
-//! answer's last few tokens where they last appeared are proposed, and the model checks them all
-//! in one batch; under greedy decoding only the ones it would have written itself are kept.
+//! answer's last tokens where they appeared before (the passage with the longest such run) are
+//! proposed, and the model checks them all in one batch; under greedy decoding only the ones it would have written itself are kept.
 //! The text is the same as plain decoding's up to rounding: with more than one thread, llama.cpp's
 //! one-token steps split their work between threads in another order than a batch does, and
 //! where the model hesitates between two tokens that can tip it (with one thread they agree bit
@@ -12,11 +12,11 @@
 //! - **what a checked token costs here**: the steps are timed, and a line fitted to the drafted
 //!   ones gives a step's time for k drafts, against a plain step's. On a GPU with a big model a
 //!   batch of eleven costs little more than one token; on a CPU at a document's depth each
-//!   checked token costs about half a plain step (llama.cpp's CPU flash attention takes 2-63
+//!   checked token costs about 0.6 of a plain step (llama.cpp's CPU flash attention takes 2-63
 //!   queries one by one); on a GPU with a small model a batch leaves the one-token path and
 //!   costs more than a step (bench/RESULTS.md).
 //! - **how often a drafted token is kept**, by the run of the answer's last tokens it follows
-//!   (the passage with the longest such run is the one looked up): after a run of 3-4 tokens the
+//!   (a draft's run plus the tokens drafted before it): after a run of 3-4 tokens the
 //!   model kept 69 % of drafted tokens, after runs over 16 nearly all (bench/RESULTS.md). Each
 //!   drafted position is a trial, kept or not, counted in its run's bucket, recent trials
 //!   weighing most.
@@ -44,7 +44,7 @@ const RUN_BUCKET_ENDS: [usize; 4] = [4, 8, 16, 32];
 const RUN_BUCKETS: usize = RUN_BUCKET_ENDS.len() + 1;
 /// Each bucket's prior, as four trials (kept, missed): the rates measured over the answers of
 /// bench/speculative.py, every lookup compared with what plain decoding wrote (bench/RESULTS.md,
-/// 2026-12-05): 0.69, 0.82, 0.90, 0.97 and 1.00 (capped, so that misses still count).
+/// 2026-12-05): 0.69, 0.82, 0.90, 0.97 and 1.00 (taken as 0.975, so that misses still count).
 const PRIORS: [(f64, f64); RUN_BUCKETS] = [(2.8, 1.2), (3.3, 0.7), (3.6, 0.4), (3.9, 0.1), (3.9, 0.1)];
 /// A checked token's cost, as a share of a plain step, before any drafted step is timed:
 /// cheap, as on the machines drafts are for (bound by reading weights), so drafting starts and
