@@ -58,6 +58,10 @@ const MIN_TIMED_PLAIN: u32 = 2;
 /// Timed drafted steps needed before their line replaces the prior: one step's time can be a
 /// hiccup of the machine, and would judge drafting for the rest of the answer.
 const MIN_TIMED_DRAFTED: f64 = 2.0;
+/// Tokens checked at most while this machine's cost of a check is not measured yet: where a
+/// check costs as much as a step (one thread of a CPU), longer drafts on the prior's word cost
+/// free chat 7-12 % (bench/RESULTS.md, 2026-12-05).
+const UNMEASURED_MAX_DRAFT: usize = 2;
 
 #[derive(Debug)]
 pub(crate) struct NgramDraft {
@@ -261,6 +265,7 @@ impl NgramDraft {
     /// a plain step), from the kept rates and this machine's costs; pausing and resuming are
     /// counted here.
     fn plan(&mut self, available: usize, run: Option<usize>) -> usize {
+        let available = if self.pace.drafted_line().is_some() { available } else { available.min(UNMEASURED_MAX_DRAFT) };
         let rates: Vec<f64> = (0..available).map(|position| self.kept.rate(KeptRates::bucket_at(run, position))).collect();
         let length = best_length(&rates, self.pace.costs());
         match (self.drafting, length > 0) {
