@@ -34,8 +34,8 @@ fn drafts_from_the_prompt_are_kept_and_the_greedy_text_is_the_same() {
             let (proposed, accepted) = (drafted["draft"]["proposed"].as_u64().unwrap(), drafted["draft"]["accepted"].as_u64().unwrap());
             // How many drafts are worth checking depends on this machine's measured costs (on one
             // busy core, none: a batch of five costs more than five steps); the first ones are
-            // checked before costs are measured, and the answer's first draft keeps "at dawn" and
-            // more before it paraphrases ("dawn, the miller").
+            // checked before costs are measured (2 tokens each), and they keep "at dawn" and more
+            // before the answer paraphrases ("dawn, the miller").
             assert!(accepted >= 4 && accepted <= proposed, "{}", drafted["draft"]);
         }
     }
