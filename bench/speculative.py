@@ -44,6 +44,11 @@ def run(cmd, home):
     return json.loads(r.stdout)
 
 
+def kept_of(draft):
+    """An answer's drafts as "kept/proposed", or "-" without drafts."""
+    return f"{draft['accepted']}/{draft['proposed']}" if draft else "-"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.environ.get("HEARTH_TEST_MODEL", str(REPO / ".cache/models/SmolLM2-135M-Instruct.Q4_1.gguf")))
@@ -83,16 +88,15 @@ def main():
                 texts[mode] = out["answer"] if kind == "ask" else out["text"]
                 drafts[mode] = out.get("draft")
         none = statistics.median(speeds["none"])
-        kept = lambda d: f"{d['accepted']}/{d['proposed']}" if d else "-"  # noqa: E731
         ngram = statistics.median(speeds["ngram"])
         ratio = ngram / none if none else 0.0
         ratios[kind].append(ratio)
         same = hashlib.sha256(texts["none"].encode()).digest() == hashlib.sha256(texts["ngram"].encode()).digest()
-        line = f"{kind:5} {prompt[:60]:60} {none:7.1f} {ngram:7.1f} {ratio:6.2f} {kept(drafts['ngram']):>14} {'yes' if same else 'NO':4}"
+        line = f"{kind:5} {prompt[:60]:60} {none:7.1f} {ngram:7.1f} {ratio:6.2f} {kept_of(drafts['ngram']):>14} {'yes' if same else 'NO':4}"
         if args.baseline_hearth:
             base = statistics.median(speeds["baseline"])
             base_ratios[kind].append(base / none if none else 0.0)
-            line += f" {base:7.1f} {base_ratios[kind][-1]:6.2f} {kept(drafts['baseline']):>14}"
+            line += f" {base:7.1f} {base_ratios[kind][-1]:6.2f} {kept_of(drafts['baseline']):>14}"
         print(line)
     for kind, rs in ratios.items():
         if rs:

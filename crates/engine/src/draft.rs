@@ -2,7 +2,8 @@
 //! `examples/lookup` and of "prompt lookup decoding"): an answer that quotes its documents or
 //! the conversation repeats token runs already in the context, so the tokens that followed the
 //! answer's last tokens where they appeared before (the passage with the longest such run) are
-//! proposed, and the model checks them all in one batch; under greedy decoding only the ones it would have written itself are kept.
+//! proposed, and the model checks them all in one batch; under greedy decoding only the ones it
+//! would have written itself are kept.
 //! The text is the same as plain decoding's up to rounding: with more than one thread, llama.cpp's
 //! one-token steps split their work between threads in another order than a batch does, and
 //! where the model hesitates between two tokens that can tip it (with one thread they agree bit
@@ -183,26 +184,30 @@ impl Pace {
     /// (seconds, or plain steps before anything is timed).
     fn costs(&self) -> (f64, (f64, f64)) {
         let drafted = self.drafted_line();
-        let plain = if self.plain_steps >= MIN_TIMED_PLAIN {
-            self.plain_secs / self.plain_steps as f64
-        } else if let Some((intercept, _)) = drafted {
-            // Nothing plain timed yet (an answer that quotes from its first token): a step's own
-            // token is taken to cost what the drafted steps' line says it does.
-            intercept
-        } else {
-            1.0
-        };
+        // Nothing plain timed yet (an answer that quotes from its first token): a step's own
+        // token is taken to cost what the drafted steps' line says it does.
+        let plain = self.plain_mean().or(drafted.map(|(intercept, _)| intercept)).unwrap_or(1.0);
         let line = drafted.unwrap_or((plain, plain * PRIOR_COST_PER_DRAFT));
         (plain, line)
+    }
+
+    /// A plain step's mean time, once enough are timed.
+    fn plain_mean(&self) -> Option<f64> {
+        (self.plain_steps >= MIN_TIMED_PLAIN).then(|| self.plain_secs / self.plain_steps as f64)
+    }
+
+    /// Whether enough drafted steps are timed for their line to replace the prior.
+    fn drafted_measured(&self) -> bool {
+        self.drafted_steps >= MIN_TIMED_DRAFTED
     }
 
     /// The drafted steps' line: fitted where their draft lengths differ, else through the plain
     /// step's time (a checked token costs what the mean drafted step costs beyond it).
     fn drafted_line(&self) -> Option<(f64, f64)> {
-        let n = self.drafted_steps;
-        if n < MIN_TIMED_DRAFTED {
+        if !self.drafted_measured() {
             return None;
         }
+        let n = self.drafted_steps;
         let spread = n * self.sum_drafts_sq - self.sum_drafts * self.sum_drafts;
         if n >= 3.0 && spread > 1e-9 * n * n {
             let slope = (n * self.sum_drafts_secs - self.sum_drafts * self.sum_secs) / spread;
@@ -213,8 +218,7 @@ impl Pace {
                 }
             }
         }
-        if self.plain_steps >= MIN_TIMED_PLAIN {
-            let plain = self.plain_secs / self.plain_steps as f64;
+        if let Some(plain) = self.plain_mean() {
             let slope = ((self.sum_drafts_secs - plain * self.sum_drafts) / self.sum_drafts_sq).max(0.0);
             return Some((plain, slope));
         }
@@ -265,7 +269,7 @@ impl NgramDraft {
     /// a plain step), from the kept rates and this machine's costs; pausing and resuming are
     /// counted here.
     fn plan(&mut self, available: usize, run: Option<usize>) -> usize {
-        let available = if self.pace.drafted_line().is_some() { available } else { available.min(UNMEASURED_MAX_DRAFT) };
+        let available = if self.pace.drafted_measured() { available } else { available.min(UNMEASURED_MAX_DRAFT) };
         let rates: Vec<f64> = (0..available).map(|position| self.kept.rate(KeptRates::bucket_at(run, position))).collect();
         let length = best_length(&rates, self.pace.costs());
         match (self.drafting, length > 0) {
