@@ -348,6 +348,11 @@ pub(crate) fn lookup(context: &[LlamaToken], max: usize) -> Found {
         let run = (MIN_NGRAM..MAX_RUN.min(end)).take_while(|&i| context[end - 1 - i] == context[len - 1 - i]).count() + MIN_NGRAM;
         if best.is_none_or(|(_, longest)| run > longest) {
             best = Some((end, run));
+            // Nothing older can beat it: a context of one token repeated stops at once here
+            // instead of measuring every earlier position's run.
+            if run == MAX_RUN {
+                break;
+            }
         }
     }
     match best {
@@ -421,6 +426,11 @@ mod tests {
         assert_eq!((found.tokens, found.run), (toks(&[9, 0]), 5));
         // Nothing repeats: nothing proposed.
         assert!(lookup(&toks(&[1, 2, 3, 4]), 4).tokens.is_empty());
+        // A run as long as runs are measured ends the search: the most recent such passage (here
+        // the one ending a token before the key, with one token after it).
+        let repeated = toks(&[7; 300]);
+        let found = lookup(&repeated, 2);
+        assert_eq!((found.tokens, found.run), (toks(&[7]), MAX_RUN));
     }
 
     /// The CPU runs of bench/speculative.py (2026-12-04): drafts from recurring token pairs in free
