@@ -11,7 +11,7 @@ test("a first run offers the demo model and recommended downloads", async ({ pag
   await expect(first.getByTestId("recommended")).toHaveCount(2);
   await expect(first.getByTestId("recommended").first()).toContainText("gpt-oss-20b MXFP4");
   await expect(first.getByTestId("recommended").first()).toContainText("~12 tokens/s");
-  await expect(first).toContainText("Recommended for This machine (Intel(R) Xeon(R) Processor, 24 GiB RAM)");
+  await expect(first).toContainText("Recommended — This machine (Intel(R) Xeon(R) Processor, 24 GiB RAM)");
   // Where models will run, in the engine's words (issue 16).
   await expect(first.getByTestId("first-run-device")).toHaveText("They will run on the CPU: no GPU was found by this build's backends.");
   await page.screenshot({ path: "test-results/first-run.png" });
