@@ -6,8 +6,10 @@
 //! it cites; a document longer than the context is summarized by map-reduce (`summary`).
 
 pub mod summary;
+mod token_pacing;
 mod turn;
 
+pub use token_pacing::READING_PACE;
 pub use turn::{retrieve, run_turn, state_tag, QueryEmbedding, SharedStore, TurnAction, TurnError, TurnEvent, TurnModel, SAVE_INTERVAL};
 
 pub fn typescript_declarations() -> Vec<String> {

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::token_pacing::TokenPacer;
 use hearth_engine_client::EngineClient;
 use hearth_protocol::{ErrorCode, ErrorPayload, Event, Request, Role, StopReason, TextPart};
 use hearth_store::{Message, MessageStatus, Store, StoreError};
@@ -152,6 +153,9 @@ pub struct TurnModel<'a> {
     /// Passages a document search tool returned earlier in this turn: the answer's citations are
     /// matched against them too.
     pub extra_sources: Vec<hearth_store::Passage>,
+    /// At most one `Token` event per this interval, with the text that came in between
+    /// (`token_pacing.rs`); zero (the default) sends each token as it comes.
+    pub token_interval: Duration,
 }
 
 pub async fn run_turn(
@@ -162,7 +166,7 @@ pub async fn run_turn(
     model: TurnModel<'_>,
     mut emit: impl FnMut(TurnEvent),
 ) -> Result<Message, TurnError> {
-    let TurnModel { name: model_name, context_length, query_embedding, stop, tools, constraint, extra_sources } = model;
+    let TurnModel { name: model_name, context_length, query_embedding, stop, tools, constraint, extra_sources, token_interval } = model;
     // The question stored, older answers replaced, the answer's row made: one unit, so an edit is
     // never kept without its resend (or the other way round) when something fails midway.
     let (user_message, assistant, mut history, sampling, template, documents) = store.lock().atomically(|s| -> Result<_, TurnError> {
@@ -358,8 +362,23 @@ pub async fn run_turn(
     let mut reasoning = String::new();
     let mut last_save = Instant::now();
     let mut saved_len = 0;
+    let mut pacer = TokenPacer::new(token_interval);
     let message = loop {
-        let Some(event) = stream.next().await else {
+        let next = match pacer.due() {
+            None => stream.next().await,
+            // Held text goes out when it is due even if the engine says nothing more till then.
+            Some(due) => match tokio::time::timeout_at(due.into(), stream.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    pacer.flush(&mut emit);
+                    continue;
+                }
+            },
+        };
+        if !matches!(next, Some(Event::Token { .. })) {
+            pacer.flush(&mut emit);
+        }
+        let Some(event) = next else {
             let died = ErrorPayload::new(ErrorCode::EngineDied, "the engine stopped answering");
             break finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(died), &tool_calls)?;
         };
@@ -369,7 +388,7 @@ pub async fn run_turn(
                     TextPart::Answer => text.push_str(&piece),
                     TextPart::Reasoning => reasoning.push_str(&piece),
                 }
-                emit(TurnEvent::Token { text: piece, part });
+                pacer.push(&piece, part, &mut emit);
                 if last_save.elapsed() >= SAVE_INTERVAL && text.len() + reasoning.len() != saved_len {
                     // The guard must not live across the await below.
                     let saved = store.lock().save_partial(assistant.id, &text, &reasoning);
@@ -377,6 +396,7 @@ pub async fn run_turn(
                         // The answer cannot be saved as it grows (a full disk): stop generating
                         // it and keep it, marked interrupted, as far as anything can be kept.
                         let e = TurnError::from(e);
+                        pacer.flush(&mut emit);
                         engine.cancel(stream.id).await;
                         let _ = finish(&text, &reasoning, MessageStatus::Interrupted, None, Some(e.payload()), &tool_calls);
                         return Err(e);

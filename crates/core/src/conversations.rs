@@ -103,6 +103,8 @@ impl Core {
             tools: offer.tools,
             constraint: offer.constraint,
             extra_sources: offer.extra_sources,
+            // A window (or a terminal) shows the answer as it is read, not a re-render per token.
+            token_interval: hearth_conversation::READING_PACE,
         };
         let result = run_turn(&self.store, &self.engine, conversation_id, action, model, |ev| {
             if let TurnEvent::Started { generation_id, .. } = &ev {

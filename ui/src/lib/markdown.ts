@@ -36,3 +36,31 @@ export function renderMarkdown(source: string): string {
   const html = marked.parse(source, { async: false }) as string;
   return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ["style", "form", "input"], FORBID_ATTR: ["style"] });
 }
+
+const FENCE = /^ {0,3}(`{3,}|~{3,})/;
+
+/** A streaming answer cut into its blocks: after each blank line outside a code block, the last
+ * one being the block still being written (joined, they are the answer). The blocks before it no
+ * longer change as text is added, so while an answer streams each is rendered once and only the
+ * last is rendered again at each update. (Markdown that joins blocks across a blank line, a loose
+ * list, renders whole once the answer ends.) */
+export function streamingBlocks(source: string): string[] {
+  const blocks: string[] = [];
+  let start = 0;
+  let fence: string | null = null;
+  let offset = 0;
+  for (const line of source.split("\n")) {
+    const end = offset + line.length + 1;
+    const marker = FENCE.exec(line)?.[1];
+    if (fence === null && marker) fence = marker;
+    else if (fence !== null && marker && marker[0] === fence[0] && marker.length >= fence.length && line.trim() === marker) fence = null;
+    // A blank line outside code, ended by its newline (not a line still being written).
+    else if (fence === null && line.trim() === "" && end <= source.length) {
+      blocks.push(source.slice(start, end));
+      start = end;
+    }
+    offset = end;
+  }
+  blocks.push(source.slice(start));
+  return blocks;
+}

@@ -23,6 +23,19 @@ describe("MessageView", () => {
     expect((window as any).__xss).toBeUndefined();
   });
 
+  it("while streaming, keeps the settled paragraphs' elements and renders only the one being written", async () => {
+    const view = render(MessageView, { message: assistant("First paragraph.\n\nSecond, being wri", { status: "streaming" }), streaming: true });
+    const first = view.getByTestId("answer").querySelector("p")!;
+    expect(first.textContent).toBe("First paragraph.");
+    await view.rerender({ message: assistant("First paragraph.\n\nSecond, being written.", { status: "streaming" }), streaming: true });
+    const paragraphs = view.getByTestId("answer").querySelectorAll("p");
+    expect(paragraphs[0]).toBe(first);
+    expect(paragraphs[1].textContent).toBe("Second, being written.");
+    // Ended: rendered whole, the same text.
+    await view.rerender({ message: assistant("First paragraph.\n\nSecond, being written."), streaming: false });
+    expect([...view.getByTestId("answer").querySelectorAll("p")].map((p) => p.textContent)).toEqual(["First paragraph.", "Second, being written."]);
+  });
+
   it("shows reasoning collapsed, apart from the answer", () => {
     const { getByTestId } = render(MessageView, { message: assistant("<think>step one</think>The answer.") });
     const details = getByTestId("reasoning") as HTMLDetailsElement;
