@@ -303,3 +303,21 @@ test("kept conversation states: usage, a budget and clearing them", async ({ pag
   await expect(usage).toContainText("0 conversations kept");
   await expect(page.getByTestId("kept-states-clear")).toBeDisabled();
 });
+
+test("a streaming answer is followed at the end, and not while the reader has scrolled up", async ({ page }) => {
+  const messages = page.getByTestId("messages");
+  const scroll = () => messages.evaluate((el) => ({ top: el.scrollTop, bottom: el.scrollHeight - el.clientHeight }));
+  await page.getByTestId("composer").fill("an answer in many paragraphs");
+  await page.getByTestId("composer").press("Enter");
+  const streaming = page.locator('[data-role="assistant"][data-status="streaming"]');
+  // Followed: once the answer overflows the view, the view is at its end.
+  await expect.poll(async () => (await scroll()).bottom).toBeGreaterThan(300);
+  await expect.poll(async () => { const s = await scroll(); return s.bottom - s.top; }).toBeLessThan(48);
+  // Scrolled up: the view stays where the reader put it while the answer grows, and after.
+  await messages.evaluate((el) => el.scrollTo({ top: 0 }));
+  await expect(streaming).toHaveCount(1);
+  await page.waitForTimeout(400);
+  expect((await scroll()).top).toBe(0);
+  await expect(page.locator('[data-role="assistant"]').last()).toHaveAttribute("data-status", "complete");
+  expect((await scroll()).top).toBe(0);
+});

@@ -32,6 +32,7 @@ const MODEL: ModelInfo = {
 /** What the fake model answers to a prompt. */
 function scriptedAnswer(prompt: string): string[] {
   if (prompt.includes("xss")) return ["Here: ", '<img src=x onerror="window.__xss=1">', " and ", "<script>window.__xss=2</script>", " end."];
+  if (prompt.includes("paragraphs")) return Array.from({ length: 150 }, (_, i) => `Paragraph ${i} of a long answer.\n\n`);
   if (prompt.includes("long")) return Array.from({ length: 400 }, (_, i) => `word${i} `);
   if (prompt.includes("code")) return ["```python\n", "print('hi')\n", "```"];
   if (prompt.includes("links")) return ["See [the docs](https://example.org/docs) ", "or [this](javascript:window.__js=1) ", "or [a file](file:///etc/passwd)."];

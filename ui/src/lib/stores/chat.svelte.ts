@@ -30,8 +30,9 @@ class ChatStore {
   private turnConversation: number | null = null;
   /** Said by a live region to screen readers when an answer ends. */
   announcement = $state("");
-  /** Called after messages change (the view scrolls to the end). */
-  onChange: () => void = () => {};
+  /** Called after messages change: the view scrolls to the end, always with `toEnd` (another
+   * conversation, a new turn), else only if the reader was there. */
+  onChange: (toEnd?: boolean) => void = () => {};
   /** Called when a search result opens a message (the view scrolls to it). */
   onFocus: (messageId: number) => void = () => {};
   /** Streamed text not yet shown: tokens come faster than anyone reads (hundreds a second on a
@@ -72,7 +73,7 @@ class ChatStore {
     this.error = null;
     this.messages = await ipc.getMessages(id);
     await documents.show(id);
-    this.onChange();
+    this.onChange(true);
   }
 
   async create() {
@@ -202,7 +203,8 @@ class ChatStore {
         break;
       }
     }
-    this.onChange();
+    // A new answer (or tool call) starts at the end: the view goes there.
+    this.onChange(e.kind === "started");
   };
 
   async runTurn(start: () => Promise<Message>) {
