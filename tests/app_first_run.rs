@@ -22,6 +22,10 @@ fn with_no_model_the_demo_and_recommendations_are_offered() {
     assert_eq!(offer["demo"]["size_bytes"], std::fs::metadata(demo_model()).unwrap().len());
     // Where models will run, from the engine's own words (issue 16): this build has no GPU backend.
     assert_eq!(offer["device"], "the CPU: no GPU was found by this build's backends", "{offer}");
+    // And as phrases the window says in its language (it showed the English inside Russian).
+    assert_eq!(offer["device_phrase"]["key"], "said.device.cpuNoGpu", "{offer}");
+    assert_eq!(offer["machine_phrase"]["key"], "said.advisor.thisMachine", "{offer}");
+    assert_eq!(offer["machine_phrase"]["text"], offer["machine"], "{offer}");
     let recs = offer["recommendations"].as_array().unwrap();
     assert!(!recs.is_empty() && recs.len() <= 3, "{offer}");
     let catalog_repos = ["ggml-org/gpt-oss-120b-GGUF", "ggml-org/gpt-oss-20b-GGUF", "ggml-org/gemma-3-4b-it-GGUF", "ggml-org/gemma-3-27b-it-GGUF"];

@@ -38,7 +38,10 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
         let libraries = Engine::backend_libraries();
         let default = Engine::default_device_reason();
         if a.json {
-            println!("{}", serde_json::json!({ "devices": devices, "backend_libraries": libraries, "default": default }));
+            println!(
+                "{}",
+                serde_json::json!({ "devices": devices, "backend_libraries": libraries, "default": default.text, "default_phrase": default })
+            );
         } else {
             for d in &devices {
                 let memory = if d.memory_total_bytes > 0 {

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use hearth_advisor::{advise, Catalog, Fit, HardwareSpec, ModelShape};
-use hearth_protocol::ErrorCode;
+use hearth_protocol::{ErrorCode, Phrase};
 use serde::Serialize;
 use ts_rs::TS;
 
@@ -47,9 +47,13 @@ pub struct FirstRunOffer {
     pub recommendations: Vec<RecommendedDownload>,
     /// The machine the recommendations are for.
     pub machine: String,
+    /// The same, as a phrase the window says in its language.
+    pub machine_phrase: Option<Phrase>,
     /// Where a model will run, in the engine's words ("Vulkan0 (Radeon 8060S Graphics, 96.0 GiB):
-    /// an integrated GPU …", "the CPU: no GPU was found …"); None before the engine has started.
+    /// an integrated GPU …", "the CPU: no GPU was found …"); None when the engine could not say.
     pub device: Option<String>,
+    /// The same, as a phrase the window says in its language.
+    pub device_phrase: Option<Phrase>,
 }
 
 /// Catalog models with a GGUF repo, advised for `machine`: those that fit and run at least
@@ -102,9 +106,10 @@ impl Core {
     /// Where a model will run, in the engine's words: the running engine's, else those of a short
     /// `hearth devices --json` (at the first run no engine runs yet, and one started only to ask
     /// would stay and cost idle memory). Blocks: call off the UI thread.
-    fn default_device_words(&self) -> Option<String> {
-        if let Some(words) = self.engine.state().default_device {
-            return Some(words);
+    fn default_device_words(&self) -> Option<Phrase> {
+        let state = self.engine.state();
+        if let Some(phrase) = state.default_device_phrase {
+            return Some(phrase);
         }
         let mut child = std::process::Command::new(crate::app_core::engine_executable())
             .args(["devices", "--json"])
@@ -125,7 +130,7 @@ impl Core {
         let mut out = Vec::new();
         std::io::Read::read_to_end(&mut child.stdout.take()?, &mut out).ok()?;
         let listing: serde_json::Value = serde_json::from_slice(&out).ok()?;
-        listing["default"].as_str().map(str::to_string)
+        serde_json::from_value(listing["default_phrase"].clone()).ok()
     }
 
     /// The demo model that came with the app: `$HEARTH_DEMO_MODEL` (set by scripts/run-app.sh),
@@ -140,7 +145,15 @@ impl Core {
     pub fn first_run_offer(&self) -> FirstRunOffer {
         let demo = self.demo_path().map(|p| DemoModel { size_bytes: p.metadata().map(|m| m.len()).unwrap_or(0), path: p.display().to_string() });
         let machine = self.this_machine();
-        FirstRunOffer { demo, recommendations: recommended(&machine), machine: machine.name, device: self.default_device_words() }
+        let device = self.default_device_words();
+        FirstRunOffer {
+            demo,
+            recommendations: recommended(&machine),
+            machine: machine.name.clone(),
+            machine_phrase: machine.name_phrase.clone(),
+            device: device.as_ref().map(|p| p.text.clone()),
+            device_phrase: device,
+        }
     }
 
     /// Puts the demo model in Hearth's models directory (a copy: the app's own file stays as it

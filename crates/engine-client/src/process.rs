@@ -38,6 +38,8 @@ pub struct EngineState {
     pub devices: Vec<hearth_protocol::ComputeDevice>,
     /// Where a model goes when no device is chosen, and why (the engine's words).
     pub default_device: Option<String>,
+    /// The same, as a phrase the window says in its language.
+    pub default_device_phrase: Option<hearth_protocol::Phrase>,
     /// The backend libraries the engine found, loaded or not.
     pub backend_libraries: Vec<hearth_protocol::BackendLibrary>,
 }
@@ -349,10 +351,12 @@ impl EngineClient {
 
         let mut lines = BufReader::new(stdout).lines();
         let ready = tokio::time::timeout(START_TIMEOUT, lines.next_line()).await;
-        let (system_info, devices, default_device, backend_libraries) = match ready {
+        let (system_info, devices, default_device, default_device_phrase, backend_libraries) = match ready {
             Ok(Ok(Some(line))) => match serde_json::from_str::<Event>(&line) {
-                Ok(Event::Ready { protocol, system_info, devices, default_device, backend_libraries, .. }) if protocol == PROTOCOL_VERSION => {
-                    (system_info, devices, default_device, backend_libraries)
+                Ok(Event::Ready { protocol, system_info, devices, default_device, default_device_phrase, backend_libraries, .. })
+                    if protocol == PROTOCOL_VERSION =>
+                {
+                    (system_info, devices, default_device, default_device_phrase, backend_libraries)
                 }
                 Ok(Event::Ready { protocol, .. }) => return Err(spawn_err(format!("protocol {protocol}, this app speaks {PROTOCOL_VERSION}"))),
                 Ok(Event::Error { error, .. }) => return Err(spawn_err(error.message)),
@@ -448,6 +452,7 @@ impl EngineClient {
             st.system_info = Some(system_info);
             st.devices = devices;
             st.default_device = Some(default_device).filter(|d| !d.is_empty());
+            st.default_device_phrase = default_device_phrase;
             st.backend_libraries = backend_libraries;
         }
         Ok(Running { stdin, pid, routes, alive })

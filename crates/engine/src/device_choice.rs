@@ -3,7 +3,7 @@
 //! and this machine have. Nothing chosen means the best GPU (`choose_default`), never a software
 //! Vulkan device such as Mesa's lavapipe unless it is named.
 
-use hearth_protocol::ComputeDevice;
+use hearth_protocol::{phrase, ComputeDevice, Phrase};
 
 use crate::EngineError;
 
@@ -100,35 +100,57 @@ fn rank(device: &ComputeDevice) -> (u8, u8, u64) {
 
 /// Where the layers go when the user chose nothing: the best GPU (one device: splitting a model
 /// over a slow and a fast GPU, or over two backends of the same card, costs more than it gives),
-/// and why, in words the model bar and `hearth chat` show.
-pub(crate) fn choose_default(available: &[ComputeDevice]) -> (Placement, String) {
+/// and why, in words the model bar, the first run and `hearth chat` show (a phrase, so that the
+/// window says it in its language; its `text` is the English).
+pub(crate) fn choose_default(available: &[ComputeDevice]) -> (Placement, Phrase) {
     // Other machines' devices are used only when their servers are given (`with_rpc`).
     let gpus: Vec<usize> = (0..available.len()).filter(|&i| !is_host(&available[i]) && !is_rpc(&available[i])).collect();
     let usable: Vec<usize> = gpus.iter().copied().filter(|&i| !is_software(&available[i])).collect();
     let Some(&best) = usable.iter().max_by_key(|&&i| rank(&available[i])) else {
         let reason = match gpus.first() {
-            Some(&i) => format!(
-                "the CPU: the only GPU device, {} ({}), is software rendering, slower than the CPU backend (choose it by name to use it)",
-                available[i].name, available[i].description
+            Some(&i) => phrase!(
+                "said.device.cpuOverSoftware",
+                "the CPU: the only GPU device, {name} ({description}), is software rendering, slower than the CPU backend (choose it by name to use it)",
+                name = available[i].name.clone(),
+                description = available[i].description.clone()
             ),
-            None => "the CPU: no GPU was found by this build's backends".to_string(),
+            None => phrase!("said.device.cpuNoGpu", "the CPU: no GPU was found by this build's backends"),
         };
         return (Placement::CpuOnly, reason);
     };
     let d = &available[best];
-    let memory = if d.memory_total_bytes > 0 { format!(", {:.1} GiB", d.memory_total_bytes as f64 / 1073741824.0) } else { String::new() };
     let kind = match d.kind.as_str() {
-        "gpu" => "a discrete GPU",
-        "igpu" => "an integrated GPU sharing the system's memory",
-        _ => "a GPU",
+        "gpu" => phrase!("said.device.discrete", "a discrete GPU"),
+        "igpu" => phrase!("said.device.integrated", "an integrated GPU sharing the system's memory"),
+        _ => phrase!("said.device.other", "a GPU"),
     };
     let why = if usable.len() == 1 {
-        "the only GPU".to_string()
+        phrase!("said.device.onlyGpu", "the only GPU")
     } else {
         let others: Vec<&str> = usable.iter().filter(|&&i| i != best).map(|&i| available[i].name.as_str()).collect();
-        format!("the best of {} (also {}: choose one by name to use it)", usable.len(), others.join(", "))
+        phrase!(
+            "said.device.bestOf",
+            "the best of {count} (also {others}: choose one by name to use it)",
+            count = usable.len() as u32,
+            others = others.join(", ")
+        )
     };
-    (Placement::Devices(vec![best]), format!("{} ({}{memory}): {kind}, {why}", d.name, d.description))
+    let (name, description) = (d.name.clone(), d.description.clone());
+    let reason = if d.memory_total_bytes > 0 {
+        let gib = d.memory_total_bytes as f64 / 1073741824.0;
+        phrase!(
+            "said.device.gpuWithMemory",
+            "{name} ({description}, {gib:.1} GiB): {kind}, {why}",
+            name = name,
+            description = description,
+            gib = gib,
+            kind = kind,
+            why = why
+        )
+    } else {
+        phrase!("said.device.gpu", "{name} ({description}): {kind}, {why}", name = name, description = description, kind = kind, why = why)
+    };
+    (Placement::Devices(vec![best]), reason)
 }
 
 /// Where the layers run, as the user reads it: `CPU`, or the GPU devices' names.
@@ -187,14 +209,15 @@ mod tests {
         assert_eq!(resolve(&names(&["", " "]), &m).unwrap(), Placement::Devices(vec![2]));
         let (_, why) = choose_default(&m);
         assert_eq!(
-            why,
+            why.text,
             "CUDA0 (NVIDIA GeForce RTX 4090, 24.0 GiB): a discrete GPU, the best of 3 (also Vulkan0, Vulkan1: choose one by name to use it)"
         );
         // Strix Halo: one integrated GPU over Vulkan.
         let strix = vec![with_memory(device("Vulkan0", "Vulkan"), 96, "igpu", "Radeon 8060S Graphics (RADV GFX1151)"), device("CPU", "CPU")];
         let (placement, why) = choose_default(&strix);
         assert_eq!(placement, Placement::Devices(vec![0]));
-        assert_eq!(why, "Vulkan0 (Radeon 8060S Graphics (RADV GFX1151), 96.0 GiB): an integrated GPU sharing the system's memory, the only GPU");
+        assert_eq!(why.key, "said.device.gpuWithMemory");
+        assert_eq!(why.text, "Vulkan0 (Radeon 8060S Graphics (RADV GFX1151), 96.0 GiB): an integrated GPU sharing the system's memory, the only GPU");
     }
 
     #[test]
@@ -202,9 +225,9 @@ mod tests {
         let m = vec![with_memory(device("Vulkan0", "Vulkan"), 16, "gpu", "llvmpipe (LLVM 15.0.6, 256 bits)"), device("CPU", "CPU")];
         let (placement, why) = choose_default(&m);
         assert_eq!(placement, Placement::CpuOnly);
-        assert!(why.contains("software rendering") && why.contains("Vulkan0"), "{why}");
+        assert!(why.text.contains("software rendering") && why.text.contains("Vulkan0"), "{why}");
         assert_eq!(resolve(&names(&["Vulkan0"]), &m).unwrap(), Placement::Devices(vec![0]));
-        assert_eq!(choose_default(&[device("CPU", "CPU")]).1, "the CPU: no GPU was found by this build's backends");
+        assert_eq!(choose_default(&[device("CPU", "CPU")]).1.text, "the CPU: no GPU was found by this build's backends");
     }
 
     #[test]

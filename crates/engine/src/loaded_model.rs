@@ -159,7 +159,7 @@ impl Engine {
     }
 
     /// Where a model goes when no device is chosen, and why ("Vulkan0 (…): the only GPU").
-    pub fn default_device_reason() -> String {
+    pub fn default_device_reason() -> hearth_protocol::Phrase {
         device_choice::choose_default(&Engine::devices()).1
     }
 
@@ -334,7 +334,7 @@ impl Engine {
             reasoning_effort: prompt.supports_reasoning_effort(),
             tool_calls: prompt.tool_format(&hearth_protocol::TemplateChoice::Model).template_renders_tools(),
             memory_notice,
-            device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
+            device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1.text),
             parallel: parallel as u32,
             draft_model: draft_model.as_ref().map(|d| d.name.clone()),
         };

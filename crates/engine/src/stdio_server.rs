@@ -94,12 +94,14 @@ pub fn serve() -> std::io::Result<()> {
             return Ok(());
         }
     };
+    let default_device = Engine::default_device_reason();
     sink.send(&Event::Ready {
         protocol: PROTOCOL_VERSION,
         pid: std::process::id(),
         system_info: Engine::system_info(),
         devices: Engine::devices(),
-        default_device: Engine::default_device_reason(),
+        default_device: default_device.text.clone(),
+        default_device_phrase: Some(default_device),
         backend_libraries: Engine::backend_libraries(),
     });
 

@@ -4,8 +4,8 @@ use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 use crate::{
-    BackendLibrary, ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, SamplingSettings, TemplateChoice, TextPart,
-    ToolCall,
+    BackendLibrary, ChatMessage, ComputeDevice, ErrorPayload, GenerationStats, ModelInfo, ModelSettings, Phrase, SamplingSettings, TemplateChoice,
+    TextPart, ToolCall,
 };
 
 /// Bumped when a request or event changes shape; the app refuses an engine that differs.
@@ -89,6 +89,9 @@ pub enum Event {
         /// Where a model goes when no device is chosen, and why.
         #[serde(default)]
         default_device: String,
+        /// The same, as a phrase the window says in its language.
+        #[serde(default)]
+        default_device_phrase: Option<Phrase>,
         /// The backend libraries found (a build with backends loaded at run time).
         #[serde(default)]
         backend_libraries: Vec<BackendLibrary>,

@@ -6,6 +6,15 @@ import { chooseCatalogMachineAndModel } from "./advisor-steps";
 test.describe("with a Russian system", () => {
   test.use({ locale: "ru-RU" });
 
+  test("the first run says the machine and where models run in Russian (the core's phrases)", async ({ page }) => {
+    await page.addInitScript(() => ((window as any).__firstRun = true));
+    await page.goto("/");
+    const first = page.getByTestId("first-run");
+    await expect(first).toContainText("Рекомендуется — Эта машина (Intel(R) Xeon(R) Processor, 24 ГиБ ОЗУ)");
+    await expect(first.getByTestId("first-run-device")).toHaveText("Они будут работать на ЦП: бэкенды этой сборки не нашли GPU.");
+    await page.screenshot({ path: "test-results/russian-first-run.png" });
+  });
+
   test("the UI starts in Russian and can be switched to English, which is kept", async ({ page }) => {
     await page.goto("/");
     await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");

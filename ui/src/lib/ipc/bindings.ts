@@ -873,10 +873,18 @@ export type FirstRunOffer = { demo: DemoModel | null, recommendations: Array<Rec
  */
 machine: string, 
 /**
- * Where a model will run, in the engine's words ("Vulkan0 (Radeon 8060S Graphics, 96.0 GiB):
- * an integrated GPU …", "the CPU: no GPU was found …"); None before the engine has started.
+ * The same, as a phrase the window says in its language.
  */
-device: string | null, };
+machine_phrase: Phrase | null, 
+/**
+ * Where a model will run, in the engine's words ("Vulkan0 (Radeon 8060S Graphics, 96.0 GiB):
+ * an integrated GPU …", "the CPU: no GPU was found …"); None when the engine could not say.
+ */
+device: string | null, 
+/**
+ * The same, as a phrase the window says in its language.
+ */
+device_phrase: Phrase | null, };
 
 export type IndexProgress = { 
 /**
