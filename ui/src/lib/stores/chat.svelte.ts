@@ -6,9 +6,6 @@ import type { Conversation, ConversationTools, ErrorPayload, Message, MessageHit
 import { model } from "./model.svelte";
 import { documents } from "./documents.svelte";
 
-/** How often streamed text is shown: 20 times a second reads as smooth. */
-export const TOKEN_FLUSH_MS = 50;
-
 class ChatStore {
   conversations = $state<Conversation[]>([]);
   query = $state("");
@@ -35,12 +32,6 @@ class ChatStore {
   onChange: (toEnd?: boolean) => void = () => {};
   /** Called when a search result opens a message (the view scrolls to it). */
   onFocus: (messageId: number) => void = () => {};
-  /** Streamed text not yet shown: tokens come faster than anyone reads (hundreds a second on a
-   * small model), and applying each re-rendered the answer and scrolled, which on a 2-core
-   * machine took a third of the CPU from the engine. They are shown every `TOKEN_FLUSH_MS`. */
-  private pendingText = { content: "", reasoning: "" };
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  private lastFlush = 0;
 
   get active(): Conversation | null {
     return this.conversations.find((c) => c.id === this.activeId) ?? null;
@@ -126,31 +117,7 @@ class ChatStore {
     }
   }
 
-  /** Shows the streamed text held back so far (every other event comes after it). */
-  private flushTokens() {
-    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    const { content, reasoning } = this.pendingText;
-    if (!content && !reasoning) return;
-    this.pendingText = { content: "", reasoning: "" };
-    this.lastFlush = performance.now();
-    const m = this.messages.find((x) => x.id === this.streamingId);
-    if (m && reasoning) m.reasoning += reasoning;
-    if (m && content) m.content += content;
-    this.onChange();
-  }
-
   onTurnEvent = (e: TurnEvent) => {
-    if (e.kind === "token") {
-      if (e.part === "reasoning") this.pendingText.reasoning += e.text;
-      else this.pendingText.content += e.text;
-      // The first text after a pause is shown at once, the rest at most every TOKEN_FLUSH_MS.
-      const wait = this.lastFlush + TOKEN_FLUSH_MS - performance.now();
-      if (wait <= 0) this.flushTokens();
-      else this.flushTimer ??= setTimeout(() => this.flushTokens(), wait);
-      return;
-    }
-    this.flushTokens();
     switch (e.kind) {
       case "tool_approval":
         this.approvals = [...this.approvals, { approval_id: e.approval_id, call: e.call, server: e.server, conversation_id: this.turnConversation }];
@@ -175,6 +142,13 @@ class ChatStore {
       case "context_trimmed":
         this.notice = t("chat.trimmed", { count: e.dropped_messages });
         break;
+      // Paced by the core (at most one event per 50 ms: crates/conversation/src/token_pacing.rs).
+      case "token": {
+        const m = this.messages.find((x) => x.id === this.streamingId);
+        if (m && e.part === "reasoning") m.reasoning += e.text;
+        else if (m) m.content += e.text;
+        break;
+      }
       case "finished":
         this.messages = this.messages.map((m) => (m.id === e.message.id ? e.message : m));
         this.streamingId = null;
@@ -218,7 +192,6 @@ class ChatStore {
     } catch (e) {
       this.error = ipc.asError(e);
     } finally {
-      this.flushTokens();
       this.busy = false;
       this.streamingId = null;
       this.approvals = [];
