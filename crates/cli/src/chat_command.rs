@@ -244,7 +244,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             "template": info.chat_template,
             "template_notice": printer.template_notice,
             "backend": info.backend,
-            "device_reason": info.device_reason,
+            "device_reason": info.device_reason.as_ref().map(|p| &p.text),
         });
         println!("{out}");
     } else {
@@ -254,7 +254,7 @@ pub fn run(a: ChatArgs) -> anyhow::Result<()> {
             stats.prompt_tokens, stats.gen_tokens, stats.ttft_ms, stats.tg_tps, info.backend
         );
         if let Some(why) = &info.device_reason {
-            eprintln!("[no device chosen: {why}]");
+            eprintln!("[no device chosen: {}]", why.text);
         }
     }
     drop(tools);

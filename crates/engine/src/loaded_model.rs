@@ -317,7 +317,7 @@ impl Engine {
         let swa_window = gguf.arch_u64("attention.sliding_window").unwrap_or(0) as usize;
         let info = ModelInfo {
             path: path.display().to_string(),
-            name: summary.name.clone().unwrap_or_else(|| file_name(path)),
+            name: hearth_gguf::display_name(path),
             architecture: summary.architecture.clone().unwrap_or_else(|| "unknown".into()),
             quant: summary.file_type.clone().unwrap_or_else(|| summary.quant_types.first().map_or("unknown".into(), |q| q.ggml_type.clone())),
             size_bytes: gguf.file_size,
@@ -334,7 +334,7 @@ impl Engine {
             reasoning_effort: prompt.supports_reasoning_effort(),
             tool_calls: prompt.tool_format(&hearth_protocol::TemplateChoice::Model).template_renders_tools(),
             memory_notice,
-            device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1.text),
+            device_reason: settings.devices.iter().all(|d| d.trim().is_empty()).then(|| device_choice::choose_default(&devices).1),
             parallel: parallel as u32,
             draft_model: draft_model.as_ref().map(|d| d.name.clone()),
         };

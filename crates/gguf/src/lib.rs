@@ -4,6 +4,7 @@
 //! the file, and summarises the model (architecture, parameters, quant mix) for `hearth inspect`.
 //! Format: <https://github.com/ggml-org/ggml/blob/master/docs/gguf.md>.
 
+mod display_name;
 mod fixture;
 mod ggml_type;
 mod reader;
@@ -11,6 +12,7 @@ mod split;
 mod structure;
 mod summary;
 
+pub use display_name::display_name;
 pub use fixture::{greedy_header, minimal_header, write_gguf_bomb};
 pub use ggml_type::{file_type_id, file_type_name, GgmlType};
 pub use reader::{read_string_arrays, GgufFile, MetaValue, TensorInfo};

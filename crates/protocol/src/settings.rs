@@ -339,9 +339,10 @@ pub struct ModelInfo {
     #[serde(default)]
     pub memory_notice: Option<String>,
     /// Why the layers went where they did when no device was chosen (which GPU and why, or why
-    /// none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU".
+    /// none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU"; a phrase so a window in
+    /// another language says it in that language.
     #[serde(default)]
-    pub device_reason: Option<String>,
+    pub device_reason: Option<crate::Phrase>,
     /// Answers generated side by side (`ModelSettings::parallel`); each has
     /// `context_length / parallel` tokens of context.
     #[serde(default = "one_slot")]

@@ -203,6 +203,18 @@ test("the monitor panel charts the last minutes and the warning limit can be set
   await expect.poll(async () => JSON.parse(await page.evaluate(() => (window as any).__fake.prefs?.warn_limits ?? "{}")).memory).toBe(95);
 });
 
+test("on a machine without a GPU or sensors the monitor charts only what it measures (empty charts read as broken)", async ({ page }) => {
+  await page.addInitScript(() => ((window as any).__bareMachine = true));
+  await page.goto("/");
+  await page.getByTestId("hardware-strip").click();
+  const monitor = page.getByTestId("monitor");
+  await expect(monitor).toContainText("No temperature sensors");
+  await expect(monitor.getByTestId("chart")).toHaveCount(2);
+  await expect(monitor.getByTestId("chart").first()).toContainText("RAM");
+  await expect(monitor.getByTestId("chart").first()).not.toContainText("GPU");
+  await page.screenshot({ path: "test-results/monitor-bare-machine.png" });
+});
+
 test("the monitor's tuning section says what to change on the host, checked against the loaded model (issue 20)", async ({ page }) => {
   await page.getByTestId("hardware-strip").click();
   const tuning = page.getByTestId("monitor").getByTestId("tuning");

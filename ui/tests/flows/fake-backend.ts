@@ -24,7 +24,7 @@ type FakeCommand = keyof Commands | "plugin:dialog|open";
 const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
   size_bytes: 98362432, parameters: 134515008, layers: 30, trained_context: 8192, context_length: 8192, threads: 2,
-  chat_template: "jinja", load_ms: 120, reasoning_effort: false, tool_calls: false, memory_notice: null, device_reason: "the CPU: no GPU was found by this build's backends", parallel: 1, draft_model: null,
+  chat_template: "jinja", load_ms: 120, reasoning_effort: false, tool_calls: false, memory_notice: null, device_reason: { key: "said.device.cpuNoGpu", args: {}, text: "the CPU: no GPU was found by this build's backends" }, parallel: 1, draft_model: null,
   allocated: { weights_bytes: 96573850, kv_bytes: 188743680, compute_bytes: 115165102, weights_by_buffer: { CPU_Mapped: 96573850 } }, backend: "CPU",
   sampling_defaults: { temperature: null, top_k: null, top_p: null, min_p: null, repeat_penalty: null, seed: null, max_tokens: null, reasoning_effort: null, template_kwargs: null },
 };
@@ -221,6 +221,15 @@ export function installFakeBackend() {
       case "watch_hardware": {
         // A recorded snapshot, then the same machine with a DIMM running hot.
         const first = strixHalo as HardwareSnapshot;
+        if ((window as any).__bareMachine) {
+          // A VM: no GPU, no temperature sensor.
+          const bare = structuredClone(first);
+          bare.gpus = [];
+          bare.sensors = [];
+          bare.cpu.temperature_c = null;
+          args.onSample.onmessage({ snapshot: bare, engine_rss_bytes: 150 * 1024 * 1024 });
+          return null;
+        }
         args.onSample.onmessage({ snapshot: first, engine_rss_bytes: 150 * 1024 * 1024 });
         setTimeout(() => {
           const hot = structuredClone(first);

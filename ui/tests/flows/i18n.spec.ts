@@ -18,6 +18,8 @@ test.describe("with a Russian system", () => {
   test("the UI starts in Russian and can be switched to English, which is kept", async ({ page }) => {
     await page.goto("/");
     await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
+    // The engine's reason for the device is a phrase: it was English in a Russian window.
+    await expect(page.getByTestId("model-backend")).toHaveAttribute("title", "Где работают слои: ЦП: бэкенды этой сборки не нашли GPU");
     await expect(page.getByTestId("toggle-settings")).toHaveText("Настройки");
     await expect(page.locator("html")).toHaveAttribute("lang", "ru");
     await expect(page.getByTestId("composer")).toHaveAttribute("placeholder", /Сообщение модели/);

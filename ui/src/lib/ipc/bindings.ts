@@ -200,9 +200,10 @@ tool_calls: boolean,
 memory_notice: string | null, 
 /**
  * Why the layers went where they did when no device was chosen (which GPU and why, or why
- * none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU".
+ * none), e.g. "Vulkan0 (Radeon 8060S Graphics): the only GPU"; a phrase so a window in
+ * another language says it in that language.
  */
-device_reason: string | null, 
+device_reason: Phrase | null, 
 /**
  * Answers generated side by side (`ModelSettings::parallel`); each has
  * `context_length / parallel` tokens of context.
