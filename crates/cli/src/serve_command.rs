@@ -83,6 +83,11 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     rt.block_on(async move {
+        // The port first: a port in use is said at once, not after loading a large model.
+        let listener = tokio::net::TcpListener::bind((a.host, a.port)).await.map_err(|e| match e.kind() {
+            std::io::ErrorKind::AddrInUse => anyhow::anyhow!("port {} is already in use by another program: choose another with --port", a.port),
+            _ => anyhow::anyhow!("cannot listen on {}:{}: {e}", a.host, a.port),
+        })?;
         let settings = crate::placement_args::launch_settings_with_parallel(
             &a.model,
             &hearth_core::settings::SettingsOverrides {
@@ -94,7 +99,6 @@ pub fn run(a: ServeArgs) -> anyhow::Result<()> {
         )?;
         let engine = EngineClient::new(std::env::current_exe()?);
         let model = engine.load(&a.model, &settings, |_| {}).await.map_err(|e| anyhow::anyhow!("{}", e.payload().message))?;
-        let listener = tokio::net::TcpListener::bind((a.host, a.port)).await?;
         println!("listening on http://{}", listener.local_addr()?);
         let api = hearth_openai_api::Api::new(engine, model.name, key, a.allow_remote);
         api.set_max_waiting(a.queue);

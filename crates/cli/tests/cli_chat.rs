@@ -52,6 +52,28 @@ fn a_truncated_gguf_is_rejected_with_an_error() {
     assert_clean_failure(&inspect, "truncated");
 }
 
+/// Regression: `hearth chat /tmp` said "tmp is not a usable GGUF model: the file is truncated:
+/// magic: Is a directory", and a named pipe would have blocked the reader for ever.
+#[test]
+fn a_folder_or_a_pipe_given_as_the_model_is_named_for_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_clean_failure(&chat_json(dir.path(), &[]), "is a folder, not a model file");
+    let pipe = dir.path().join("pipe.gguf");
+    assert!(Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    assert_clean_failure(&chat_json(&pipe, &[]), "is a special file (a pipe or a device), not a model file");
+    let inspect = Command::new(hearth()).arg("inspect").arg(&pipe).output().unwrap();
+    assert_clean_failure(&inspect, "is a special file (a pipe or a device), not a model file");
+}
+
+/// Regression: a wrong `--template` said "(ffi error -1)" and not which names there are.
+#[test]
+fn an_unknown_builtin_template_is_refused_with_the_names_llama_cpp_has() {
+    let out = chat_json(&demo_model(), &["--template", "nosuch"]);
+    assert_clean_failure(&out, "llama.cpp has no built-in template \"nosuch\"; it has ");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chatml") && err.contains("llama3") && !err.contains("ffi error"), "{err}");
+}
+
 #[test]
 fn random_bytes_are_rejected_with_an_error() {
     let dir = tempfile::tempdir().unwrap();

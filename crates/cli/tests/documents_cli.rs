@@ -256,6 +256,14 @@ fn bad_documents_get_clear_errors() {
 
     let missing = dir.join("missing.pdf");
     assert!(ask_error(dir, &missing).contains("cannot read"));
+
+    // Regression: a folder said "Is a directory (os error 21)"; a pipe blocked the reader.
+    let folder = dir.join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    assert!(ask_error(dir, &folder).contains("it is a folder: add the documents in it"));
+    let pipe = dir.join("pipe.pdf");
+    assert!(std::process::Command::new("mkfifo").arg(&pipe).status().unwrap().success());
+    assert!(ask_error(dir, &pipe).contains("it is a special file (a pipe or a device), not a document"));
 }
 
 /// Truncated at many offsets and with bytes flipped: every file is either read or refused with a

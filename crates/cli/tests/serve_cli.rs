@@ -187,6 +187,19 @@ fn a_non_loopback_address_needs_allow_remote() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Regression: a port in use was said as "Address already in use (os error 98)", after the model
+/// had loaded. Now the port is named, and the model file is never opened (a path that does not
+/// exist would otherwise be the error).
+#[test]
+fn a_port_in_use_is_named_before_the_model_loads() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = Command::new(hearth()).args(["serve", "/nonexistent/model.gguf", "--port", &port]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("port {port} is already in use by another program: choose another with --port")), "{err}");
+}
+
 /// A request as a browser sends it: `Host` and `Origin` of its choosing.
 fn http_as(addr: &str, host: &str, origin: Option<&str>) -> u16 {
     let mut s = TcpStream::connect(addr).unwrap();

@@ -32,6 +32,14 @@ pub fn max_bytes(kind: DocumentKind) -> u64 {
 /// decides it), reading only those bytes.
 pub fn check_size(path: &Path) -> Result<(), DocumentError> {
     let io = |e: std::io::Error| DocumentError::Io { path: path.display().to_string(), message: e.to_string() };
+    // Before opening: a pipe would block the open for ever, and a folder's error read "Is a
+    // directory (os error 21)".
+    let file_type = std::fs::metadata(path).map_err(io)?.file_type();
+    if !file_type.is_file() {
+        let message =
+            if file_type.is_dir() { "it is a folder: add the documents in it" } else { "it is a special file (a pipe or a device), not a document" };
+        return Err(DocumentError::Io { path: path.display().to_string(), message: message.into() });
+    }
     let mut file = std::fs::File::open(path).map_err(io)?;
     let size = file.metadata().map_err(io)?.len();
     let mut head = Vec::with_capacity(1024);

@@ -90,9 +90,12 @@ impl ChatPrompt {
             }
             TemplateChoice::Builtin(name) => {
                 let tmpl = LlamaChatTemplate::new(name).map_err(|_| EngineError::TemplateFailed(format!("bad template name {name:?}")))?;
-                let text = self
-                    .render_llama(model, Some(tmpl), messages)
-                    .map_err(|e| EngineError::TemplateFailed(format!("llama.cpp has no built-in template {name:?} ({e})")))?;
+                let text = self.render_llama(model, Some(tmpl), messages).map_err(|_| {
+                    EngineError::TemplateFailed(format!(
+                        "llama.cpp has no built-in template {name:?}; it has {}",
+                        builtin_template_names().join(", ")
+                    ))
+                })?;
                 Ok(RenderedPrompt { text, includes_bos: false, notice: None })
             }
             TemplateChoice::Model => {
@@ -266,6 +269,17 @@ pub fn trim_to_fit(
         }
     }
     Ok((without(lo), lo as u32))
+}
+
+/// llama.cpp's built-in chat template names (`llama_chat_builtin_templates`), for the error that
+/// names a wrong one.
+fn builtin_template_names() -> Vec<String> {
+    // SAFETY: with a null buffer of length 0 llama.cpp only returns the count; then it fills at
+    // most `names.len()` pointers to static strings of its template table.
+    let count = unsafe { llama_cpp_sys_2::llama_chat_builtin_templates(std::ptr::null_mut(), 0) };
+    let mut names = vec![std::ptr::null(); count.max(0) as usize];
+    unsafe { llama_cpp_sys_2::llama_chat_builtin_templates(names.as_mut_ptr(), names.len()) };
+    names.into_iter().filter(|p| !p.is_null()).map(|p| unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned()).collect()
 }
 
 #[cfg(test)]

@@ -412,6 +412,7 @@ fn place_layers(params: LlamaModelParams, gpu_layers: Option<u32>, placement: &P
 pub(crate) fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
     let refused = |e: GgufError| match e {
         GgufError::Io { ref source, .. } if source.kind() == std::io::ErrorKind::NotFound => EngineError::ModelNotFound(path.display().to_string()),
+        not_a_file @ GgufError::NotAFile { .. } => EngineError::InvalidModel(not_a_file.to_string()),
         other => EngineError::InvalidModel(format!("{} is not a usable GGUF model: {other}", file_name(path))),
     };
     let gguf = GgufFile::open_model(path).map_err(refused)?;

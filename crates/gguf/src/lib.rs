@@ -27,6 +27,10 @@ pub enum GgufError {
     Io { path: String, source: std::io::Error },
     #[error("not a GGUF file (the first bytes are not \"GGUF\")")]
     NotGguf,
+    /// A directory, a pipe or a device where a model file was expected (a pipe would block the
+    /// reader forever).
+    #[error("{path} is {what}, not a model file")]
+    NotAFile { path: String, what: &'static str },
     #[error("unsupported GGUF version {0} (this build reads versions 2 and 3)")]
     UnsupportedVersion(u32),
     #[error("the file is truncated: {0}")]

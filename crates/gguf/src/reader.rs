@@ -238,6 +238,11 @@ impl GgufFile {
     /// Reads and validates `path`. Reads the header only, never the weights.
     pub fn open(path: &Path) -> Result<GgufFile, GgufError> {
         let io = |source| GgufError::Io { path: path.display().to_string(), source };
+        let kind = std::fs::metadata(path).map_err(io)?.file_type();
+        if !kind.is_file() {
+            let what = if kind.is_dir() { "a folder" } else { "a special file (a pipe or a device)" };
+            return Err(GgufError::NotAFile { path: path.display().to_string(), what });
+        }
         let mut file = File::open(path).map_err(io)?;
         let len = file.seek(SeekFrom::End(0)).map_err(io)?;
         file.seek(SeekFrom::Start(0)).map_err(io)?;
