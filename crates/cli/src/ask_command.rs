@@ -36,7 +36,7 @@ pub struct AskArgs {
     /// Passages to retrieve.
     #[arg(long, default_value_t = 5)]
     top: usize,
-    #[arg(long)]
+    #[arg(long, value_parser = crate::placement_args::context_length())]
     ctx: Option<u32>,
     #[arg(long = "max-tokens", default_value_t = 384)]
     max_tokens: u32,

@@ -32,7 +32,7 @@ pub struct ChatArgs {
     /// it; refused with the reason when its vocabulary differs).
     #[arg(long, value_parser = crate::placement_args::parse_draft, value_name = "none|ngram|FILE")]
     draft: Option<crate::placement_args::DraftArg>,
-    #[arg(long)]
+    #[arg(long, value_parser = crate::placement_args::context_length())]
     ctx: Option<u32>,
     #[arg(long)]
     threads: Option<u32>,

@@ -20,7 +20,7 @@ fn error_payload(e: &anyhow::Error) -> ErrorPayload {
 #[derive(Args)]
 pub struct DryRunArgs {
     model: PathBuf,
-    #[arg(long, default_value_t = 4096)]
+    #[arg(long, value_parser = crate::placement_args::context_length(), default_value_t = 4096)]
     ctx: u32,
     /// f16, q8_0 or q4_0.
     #[arg(long, default_value = "f16")]

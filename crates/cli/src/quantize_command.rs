@@ -71,7 +71,13 @@ pub fn run(a: QuantizeArgs) -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             eprintln!();
-            Err(e.into())
+            match e {
+                // The app asks with a checkbox; here the consent is a flag.
+                hearth_engine::EngineError::RequantizeNeedsConsent(why) => {
+                    Err(anyhow::anyhow!("{}", why.replace("Allow requantizing to go on anyway.", "Add --allow-requantize to go on anyway.")))
+                }
+                e => Err(e.into()),
+            }
         }
     }
 }

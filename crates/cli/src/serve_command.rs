@@ -52,7 +52,7 @@ pub struct ServeArgs {
     /// total, as llama-server's `-c` with `-np`), their steps batched together.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
     parallel: Option<u32>,
-    #[arg(long)]
+    #[arg(long, value_parser = crate::placement_args::context_length())]
     ctx: Option<u32>,
     #[arg(long)]
     threads: Option<u32>,

@@ -74,6 +74,20 @@ fn an_unknown_builtin_template_is_refused_with_the_names_llama_cpp_has() {
     assert!(err.contains("chatml") && err.contains("llama3") && !err.contains("ffi error"), "{err}");
 }
 
+/// Regression: a context under 64 tokens was raised to 64 without a word (`dry-run --ctx 0`
+/// reported "at 0 tokens").
+#[test]
+fn a_context_under_64_tokens_is_refused_by_every_command_that_loads() {
+    let commands: [&[&str]; 4] =
+        [&["chat", "model.gguf", "--prompt", "hi"], &["ask", "doc.pdf", "a question"], &["serve", "model.gguf"], &["dry-run", "model.gguf"]];
+    for args in commands {
+        let out = Command::new(hearth()).args(args).args(["--ctx", "10"]).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("invalid value '10' for '--ctx <CTX>': 10 is not in 64.."), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn random_bytes_are_rejected_with_an_error() {
     let dir = tempfile::tempdir().unwrap();

@@ -108,7 +108,12 @@ fn bad_requests_get_clear_errors_and_leave_nothing_behind() {
     let taken = dir.path().join("taken.gguf");
     std::fs::write(&taken, b"mine").unwrap();
     let cases: Vec<(Vec<String>, &str)> = vec![
-        (vec![src.display().to_string(), "--type".into(), "Q9_K".into(), "--allow-requantize".into()], "unknown quant type 'Q9_K'"),
+        (
+            vec![src.display().to_string(), "--type".into(), "Q9_K".into(), "--allow-requantize".into()],
+            "unknown quant type 'Q9_K'; llama.cpp makes F32, F16, Q4_0",
+        ),
+        // The CLI names its flag (it said "Allow requantizing", the app's checkbox).
+        (vec![src.display().to_string(), "--type".into(), "Q8_0".into()], "Add --allow-requantize to go on anyway."),
         (vec![truncated.display().to_string(), "--type".into(), "Q8_0".into()], "is not a usable GGUF model"),
         (
             vec![

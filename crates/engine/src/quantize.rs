@@ -115,7 +115,10 @@ pub fn quantize(req: &QuantizeRequest, mut report: impl FnMut(QuantizeStep)) -> 
     let started = Instant::now();
     let name = req.input.display().to_string();
     let gguf = GgufFile::open_model(&req.input).map_err(|e| EngineError::InvalidModel(format!("{name} is not a usable GGUF model: {e}")))?;
-    let ftype = file_type_id(&req.quant).ok_or_else(|| EngineError::QuantizeFailed(format!("unknown quant type '{}'", req.quant)))?;
+    let ftype = file_type_id(&req.quant).ok_or_else(|| {
+        let known: Vec<&str> = (0..64).filter_map(hearth_gguf::file_type_name).collect();
+        EngineError::QuantizeFailed(format!("unknown quant type '{}'; llama.cpp makes {}", req.quant, known.join(", ")))
+    })?;
     let (source_type, warning) = source_check(&gguf, &req.quant);
     if let Some(w) = &warning {
         if !req.allow_requantize {
