@@ -66,6 +66,13 @@ pub async fn rename_conversation(core: State<'_, Core>, id: i64, title: String) 
     core.rename_conversation(id, &title)
 }
 
+/// The conversation as a Markdown file at `path` (chosen in the save dialog).
+#[signature]
+#[tauri::command]
+pub async fn export_conversation<R: Runtime>(app: AppHandle<R>, id: i64, path: String) -> Result<()> {
+    blocking(app, move |core| core.export_conversation(id, std::path::Path::new(&path))).await
+}
+
 #[signature]
 #[tauri::command]
 pub async fn delete_conversation(core: State<'_, Core>, id: i64) -> Result<()> {

@@ -20,6 +20,7 @@ macro_rules! with_commands {
             search_messages,
             create_conversation,
             rename_conversation,
+            export_conversation,
             delete_conversation,
             get_messages,
             update_conversation,

@@ -1,7 +1,8 @@
 //! Documents through the app's commands (Tauri's mock runtime, the real `hearth extract` child,
 //! the real engine with the demo model): add to a conversation, a bad file reported beside a good
 //! one, an answer that cites a page with its passage, the page read back, the documents still
-//! there after the app restarts (and not read again), and removal.
+//! there after the app restarts (and not read again), the conversation exported as Markdown,
+//! and removal.
 
 mod common;
 
@@ -68,6 +69,16 @@ fn documents_on_a_conversation_answer_with_citations_and_persist() {
     assert_eq!(docs[0]["name"], "manual.pdf");
     let messages = invoke(&webview, "get_messages", json!({"conversationId": conv_id})).unwrap();
     assert_eq!(messages[1]["citations"][0]["page"], 3);
+    // Exported as Markdown: the question, the answer under its model, its sources.
+    let exported = home.path().join("export.md");
+    invoke(&webview, "export_conversation", json!({"id": conv_id, "path": exported})).unwrap();
+    let markdown = std::fs::read_to_string(&exported).unwrap();
+    let answer_text = messages[1]["content"].as_str().unwrap().trim_end();
+    assert!(markdown.contains("## User\n\nWhat is the power supply rated at?\n\n## Assistant ("), "{markdown}");
+    assert!(markdown.contains(answer_text), "{markdown}");
+    assert!(markdown.contains("*Sources: manual.pdf p. 3*"), "{markdown}");
+    let unwritable = invoke(&webview, "export_conversation", json!({"id": conv_id, "path": home.path().join("no/such/dir/x.md")})).unwrap_err();
+    assert_eq!(unwritable["code"], "IO", "{unwritable}");
     // Adding the same file again finds it by content instead of reading it.
     let again = invoke(&webview, "add_documents", json!({"conversationId": conv_id, "paths": [manual], "onProgress": "__CHANNEL__:4"})).unwrap();
     assert_eq!(again[0]["document"]["id"], docs[0]["id"]);

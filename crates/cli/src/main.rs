@@ -75,8 +75,11 @@ enum Command {
     /// List stored conversations, or search their messages (any case, any script, word prefixes).
     Conversations {
         /// The messages that match, best first, each with its conversation and a snippet.
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", conflicts_with = "export")]
         search: Option<String>,
+        /// Print a conversation as Markdown (as the app's Export writes it).
+        #[arg(long, value_name = "ID", conflicts_with = "json")]
+        export: Option<i64>,
         #[arg(long)]
         json: bool,
     },
@@ -121,7 +124,8 @@ fn run() -> anyhow::Result<()> {
         Command::Embed(args) => embed_command::run(args),
         Command::Serve(args) => serve_command::run(args),
         Command::RpcServer(args) => rpc_server_command::run(args),
-        Command::Conversations { search: None, json } => send_command::list_conversations(json),
-        Command::Conversations { search: Some(text), json } => send_command::search_conversations(&text, json),
+        Command::Conversations { export: Some(id), .. } => send_command::export_conversation(id),
+        Command::Conversations { search: None, json, .. } => send_command::list_conversations(json),
+        Command::Conversations { search: Some(text), json, .. } => send_command::search_conversations(&text, json),
     }
 }

@@ -68,6 +68,13 @@ pub fn list_conversations(json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The conversation as Markdown on stdout (`hearth_conversation::to_markdown`).
+pub fn export_conversation(id: i64) -> anyhow::Result<()> {
+    let (_, store) = open_store()?;
+    print!("{}", hearth_conversation::to_markdown(&store.conversation(id)?, &store.messages(id)?));
+    Ok(())
+}
+
 /// Messages matching `text`, best first: `ID  TITLE  #MESSAGE ROLE: snippet` with the matched
 /// words in [brackets], or JSON (the snippet plain).
 pub fn search_conversations(text: &str, json: bool) -> anyhow::Result<()> {

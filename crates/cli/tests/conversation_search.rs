@@ -43,3 +43,25 @@ fn search_finds_cyrillic_in_any_case_and_names_the_message() {
     assert!(out.status.success());
     assert!(String::from_utf8(out.stdout).unwrap().contains("no message matches"));
 }
+
+/// `hearth conversations --export ID`: the conversation as the app's Export writes it; an
+/// unknown ID is an error naming it.
+#[test]
+fn a_conversation_is_exported_as_markdown() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(&home.path().join("hearth.db")).unwrap();
+    let c = store.create_conversation("Поездка").unwrap();
+    store.add_message(c.id, Role::User, "Сколько памяти нужно?", MessageStatus::Complete, None).unwrap();
+    store.add_message(c.id, Role::Assistant, "Около **64 ГБ**.", MessageStatus::Complete, Some("gpt-oss-120b")).unwrap();
+    drop(store);
+
+    let out = search(home.path(), &["--export", &c.id.to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "# Поездка\n\n## User\n\nСколько памяти нужно?\n\n## Assistant (gpt-oss-120b)\n\nОколо **64 ГБ**.\n"
+    );
+    let out = search(home.path(), &["--export", "999"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("999"), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -5,10 +5,12 @@
 //! conversation, the question goes with the passages that answer it, and the answer keeps the pages
 //! it cites; a document longer than the context is summarized by map-reduce (`summary`).
 
+mod export;
 pub mod summary;
 mod token_pacing;
 mod turn;
 
+pub use export::to_markdown;
 pub use token_pacing::READING_PACE;
 pub use turn::{retrieve, run_turn, state_tag, QueryEmbedding, SharedStore, TurnAction, TurnError, TurnEvent, TurnModel, SAVE_INTERVAL};
 

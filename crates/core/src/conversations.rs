@@ -58,6 +58,16 @@ impl Core {
         Ok(())
     }
 
+    /// Writes the conversation as Markdown (`hearth_conversation::to_markdown`) to `path`, the
+    /// file the user chose in the save dialog.
+    pub fn export_conversation(&self, id: i64, path: &std::path::Path) -> Result<()> {
+        let markdown = {
+            let store = self.store.lock();
+            hearth_conversation::to_markdown(&store.conversation(id)?, &store.messages(id)?)
+        };
+        std::fs::write(path, markdown).map_err(|e| CoreError::new(ErrorCode::Io, format!("cannot write {}: {e}", path.display())))
+    }
+
     pub fn messages(&self, conversation_id: i64) -> Result<Vec<Message>> {
         Ok(self.store.lock().messages(conversation_id)?)
     }

@@ -258,6 +258,41 @@ test("a reasoning model: its effort is set per conversation and its reasoning sh
   await expect(answer.getByTestId("reasoning")).toContainText("Effort: high.");
 });
 
+test("a message's text is copied from under it: the answer's Markdown without the reasoning, and the question", async ({ page, context }) => {
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.evaluate(() => ((window as any).__fake.nextPick = "/models/gpt-oss-120b-MXFP4-00001-of-00002.gguf"));
+  await page.getByTestId("open-model").click();
+  await expect(page.getByTestId("model-name")).toHaveText("gpt-oss-120b");
+  await page.getByTestId("composer").fill("show me code");
+  await page.getByTestId("composer").press("Enter");
+  const answer = page.locator('[data-role="assistant"]').last();
+  await expect(answer.getByTestId("regenerate")).toBeVisible();
+  await answer.getByTestId("copy-message").click();
+  await expect(answer.getByTestId("copy-message")).toHaveText("Copied");
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  expect(copied).toBe("```python\nprint('hi')\n```");
+  await expect(answer.getByTestId("copy-message")).toHaveText("Copy");
+  await page.locator('[data-role="user"]').getByTestId("copy-message").click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe("show me code");
+});
+
+test("a conversation is exported as Markdown to the file chosen in the save dialog", async ({ page }) => {
+  await page.getByTestId("composer").fill("What is the capital of France?");
+  await page.getByTestId("composer").press("Enter");
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+  const item = page.getByTestId("conversation-item").first();
+  // Cancelled: nothing is written.
+  await item.getByTestId("export").click();
+  await expect.poll(() => page.evaluate(() => (window as any).__fake.saveOptions?.defaultPath)).toBe("What is the capital of France.md");
+  expect(await page.evaluate(() => (window as any).__fake.exported)).toBeUndefined();
+  await page.evaluate(() => ((window as any).__fake.nextSave = "/home/me/capital.md"));
+  await item.getByTestId("export").click();
+  await expect(page.getByTestId("notice")).toHaveText("Exported to /home/me/capital.md");
+  const exported = await page.evaluate(() => (window as any).__fake.exported);
+  expect(exported.path).toBe("/home/me/capital.md");
+  expect(exported.id).toBeGreaterThan(0);
+});
+
 test("a model whose template reads no reasoning effort offers none", async ({ page }) => {
   await page.getByTestId("composer").fill("What is the capital of France?");
   await page.getByTestId("composer").press("Enter");

@@ -19,7 +19,7 @@ import firstRunOffer from "./first-run-offer.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 /** The commands of the Rust side (generated from their signatures), and the dialog plugin's. */
-type FakeCommand = keyof Commands | "plugin:dialog|open";
+type FakeCommand = keyof Commands | "plugin:dialog|open" | "plugin:dialog|save";
 
 const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
@@ -259,6 +259,12 @@ export function installFakeBackend() {
         return null;
       case "plugin:dialog|open":
         return (window as any).__fake.nextPick ?? null;
+      case "plugin:dialog|save":
+        (window as any).__fake.saveOptions = args.options;
+        return (window as any).__fake.nextSave ?? null;
+      case "export_conversation":
+        (window as any).__fake.exported = { id: args.id, path: args.path };
+        return null;
       case "load_model": {
         (window as any).__fake.lastLoadPath = args.path;
         (window as any).__fake.lastLoadSettings = args.settings;

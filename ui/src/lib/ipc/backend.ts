@@ -1,6 +1,6 @@
 // Every call into the Rust side lives here. Components import these functions, never `invoke`.
 import { invoke, Channel, type InvokeArgs } from "@tauri-apps/api/core";
-import { open } from "@tauri-apps/plugin-dialog";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import type {
   Advice,
@@ -76,6 +76,12 @@ export const searchMessages = (query: string) => call("search_messages", { query
 export const createConversation = () => call("create_conversation");
 export const renameConversation = (id: number, title: string) => call("rename_conversation", { id, title });
 export const deleteConversation = (id: number) => call("delete_conversation", { id });
+/** The save dialog for a conversation's Markdown, named after its title; `null` when cancelled. */
+export async function pickExportPath(title: string): Promise<string | null> {
+  const name = title.replace(/[\\/:*?"<>|\x00-\x1f]+/g, " ").trim().slice(0, 80) || "conversation";
+  return save({ defaultPath: `${name}.md`, filters: [{ name: "Markdown", extensions: ["md"] }] });
+}
+export const exportConversation = (id: number, path: string) => call("export_conversation", { id, path });
 export const getMessages = (conversationId: number) => call("get_messages", { conversationId });
 export const updateConversation = (id: number, systemPrompt: string, sampling: SamplingSettings, template: TemplateChoice) =>
   call("update_conversation", { id, systemPrompt, sampling, template });

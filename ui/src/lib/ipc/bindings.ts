@@ -951,6 +951,7 @@ export interface Commands {
   search_messages: { args: { query: string }; result: Array<MessageHit> };
   create_conversation: { args: {}; result: Conversation };
   rename_conversation: { args: { id: number; title: string }; result: Conversation };
+  export_conversation: { args: { id: number; path: string }; result: void };
   delete_conversation: { args: { id: number }; result: void };
   get_messages: { args: { conversationId: number }; result: Array<Message> };
   update_conversation: { args: { id: number; systemPrompt: string; sampling: SamplingSettings; template: TemplateChoice }; result: Conversation };

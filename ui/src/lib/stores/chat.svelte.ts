@@ -83,6 +83,19 @@ class ChatStore {
     await this.refresh();
   }
 
+  /** Writes the conversation as Markdown where the user chooses. */
+  async exportAs(id: number) {
+    const title = this.conversations.find((c) => c.id === id)?.title ?? "";
+    try {
+      const path = await ipc.pickExportPath(title);
+      if (!path) return;
+      await ipc.exportConversation(id, path);
+      this.notice = t("list.exported", { path });
+    } catch (e) {
+      this.error = ipc.asError(e);
+    }
+  }
+
   async remove(id: number) {
     await ipc.deleteConversation(id);
     if (this.activeId === id) {
