@@ -37,6 +37,9 @@ export async function waitFor(what, fn, timeoutMs = 60_000) {
 const ELEMENT = "element-6066-11e4-a52e-4f735466cecc";
 export const session = {
   async open() {
+    // A test that failed left its session open; without this every later test failed too
+    // ("Maximum number of active sessions").
+    if (this.id) await this.close().catch(() => {});
     const v = await wd("POST", "/session", { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } } });
     this.id = v.sessionId;
   },
