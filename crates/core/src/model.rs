@@ -84,8 +84,9 @@ pub struct ModelStatus {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct EngineCheck {
     pub status: ModelStatus,
-    /// Said when Hearth restarted a dead engine by itself and the model came back.
-    pub notice: Option<String>,
+    /// Said when Hearth restarted a dead engine by itself and the model came back (a phrase: the
+    /// window says it in its language, the engine's last words as they were).
+    pub notice: Option<hearth_protocol::Phrase>,
     /// Why the automatic restart failed, when it did (a restart by hand is then up to the user).
     pub error: Option<ErrorPayload>,
 }
@@ -268,7 +269,14 @@ impl Core {
             return EngineCheck { status, notice: None, error: None };
         }
         let (notice, error) = match self.restart_engine(on_progress).await {
-            Ok(_) => (Some(format!("{death}. Hearth restarted the engine and reloaded the model; the conversation is kept.")), None),
+            Ok(_) => (
+                Some(hearth_protocol::phrase!(
+                    "said.engine.restarted",
+                    "{death}. Hearth restarted the engine and reloaded the model; the conversation is kept.",
+                    death = death
+                )),
+                None,
+            ),
             Err(e) => (None, Some(e.payload())),
         };
         EngineCheck { status: self.model_status(), notice, error }

@@ -75,7 +75,10 @@ fn the_model_lifecycle_turns_and_the_restart_policy_work_without_a_shell() {
         unsafe { libc::kill(pid as i32, libc::SIGKILL) };
         wait_for_death(&core);
         let check = core.check_engine(|_| {}).await;
-        assert!(check.notice.as_deref().is_some_and(|n| n.contains("SIGKILL") && n.contains("restarted")), "{check:?}");
+        assert!(
+            check.notice.as_ref().is_some_and(|n| n.key == "said.engine.restarted" && n.text.contains("SIGKILL") && n.text.contains("restarted")),
+            "{check:?}"
+        );
         assert_eq!(check.status.model.map(|m| m.path), Some(demo.clone()));
 
         // A second death within the minute is left to the user (no restart loop).

@@ -214,7 +214,7 @@ export function installFakeBackend() {
         }
         lastDeath = null;
         model = { ...MODEL };
-        return { status: status(), notice: `${death}. Hearth restarted the engine and reloaded the model; the conversation is kept.`, error: null };
+        return { status: status(), notice: { key: "said.engine.restarted", args: { death }, text: `${death}. Hearth restarted the engine and reloaded the model; the conversation is kept.` }, error: null };
       }
       case "model_settings":
         return (window as any).__fake.modelSettings ?? { context_length: null, threads: null, gpu_layers: null, flash_attention: "auto", kv_cache_type: "f16", mmap: true, mlock: false, batch_size: 512, ubatch_size: null, n_cpu_moe: null, devices: [], draft: "none", draft_model: null, rpc: [], parallel: null };

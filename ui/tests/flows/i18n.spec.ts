@@ -15,6 +15,16 @@ test.describe("with a Russian system", () => {
     await page.screenshot({ path: "test-results/russian-first-run.png" });
   });
 
+  test("an engine restarted by Hearth is said in Russian, its last words as they were", async ({ page }) => {
+    await page.goto("/");
+    await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");
+    await page.getByTestId("composer").fill("please crash");
+    await page.getByTestId("send").click();
+    const notice = page.getByTestId("engine-notice");
+    await expect(notice).toContainText("Hearth перезапустил движок и снова загрузил модель; разговор сохранён.");
+    await expect(notice).toContainText("GGML_ASSERT");
+  });
+
   test("the UI starts in Russian and can be switched to English, which is kept", async ({ page }) => {
     await page.goto("/");
     await expect(page.getByTestId("model-name")).toHaveText("SmolLM2 135M Instruct");

@@ -937,9 +937,10 @@ export type LoadEvent = { "kind": "progress", fraction: number, };
 
 export type EngineCheck = { status: ModelStatus, 
 /**
- * Said when Hearth restarted a dead engine by itself and the model came back.
+ * Said when Hearth restarted a dead engine by itself and the model came back (a phrase: the
+ * window says it in its language, the engine's last words as they were).
  */
-notice: string | null, 
+notice: Phrase | null, 
 /**
  * Why the automatic restart failed, when it did (a restart by hand is then up to the user).
  */

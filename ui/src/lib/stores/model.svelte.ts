@@ -2,14 +2,14 @@
 // notice when Hearth restarted a dead engine. The restart policy itself lives in Rust
 // (hearth-core's `check_engine`); this store only polls it.
 import * as ipc from "../ipc/backend";
-import type { ErrorPayload, ModelSettings, ModelStatus } from "../ipc/backend";
+import type { ErrorPayload, ModelSettings, ModelStatus, Phrase } from "../ipc/backend";
 
 class ModelStore {
   status = $state<ModelStatus | null>(null);
   loading = $state<{ path: string; fraction: number } | null>(null);
   error = $state<ErrorPayload | null>(null);
   settings = $state<ModelSettings | null>(null);
-  engineNotice = $state<string | null>(null);
+  engineNotice = $state<Phrase | null>(null);
   /** No model in Hearth's directory and none loaded: the first-run offer. */
   firstRun = $state(false);
 
