@@ -33,3 +33,10 @@ export function formatCount(n: number): string {
   if (n >= 1000) return `${fixed(n / 1000, 1)}k`;
   return String(n);
 }
+
+/** A conversation's export file name from its title: no path separators or characters Windows
+ * refuses, no trailing dots ("…hello world." made "…world..md"), at most 80 characters. */
+export function exportFileName(title: string): string {
+  const name = title.replace(/[\\/:*?"<>|\x00-\x1f]+/g, " ").replace(/\s+/g, " ").trim().slice(0, 80).replace(/[.\s]+$/, "");
+  return `${name || "conversation"}.md`;
+}

@@ -283,7 +283,7 @@ test("a conversation is exported as Markdown to the file chosen in the save dial
   const item = page.getByTestId("conversation-item").first();
   // Cancelled: nothing is written.
   await item.getByTestId("export").click();
-  await expect.poll(() => page.evaluate(() => (window as any).__fake.saveOptions?.defaultPath)).toBe("What is the capital of France.md");
+  await expect.poll(() => page.evaluate(() => (window as any).__fake.saveOptions?.defaultPath)).toBe("/home/me/Documents/What is the capital of France.md");
   expect(await page.evaluate(() => (window as any).__fake.exported)).toBeUndefined();
   await page.evaluate(() => ((window as any).__fake.nextSave = "/home/me/capital.md"));
   await item.getByTestId("export").click();

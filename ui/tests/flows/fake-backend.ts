@@ -19,7 +19,7 @@ import firstRunOffer from "./first-run-offer.json";
 
 type Chan = { onmessage: (m: unknown) => void };
 /** The commands of the Rust side (generated from their signatures), and the dialog plugin's. */
-type FakeCommand = keyof Commands | "plugin:dialog|open" | "plugin:dialog|save";
+type FakeCommand = keyof Commands | "plugin:dialog|open" | "plugin:dialog|save" | "plugin:path|resolve_directory" | "plugin:path|join";
 
 const MODEL: ModelInfo = {
   path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", name: "SmolLM2 135M Instruct", architecture: "llama", quant: "Q4_1",
@@ -259,6 +259,10 @@ export function installFakeBackend() {
         return null;
       case "plugin:dialog|open":
         return (window as any).__fake.nextPick ?? null;
+      case "plugin:path|resolve_directory":
+        return "/home/me/Documents";
+      case "plugin:path|join":
+        return args.paths.join("/");
       case "plugin:dialog|save":
         (window as any).__fake.saveOptions = args.options;
         return (window as any).__fake.nextSave ?? null;

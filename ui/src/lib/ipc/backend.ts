@@ -2,6 +2,8 @@
 import { invoke, Channel, type InvokeArgs } from "@tauri-apps/api/core";
 import { open, save } from "@tauri-apps/plugin-dialog";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { documentDir, homeDir, join } from "@tauri-apps/api/path";
+import { exportFileName } from "../format";
 import type {
   Advice,
   FirstRunOffer,
@@ -76,10 +78,16 @@ export const searchMessages = (query: string) => call("search_messages", { query
 export const createConversation = () => call("create_conversation");
 export const renameConversation = (id: number, title: string) => call("rename_conversation", { id, title });
 export const deleteConversation = (id: number) => call("delete_conversation", { id });
-/** The save dialog for a conversation's Markdown, named after its title; `null` when cancelled. */
+/** The save dialog for a conversation's Markdown, named after its title, in the user's
+ * Documents folder (a bare name opened wherever the app was started); `null` when cancelled. */
 export async function pickExportPath(title: string): Promise<string | null> {
-  const name = title.replace(/[\\/:*?"<>|\x00-\x1f]+/g, " ").trim().slice(0, 80) || "conversation";
-  return save({ defaultPath: `${name}.md`, filters: [{ name: "Markdown", extensions: ["md"] }] });
+  let defaultPath = exportFileName(title);
+  try {
+    defaultPath = await join(await documentDir().catch(() => homeDir()), defaultPath);
+  } catch {
+    // No Documents or home folder known: the dialog's own choice.
+  }
+  return save({ defaultPath, filters: [{ name: "Markdown", extensions: ["md"] }] });
 }
 export const exportConversation = (id: number, path: string) => call("export_conversation", { id, path });
 export const getMessages = (conversationId: number) => call("get_messages", { conversationId });
