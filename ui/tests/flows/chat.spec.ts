@@ -57,6 +57,19 @@ test("regenerate and edit-and-resend replace the answer", async ({ page }) => {
   await expect(page.locator(".code-block .copy-code")).toBeVisible();
 });
 
+test("Ctrl+N starts a new chat ready to type in, Ctrl+K goes to the search", async ({ page }) => {
+  await page.getByTestId("composer").fill("alpha question");
+  await page.getByTestId("send").click();
+  await expect(page.getByTestId("regenerate")).toBeVisible();
+  await expect(page.getByTestId("new-chat")).toHaveAttribute("title", "New chat (Ctrl+N)");
+  await page.keyboard.press("Control+KeyN");
+  await expect(page.getByTestId("conversation-item")).toHaveCount(2);
+  await expect(page.getByTestId("composer")).toBeFocused();
+  await expect(page.locator('[data-role="user"]')).toHaveCount(0);
+  await page.keyboard.press("Control+KeyK");
+  await expect(page.getByTestId("search")).toBeFocused();
+});
+
 test("conversations: new, rename, search, delete", async ({ page }) => {
   await page.getByTestId("composer").fill("alpha question");
   await page.getByTestId("send").click();
