@@ -8,6 +8,7 @@ test("a benchmark of the loaded model runs, can be cancelled, and is listed and 
   const panel = page.getByTestId("benchmark");
   await expect(panel.getByTestId("bench-model")).toHaveText("SmolLM2-135M-Instruct.Q4_1.gguf");
   await expect(panel.getByTestId("bench-row")).toHaveCount(0);
+  await expect(panel.getByTestId("bench-none")).toHaveText("No results yet: run a benchmark above.");
 
   // A slow run, cancelled.
   await page.evaluate(() => ((window as any).__fake.benchStepMs = 400));
@@ -27,6 +28,11 @@ test("a benchmark of the loaded model runs, can be cancelled, and is listed and 
   expect(sent).toMatchObject({ path: "/models/SmolLM2-135M-Instruct.Q4_1.gguf", n_prompt: 128, n_gen: 32, reps: 3 });
   await panel.getByTestId("bench-run").click();
   await expect(panel.getByTestId("bench-row")).toHaveCount(2);
+  await expect(panel.getByTestId("bench-none")).toHaveCount(0);
+  // When, in the window's language and time zone (it was UTC in ISO form).
+  const when: number = await page.evaluate(() => (window as any).__fake.benchRecords.at(-1).created_at);
+  const local = await page.evaluate((t) => new Intl.DateTimeFormat("en", { dateStyle: "short", timeStyle: "short" }).format(new Date(t)), when);
+  await expect(panel.getByTestId("bench-row").first().locator("td").first()).toHaveText(local);
   await expect(panel.getByTestId("bench-chart").locator("circle")).toHaveCount(2);
   await page.screenshot({ path: "test-results/benchmark.png" });
 });
