@@ -54,14 +54,17 @@ pub fn run(a: DevicesArgs) -> anyhow::Result<()> {
             println!("\nWith no device chosen, a model runs on {default}");
             if !libraries.is_empty() {
                 println!("\nBackend libraries:");
+                let name = |l: &hearth_protocol::BackendLibrary| match &l.variant {
+                    Some(v) => format!("{} ({v})", l.backend),
+                    None => l.backend.clone(),
+                };
+                // As wide as the longest name ("cpu (sapphirerapids)" pushed its row out).
+                let width = libraries.iter().map(|l| name(l).chars().count()).max().unwrap_or(0);
                 for l in &libraries {
-                    let name = match &l.variant {
-                        Some(v) => format!("{} ({v})", l.backend),
-                        None => l.backend.clone(),
-                    };
+                    let name = name(l);
                     match &l.reason {
-                        None => println!("  {name:<18} loaded      {}", l.path),
-                        Some(why) => println!("  {name:<18} not loaded  {}: {why}", l.path),
+                        None => println!("  {name:<width$} loaded      {}", l.path),
+                        Some(why) => println!("  {name:<width$} not loaded  {}: {why}", l.path),
                     }
                 }
             }

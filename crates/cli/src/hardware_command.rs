@@ -79,33 +79,45 @@ fn gib(b: Option<u64>) -> String {
     b.map_or_else(|| "-".into(), |b| format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64))
 }
 
-fn opt<T: std::fmt::Display>(v: Option<T>, unit: &str) -> String {
-    v.map_or_else(|| "-".into(), |v| format!("{v:.0}{unit}"))
+/// The readings this machine gives, joined; an unknown one is left out (it printed "-", and a
+/// line ended "· - · -" where no temperature or power is read).
+fn known(parts: &[Option<String>]) -> String {
+    parts.iter().flatten().cloned().collect::<Vec<_>>().join(" · ")
+}
+
+fn with_unit<T: std::fmt::Display>(v: Option<T>, unit: &str) -> Option<String> {
+    v.map(|v| format!("{v:.0}{unit}"))
 }
 
 fn print_text(s: &HardwareSnapshot) {
     println!("memory  {} used of {} ({} available)", gib(s.memory.used_bytes), gib(s.memory.total_bytes), gib(s.memory.available_bytes));
     println!(
-        "cpu     {} · {} threads · {} load · {} · {}",
-        s.cpu.name.as_deref().unwrap_or("-"),
-        opt(s.cpu.cores, ""),
-        opt(s.cpu.usage_percent, "%"),
-        opt(s.cpu.temperature_c, " °C"),
-        opt(s.cpu.power_w, " W")
+        "cpu     {}",
+        known(&[
+            Some(s.cpu.name.clone().unwrap_or_else(|| "unknown CPU".into())),
+            with_unit(s.cpu.cores, " threads"),
+            with_unit(s.cpu.usage_percent, "% load"),
+            with_unit(s.cpu.temperature_c, " °C"),
+            with_unit(s.cpu.power_w, " W"),
+        ])
     );
     for g in &s.gpus {
         println!(
-            "gpu     {} ({}) · {} used of {} addressable [{:?}: dedicated {}, shared {}] · {} busy · {} · {}",
-            g.name,
-            g.vendor,
-            gib(g.used_bytes),
-            gib(g.addressable_total_bytes),
-            g.memory_kind,
-            gib(g.dedicated_total_bytes),
-            gib(g.shared_total_bytes),
-            opt(g.utilization_percent, "%"),
-            opt(g.temperature_c, " °C"),
-            opt(g.power_w, " W")
+            "gpu     {}",
+            known(&[
+                Some(format!("{} ({})", g.name, g.vendor)),
+                Some(format!(
+                    "{} used of {} addressable [{:?}: dedicated {}, shared {}]",
+                    gib(g.used_bytes),
+                    gib(g.addressable_total_bytes),
+                    g.memory_kind,
+                    gib(g.dedicated_total_bytes),
+                    gib(g.shared_total_bytes)
+                )),
+                with_unit(g.utilization_percent, "% busy"),
+                with_unit(g.temperature_c, " °C"),
+                with_unit(g.power_w, " W"),
+            ])
         );
         if let Some(n) = &g.note {
             println!("        {n}");

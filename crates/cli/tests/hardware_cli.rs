@@ -25,6 +25,27 @@ fn replay(name: &str) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Regression: the text form printed "-" for every reading a machine lacks ("cpu  AMD EPYC · 2
+/// threads · 50% load · - · -"); now it leaves them out.
+#[test]
+fn the_text_form_leaves_out_what_a_machine_does_not_read() {
+    for name in ["strix-halo", "bare-vm", "amd-discrete"] {
+        let root = fixture(name);
+        let out = Command::new(common::hearth())
+            .args(["hardware", "--sysfs-root"])
+            .arg(root.join("sys"))
+            .arg("--proc-root")
+            .arg(root.join("proc"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(!text.contains("· -") && !text.contains(" - "), "{name}: {text}");
+        let cpu = text.lines().find(|l| l.starts_with("cpu ")).unwrap_or_default();
+        assert!(cpu.contains(" threads"), "{name}: {text}");
+    }
+}
+
 const GIB: u64 = 1 << 30;
 const MIB: u64 = 1 << 20;
 
