@@ -12,15 +12,22 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/hardware").join(name)
 }
 
-fn replay(name: &str) -> Value {
+/// `hearth hardware ARGS` on the replayed machine `name` (its `sys` and `proc` trees).
+fn hardware_on(name: &str, args: &[&str]) -> std::process::Output {
     let root = fixture(name);
-    let out = Command::new(common::hearth())
-        .args(["hardware", "--json", "--sysfs-root"])
+    Command::new(common::hearth())
+        .arg("hardware")
+        .args(args)
+        .arg("--sysfs-root")
         .arg(root.join("sys"))
         .arg("--proc-root")
         .arg(root.join("proc"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+fn replay(name: &str) -> Value {
+    let out = hardware_on(name, &["--json"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -30,14 +37,7 @@ fn replay(name: &str) -> Value {
 #[test]
 fn the_text_form_leaves_out_what_a_machine_does_not_read() {
     for name in ["strix-halo", "bare-vm", "amd-discrete"] {
-        let root = fixture(name);
-        let out = Command::new(common::hearth())
-            .args(["hardware", "--sysfs-root"])
-            .arg(root.join("sys"))
-            .arg("--proc-root")
-            .arg(root.join("proc"))
-            .output()
-            .unwrap();
+        let out = hardware_on(name, &[]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(!text.contains("· -") && !text.contains(" - "), "{name}: {text}");
@@ -163,15 +163,7 @@ fn devices_lists_the_cpu_and_a_check_without_a_gpu_fails_clearly() {
 
 /// `hearth hardware --check-tuning --json` on a replayed machine, with `extra` arguments.
 fn tuning(name: &str, extra: &[&str]) -> Value {
-    let root = fixture(name);
-    let out = Command::new(common::hearth())
-        .args(["hardware", "--check-tuning", "--json", "--sysfs-root"])
-        .arg(root.join("sys"))
-        .arg("--proc-root")
-        .arg(root.join("proc"))
-        .args(extra)
-        .output()
-        .unwrap();
+    let out = hardware_on(name, &[&["--check-tuning", "--json"], extra].concat());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
@@ -292,14 +284,7 @@ fn a_lowered_gpu_power_cap_is_named_with_the_command_that_restores_it() {
 
 #[test]
 fn the_tuning_check_reads_as_text_too() {
-    let root = fixture("strix-halo-default");
-    let out = Command::new(common::hearth())
-        .args(["hardware", "--check-tuning", "--model", "gpt-oss-120b", "--ctx", "131072", "--sysfs-root"])
-        .arg(root.join("sys"))
-        .arg("--proc-root")
-        .arg(root.join("proc"))
-        .output()
-        .unwrap();
+    let out = hardware_on("strix-halo-default", &["--check-tuning", "--model", "gpt-oss-120b", "--ctx", "131072"]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("[PROBLEM] GPU-addressable system memory (GTT) (gtt-size)") && text.contains("source:"), "{text}");
