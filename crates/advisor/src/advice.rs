@@ -245,8 +245,9 @@ pub fn advise(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorE
 
 /// The advice for `req` on one backend (the one asked for, or the machine's usual one).
 fn advise_on(catalog: &Catalog, req: &AdviceRequest) -> Result<Advice, AdvisorError> {
-    if req.ctx < 64 {
-        return Err(AdvisorError::InvalidInput(format!("a context of {} tokens is too small (at least 64)", req.ctx)));
+    let min = hearth_protocol::ModelSettings::MIN_CONTEXT;
+    if req.ctx < min {
+        return Err(AdvisorError::InvalidInput(format!("a context of {} tokens is too small (at least {min})", req.ctx)));
     }
     if req.ctx > 4 * 1024 * 1024 {
         return Err(AdvisorError::InvalidInput(format!("a context of {} tokens is beyond any model", req.ctx)));

@@ -11,7 +11,7 @@ use hearth_store::{HearthHome, Store};
 /// `--ctx`: at least 64 tokens, as the engine and the advisor take it (a smaller value was
 /// raised to 64 without a word, and `dry-run --ctx 0` reported "at 0 tokens").
 pub fn context_length() -> clap::builder::RangedI64ValueParser<u32> {
-    clap::value_parser!(u32).range(64..)
+    clap::value_parser!(u32).range(i64::from(ModelSettings::MIN_CONTEXT)..)
 }
 
 #[derive(Args, Clone)]

@@ -423,7 +423,7 @@ pub(crate) fn open_gguf(path: &Path) -> Result<GgufFile, EngineError> {
 /// The context a load gets: the setting, else the trained context capped.
 fn context_length(gguf: &GgufFile, settings: &ModelSettings) -> u32 {
     let trained = gguf.arch_u64("context_length").unwrap_or(4096) as u32;
-    settings.context_length.unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP)).max(64)
+    settings.context_length.unwrap_or_else(|| trained.min(ModelSettings::DEFAULT_CONTEXT_CAP)).max(ModelSettings::MIN_CONTEXT)
 }
 
 /// Answers side by side, as many as llama.cpp allows sequences.

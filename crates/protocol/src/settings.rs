@@ -141,6 +141,9 @@ pub struct ModelSettings {
 impl ModelSettings {
     /// A default context cap: the KV cache of a 128k context can cost more memory than the weights.
     pub const DEFAULT_CONTEXT_CAP: u32 = 8192;
+    /// The smallest context a load gets: the engine raises a smaller one to it, the advisor and
+    /// the CLI's `--ctx` refuse one below it.
+    pub const MIN_CONTEXT: u32 = 64;
 }
 
 impl Default for ModelSettings {
